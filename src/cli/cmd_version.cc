@@ -1,0 +1,19 @@
+// `moemt version`: prints the version and the build's optional features.
+#include <cstdio>
+
+#include "cli/command.h"
+
+namespace moemt::cli {
+namespace {
+int run_version(const std::vector<std::string>&) {
+#ifdef MOEMT_WITH_CUDA
+  const char* cuda = "yes";
+#else
+  const char* cuda = "no";
+#endif
+  std::printf("moemt 0.1.0 (cuda: %s)\n", cuda);
+  return 0;
+}
+}  // namespace
+MOEMT_REGISTER_COMMAND("version", "print the version and build features", run_version);
+}  // namespace moemt::cli
