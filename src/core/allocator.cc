@@ -1,0 +1,117 @@
+// Caching allocator implementation and the CPU raw allocator (64-byte aligned for SIMD/BLAS).
+#include "core/allocator.h"
+
+#include <cstdlib>
+#include <memory>
+#include <new>
+
+#include "core/error.h"
+
+namespace moemt {
+
+namespace {
+class CpuRawAllocator : public RawAllocator {
+ public:
+  void* allocate(size_t bytes) override {
+    void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!p) throw Error("out of host memory allocating {} bytes", bytes);
+    return p;
+  }
+  void deallocate(void* p) override { std::free(p); }
+};
+
+struct Registry {
+  std::mutex mu;
+  RawAllocator* raw[2] = {nullptr, nullptr};
+  std::map<std::pair<int, int>, std::unique_ptr<CachingAllocator>> by_device;
+};
+Registry& registry() {
+  static Registry* r = [] {
+    auto* reg = new Registry();  // leaked on purpose: tensors may outlive static destruction
+    static CpuRawAllocator cpu;
+    reg->raw[0] = &cpu;
+    return reg;
+  }();
+  return *r;
+}
+}  // namespace
+
+CachingAllocator::~CachingAllocator() { empty_cache(); }
+
+size_t CachingAllocator::round_size(size_t bytes) {
+  if (bytes == 0) bytes = 1;
+  if (bytes <= 65536) return (bytes + 255) / 256 * 256;
+  size_t p = 1;
+  while (p * 2 <= bytes) p *= 2;
+  size_t step = p / 8;
+  return (bytes + step - 1) / step * step;
+}
+
+void* CachingAllocator::allocate(size_t bytes, size_t* rounded) {
+  size_t sz = round_size(bytes);
+  *rounded = sz;
+  {
+    std::lock_guard lk(mu_);
+    auto it = free_.find(sz);
+    if (it != free_.end() && !it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      stats_.cached -= sz;
+      stats_.in_use += sz;
+      stats_.peak = std::max(stats_.peak, stats_.in_use);
+      return p;
+    }
+  }
+  void* p = nullptr;
+  try {
+    p = raw_->allocate(sz);
+  } catch (const Error&) {
+    empty_cache();  // retry once with the cache released
+    p = raw_->allocate(sz);
+  }
+  std::lock_guard lk(mu_);
+  stats_.system_allocs++;
+  stats_.in_use += sz;
+  stats_.peak = std::max(stats_.peak, stats_.in_use);
+  return p;
+}
+
+void CachingAllocator::deallocate(void* p, size_t rounded) {
+  std::lock_guard lk(mu_);
+  free_[rounded].push_back(p);
+  stats_.in_use -= rounded;
+  stats_.cached += rounded;
+}
+
+void CachingAllocator::empty_cache() {
+  std::lock_guard lk(mu_);
+  for (auto& [sz, ptrs] : free_)
+    for (void* p : ptrs) raw_->deallocate(p);
+  free_.clear();
+  stats_.cached = 0;
+}
+
+MemoryStats CachingAllocator::stats() const {
+  std::lock_guard lk(mu_);
+  return stats_;
+}
+
+void register_raw_allocator(DeviceKind kind, RawAllocator* raw) {
+  auto& r = registry();
+  std::lock_guard lk(r.mu);
+  r.raw[static_cast<int>(kind)] = raw;
+}
+
+CachingAllocator& allocator_for(Device d) {
+  auto& r = registry();
+  std::lock_guard lk(r.mu);
+  auto key = std::make_pair(static_cast<int>(d.kind), d.index);
+  auto it = r.by_device.find(key);
+  if (it != r.by_device.end()) return *it->second;
+  RawAllocator* raw = r.raw[static_cast<int>(d.kind)];
+  if (!raw) throw Error("device {} is not available in this build", d.str());
+  auto [ins, ok] = r.by_device.emplace(key, std::make_unique<CachingAllocator>(raw));
+  return *ins->second;
+}
+
+}  // namespace moemt

@@ -1,0 +1,108 @@
+// Flat parameter layout and deterministic initialisation.
+#include "core/param_store.h"
+
+#include <cmath>
+
+namespace moemt {
+
+namespace {
+constexpr int64_t kAlign = 16;  // elements: 64-byte aligned slices
+int64_t align_up(int64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+}  // namespace
+
+uint64_t fnv1a64(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+Tensor Param::w() const { return store->value(id); }
+Tensor Param::g() const { return store->grad(id); }
+
+Param ParamStore::add(const std::string& name, const Shape& shape, InitSpec init,
+                      ParamGroup group) {
+  MOEMT_CHECK(!finalized_, "ParamStore::add('{}') after finalize", name);
+  MOEMT_CHECK(!by_name_.count(name), "duplicate parameter name '{}'", name);
+  int id = static_cast<int>(params_.size());
+  params_.push_back({name, shape, init, group, -1});
+  by_name_[name] = id;
+  return Param{this, id};
+}
+
+void ParamStore::finalize(Device device, uint64_t seed) {
+  MOEMT_CHECK(!finalized_, "ParamStore finalized twice");
+  int64_t off = 0;
+  for (ParamGroup g : {ParamGroup::dense, ParamGroup::expert}) {
+    for (auto& p : params_) {
+      if (p.group != g) continue;
+      p.offset = off;
+      off += align_up(p.shape.numel());
+    }
+    if (g == ParamGroup::dense) dense_total_ = off;
+  }
+  total_ = off;
+  device_ = device;
+  Tensor host = Tensor::zeros({total_}, DType::f32, Device::cpu());
+  float* h = host.data<float>();
+  RngStream base{seed, 0};
+  for (auto& p : params_) init_values(h + p.offset, p.shape, p.init, base.sub(fnv1a64(p.name)));
+  values_ = device.is_cpu() ? host : host.to(device);
+  grads_ = Tensor::zeros({total_}, DType::f32, device);
+  finalized_ = true;
+}
+
+int ParamStore::find(const std::string& name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? -1 : it->second;
+}
+
+Param ParamStore::get(const std::string& name) {
+  int id = find(name);
+  if (id < 0) throw Error("no parameter named '{}'", name);
+  return Param{this, id};
+}
+
+Tensor ParamStore::value(int id) const {
+  MOEMT_CHECK(finalized_, "ParamStore used before finalize");
+  const auto& p = params_.at(id);
+  return values_.narrow(p.offset, p.shape.numel()).reshape(p.shape);
+}
+
+Tensor ParamStore::grad(int id) const {
+  MOEMT_CHECK(finalized_, "ParamStore used before finalize");
+  const auto& p = params_.at(id);
+  return grads_.narrow(p.offset, p.shape.numel()).reshape(p.shape);
+}
+
+void init_values(float* out, const Shape& shape, const InitSpec& init, RngStream rng) {
+  int64_t n = shape.numel();
+  switch (init.kind) {
+    case InitSpec::zeros:
+      for (int64_t i = 0; i < n; ++i) out[i] = 0.f;
+      break;
+    case InitSpec::ones:
+      for (int64_t i = 0; i < n; ++i) out[i] = 1.f;
+      break;
+    case InitSpec::constant:
+      for (int64_t i = 0; i < n; ++i) out[i] = init.a;
+      break;
+    case InitSpec::normal:
+      for (int64_t i = 0; i < n; ++i) out[i] = init.a * rng.normal(i);
+      break;
+    case InitSpec::uniform:
+      for (int64_t i = 0; i < n; ++i) out[i] = init.a * (2.f * rng.uniform(i) - 1.f);
+      break;
+    case InitSpec::xavier_uniform: {
+      int64_t fan_in = shape.rank() >= 2 ? shape[-2] : shape[-1];
+      int64_t fan_out = shape[-1];
+      float bound = init.a * std::sqrt(6.f / static_cast<float>(fan_in + fan_out));
+      for (int64_t i = 0; i < n; ++i) out[i] = bound * (2.f * rng.uniform(i) - 1.f);
+      break;
+    }
+  }
+}
+
+}  // namespace moemt

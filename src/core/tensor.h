@@ -1,0 +1,85 @@
+// Tensor: a contiguous, row-major view (pointer, shape, dtype, device) that may share ownership
+// of a storage block from the caching allocator, or be a non-owning view (ParamStore slices).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/allocator.h"
+#include "core/dtype.h"
+#include "core/error.h"
+#include "core/shape.h"
+
+namespace moemt {
+
+// A block from a device's caching allocator; returned to the allocator when the last
+// Tensor referring to it goes away.
+struct Storage {
+  void* ptr = nullptr;
+  size_t bytes = 0;
+  Device device;
+  Storage(size_t bytes, Device device);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+};
+
+// Tensors are always contiguous: views are reshape() and narrow() along the first dimension,
+// which is all the layers need and keeps every kernel free of stride arithmetic.
+class Tensor {
+ public:
+  Tensor() = default;
+  static Tensor empty(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
+  static Tensor zeros(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
+  // A non-owning view of memory someone else keeps alive.
+  static Tensor wrap(void* data, const Shape& shape, DType dtype, Device device = Device::cpu());
+  static Tensor from_vector(const std::vector<float>& v, const Shape& shape);
+  static Tensor from_vector(const std::vector<int32_t>& v, const Shape& shape);
+
+  bool defined() const { return data_ != nullptr || shape_.numel() == 0; }
+  const Shape& shape() const { return shape_; }
+  int rank() const { return shape_.rank(); }
+  int64_t size(int dim) const { return shape_[dim]; }
+  int64_t numel() const { return shape_.numel(); }
+  DType dtype() const { return dtype_; }
+  Device device() const { return device_; }
+  size_t nbytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype_); }
+
+  void* raw() const { return data_; }
+  template <typename T>
+  T* data() const {
+    MOEMT_CHECK(dtype_of<T>() == dtype_, "tensor is {}, not {}", dtype_name(dtype_),
+                dtype_name(dtype_of<T>()));
+    return static_cast<T*>(data_);
+  }
+
+  // Same memory, new shape with the same number of elements; -1 infers one dimension.
+  Tensor reshape(Shape shape) const;
+  // Rows [start, start+len) of the first dimension; shares memory.
+  Tensor narrow(int64_t start, int64_t len) const;
+
+  Tensor clone() const;
+  Tensor to(Device device) const;
+  void copy_from(const Tensor& src);  // same shape (numel) and dtype, any devices
+  void zero();
+  void fill(float value);  // f32 tensors only
+
+  std::vector<float> to_vector() const;      // f32 -> host vector
+  std::vector<int32_t> to_ivector() const;   // i32 -> host vector
+  std::string str(int max_items = 8) const;  // for debugging and test messages
+
+ private:
+  std::shared_ptr<Storage> storage_;
+  void* data_ = nullptr;
+  Shape shape_;
+  DType dtype_ = DType::f32;
+  Device device_;
+};
+
+// Copies between devices; the CUDA backend registers its implementation.
+using CopyFn = void (*)(void* dst, Device dst_dev, const void* src, Device src_dev, size_t bytes);
+void register_copy(DeviceKind kind, CopyFn fn);
+void copy_bytes(void* dst, Device dst_dev, const void* src, Device src_dev, size_t bytes);
+
+}  // namespace moemt

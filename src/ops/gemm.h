@@ -1,0 +1,34 @@
+// Matrix products: c = alpha * op(a) · op(b) + beta * c, single and batched, f32.
+// Tensors of rank > 2 are viewed as 2-D (rows = product of leading dims) by gemm().
+#pragma once
+
+#include "core/tensor.h"
+
+namespace moemt::ops {
+
+// a is (M,K) or, with trans_a, (K,M); b is (K,N) or (N,K); c is (M,N) and must exist.
+void gemm(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c,
+          float alpha = 1.f, float beta = 0.f);
+
+// a (B,M,K), b (B,K,N), c (B,M,N) (transposes apply per batch item). A batch stride of 0 for
+// b (rank-2 b) broadcasts one matrix to every batch item.
+void gemm_batched(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c,
+                  float alpha = 1.f, float beta = 0.f);
+
+// Convenience: returns op(a) · op(b) as a new tensor (2-D view semantics as gemm).
+Tensor matmul(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b);
+
+namespace cpu {
+void gemm(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c, float alpha,
+          float beta);
+void gemm_batched(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c,
+                  float alpha, float beta);
+}  // namespace cpu
+namespace cuda {
+void gemm(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c, float alpha,
+          float beta);
+void gemm_batched(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c,
+                  float alpha, float beta);
+}  // namespace cuda
+
+}  // namespace moemt::ops

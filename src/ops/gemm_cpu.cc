@@ -1,0 +1,34 @@
+// CPU gemm through OpenBLAS (row-major CBLAS).
+#include <cblas.h>
+
+#include "ops/gemm.h"
+
+namespace moemt::ops::cpu {
+
+void gemm(const Tensor& a, bool ta, const Tensor& b, bool tb, Tensor& c, float alpha, float beta) {
+  int64_t m = c.shape().rows(), n = c.shape().cols();
+  int64_t k = ta ? a.shape().rows() : a.shape().cols();
+  if (m == 0 || n == 0) return;
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
+              k, alpha, a.data<float>(), a.shape().cols(), b.data<float>(), b.shape().cols(), beta,
+              c.data<float>(), n);
+}
+
+void gemm_batched(const Tensor& a, bool ta, const Tensor& b, bool tb, Tensor& c, float alpha,
+                  float beta) {
+  int64_t batch = a.size(0);
+  int64_t ar = a.size(1), ac = a.size(2);
+  int64_t br = b.size(-2), bc = b.size(-1);
+  int64_t m = c.size(1), n = c.size(2), k = ta ? ar : ac;
+  int64_t sa = ar * ac, sb = b.rank() == 3 ? br * bc : 0, sc = m * n;
+  const float* pa = a.data<float>();
+  const float* pb = b.data<float>();
+  float* pc = c.data<float>();
+  // Small per-item products (attention heads) parallelise better across items than inside BLAS.
+#pragma omp parallel for schedule(static) if (batch > 1 && m * n * k < (1 << 20))
+  for (int64_t i = 0; i < batch; ++i)
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m,
+                n, k, alpha, pa + i * sa, ac, pb + i * sb, bc, beta, pc + i * sc, n);
+}
+
+}  // namespace moemt::ops::cpu

@@ -1,0 +1,58 @@
+// gemm against a naive triple loop, for every transpose combination and the batched form.
+#include "ops/gemm.h"
+
+#include <gtest/gtest.h>
+
+#include "core/rng.h"
+
+namespace moemt::ops {
+namespace {
+Tensor rand_tensor(const Shape& s, uint64_t stream) {
+  std::vector<float> v(static_cast<size_t>(s.numel()));
+  RngStream r{3, stream};
+  for (size_t i = 0; i < v.size(); ++i) v[i] = r.normal(i);
+  return Tensor::from_vector(v, s);
+}
+float at(const Tensor& t, bool tr, int64_t i, int64_t j) {
+  int64_t cols = t.shape().cols();
+  return tr ? t.data<float>()[j * cols + i] : t.data<float>()[i * cols + j];
+}
+}  // namespace
+
+TEST(Gemm, MatchesNaiveAllTransposes) {
+  const int64_t m = 5, k = 7, n = 3;
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) {
+      Tensor a = rand_tensor(ta ? Shape{k, m} : Shape{m, k}, 1);
+      Tensor b = rand_tensor(tb ? Shape{n, k} : Shape{k, n}, 2);
+      Tensor c = rand_tensor({m, n}, 3);
+      auto c0 = c.to_vector();
+      gemm(a, ta, b, tb, c, 0.5f, 2.f);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double s = 0;
+          for (int64_t p = 0; p < k; ++p) s += at(a, ta, i, p) * at(b, tb, p, j);
+          EXPECT_NEAR(c.data<float>()[i * n + j], 0.5 * s + 2.0 * c0[i * n + j], 1e-4);
+        }
+    }
+}
+
+TEST(Gemm, BatchedAndBroadcast) {
+  Tensor a = rand_tensor({4, 3, 6}, 4), b = rand_tensor({4, 6, 2}, 5), w = rand_tensor({6, 2}, 6);
+  Tensor c = Tensor::empty({4, 3, 2}), d = Tensor::empty({4, 3, 2});
+  gemm_batched(a, false, b, false, c);
+  gemm_batched(a, false, w, false, d);
+  for (int64_t i = 0; i < 4; ++i) {
+    Tensor ci = matmul(a.narrow(i, 1).reshape({3, 6}), false, b.narrow(i, 1).reshape({6, 2}), false);
+    Tensor di = matmul(a.narrow(i, 1).reshape({3, 6}), false, w, false);
+    auto cv = c.narrow(i, 1).to_vector(), dv = d.narrow(i, 1).to_vector();
+    for (int j = 0; j < 6; ++j) {
+      EXPECT_NEAR(cv[j], ci.to_vector()[j], 1e-5);
+      EXPECT_NEAR(dv[j], di.to_vector()[j], 1e-5);
+    }
+  }
+  Tensor bad = Tensor::empty({3, 3});
+  EXPECT_THROW(gemm(a.reshape({12, 6}), false, b.reshape({24, 2}), false, bad), InternalError);
+}
+
+}  // namespace moemt::ops
