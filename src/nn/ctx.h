@@ -1,0 +1,46 @@
+// Ctx: what every layer call needs besides its inputs — device, train/eval mode, the random
+// stream for dropout and gating noise, and the routing context of MoE layers.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/rng.h"
+#include "core/tensor.h"
+
+namespace moemt::moe {
+class RoutingStats;  // defined in moe/; nn only carries the pointer
+}
+
+namespace moemt::nn {
+
+struct Ctx {
+  Device device = Device::cpu();
+  bool training = false;
+  uint64_t seed = 0;
+  uint64_t step = 0;
+
+  // A fresh random stream for each call that needs one (dropout, gating noise). Streams are
+  // numbered by call order within the step, which is fixed, so runs are reproducible.
+  RngStream next_rng() { return RngStream{seed, (step << 24) + (++calls_)}; }
+  void begin_step(uint64_t s) {
+    step = s;
+    calls_ = 0;
+  }
+
+  // Routing context, set by the model before running a stack: token rows are laid out as
+  // (sentences, rows_per_sentence), so row r belongs to sentence r / rows_per_sentence.
+  int64_t rows_per_sentence = 1;
+  std::vector<int32_t> src_lang;  // per sentence: language ids (registry order)
+  std::vector<int32_t> tgt_lang;
+  std::vector<uint8_t> row_valid;  // per row: 0 for padding positions (empty = all valid)
+  int stack = 0;                   // 0 = encoder, 1 = decoder (for per-stack MoE settings)
+
+  moe::RoutingStats* routing_stats = nullptr;  // collects per-layer expert usage when set
+  double aux_loss = 0.0;  // balancing losses added by MoE layers this step (for logging)
+
+ private:
+  uint64_t calls_ = 0;
+};
+
+}  // namespace moemt::nn

@@ -1,0 +1,34 @@
+// Entry points of the activation ops.
+#include "ops/activation.h"
+
+#include "ops/dispatch.h"
+
+namespace moemt::ops {
+
+Activation activation_from_name(const std::string& name) {
+  if (name == "relu") return Activation::relu;
+  if (name == "gelu") return Activation::gelu;
+  if (name == "gelu_erf") return Activation::gelu_erf;
+  throw Error("unknown activation '{}' (expected relu, gelu or gelu_erf)", name);
+}
+
+const char* activation_name(Activation a) {
+  switch (a) {
+    case Activation::relu: return "relu";
+    case Activation::gelu: return "gelu";
+    case Activation::gelu_erf: return "gelu_erf";
+  }
+  return "?";
+}
+
+void activation_forward(Activation act, const Tensor& x, Tensor& y) {
+  MOEMT_CHECK(x.numel() == y.numel(), "activation shapes {} {}", x.shape().str(), y.shape().str());
+  MOEMT_DISPATCH(same_device(x, y), activation_forward, act, x, y);
+}
+
+void activation_backward(Activation act, const Tensor& x, const Tensor& dy, Tensor& dx) {
+  MOEMT_CHECK(x.numel() == dy.numel() && dx.numel() == x.numel(), "activation_backward shapes");
+  MOEMT_DISPATCH(same_device(x, dy, dx), activation_backward, act, x, dy, dx);
+}
+
+}  // namespace moemt::ops
