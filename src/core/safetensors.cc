@@ -1,0 +1,138 @@
+// safetensors reader/writer. Header entries are written sorted by name, with offsets in the
+// order given, and the header is padded with spaces to an 8-byte boundary as the reference does.
+#include "core/safetensors.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+
+#include "core/file_io.h"
+
+namespace moemt {
+
+namespace {
+// Our checksum of the data section, kept in __metadata__ so bit rot is caught on load;
+// files from other tools have none and are accepted without it.
+constexpr const char* kChecksumKey = "moemt.checksum";
+
+const char* st_dtype(DType t) {
+  switch (t) {
+    case DType::f32: return "F32";
+    case DType::bf16: return "BF16";
+    case DType::f16: return "F16";
+    case DType::i32: return "I32";
+  }
+  return "?";
+}
+}  // namespace
+
+uint64_t checksum64(std::string_view bytes) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ bytes.size();
+  size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, bytes.data() + i, 8);
+    h = (h ^ (w * 0xff51afd7ed558ccdull)) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
+  }
+  for (; i < bytes.size(); ++i) h = (h ^ static_cast<unsigned char>(bytes[i])) * 0x100000001b3ull;
+  return h;
+}
+
+void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors,
+                      const std::map<std::string, std::string>& metadata) {
+  nlohmann::json header = nlohmann::json::object();
+  size_t offset = 0;
+  for (const auto& nt : tensors) {
+    MOEMT_CHECK(!header.contains(nt.name), "duplicate tensor name {}", nt.name);
+    size_t n = nt.tensor.nbytes();
+    header[nt.name] = {{"dtype", st_dtype(nt.tensor.dtype())},
+                       {"shape", nt.tensor.shape().vec()},
+                       {"data_offsets", {offset, offset + n}}};
+    offset += n;
+  }
+  size_t total = offset;
+  std::string body(total, '\0');
+  size_t pos = 0;
+  for (const auto& nt : tensors) {
+    copy_bytes(body.data() + pos, Device::cpu(), nt.tensor.raw(), nt.tensor.device(),
+               nt.tensor.nbytes());
+    pos += nt.tensor.nbytes();
+  }
+  auto meta = metadata;
+  meta[kChecksumKey] = fmt::format("{:016x}", checksum64(body));
+  header["__metadata__"] = meta;
+  std::string h = header.dump();
+  while (h.size() % 8) h.push_back(' ');
+  std::string out;
+  out.reserve(8 + h.size() + total);
+  uint64_t hlen = h.size();
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((hlen >> (8 * i)) & 0xff));
+  out += h;
+  out += body;
+  write_file_atomic(path, out);
+}
+
+const Tensor& SafetensorsFile::at(const std::string& name) const {
+  auto it = tensors.find(name);
+  if (it == tensors.end()) throw Error("{}: tensor '{}' is missing", path, name);
+  return it->second;
+}
+
+SafetensorsFile load_safetensors(const std::string& path) {
+  std::string data = read_file(path);
+  auto corrupt = [&](const std::string& why) {
+    return Error("{}: not a valid safetensors file ({}); the file may be truncated or corrupt",
+                 path, why);
+  };
+  if (data.size() < 8) throw corrupt(fmt::format("only {} bytes", data.size()));
+  uint64_t hlen = 0;
+  for (int i = 0; i < 8; ++i) hlen |= static_cast<uint64_t>(static_cast<unsigned char>(data[i])) << (8 * i);
+  if (hlen > data.size() - 8) throw corrupt(fmt::format("header length {} exceeds file size {}", hlen, data.size()));
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(data.begin() + 8, data.begin() + 8 + static_cast<long>(hlen));
+  } catch (const nlohmann::json::exception& e) {
+    throw corrupt(std::string("header is not JSON: ") + e.what());
+  }
+  if (!header.is_object()) throw corrupt("header is not a JSON object");
+  SafetensorsFile f;
+  f.path = path;
+  size_t base = 8 + hlen, avail = data.size() - base;
+  for (auto& [name, entry] : header.items()) {
+    if (name == "__metadata__") {
+      for (auto& [k, v] : entry.items())
+        if (v.is_string()) f.metadata[k] = v.get<std::string>();
+      continue;
+    }
+    try {
+      DType dt = dtype_from_name(entry.at("dtype").get<std::string>());
+      std::vector<int64_t> shape = entry.at("shape").get<std::vector<int64_t>>();
+      auto offs = entry.at("data_offsets").get<std::vector<uint64_t>>();
+      if (offs.size() != 2 || offs[0] > offs[1] || offs[1] > avail)
+        throw corrupt(fmt::format("tensor '{}' data range out of bounds", name));
+      Shape s(shape);
+      if (static_cast<uint64_t>(s.numel()) * dtype_size(dt) != offs[1] - offs[0])
+        throw corrupt(fmt::format("tensor '{}' shape {} does not match its {} bytes", name,
+                                  s.str(), offs[1] - offs[0]));
+      Tensor t = Tensor::empty(s, dt);
+      std::memcpy(t.raw(), data.data() + base + offs[0], offs[1] - offs[0]);
+      f.tensors[name] = t;
+    } catch (const nlohmann::json::exception& e) {
+      throw corrupt(fmt::format("entry '{}': {}", name, e.what()));
+    } catch (const Error& e) {
+      if (std::string(e.what()).find(path) == 0) throw;
+      throw corrupt(fmt::format("entry '{}': {}", name, e.what()));
+    }
+  }
+  auto ck = f.metadata.find(kChecksumKey);
+  if (ck != f.metadata.end()) {
+    std::string_view body(data.data() + base, avail);
+    if (ck->second != fmt::format("{:016x}", checksum64(body)))
+      throw corrupt("data checksum mismatch");
+    f.metadata.erase(ck);
+  }
+  return f;
+}
+
+}  // namespace moemt

@@ -1,0 +1,37 @@
+// The safetensors file layout (8-byte little-endian header length, JSON header, raw tensor
+// bytes), so any standard tool can open moemt checkpoints. Reading validates every offset.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace moemt {
+
+struct NamedTensor {
+  std::string name;
+  Tensor tensor;  // host or device; written as its dtype (F32, BF16, F16, I32)
+};
+
+// Writes atomically (temp file + rename). `metadata` goes to the "__metadata__" entry.
+void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors,
+                      const std::map<std::string, std::string>& metadata = {});
+
+struct SafetensorsFile {
+  std::map<std::string, Tensor> tensors;  // host tensors
+  std::map<std::string, std::string> metadata;
+  const Tensor& at(const std::string& name) const;  // throws Error naming the file
+  std::string path;
+};
+
+// Throws Error naming the file for a truncated file, a corrupt header, offsets out of range,
+// an unknown dtype or a shape that does not match its byte range.
+SafetensorsFile load_safetensors(const std::string& path);
+
+// A fast 64-bit checksum (not cryptographic), stored in our files' metadata.
+uint64_t checksum64(std::string_view bytes);
+
+}  // namespace moemt
