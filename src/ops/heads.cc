@@ -1,0 +1,41 @@
+// Entry points of the head layout ops: shape checks, then device dispatch.
+#include "ops/heads.h"
+
+#include "ops/dispatch.h"
+
+namespace moemt::ops {
+
+void split_heads(const Tensor& x, int64_t heads, Tensor& y) {
+  MOEMT_CHECK(x.rank() == 3 && heads > 0 && x.size(2) % heads == 0,
+              "split_heads: x {} does not split into {} heads", x.shape().str(), heads);
+  Shape want{x.size(0), heads, x.size(1), x.size(2) / heads};
+  MOEMT_CHECK(y.shape() == want, "split_heads: y {} should be {}", y.shape().str(), want.str());
+  MOEMT_CHECK(x.dtype() == DType::f32 && y.dtype() == DType::f32, "split_heads needs f32");
+  if (x.numel() == 0) return;
+  MOEMT_DISPATCH(same_device(x, y), split_heads, x, heads, y);
+}
+
+void merge_heads(const Tensor& x, Tensor& y) {
+  MOEMT_CHECK(x.rank() == 4, "merge_heads: x {} is not (B,H,T,dh)", x.shape().str());
+  Shape want{x.size(0), x.size(2), x.size(1) * x.size(3)};
+  MOEMT_CHECK(y.shape() == want, "merge_heads: y {} should be {}", y.shape().str(), want.str());
+  MOEMT_CHECK(x.dtype() == DType::f32 && y.dtype() == DType::f32, "merge_heads needs f32");
+  if (x.numel() == 0) return;
+  MOEMT_DISPATCH(same_device(x, y), merge_heads, x, y);
+}
+
+void concat_time(const Tensor& a, const Tensor& b, Tensor& y) {
+  MOEMT_CHECK(a.rank() == 4 && b.rank() == 4 && y.rank() == 4, "concat_time ranks {} {} {}",
+              a.shape().str(), b.shape().str(), y.shape().str());
+  Shape want{a.size(0), a.size(1), a.size(2) + b.size(2), a.size(3)};
+  MOEMT_CHECK(b.size(0) == a.size(0) && b.size(1) == a.size(1) && b.size(3) == a.size(3) &&
+                  y.shape() == want,
+              "concat_time shapes a {} b {} y {}", a.shape().str(), b.shape().str(),
+              y.shape().str());
+  MOEMT_CHECK(a.dtype() == DType::f32 && b.dtype() == DType::f32 && y.dtype() == DType::f32,
+              "concat_time needs f32");
+  if (y.numel() == 0) return;
+  MOEMT_DISPATCH(same_device(a, b, y), concat_time, a, b, y);
+}
+
+}  // namespace moemt::ops

@@ -1,0 +1,49 @@
+// Head split/merge against index arithmetic, their round trip, and time concatenation.
+#include "ops/heads.h"
+
+#include <gtest/gtest.h>
+
+#include "nn/gradcheck.h"
+
+namespace moemt::ops {
+namespace {
+
+TEST(Heads, SplitMatchesIndexingAndMergeInverts) {
+  const int64_t b = 2, t = 3, h = 2, dh = 4;
+  Tensor x = nn::random_tensor({b, t, h * dh}, 1);
+  Tensor y = Tensor::empty({b, h, t, dh}), z = Tensor::empty({b, t, h * dh});
+  split_heads(x, h, y);
+  auto xv = x.to_vector(), yv = y.to_vector();
+  for (int64_t i = 0; i < b; ++i)
+    for (int64_t k = 0; k < h; ++k)
+      for (int64_t s = 0; s < t; ++s)
+        for (int64_t e = 0; e < dh; ++e)
+          EXPECT_EQ(yv[((i * h + k) * t + s) * dh + e], xv[(i * t + s) * h * dh + k * dh + e]);
+  merge_heads(y, z);
+  EXPECT_EQ(z.to_vector(), xv);
+  Tensor bad = Tensor::empty({b, t, h, dh});
+  EXPECT_THROW(split_heads(x, h, bad), InternalError);
+  EXPECT_THROW(split_heads(x, 3, y), InternalError);
+}
+
+TEST(Heads, ConcatTime) {
+  Tensor a = nn::random_tensor({2, 3, 2, 4}, 2), c = nn::random_tensor({2, 3, 1, 4}, 3);
+  Tensor y = Tensor::empty({2, 3, 3, 4});
+  concat_time(a, c, y);
+  auto av = a.to_vector(), cv = c.to_vector(), yv = y.to_vector();
+  for (int64_t blk = 0; blk < 6; ++blk)
+    for (int64_t s = 0; s < 3; ++s)
+      for (int64_t e = 0; e < 4; ++e) {
+        float want = s < 2 ? av[(blk * 2 + s) * 4 + e] : cv[blk * 4 + e];
+        EXPECT_EQ(yv[(blk * 3 + s) * 4 + e], want);
+      }
+  // An empty cache plus one step is that step.
+  Tensor empty = Tensor::empty({2, 3, 0, 4}), one = Tensor::empty({2, 3, 1, 4});
+  concat_time(empty, c, one);
+  EXPECT_EQ(one.to_vector(), cv);
+  Tensor wrong = Tensor::empty({2, 3, 4, 4});
+  EXPECT_THROW(concat_time(a, c, wrong), InternalError);
+}
+
+}  // namespace
+}  // namespace moemt::ops
