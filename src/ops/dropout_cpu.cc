@@ -1,0 +1,74 @@
+// CPU dropout. Random words are drawn one Philox block (4 words) at a time, which yields
+// exactly rng.uniform(i) for every i (RngStream::bits uses word i & 3 of block i >> 2).
+#include <algorithm>
+#include <cstring>
+
+#include "ops/dropout.h"
+
+namespace moemt::ops::cpu {
+
+namespace {
+constexpr int64_t kChunk = 4096;  // elements per parallel task (a multiple of 4)
+
+// Calls f(i, multiplier) for every element i in [0, n), multiplier 0 or 1/(1-p).
+template <typename F>
+void for_each_mask(int64_t n, float p, RngStream rng, F&& f) {
+  const float keep_scale = 1.f / (1.f - p);
+  // Keep iff (bits >> 8) * 2^-24 >= p, i.e. (bits >> 8) >= ceil(p * 2^24) in integers.
+  const double thr_d = static_cast<double>(p) * 16777216.0;
+  uint32_t thr = static_cast<uint32_t>(thr_d);
+  if (static_cast<double>(thr) < thr_d) ++thr;
+  int64_t nchunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static) if (nchunks > 1)
+  for (int64_t ch = 0; ch < nchunks; ++ch) {
+    int64_t i0 = ch * kChunk, i1 = std::min(n, i0 + kChunk);
+    for (int64_t i = i0; i < i1; i += 4) {
+      auto w = philox4x32(rng.seed, rng.stream, static_cast<uint64_t>(i) >> 2);
+      int64_t m = std::min<int64_t>(4, i1 - i);
+      for (int64_t k = 0; k < m; ++k) f(i + k, (w[k] >> 8) >= thr ? keep_scale : 0.f);
+    }
+  }
+}
+}  // namespace
+
+void dropout_forward(const Tensor& x, float p, RngStream rng, Tensor& y, Tensor& mask) {
+  const float* px = x.data<float>();
+  float* py = y.data<float>();
+  float* pm = mask.defined() ? mask.data<float>() : nullptr;
+  int64_t n = x.numel();
+  if (p == 0.f) {
+    if (py != px) std::memcpy(py, px, static_cast<size_t>(n) * sizeof(float));
+    if (pm) std::fill(pm, pm + n, 1.f);
+    return;
+  }
+  if (pm) {
+    for_each_mask(n, p, rng, [&](int64_t i, float s) {
+      pm[i] = s;
+      py[i] = px[i] * s;
+    });
+  } else {
+    for_each_mask(n, p, rng, [&](int64_t i, float s) { py[i] = px[i] * s; });
+  }
+}
+
+void dropout_backward(const Tensor& dy, const Tensor& mask, Tensor& dx) {
+  const float* pdy = dy.data<float>();
+  const float* pm = mask.data<float>();
+  float* pdx = dx.data<float>();
+  int64_t n = dy.numel();
+#pragma omp parallel for simd schedule(static) if (n > (1 << 15))
+  for (int64_t i = 0; i < n; ++i) pdx[i] = pdy[i] * pm[i];
+}
+
+void dropout_backward(const Tensor& dy, float p, RngStream rng, Tensor& dx) {
+  const float* pdy = dy.data<float>();
+  float* pdx = dx.data<float>();
+  int64_t n = dy.numel();
+  if (p == 0.f) {
+    if (pdx != pdy) std::memcpy(pdx, pdy, static_cast<size_t>(n) * sizeof(float));
+    return;
+  }
+  for_each_mask(n, p, rng, [&](int64_t i, float s) { pdx[i] = pdy[i] * s; });
+}
+
+}  // namespace moemt::ops::cpu
