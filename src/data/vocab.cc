@@ -150,7 +150,6 @@ Vocab Vocab::train(const std::map<std::string, std::vector<std::string>>& texts_
       {"shuffle_input_sentence", "false"},
       {"num_threads", std::to_string(std::max(1, o.num_threads))},
       {"max_sentence_length", "65536"},
-      {"random_seed", std::to_string(static_cast<uint32_t>(o.seed))},
   };
   if (!symbol_list.empty()) args["user_defined_symbols"] = symbol_list;
 

@@ -1,0 +1,82 @@
+// Tests for UTF-8 validation and checked line reading.
+#include "data/text.h"
+
+#include "fixtures.h"
+
+namespace moemt::data {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::error_of;
+using testing::fixture;
+using testing::temp_file;
+
+TEST(Utf8, AcceptsWellFormed) {
+  EXPECT_TRUE(valid_utf8(""));
+  EXPECT_TRUE(valid_utf8("plain ascii"));
+  EXPECT_TRUE(valid_utf8("¿Dónde está? ¡Hola! 早上好 😀"));
+  EXPECT_TRUE(valid_utf8("\xF4\x8F\xBF\xBF"));  // U+10FFFF, the last code point
+}
+
+TEST(Utf8, RejectsMalformedWithOffset) {
+  size_t off = 99;
+  EXPECT_FALSE(valid_utf8("caf\xE9", &off));  // Latin-1 byte
+  EXPECT_EQ(off, 3u);
+  EXPECT_FALSE(valid_utf8("ab\xC3", &off));  // truncated 2-byte sequence
+  EXPECT_EQ(off, 2u);
+  EXPECT_FALSE(valid_utf8("\xC0\xAF", &off));  // overlong '/'
+  EXPECT_EQ(off, 0u);
+  EXPECT_FALSE(valid_utf8("x\xE0\x80\xAF", &off));  // overlong 3-byte
+  EXPECT_EQ(off, 1u);
+  EXPECT_FALSE(valid_utf8("\xED\xA0\x80", &off));  // UTF-16 surrogate U+D800
+  EXPECT_FALSE(valid_utf8("\xF4\x90\x80\x80", &off));  // > U+10FFFF
+  EXPECT_FALSE(valid_utf8("\xE2\x82", &off));          // truncated euro sign
+  EXPECT_FALSE(valid_utf8("\xE2\x28\xA1", &off));      // bad continuation
+  EXPECT_FALSE(valid_utf8("\x80", &off));              // lone continuation
+}
+
+TEST(Blank, Whitespace) {
+  EXPECT_TRUE(is_blank(""));
+  EXPECT_TRUE(is_blank(" \t\r"));
+  EXPECT_FALSE(is_blank(" a "));
+}
+
+TEST(ReadLines, ReadsAndStripsCarriageReturn) {
+  const auto lines = read_lines(fixture("crlf.eng_Latn"));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "Hello world.");
+  EXPECT_EQ(lines[1], "Good morning.");
+  EXPECT_EQ(read_lines(fixture("train.eng_Latn")).size(), 30u);
+}
+
+TEST(ReadLines, LastLineWithoutNewline) {
+  const auto lines = read_lines(temp_file("nonl.txt", "a\nb"));
+  EXPECT_EQ(lines, (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(ReadLines, MissingFileNamesIt) {
+  const std::string msg = error_of([] { read_lines("/nonexistent/dir/train.eng_Latn"); });
+  EXPECT_THAT(msg, HasSubstr("/nonexistent/dir/train.eng_Latn"));
+  EXPECT_THAT(msg, HasSubstr("cannot open"));
+}
+
+TEST(ReadLines, InvalidUtf8NamesFileLineAndByte) {
+  const std::string path = fixture("badutf8.eng_Latn");
+  const std::string msg = error_of([&] { read_lines(path); });
+  EXPECT_THAT(msg, HasSubstr(path + ":3: invalid UTF-8 at byte offset 7"));
+  EXPECT_THAT(msg, HasSubstr("0xE9"));
+}
+
+TEST(LineReader, CountsLines) {
+  LineReader r(fixture("empty.eng_Latn"));
+  std::string line;
+  int n = 0;
+  while (r.next(line)) {
+    ++n;
+    EXPECT_EQ(r.line_number(), n);
+  }
+  EXPECT_EQ(n, 4);
+}
+
+}  // namespace
+}  // namespace moemt::data
