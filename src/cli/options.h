@@ -1,0 +1,38 @@
+// Command-line + YAML configuration for subcommands: flags override `-c config.yml`, unknown
+// keys are errors that name the file, line and the closest known option.
+#pragma once
+
+#include <boost/program_options.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace moemt::cli {
+
+namespace po = boost::program_options;
+
+// Parses args against `desc` (+ positional), then fills options not given on the command line
+// from the YAML files named by -c/--config (later files lose to earlier ones). Nested YAML maps
+// are flattened with '-' ("moe: {experts: 8}" is "--moe-experts 8"). Throws Error for unknown
+// keys. Returns false if --help was asked (usage already printed).
+bool parse_options(const std::string& command, const std::vector<std::string>& args,
+                   po::options_description& desc, po::variables_map& vm,
+                   const po::positional_options_description* positional = nullptr);
+
+// The effective configuration as YAML (for --dump-config and for checkpoints).
+std::string dump_options(const po::options_description& desc, const po::variables_map& vm);
+
+// Marian-style schedule amounts: "500u" updates, "5e" epochs, "10Mt"/"20kt" target tokens;
+// a bare number means updates.
+struct ScheduleAmount {
+  enum Unit : uint8_t { updates, epochs, tokens } unit = updates;
+  int64_t value = 0;
+  bool enabled() const { return value > 0; }
+};
+ScheduleAmount parse_schedule(const std::string& option, const std::string& text);
+
+// Edit distance, for "did you mean" suggestions.
+size_t edit_distance(const std::string& a, const std::string& b);
+
+}  // namespace moemt::cli
