@@ -1,0 +1,59 @@
+// Linear layer forward and backward over BLAS.
+#include "nn/linear.h"
+
+#include "ops/elementwise.h"
+#include "ops/gemm.h"
+
+namespace moemt::nn {
+
+namespace {
+Shape with_last(const Shape& s, int64_t last) {
+  Shape r = s;
+  r[-1] = last;
+  return r;
+}
+}  // namespace
+
+Linear::Linear(ParamStore& store, const std::string& name, const LinearConfig& cfg) : cfg_(cfg) {
+  MOEMT_CHECK(cfg.in > 0 && cfg.out > 0, "Linear '{}' needs positive sizes, got {}x{}", name,
+              cfg.in, cfg.out);
+  weight = store.add(name + ".weight", {cfg.in, cfg.out}, InitSpec::Xavier(cfg.init_gain),
+                     cfg.group);
+  if (cfg.bias) bias = store.add(name + ".bias", {cfg.out}, InitSpec::Zeros(), cfg.group);
+}
+
+// x (..., in) -> y (..., out)
+Tensor Linear::apply(const Tensor& x) const {
+  MOEMT_CHECK(x.rank() >= 1 && x.size(-1) == cfg_.in, "Linear: input {} for in={}",
+              x.shape().str(), cfg_.in);
+  Tensor y = Tensor::empty(with_last(x.shape(), cfg_.out), DType::f32, x.device());
+  ops::gemm(x, false, weight.w(), false, y);  // y = x · W
+  if (bias.defined()) ops::add_bias(y, bias.w());  // y += b
+  return y;
+}
+
+// x (..., in) -> y (..., out); saves x.
+Tensor Linear::forward(Ctx& ctx, const Tensor& x) {
+  x_ = x;
+  return apply(x);
+}
+
+// dy (..., out) -> dx (..., in); dW (in, out) += xᵀ·dy, db (out) += column sums of dy.
+Tensor Linear::backward(Ctx& ctx, const Tensor& dy) {
+  MOEMT_CHECK(x_.defined() && x_.numel() / cfg_.in == dy.numel() / cfg_.out,
+              "Linear::backward: dy {} does not match the forward input {}", dy.shape().str(),
+              x_.shape().str());
+  // Forward was `y = x · W + b`, so dx = dy · Wᵀ, dW += xᵀ · dy, db += sum_rows dy.
+  Tensor dx = Tensor::empty(x_.shape(), DType::f32, dy.device());
+  ops::gemm(dy, false, weight.w(), true, dx);
+  Tensor gw = weight.g();
+  ops::gemm(x_, true, dy, false, gw, 1.f, 1.f);
+  if (bias.defined()) {
+    Tensor gb = bias.g();
+    ops::bias_grad(dy, gb);
+  }
+  x_ = Tensor();
+  return dx;
+}
+
+}  // namespace moemt::nn
