@@ -139,7 +139,8 @@ void BatchGenerator::build_order() {
   } else {
     // Group by language pair (in index order, so the grouping is deterministic).
     std::map<std::pair<int32_t, int32_t>, std::vector<int64_t>> groups;
-    for (int64_t i = 0; i < n; ++i) groups[{samples_[i].src_lang, samples_[i].tgt_lang}].push_back(i);
+    for (int64_t i = 0; i < n; ++i)
+      groups[{samples_[i].src_lang, samples_[i].tgt_lang}].push_back(i);
     std::vector<int64_t> counts;
     for (const auto& [k, members] : groups) counts.push_back(static_cast<int64_t>(members.size()));
     const std::vector<int64_t> quotas = temperature_quotas(counts, opt_.data_temperature, n);
@@ -196,8 +197,8 @@ void BatchGenerator::fill_maxi() {
   // Shuffle the batches so training does not see lengths in increasing order; the stream
   // depends only on (seed, epoch, offset), which is what makes seek() exact.
   if (opt_.shuffle) {
-    std::mt19937_64 rng(
-        mix_seed(mix_seed(opt_.seed, static_cast<uint64_t>(epoch_)), static_cast<uint64_t>(offset_)));
+    std::mt19937_64 rng(mix_seed(mix_seed(opt_.seed, static_cast<uint64_t>(epoch_)),
+                                 static_cast<uint64_t>(offset_)));
     shuffle_in_place(maxi_, rng);
   }
 }
@@ -238,9 +239,10 @@ void BatchGenerator::seek(const Position& p, bool strict) {
           "vs {:016x})",
           p.fingerprint, fingerprint_);
     }
-    log::warn("data or batching options changed since the checkpoint; continuing from epoch {} "
-              "without reproducing the original order",
-              p.epoch);
+    log::warn(
+        "data or batching options changed since the checkpoint; continuing from epoch {} "
+        "without reproducing the original order",
+        p.epoch);
   }
   epoch_ = p.epoch;
   batches_ = p.batches;

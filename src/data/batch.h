@@ -2,9 +2,8 @@
 // across language pairs and an exact, checkpointable data position.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <vector>
 
@@ -15,11 +14,11 @@ namespace moemt::data {
 // Row-major padded tensors for one training step. B = batch_size, S = src_len, T = tgt_len.
 struct Batch {
   int batch_size = 0, src_len = 0, tgt_len = 0;
-  std::vector<int32_t> src_ids;      // (B,S) encoder input, padded with pad
-  std::vector<int32_t> src_lengths;  // (B)   non-pad length of each row
-  std::vector<int32_t> tgt_in;       // (B,T) [bos] + tgt, padded with pad
-  std::vector<int32_t> tgt_out;      // (B,T) tgt + [eos], padded with pad (loss ignores pad)
-  std::vector<int32_t> tgt_lengths;  // (B)   non-pad length of each row (= tgt pieces + 1)
+  std::vector<int32_t> src_ids;             // (B,S) encoder input, padded with pad
+  std::vector<int32_t> src_lengths;         // (B)   non-pad length of each row
+  std::vector<int32_t> tgt_in;              // (B,T) [bos] + tgt, padded with pad
+  std::vector<int32_t> tgt_out;             // (B,T) tgt + [eos], padded with pad (loss ignores pad)
+  std::vector<int32_t> tgt_lengths;         // (B)   non-pad length of each row (= tgt pieces + 1)
   std::vector<int32_t> src_lang, tgt_lang;  // (B) caller's language indexes
   std::vector<int64_t> sample_ids;          // (B) index into BatchGenerator::samples()
   int64_t src_tokens = 0, tgt_tokens = 0;   // non-pad tokens (tgt counts tgt_out)

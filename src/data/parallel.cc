@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <filesystem>
+#include <set>
 #include <string_view>
 
 #include "core/error.h"
@@ -23,6 +24,11 @@ bool looks_like_lang(std::string_view s) {
   auto is_lang = [](std::string_view a) {
     return (a.size() == 2 || a.size() == 3) && all_of(a, [](int c) { return islower(c); });
   };
+  // Common file extensions that would otherwise pass as 2-3 letter codes.
+  static const std::set<std::string_view> kNotLangs = {
+      "txt", "tsv", "csv", "gz",  "xz", "bz2", "zst", "src", "tgt", "ref", "hyp", "out", "tok",
+      "bpe", "spm", "xml", "sgm", "md", "py",  "sh",  "cc",  "h",   "log", "raw", "yml"};
+  if (kNotLangs.contains(s)) return false;
   if (is_lang(s)) return true;
   const size_t u = s.find('_');
   if (u == std::string_view::npos) return false;
@@ -115,15 +121,19 @@ void load_pair(const ParallelSource& s, int32_t index, Loader& loader) {
                  s.src_path, s.tgt_path);
       continue;
     }
-    if (!has_a && !has_b) break;
+    if (!has_a && !has_b) {
+      if (src.line_number() == 0) throw file_error(s.src_path, 0, "file is empty");
+      break;
+    }
     // One file ended first: count the rest of the other to report both totals.
     LineReader& longer = has_a ? src : tgt;
     std::string rest;
     while (longer.next(rest)) {
     }
-    throw Error("line counts differ: {} has {} lines but {} has {} lines; the files must be "
-                "line-aligned",
-                s.src_path, src.line_number(), s.tgt_path, tgt.line_number());
+    throw Error(
+        "line counts differ: {} has {} lines but {} has {} lines; the files must be "
+        "line-aligned",
+        s.src_path, src.line_number(), s.tgt_path, tgt.line_number());
   }
 }
 
@@ -175,9 +185,10 @@ void load_tsv_file(const TsvSource& s, int32_t index, Loader& loader) {
     if (tgt_lang.empty() || (columns == 4 && src_lang.empty())) {
       throw file_error(s.path, in.line_number(), "empty language column");
     }
-    loader.add(std::string(f[columns - 2]), std::string(f[columns - 1]), src_lang, tgt_lang,
-               index, in.line_number(), s.path, s.path);
+    loader.add(std::string(f[columns - 2]), std::string(f[columns - 1]), src_lang, tgt_lang, index,
+               in.line_number(), s.path, s.path);
   }
+  if (in.line_number() == 0) throw file_error(s.path, 0, "file is empty");
 }
 
 }  // namespace

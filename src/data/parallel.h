@@ -13,8 +13,8 @@ namespace moemt::data {
 struct Example {
   std::string src, tgt;
   std::string src_lang, tgt_lang;
-  int32_t source = 0;  // index of the ParallelSource/TsvSource it came from
-  int64_t line = 0;    // 1-based line in that source (for error messages)
+  int32_t source = 0;     // index of the ParallelSource/TsvSource it came from
+  int64_t line = 0;       // 1-based line in that source (for error messages)
   bool reversed = false;  // true for the tgt->src copy made by both_directions
 };
 
@@ -58,24 +58,23 @@ struct LoadStats {
 
 // Language code from a file name's last extension: "dir/train.eng_Latn" -> "eng_Latn".
 // Accepts FLORES-style codes (xxx_Xxxx) and 2-3 letter codes (de, deu); returns "" when the
-// extension does not look like a language code.
+// extension does not look like a language code (or is a common extension: txt, tsv, gz,
+// src, tgt, ...).
 std::string lang_from_path(const std::string& path);
 
 // Loads all sources in order (file pairs first, then TSV files). Errors (moemt::Error) name
 // the file and, where it applies, the line: missing file, invalid UTF-8, empty line,
-// mismatched line counts (both files and both counts), bad TSV column count, language that
+// empty file, mismatched line counts (both files and both counts), bad TSV column count, language that
 // can be neither found nor inferred.
 // Example::source numbers pairs 0..P-1 and TSV files P..P+T-1.
 std::vector<Example> load_examples(const std::vector<ParallelSource>& pairs,
                                    const std::vector<TsvSource>& tsvs,
-                                   const LoadOptions& options = {},
-                                   LoadStats* stats = nullptr);
+                                   const LoadOptions& options = {}, LoadStats* stats = nullptr);
 
 // The same for a single kind of source.
 std::vector<Example> load_parallel(const std::vector<ParallelSource>& pairs,
-                                   const LoadOptions& options = {},
-                                   LoadStats* stats = nullptr);
-std::vector<Example> load_tsv(const std::vector<TsvSource>& tsvs,
-                              const LoadOptions& options = {}, LoadStats* stats = nullptr);
+                                   const LoadOptions& options = {}, LoadStats* stats = nullptr);
+std::vector<Example> load_tsv(const std::vector<TsvSource>& tsvs, const LoadOptions& options = {},
+                              LoadStats* stats = nullptr);
 
 }  // namespace moemt::data

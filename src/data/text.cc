@@ -78,6 +78,8 @@ bool LineReader::next(std::string& line) {
   }
   ++line_;
   if (!line.empty() && line.back() == '\r') line.pop_back();
+  // A UTF-8 byte-order mark (from some Windows editors) is not part of the first sentence.
+  if (line_ == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
   size_t bad = 0;
   if (!valid_utf8(line, &bad)) {
     throw file_error(path_, line_,

@@ -20,7 +20,8 @@ bool valid_utf8(std::string_view s, size_t* bad_offset = nullptr);
 bool is_blank(std::string_view s);
 
 // Streams the lines of a text file. Lines are returned without the '\n' and without one
-// trailing '\r' (so CRLF files read the same as LF files). Every line is checked for
+// trailing '\r' (so CRLF files read the same as LF files); a UTF-8 byte-order mark at the
+// start of the file is dropped. Every line is checked for
 // UTF-8; a bad line throws moemt::Error "path:line: invalid UTF-8 at byte N".
 // A missing/unreadable file throws "path: cannot open file (reason)" on construction.
 class LineReader {

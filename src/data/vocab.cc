@@ -1,13 +1,12 @@
 // Training, loading and applying the joint sentencepiece vocabulary.
 #include "data/vocab.h"
 
+#include <fmt/ranges.h>
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
 #include <unicode/utf8.h>
-
-#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <fstream>
@@ -259,9 +258,10 @@ bool Vocab::has_tag(std::string_view lang) const {
 
 int32_t Vocab::tag_id(std::string_view lang) const {
   if (!has_tag(lang)) {
-    throw Error("the vocabulary has no tag for language '{}' (tagged languages: {}); retrain the "
-                "vocabulary with this language in the data",
-                lang, fmt::join(tag_langs(), ", "));
+    throw Error(
+        "the vocabulary has no tag for language '{}' (tagged languages: {}); retrain the "
+        "vocabulary with this language in the data",
+        lang, fmt::join(tag_langs(), ", "));
   }
   return sp_->PieceToId(lang_tag(lang));
 }

@@ -13,9 +13,9 @@
 namespace moemt::data {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::error_of;
 using testing::fixture;
+using ::testing::HasSubstr;
 
 // Synthetic samples with lengths from a fixed LCG: src = [tag] + pieces + [eos].
 std::vector<Sample> synthetic(int n, int pairs = 2, uint64_t seed = 11) {
@@ -150,8 +150,8 @@ TEST(BatchGenerator, ResumeGivesIdenticalBatches) {
   const auto expected = run(full, 3);
   ASSERT_GT(expected.size(), 40u);
   // Stop after k steps (batches or epoch ends), checkpoint, restore in a fresh generator.
-  for (size_t k : {size_t{0}, size_t{1}, size_t{2}, size_t{5}, size_t{17},
-                   expected.size() / 3, expected.size() / 3 + 1, expected.size() - 2}) {
+  for (size_t k : {size_t{0}, size_t{1}, size_t{2}, size_t{5}, size_t{17}, expected.size() / 3,
+                   expected.size() / 3 + 1, expected.size() - 2}) {
     BatchGenerator first(data, o);
     Batch b;
     for (size_t i = 0; i < k; ++i) first.next(b);

@@ -6,9 +6,9 @@
 namespace moemt::data {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::error_of;
 using testing::fixture;
+using ::testing::HasSubstr;
 using testing::temp_file;
 
 TEST(LangFromPath, Codes) {
@@ -27,8 +27,8 @@ TEST(LangFromPath, Codes) {
 
 TEST(LoadParallel, FilePairWithLanguagesFromNames) {
   LoadStats st;
-  auto ex = load_parallel({{fixture("train.eng_Latn"), fixture("train.deu_Latn"), "", ""}}, {},
-                          &st);
+  auto ex =
+      load_parallel({{fixture("train.eng_Latn"), fixture("train.deu_Latn"), "", ""}}, {}, &st);
   ASSERT_EQ(ex.size(), 30u);
   EXPECT_EQ(ex[0].src, "The weather is nice today.");
   EXPECT_EQ(ex[0].tgt, "Das Wetter ist heute schön.");
@@ -70,8 +70,9 @@ TEST(LoadParallel, CrlfLinesMatchLf) {
 
 TEST(LoadParallel, MissingFileNamed) {
   const std::string missing = fixture("does_not_exist.deu_Latn");
-  const std::string msg =
-      error_of([&] { load_parallel({{fixture("train.eng_Latn"), missing, "", ""}}); });
+  const std::string msg = error_of([&] {
+    load_parallel({{fixture("train.eng_Latn"), missing, "", ""}});
+  });
   EXPECT_THAT(msg, HasSubstr(missing));
   EXPECT_THAT(msg, HasSubstr("cannot open file"));
 }
@@ -100,6 +101,13 @@ TEST(LoadParallel, EmptyLineIsAnErrorNamingFileAndLine) {
   const std::string msg = error_of([&] { load_parallel({{a, b, "", ""}}); });
   EXPECT_THAT(msg, HasSubstr(a + ":3: empty line"));
   EXPECT_THAT(msg, HasSubstr("skip"));
+}
+
+TEST(LoadParallel, EmptyFilesAreAnError) {
+  const std::string a = temp_file("empty_a.en", ""), b = temp_file("empty_b.de", "");
+  EXPECT_THAT(error_of([&] { load_parallel({{a, b, "", ""}}); }), HasSubstr(a + ": file is empty"));
+  const std::string t = temp_file("empty.en-de.tsv", "");
+  EXPECT_THAT(error_of([&] { load_tsv({{t, "", ""}}); }), HasSubstr(t + ": file is empty"));
 }
 
 TEST(LoadParallel, EmptyLineSkippedWhenAsked) {

@@ -6,9 +6,9 @@
 namespace moemt::data {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::error_of;
 using testing::fixture;
+using ::testing::HasSubstr;
 using testing::temp_file;
 
 TEST(Utf8, AcceptsWellFormed) {
@@ -28,7 +28,7 @@ TEST(Utf8, RejectsMalformedWithOffset) {
   EXPECT_EQ(off, 0u);
   EXPECT_FALSE(valid_utf8("x\xE0\x80\xAF", &off));  // overlong 3-byte
   EXPECT_EQ(off, 1u);
-  EXPECT_FALSE(valid_utf8("\xED\xA0\x80", &off));  // UTF-16 surrogate U+D800
+  EXPECT_FALSE(valid_utf8("\xED\xA0\x80", &off));      // UTF-16 surrogate U+D800
   EXPECT_FALSE(valid_utf8("\xF4\x90\x80\x80", &off));  // > U+10FFFF
   EXPECT_FALSE(valid_utf8("\xE2\x82", &off));          // truncated euro sign
   EXPECT_FALSE(valid_utf8("\xE2\x28\xA1", &off));      // bad continuation
@@ -52,6 +52,13 @@ TEST(ReadLines, ReadsAndStripsCarriageReturn) {
 TEST(ReadLines, LastLineWithoutNewline) {
   const auto lines = read_lines(temp_file("nonl.txt", "a\nb"));
   EXPECT_EQ(lines, (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(ReadLines, ByteOrderMarkDropped) {
+  const auto lines = read_lines(temp_file("bom.txt", "\xEF\xBB\xBFHello\n\xEF\xBB\xBFx\n"));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "Hello");
+  EXPECT_EQ(lines[1], "\xEF\xBB\xBFx");  // only at the start of the file
 }
 
 TEST(ReadLines, MissingFileNamesIt) {
