@@ -1,0 +1,277 @@
+// The build pipeline. Catalog choice is deterministic: packages (list order) win over extra
+// directories, which win over system catalogs, for the same (locale, domain); per domain a
+// language uses its first gettext locale that has the domain ("pt_BR" before "pt").
+#include "corpus/builder.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <unordered_set>
+
+#include <fmt/ranges.h>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "corpus/mo_reader.h"
+#include "corpus/sources.h"
+
+namespace moemt::corpus {
+namespace fs = std::filesystem;
+namespace {
+
+// src -> (tgt -> occurrences across catalogs); ordered maps keep every later step ordered.
+using PairCounts = std::map<std::string, std::map<std::string, int64_t>>;
+
+struct LangWork {
+  const data::Language* lang = nullptr;
+  std::vector<const CatalogFile*> catalogs;
+  PairCounts pairs;
+  LanguageCounts counts;
+  std::vector<Skipped> skipped;
+};
+
+void count_drop(LanguageCounts& c, Drop d, int64_t n = 1) { c.dropped[drop_name(d)] += n; }
+
+void extract(LangWork& w, const FilterOptions& fopt) {
+  for (const CatalogFile* cf : w.catalogs) {
+    MoCatalog cat;
+    try {
+      cat = read_mo(cf->path);
+    } catch (const Error& e) {
+      log::warn("skipping catalog: {}", e.what());
+      w.skipped.push_back({cf->path, e.what()});
+      continue;
+    }
+    ++w.counts.catalogs;
+    w.counts.entries += static_cast<int64_t>(cat.entries.size()) + cat.invalid_utf8;
+    if (cat.invalid_utf8) count_drop(w.counts, Drop::kInvalidUtf8, cat.invalid_utf8);
+    const int singular = cat.plural_forms.singular_index();
+    for (const MoEntry& e : cat.entries) {
+      // Plural entries: the English singular with the form the catalog uses for n == 1.
+      std::string_view target;
+      if (e.is_plural()) {
+        ++w.counts.plural_entries;
+        if (static_cast<size_t>(singular) < e.msgstr.size()) target = e.msgstr[singular];
+      } else if (!e.msgstr.empty()) {
+        target = e.msgstr[0];
+      }
+      ++w.counts.candidate_pairs;
+      auto r = clean_pair(e.msgid, target, *w.lang, fopt);
+      if (auto* d = std::get_if<Drop>(&r)) {
+        count_drop(w.counts, *d);
+        continue;
+      }
+      auto& p = std::get<CleanPair>(r);
+      int64_t& n = w.pairs[p.source][p.target];
+      if (n > 0) count_drop(w.counts, Drop::kDuplicate);
+      ++n;
+    }
+  }
+  for (const auto& [src, tgts] : w.pairs) w.counts.clean_pairs += static_cast<int64_t>(tgts.size());
+}
+
+// The translation used in dev/devtest: the most frequent one, ties to the smallest.
+const std::string& best_target(const std::map<std::string, int64_t>& tgts) {
+  const std::string* best = nullptr;
+  int64_t best_n = -1;
+  for (const auto& [t, n] : tgts)
+    if (n > best_n) best = &t, best_n = n;
+  return *best;
+}
+
+void write_lines(const fs::path& path, const std::vector<std::string>& lines) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw Error("cannot write {}", path.string());
+  for (const auto& l : lines) out << l << '\n';
+  if (!out) throw Error("error writing {}", path.string());
+}
+
+// Refuses to overwrite a directory that holds something other than a previous corpus.
+void prepare_out_dir(const fs::path& out) {
+  std::error_code ec;
+  if (fs::exists(out) && !fs::is_directory(out)) throw Error("--out {} is not a directory", out.string());
+  if (fs::exists(out) && !fs::is_empty(out) && !fs::exists(out / "stats.json"))
+    throw Error("--out {} exists, is not empty and holds no moemt corpus (stats.json); choose "
+                "another directory",
+                out.string());
+  for (const char* sub : {"train", "dev", "devtest"}) fs::remove_all(out / sub, ec);
+  for (const char* sub : {"train", "dev", "devtest"}) fs::create_directories(out / sub);
+}
+
+}  // namespace
+
+BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& registry) {
+  BuildReport rep;
+  rep.options = opt;
+  const data::Language& english = registry.get("eng_Latn");
+  rep.source_flores = english.flores;
+  std::vector<const data::Language*> langs;
+  for (const std::string& code : opt.langs) {
+    const data::Language& l = registry.get(code);
+    if (l.flores == english.flores) {
+      log::info("English is the source side of every pair; ignoring it in --langs");
+      continue;
+    }
+    if (std::find(langs.begin(), langs.end(), &l) == langs.end()) langs.push_back(&l);
+  }
+  if (langs.empty()) throw Error("no target languages given (--langs de,fr,...)");
+  for (const auto* l : langs) rep.langs.push_back(l->flores);
+  if (opt.packages_file.empty() && !opt.system_catalogs && opt.catalog_dirs.empty())
+    throw Error("no catalog source: give --packages FILE, --system-catalogs or --catalog-dir DIR");
+
+  // 1. Sources, in priority order.
+  std::vector<CatalogFile> all;
+  if (!opt.packages_file.empty()) {
+    std::string cache = opt.cache_dir.empty() ? default_cache_dir() : opt.cache_dir;
+    std::vector<PackageSpec> specs = read_package_list(opt.packages_file);
+    log::info("{} packages listed in {}; cache {}", specs.size(), opt.packages_file, cache);
+    size_t i = 0;
+    for (const PackageSpec& spec : specs) {
+      ++i;
+      bool wanted = spec.langs.empty();
+      for (const std::string& c : spec.langs) {
+        const data::Language* pl = registry.find(c);
+        if (!pl) {
+          throw file_error(opt.packages_file, spec.line,
+                           "unknown language code '" + c + "' (known: " + registry.known_codes() + ")");
+        }
+        if (std::find(langs.begin(), langs.end(), pl) != langs.end()) wanted = true;
+      }
+      if (!wanted) continue;
+      try {
+        FetchedPackage f = fetch_package(spec, cache);
+        auto found = scan_catalog_tree(f.tree, f.name + "=" + f.version);
+        log::info("[{}/{}] {} {}: {} catalogs{}", i, specs.size(), f.name, f.version, found.size(),
+                  f.downloaded ? " (downloaded)" : "");
+        if (found.empty()) rep.skipped.push_back({f.name + "=" + f.version, "package holds no .mo catalogs"});
+        rep.packages.push_back({f.name, f.version, static_cast<int64_t>(found.size())});
+        all.insert(all.end(), found.begin(), found.end());
+      } catch (const Error& e) {
+        log::warn("skipping package: {}", e.what());
+        rep.skipped.push_back({spec.name + (spec.version.empty() ? "" : "=" + spec.version), e.what()});
+      }
+    }
+  }
+  for (const std::string& d : opt.catalog_dirs) {
+    auto found = scan_catalog_tree(d, "dir:" + d);
+    log::info("{}: {} catalogs", d, found.size());
+    rep.catalog_dirs.emplace_back(d, static_cast<int64_t>(found.size()));
+    all.insert(all.end(), found.begin(), found.end());
+  }
+  if (opt.system_catalogs) {
+    std::error_code ec;
+    std::vector<CatalogFile> found;
+    if (fs::is_directory(opt.system_locale_dir, ec)) found = scan_catalog_tree(opt.system_locale_dir, "system");
+    else rep.skipped.push_back({opt.system_locale_dir, "system locale directory not found"});
+    log::info("system catalogs in {}: {}", opt.system_locale_dir, found.size());
+    rep.system_catalogs = static_cast<int64_t>(found.size());
+    all.insert(all.end(), found.begin(), found.end());
+  }
+
+  // 2. One catalog per (domain, locale), the first source winning; then per language one
+  // locale per domain.
+  std::map<std::string, std::map<std::string, const CatalogFile*>> by_domain;
+  for (const CatalogFile& c : all) by_domain[c.domain].emplace(c.locale, &c);
+  std::vector<LangWork> work(langs.size());
+  for (size_t i = 0; i < langs.size(); ++i) {
+    work[i].lang = langs[i];
+    for (const auto& [domain, locales] : by_domain) {
+      for (const std::string& loc : langs[i]->gettext_locales) {
+        auto it = locales.find(loc);
+        if (it != locales.end()) {
+          work[i].catalogs.push_back(it->second);
+          break;
+        }
+      }
+    }
+  }
+
+  // 3. Extraction and cleaning, one language per thread.
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t i = 0; i < work.size(); ++i) {
+    extract(work[i], opt.filters);
+    log::info("{}: {} catalogs, {} entries, {} clean pairs", work[i].lang->flores,
+              work[i].counts.catalogs, work[i].counts.entries, work[i].counts.clean_pairs);
+  }
+  for (auto& w : work) rep.skipped.insert(rep.skipped.end(), w.skipped.begin(), w.skipped.end());
+
+  // 4. Multi-way held-out sets over the languages that have data.
+  std::vector<LangWork*> with_data;
+  for (auto& w : work) {
+    if (w.pairs.empty()) {
+      log::warn("{}: no pairs at all (no catalogs for locales {}); it is left out of dev/devtest",
+                w.lang->flores, fmt::join(w.lang->gettext_locales, ","));
+      rep.skipped.push_back({w.lang->flores, "no catalogs/pairs for this language"});
+    } else {
+      with_data.push_back(&w);
+      rep.multiway_langs.push_back(w.lang->flores);
+    }
+  }
+  std::vector<std::string> multiway;
+  if (!with_data.empty()) {
+    for (const auto& [src, tgts] : with_data[0]->pairs) {
+      bool everywhere = std::all_of(with_data.begin() + 1, with_data.end(),
+                                    [&](const LangWork* w) { return w->pairs.count(src) > 0; });
+      if (everywhere) multiway.push_back(src);
+    }
+  }
+  rep.heldout = select_heldout(multiway, opt.splits);
+  log::info("multi-way English sentences: {} ({} usable, {} prose-like); dev {}, devtest {}",
+            multiway.size(), rep.heldout.candidates, rep.heldout.prose_candidates,
+            rep.heldout.dev.size(), rep.heldout.devtest.size());
+  std::unordered_set<std::string> held_keys;
+  for (const auto* v : {&rep.heldout.dev, &rep.heldout.devtest})
+    for (const std::string& s : *v) held_keys.insert(heldout_key(s));
+
+  // 5. Write.
+  fs::path out(opt.out_dir);
+  prepare_out_dir(out);
+  write_lines(out / "dev" / (english.flores + ".dev"), rep.heldout.dev);
+  write_lines(out / "devtest" / (english.flores + ".devtest"), rep.heldout.devtest);
+  for (LangWork* w : with_data) {
+    std::vector<std::string> dev, devtest;
+    for (const auto& s : rep.heldout.dev) dev.push_back(best_target(w->pairs.at(s)));
+    for (const auto& s : rep.heldout.devtest) devtest.push_back(best_target(w->pairs.at(s)));
+    write_lines(out / "dev" / (w->lang->flores + ".dev"), dev);
+    write_lines(out / "devtest" / (w->lang->flores + ".devtest"), devtest);
+    w->counts.dev = static_cast<int64_t>(dev.size());
+    w->counts.devtest = static_cast<int64_t>(devtest.size());
+  }
+  for (LangWork& w : work) {
+    struct Row {
+      uint64_t h;
+      const std::string *s, *t;
+    };
+    std::vector<Row> rows;
+    int64_t held = 0;
+    for (const auto& [src, tgts] : w.pairs) {
+      if (held_keys.count(heldout_key(src))) {
+        held += static_cast<int64_t>(tgts.size());
+        continue;
+      }
+      for (const auto& [tgt, n] : tgts) rows.push_back({fnv1a64(tgt, fnv1a64(src)), &src, &tgt});
+    }
+    if (held) count_drop(w.counts, Drop::kHeldOut, held);
+    // Hash order mixes the catalogs so that any prefix of the file is a fair sample.
+    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+      if (a.h != b.h) return a.h < b.h;
+      return std::tie(*a.s, *a.t) < std::tie(*b.s, *b.t);
+    });
+    std::string stem = english.flores + "-" + w.lang->flores;
+    std::ofstream fs_src(out / "train" / (stem + "." + english.flores), std::ios::binary);
+    std::ofstream fs_tgt(out / "train" / (stem + "." + w.lang->flores), std::ios::binary);
+    for (const Row& r : rows) {
+      fs_src << *r.s << '\n';
+      fs_tgt << *r.t << '\n';
+    }
+    if (!fs_src || !fs_tgt) throw Error("error writing training files under {}", (out / "train").string());
+    w.counts.train = static_cast<int64_t>(rows.size());
+    rep.counts[w.lang->flores] = w.counts;
+  }
+  write_stats_json(rep, (out / "stats.json").string());
+  write_data_card(rep, registry, (out / "README.md").string());
+  return rep;
+}
+
+}  // namespace moemt::corpus

@@ -1,0 +1,194 @@
+// Catalog discovery and Debian package fetching. apt-get and dpkg-deb run as child processes;
+// package names and versions are validated first so nothing user-given reaches the shell
+// unchecked.
+#include "corpus/sources.h"
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/log.h"
+
+namespace moemt::corpus {
+namespace fs = std::filesystem;
+namespace {
+
+const std::regex kNameRe("^[a-z0-9][a-z0-9+.-]+$");
+const std::regex kVersionRe("^[A-Za-z0-9.+~:-]+$");
+
+// Runs `cmd` through /bin/sh; returns its exit status (-1 if it could not run).
+int run_shell(const std::string& cmd) {
+  int st = std::system(cmd.c_str());
+  if (st == -1 || !WIFEXITED(st)) return -1;
+  return WEXITSTATUS(st);
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Last non-empty line of `text`, for short error messages.
+std::string last_line(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
+  size_t nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+// apt writes ':' of an epoch as "%3a" in file names; we do the same for cache entries.
+std::string escape_version(const std::string& v) {
+  std::string out;
+  for (char c : v) out += c == ':' ? std::string("%3a") : std::string(1, c);
+  return out;
+}
+
+std::string candidate_version(const std::string& name) {
+  std::string cmd = "apt-cache show --no-all-versions " + name + " 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return "";
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("Version: ", 0) == 0) return line.substr(9);
+  return "";
+}
+
+}  // namespace
+
+std::vector<CatalogFile> scan_catalog_tree(const std::string& root, const std::string& origin) {
+  std::vector<CatalogFile> out;
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) throw Error("catalog directory {} does not exist", root);
+  auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const fs::path& p = it->path();
+    if (p.extension() != ".mo" || !it->is_regular_file(ec)) continue;
+    fs::path dir = p.parent_path();
+    if (dir.filename() != "LC_MESSAGES") continue;
+    std::string locale = dir.parent_path().filename().string();
+    std::replace(locale.begin(), locale.end(), '-', '_');
+    out.push_back({p.string(), locale, p.stem().string(), origin});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const CatalogFile& a, const CatalogFile& b) { return a.path < b.path; });
+  return out;
+}
+
+std::vector<PackageSpec> read_package_list(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw file_error(path, 0, "cannot open package list");
+  std::vector<PackageSpec> out;
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+    std::istringstream fields(line);
+    std::string pkg, langs;
+    if (!(fields >> pkg)) continue;
+    fields >> langs;
+    PackageSpec s;
+    s.line = line_no;
+    size_t eq = pkg.find('=');
+    s.name = pkg.substr(0, eq);
+    if (eq != std::string::npos) s.version = pkg.substr(eq + 1);
+    if (!std::regex_match(s.name, kNameRe))
+      throw file_error(path, line_no, "bad Debian package name '" + s.name + "'");
+    if (!s.version.empty() && !std::regex_match(s.version, kVersionRe))
+      throw file_error(path, line_no, "bad Debian version '" + s.version + "'");
+    std::istringstream ls(langs);
+    std::string code;
+    while (std::getline(ls, code, ','))
+      if (!code.empty()) s.langs.push_back(code);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string default_cache_dir() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/moemt/debs";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/moemt/debs";
+  return ".moemt-cache/debs";
+}
+
+FetchedPackage fetch_package(const PackageSpec& spec, const std::string& cache_dir) {
+  FetchedPackage f;
+  f.name = spec.name;
+  f.version = spec.version;
+  if (f.version.empty()) {
+    f.version = candidate_version(spec.name);
+    if (f.version.empty())
+      throw Error("package {}: apt-cache knows no version of it (run 'apt-get update', or check "
+                  "the name)",
+                  spec.name);
+    log::warn("package {} is not pinned; using the candidate version {}", spec.name, f.version);
+  }
+  const std::string stem = spec.name + "_" + escape_version(f.version);
+  fs::path cache(cache_dir);
+  fs::path tree = cache / "tree" / stem;
+  f.tree = tree.string();
+  if (fs::exists(tree / ".complete")) return f;
+
+  fs::create_directories(cache / "deb");
+  fs::path deb = cache / "deb" / (stem + ".deb");
+  if (!fs::exists(deb)) {
+    // apt-get download writes into the current directory; use a private one, then rename.
+    fs::path tmp = cache / "deb" / (".dl-" + stem);
+    fs::remove_all(tmp);
+    fs::create_directories(tmp);
+    fs::path log_path = tmp / "apt.log";
+    int rc = run_shell("cd '" + tmp.string() + "' && apt-get download -q " + spec.name + "=" +
+                       f.version + " > apt.log 2>&1");
+    if (rc != 0) {
+      std::string msg = last_line(read_file(log_path));
+      fs::remove_all(tmp);
+      throw Error("package {}={}: apt-get download failed ({}); run 'apt-get update' or update "
+                  "the pin in the package list",
+                  spec.name, f.version, msg.empty() ? "exit " + std::to_string(rc) : msg);
+    }
+    fs::path got;
+    for (const auto& e : fs::directory_iterator(tmp))
+      if (e.path().extension() == ".deb") got = e.path();
+    if (got.empty()) {
+      fs::remove_all(tmp);
+      throw Error("package {}={}: apt-get download produced no .deb", spec.name, f.version);
+    }
+    fs::rename(got, deb);
+    fs::remove_all(tmp);
+    f.downloaded = true;
+  }
+  // Only the catalogs are unpacked (dpkg-deb's file system tar, filtered), not whole packages.
+  fs::path part = cache / "tree" / (stem + ".part");
+  fs::remove_all(part);
+  fs::create_directories(part);
+  if (run_shell("dpkg-deb --info '" + deb.string() + "' > /dev/null 2>&1") != 0) {
+    fs::remove_all(part);
+    fs::remove(deb);
+    throw Error("package {}={}: {} is not a valid .deb (removed from the cache; run again to "
+                "download it anew)",
+                spec.name, f.version, deb.string());
+  }
+  int rc = run_shell("dpkg-deb --fsys-tarfile '" + deb.string() + "' | tar -x -C '" + part.string() +
+                     "' --wildcards --no-anchored '*/LC_MESSAGES/*.mo' 2>/dev/null");
+  (void)rc;  // tar fails when no member matches; an empty tree is reported by the caller
+  fs::remove_all(tree);
+  fs::rename(part, tree);
+  std::ofstream(tree / ".complete") << f.version << "\n";
+  return f;
+}
+
+}  // namespace moemt::corpus
