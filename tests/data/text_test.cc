@@ -1,6 +1,8 @@
 // Tests for UTF-8 validation and checked line reading.
 #include "data/text.h"
 
+#include <sstream>
+
 #include "fixtures.h"
 
 namespace moemt::data {
@@ -33,6 +35,35 @@ TEST(Utf8, RejectsMalformedWithOffset) {
   EXPECT_FALSE(valid_utf8("\xE2\x82", &off));          // truncated euro sign
   EXPECT_FALSE(valid_utf8("\xE2\x28\xA1", &off));      // bad continuation
   EXPECT_FALSE(valid_utf8("\x80", &off));              // lone continuation
+}
+
+// 2000 byte strings judged by Python's strict UTF-8 decoder (fixtures/utf8_cases.tsv): the
+// verdict and the offset of the first bad sequence must agree.
+TEST(Utf8, AgreesWithPythonDecoder) {
+  std::ifstream in(fixture("utf8_cases.tsv"));
+  std::string line;
+  int cases = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::string hex;
+    int ok = 0;
+    long long off = 0;
+    std::getline(fields, hex, '\t');
+    fields >> ok >> off;
+    std::string bytes;
+    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+      bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    }
+    size_t bad = 0;
+    const bool valid = valid_utf8(bytes, &bad);
+    EXPECT_EQ(valid, ok == 1) << hex;
+    if (!valid && ok == 0) {
+      EXPECT_EQ(static_cast<long long>(bad), off) << hex;
+    }
+    ++cases;
+  }
+  EXPECT_EQ(cases, 2000);
 }
 
 TEST(Blank, Whitespace) {
