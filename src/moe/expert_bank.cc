@@ -1,0 +1,121 @@
+// ExpertBank forward/backward. Per job: h = x W1 + b1, a = act(h), y = a W2 + b2.
+#include "moe/expert_bank.h"
+
+#include "ops/gemm.h"
+
+namespace moemt::moe {
+
+namespace {
+// y[r, :] += b for every row.
+void add_rows(Tensor& y, const Tensor& b) {
+  int64_t n = y.shape().rows(), d = y.shape().cols();
+  float* py = y.data<float>();
+  const float* pb = b.data<float>();
+#pragma omp parallel for schedule(static) if (n * d > 65536)
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t c = 0; c < d; ++c) py[r * d + c] += pb[c];
+}
+// db += column sums of dy.
+void add_col_sums(const Tensor& dy, Tensor db) {
+  int64_t n = dy.shape().rows(), d = dy.shape().cols();
+  const float* p = dy.data<float>();
+  float* pb = db.data<float>();
+  std::vector<double> acc(d, 0.0);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t c = 0; c < d; ++c) acc[c] += p[r * d + c];
+  for (int64_t c = 0; c < d; ++c) pb[c] += static_cast<float>(acc[c]);
+}
+Tensor rows(const Tensor& t, int64_t start, int64_t len) { return t.narrow(start, len); }
+}  // namespace
+
+ExpertBank::ExpertBank(ParamStore& ps, const std::string& name, int num, int64_t d_model,
+                       int64_t d_ff, ops::Activation act, ParamGroup group)
+    : num_(num), d_model_(d_model), d_ff_(d_ff), act_(act) {
+  for (int e = 0; e < num; ++e) {
+    std::string p = name + "." + std::to_string(e);
+    Weights w;
+    w.w1 = ps.add(p + ".w1", {d_model, d_ff}, InitSpec::Xavier(), group);
+    w.b1 = ps.add(p + ".b1", {d_ff}, InitSpec::Zeros(), group);
+    w.w2 = ps.add(p + ".w2", {d_ff, d_model}, InitSpec::Xavier(), group);
+    w.b2 = ps.add(p + ".b2", {d_model}, InitSpec::Zeros(), group);
+    experts_.push_back(w);
+  }
+}
+
+void ExpertBank::run_forward(const Tensor& x, Tensor& y, float beta) {
+  int64_t hid_rows = 0;
+  for (const Job& j : jobs_) hid_rows = std::max(hid_rows, j.hid_row + j.rows);
+  x_ = x;
+  h_ = Tensor::empty({hid_rows, d_ff_}, DType::f32, x.device());
+  a_ = Tensor::empty({hid_rows, d_ff_}, DType::f32, x.device());
+  for (const Job& j : jobs_) {
+    if (j.rows == 0) continue;
+    const Weights& w = experts_[j.expert];
+    Tensor h = rows(h_, j.hid_row, j.rows);
+    ops::gemm(rows(x, j.in_row, j.rows), false, w.w1.w(), false, h);
+    add_rows(h, w.b1.w());
+  }
+  ops::activation_forward(act_, h_, a_);
+  for (const Job& j : jobs_) {
+    if (j.rows == 0) continue;
+    const Weights& w = experts_[j.expert];
+    Tensor out = rows(y, j.in_row, j.rows);
+    ops::gemm(rows(a_, j.hid_row, j.rows), false, w.w2.w(), false, out, 1.f, beta);
+    add_rows(out, w.b2.w());
+  }
+}
+
+Tensor ExpertBank::forward_grouped(const Tensor& xp, const std::vector<int64_t>& offsets) {
+  MOEMT_CHECK(static_cast<int>(offsets.size()) == num_ + 1 && offsets.back() == xp.size(0),
+              "expert offsets ({} entries, last {}) for {} rows", offsets.size(),
+              offsets.empty() ? -1 : offsets.back(), xp.size(0));
+  jobs_.clear();
+  for (int e = 0; e < num_; ++e)
+    jobs_.push_back({e, offsets[e], offsets[e + 1] - offsets[e], offsets[e]});
+  shared_ = false;
+  Tensor y = Tensor::empty({xp.size(0), d_model_}, DType::f32, xp.device());
+  run_forward(xp, y, 0.f);
+  return y;
+}
+
+void ExpertBank::forward_all(const Tensor& x, Tensor& y) {
+  int64_t n = x.shape().rows();
+  jobs_.clear();
+  for (int e = 0; e < num_; ++e) jobs_.push_back({e, 0, n, e * n});
+  shared_ = true;
+  run_forward(x, y, 1.f);
+}
+
+Tensor ExpertBank::backward(const Tensor& dy) {
+  // Forward was out = a W2 + b2 (per job): db2 += colsum(dout), dW2 += a^T dout,
+  // da = dout W2^T.
+  Tensor da = Tensor::empty(h_.shape(), DType::f32, dy.device());
+  for (const Job& j : jobs_) {
+    if (j.rows == 0) continue;
+    const Weights& w = experts_[j.expert];
+    Tensor dout = rows(dy, j.in_row, j.rows);
+    Tensor gw2 = w.w2.g();
+    add_col_sums(dout, w.b2.g());
+    ops::gemm(rows(a_, j.hid_row, j.rows), true, dout, false, gw2, 1.f, 1.f);
+    Tensor dai = rows(da, j.hid_row, j.rows);
+    ops::gemm(dout, false, w.w2.w(), true, dai);
+  }
+  // a = act(h): dh = act'(h) * da (in place).
+  ops::activation_backward(act_, h_, da, da);
+  // h = x W1 + b1: db1 += colsum(dh), dW1 += x^T dh, dx = dh W1^T (summed over shared experts).
+  Tensor dx = Tensor::empty(x_.shape(), DType::f32, dy.device());
+  if (shared_ || jobs_.empty()) dx.zero();
+  for (const Job& j : jobs_) {
+    if (j.rows == 0) continue;
+    const Weights& w = experts_[j.expert];
+    Tensor dh = rows(da, j.hid_row, j.rows);
+    Tensor gw1 = w.w1.g();
+    add_col_sums(dh, w.b1.g());
+    ops::gemm(rows(x_, j.in_row, j.rows), true, dh, false, gw1, 1.f, 1.f);
+    Tensor dxi = rows(dx, j.in_row, j.rows);
+    ops::gemm(dh, false, w.w1.w(), true, dxi, 1.f, shared_ ? 1.f : 0.f);
+  }
+  return dx;
+}
+
+}  // namespace moemt::moe

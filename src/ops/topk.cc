@@ -1,0 +1,19 @@
+// Entry point of the top-k op: shape checks, then device dispatch.
+#include "ops/topk.h"
+
+#include "ops/dispatch.h"
+
+namespace moemt::ops {
+
+void topk(const Tensor& x, int k, Tensor& values, Tensor& indices) {
+  int64_t n = x.shape().rows(), e = x.shape().cols();
+  MOEMT_CHECK(k >= 1 && k <= e, "topk k={} for {} columns", k, e);
+  MOEMT_CHECK(values.shape().rows() == n && values.shape().cols() == k, "topk values {}",
+              values.shape().str());
+  MOEMT_CHECK(indices.shape().rows() == n && indices.shape().cols() == k, "topk indices {}",
+              indices.shape().str());
+  MOEMT_CHECK(indices.dtype() == DType::i32, "topk indices must be i32");
+  MOEMT_DISPATCH(same_device(x, values, indices), topk, x, k, values, indices);
+}
+
+}  // namespace moemt::ops
