@@ -73,8 +73,7 @@ class Loader {
         return;
       }
       throw file_error(src_empty ? src_file : tgt_file, line,
-                       "empty line; remove it, or skip empty lines (LoadOptions::skip_empty, "
-                       "--skip-empty)");
+                       "empty line; remove it, or pass --skip-empty to drop such pairs");
     }
     if (opt_.max_length_bytes > 0 &&
         (src.size() > opt_.max_length_bytes || tgt.size() > opt_.max_length_bytes)) {

@@ -39,7 +39,8 @@ struct TsvSource {
 };
 
 struct LoadOptions {
-  // Empty (or whitespace-only) src or tgt line: false = error naming file:line,
+  // Empty (or whitespace-only) src or tgt line (CLI: --skip-empty): false = error naming
+  // file:line,
   // true = drop the pair and count it in LoadStats::skipped_empty.
   bool skip_empty = false;
   // Pairs where either side is longer than this many bytes are dropped and counted
@@ -64,9 +65,9 @@ std::string lang_from_path(const std::string& path);
 
 // Loads all sources in order (file pairs first, then TSV files). Errors (moemt::Error) name
 // the file and, where it applies, the line: missing file, invalid UTF-8, empty line,
-// empty file, mismatched line counts (both files and both counts), bad TSV column count, language that
-// can be neither found nor inferred.
-// Example::source numbers pairs 0..P-1 and TSV files P..P+T-1.
+// empty file, mismatched line counts (both files and both counts), bad TSV column count, language
+// that can be neither found nor inferred. Example::source numbers pairs 0..P-1 and TSV files
+// P..P+T-1.
 std::vector<Example> load_examples(const std::vector<ParallelSource>& pairs,
                                    const std::vector<TsvSource>& tsvs,
                                    const LoadOptions& options = {}, LoadStats* stats = nullptr);

@@ -164,9 +164,16 @@ Vocab Vocab::train(const std::map<std::string, std::vector<std::string>>& texts_
     check(st, fmt::format("training the sentencepiece vocabulary (vocab_size {}, {} sentences)",
                           o.vocab_size, sample.size()));
   }
-  log::info("trained vocabulary: {} sentences sampled from {} languages (T={}), coverage {}",
-            sample.size(), texts_by_lang.size(), o.temperature, coverage);
-  return from_serialized(model);
+  Vocab v = from_serialized(model);
+  log::info(
+      "trained vocabulary: {} pieces from {} sentences sampled from {} languages (T={}), "
+      "character coverage {}",
+      v.size(), sample.size(), texts_by_lang.size(), o.temperature, coverage);
+  if (v.size() < o.vocab_size) {
+    log::warn("the training text supports only {} pieces; --vocab-size {} was not reached",
+              v.size(), o.vocab_size);
+  }
+  return v;
 }
 
 Vocab Vocab::train(const std::vector<Example>& examples, const VocabTrainOptions& o) {
