@@ -44,13 +44,14 @@ std::string extension(const std::string& path) {
   return name.substr(dot + 1);
 }
 
-// "train.eng_Latn-deu_Latn.tsv" -> {"eng_Latn", "deu_Latn"}; empty strings if absent.
+// "train.eng_Latn-deu_Latn.tsv" -> {"eng_Latn", "deu_Latn"}; "train.eng_Latn.tsv" ->
+// {"eng_Latn", ""} (source only, for the formats with a target-language column).
 std::pair<std::string, std::string> langs_from_tsv_path(const std::string& path) {
   std::string name = std::filesystem::path(path).filename().string();
   if (name.size() > 4 && name.ends_with(".tsv")) name.resize(name.size() - 4);
   const std::string ext = extension(name);
   const size_t dash = ext.find('-');
-  if (dash == std::string::npos) return {};
+  if (dash == std::string::npos) return {looks_like_lang(ext) ? ext : "", ""};
   std::string a = ext.substr(0, dash), b = ext.substr(dash + 1);
   if (!looks_like_lang(a) || !looks_like_lang(b)) return {};
   return {a, b};
@@ -165,10 +166,16 @@ void load_tsv_file(const TsvSource& s, int32_t index, Loader& loader) {
                                      "src, tgt / src_lang, tgt_lang, src, tgt) but found {}",
                                      columns));
       }
+      if (columns <= 3 && src_default.empty()) {
+        throw file_error(s.path, 0,
+                         fmt::format("a {}-column TSV needs its source language: name it like "
+                                     "'train.{}.tsv' or give it explicitly",
+                                     columns, columns == 2 ? "eng_Latn-deu_Latn" : "eng_Latn"));
+      }
       if (columns == 2 && tgt_default.empty()) {
         throw file_error(s.path, 0,
-                         "a 2-column TSV needs its languages: name it like "
-                         "'train.eng_Latn-deu_Latn.tsv' or give them explicitly");
+                         "a 2-column TSV needs its target language: name it like "
+                         "'train.eng_Latn-deu_Latn.tsv' or give it explicitly");
       }
     } else if (f.size() != columns) {
       throw file_error(s.path, in.line_number(),

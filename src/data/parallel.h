@@ -26,13 +26,13 @@ struct ParallelSource {
 };
 
 // One tab-separated file; the column count is fixed by the first line:
-//   2 columns: src <TAB> tgt                       (languages from this struct or the name
-//                                                    "x.<src_lang>-<tgt_lang>.tsv")
-//   3 columns: tgt_lang <TAB> src <TAB> tgt         (src_lang from this struct / file name,
-//                                                    may stay empty)
+//   2 columns: src <TAB> tgt                   languages from this struct or the file name
+//                                              "x.<src_lang>-<tgt_lang>.tsv"
+//   3 columns: tgt_lang <TAB> src <TAB> tgt    source language from this struct or the file
+//                                              name "x.<src_lang>.tsv" / "x.<src>-<tgt>.tsv"
 //   4 columns: src_lang <TAB> tgt_lang <TAB> src <TAB> tgt
-// Languages given in this struct take precedence over the file name, but a language
-// column always wins for its own line.
+// Languages given in this struct take precedence over the file name; a language column
+// always wins for its own line.
 struct TsvSource {
   std::string path;
   std::string src_lang, tgt_lang;

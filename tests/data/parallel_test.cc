@@ -178,6 +178,17 @@ TEST(LoadTsv, WrongColumnCountNamesFileAndLine) {
 TEST(LoadTsv, TwoColumnsWithoutLanguagesIsAnError) {
   const std::string p = temp_file("nolang.tsv", "a\tb\n");
   EXPECT_THAT(error_of([&] { load_tsv({{p, "", ""}}); }), HasSubstr(p + ": a 2-column TSV"));
+  EXPECT_THAT(error_of([&] { load_tsv({{p, "eng_Latn", ""}}); }), HasSubstr("target language"));
+  const std::string q = temp_file("nolang3.tsv", "deu_Latn\ta\tb\n");
+  EXPECT_THAT(error_of([&] {
+                load_tsv({{q, "", ""}});
+              }),
+              HasSubstr(q + ": a 3-column TSV needs its source language"));
+  const std::string r = temp_file("withsrc.eng_Latn.tsv", "deu_Latn\ta\tb\n");
+  const auto ex = load_tsv({{r, "", ""}});
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0].src_lang, "eng_Latn");
+  EXPECT_EQ(ex[0].tgt_lang, "deu_Latn");
 }
 
 TEST(LoadTsv, BlankLineFollowsEmptyPolicy) {
