@@ -1,0 +1,35 @@
+// Dense feed-forward block: forward and backward side by side.
+#include "nn/feed_forward.h"
+
+namespace moemt::nn {
+
+FeedForward::FeedForward(ParamStore& store, const std::string& name, const FeedForwardConfig& cfg)
+    : fc1(store, name + ".fc1", LinearConfig{cfg.d_model, cfg.ffn_dim, cfg.bias, cfg.group}),
+      fc2(store, name + ".fc2", LinearConfig{cfg.ffn_dim, cfg.d_model, cfg.bias, cfg.group}),
+      cfg_(cfg),
+      drop_(cfg.dropout) {}
+
+// x (N, D) -> y (N, D)
+Tensor FeedForward::forward(Ctx& ctx, const Tensor& x) {
+  h_ = fc1.forward(ctx, x);                       // h = x · W1 + b1        (N, F)
+  Tensor a = Tensor::empty(h_.shape(), DType::f32, h_.device());
+  ops::activation_forward(cfg_.activation, h_, a);  // a = act(h)
+  drop_.forward_inplace(ctx, a);                    // a = dropout(a)
+  return fc2.forward(ctx, a);                       // y = a · W2 + b2        (N, D)
+}
+
+// dy (N, D) -> dx (N, D)
+Tensor FeedForward::backward(Ctx& ctx, const Tensor& dy) {
+  MOEMT_CHECK(h_.defined(), "FeedForward::backward without forward");
+  // `y = a · W2 + b2`
+  Tensor da = fc2.backward(ctx, dy);
+  // `a = dropout(a)`: same stream, same mask.
+  drop_.backward_inplace(ctx, da);
+  // `a = act(h)`: dh = da * act'(h), written over da.
+  ops::activation_backward(cfg_.activation, h_, da, da);
+  h_ = Tensor();
+  // `h = x · W1 + b1`
+  return fc1.backward(ctx, da);
+}
+
+}  // namespace moemt::nn

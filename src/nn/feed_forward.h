@@ -1,0 +1,42 @@
+// Dense position-wise feed-forward network, the FfnBlock of non-MoE layers:
+// y = Linear2(Dropout(act(Linear1(x)))), Linear1: D -> F, Linear2: F -> D.
+#pragma once
+
+#include <string>
+
+#include "core/param_store.h"
+#include "nn/dropout.h"
+#include "nn/ffn_block.h"
+#include "nn/linear.h"
+#include "ops/activation.h"
+
+namespace moemt::nn {
+
+struct FeedForwardConfig {
+  int64_t d_model = 0, ffn_dim = 0;
+  ops::Activation activation = ops::Activation::relu;
+  float dropout = 0.f;  // on the hidden activations ("relu dropout"), training mode only
+  bool bias = true;
+  ParamGroup group = ParamGroup::dense;
+};
+
+class FeedForward : public FfnBlock {
+ public:
+  // Registers `name.fc1.{weight,bias}` (D, F) and `name.fc2.{weight,bias}` (F, D).
+  FeedForward(ParamStore& store, const std::string& name, const FeedForwardConfig& cfg);
+
+  // x (N, D) -> y (N, D); saves x (via fc1), the pre-activation (N, F) and the hidden (N, F).
+  Tensor forward(Ctx& ctx, const Tensor& x) override;
+  // dy (N, D) -> dx (N, D); accumulates the gradients of fc1 and fc2.
+  Tensor backward(Ctx& ctx, const Tensor& dy) override;
+
+  const FeedForwardConfig& config() const { return cfg_; }
+  Linear fc1, fc2;
+
+ private:
+  FeedForwardConfig cfg_;
+  Dropout drop_;
+  Tensor h_;  // fc1 output, the activation's input
+};
+
+}  // namespace moemt::nn

@@ -1,0 +1,61 @@
+// Output layer: logits = x · Eᵀ (+ b) over the vocabulary, E (V, D) tied to an embedding or
+// owned, fused with the label-smoothed cross-entropy and its backward. The loss path works on
+// row chunks, so only a (chunk, V) logits buffer ever exists.
+#pragma once
+
+#include <string>
+
+#include "core/param_store.h"
+#include "core/tensor.h"
+#include "nn/ctx.h"
+#include "ops/cross_entropy.h"
+
+namespace moemt::nn {
+
+struct OutputLayerConfig {
+  int64_t vocab = 0, dim = 0;
+  bool bias = false;
+  // Upper bound on the logits buffer (rows * vocab floats) in the loss paths.
+  int64_t max_chunk_elems = int64_t{1} << 24;
+};
+
+struct LossResult {
+  double loss_sum = 0;  // label-smoothed loss summed over non-pad targets
+  double nll_sum = 0;   // -log p(target) summed over non-pad targets
+  int64_t tokens = 0;   // non-pad targets
+  Tensor dx;            // gradient w.r.t. x, same shape as x (loss_forward_backward only)
+};
+
+class OutputLayer {
+ public:
+  OutputLayer() = default;
+  // Own weight: registers `name.weight` (vocab, dim) (Xavier) and, with bias, `name.bias`.
+  OutputLayer(ParamStore& store, const std::string& name, const OutputLayerConfig& cfg);
+  // Tied: uses `table` (vocab, dim), e.g. Embedding::table(); registers only `name.bias`.
+  OutputLayer(ParamStore& store, const std::string& name, Param table,
+              const OutputLayerConfig& cfg);
+
+  // x (..., D) -> logits (..., V). Saves nothing (decoding).
+  Tensor logits(Ctx& ctx, const Tensor& x) const;
+  // x (..., D), targets i32 (...) with one target per row of x; rows whose target is pad_id
+  // count nothing. Returns the loss statistics and dx (..., D) of grad_scale * loss_sum, and
+  // accumulates the weight (and bias) gradients of the same. Pass grad_scale = 1 / tokens for
+  // a per-token mean loss, or 1 for a summed loss.
+  LossResult loss_forward_backward(Ctx& ctx, const Tensor& x, const Tensor& targets,
+                                   float label_smoothing, int32_t pad_id, float grad_scale);
+  // The statistics alone (validation, scoring). row_loss (N), if defined, receives each row's
+  // loss (0 at pads); with label_smoothing 0 that is -log p(target).
+  LossResult loss(Ctx& ctx, const Tensor& x, const Tensor& targets, float label_smoothing,
+                  int32_t pad_id, Tensor& row_loss) const;
+
+  Param weight() const { return weight_; }
+  Param bias() const { return bias_; }
+  const OutputLayerConfig& config() const { return cfg_; }
+
+ private:
+  int64_t chunk_rows() const;
+  OutputLayerConfig cfg_;
+  Param weight_, bias_;
+};
+
+}  // namespace moemt::nn

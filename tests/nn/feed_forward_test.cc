@@ -1,0 +1,59 @@
+// FeedForward: gradients of input and all parameters by finite differences, with GELU and
+// dropout (mask reproduced by restarting the step) and with ReLU.
+#include "nn/feed_forward.h"
+
+#include <gtest/gtest.h>
+
+#include "grad_expect.h"
+
+namespace moemt::nn {
+
+TEST(FeedForward, GradientsWithGeluAndDropout) {
+  ParamStore store;
+  FeedForward ffn(store, "ffn",
+                  {.d_model = 6, .ffn_dim = 10, .activation = ops::Activation::gelu,
+                   .dropout = 0.3f});
+  store.finalize(Device::cpu(), 2);
+  for (const char* n : {"ffn.fc1.weight", "ffn.fc1.bias", "ffn.fc2.weight", "ffn.fc2.bias"})
+    EXPECT_GE(store.find(n), 0) << n;
+  Tensor b1 = ffn.fc1.bias.w(), b2 = ffn.fc2.bias.w();
+  b1.copy_from(random_tensor({10}, 7, 0.3f));
+  b2.copy_from(random_tensor({6}, 8, 0.3f));
+  Ctx ctx;
+  ctx.training = true;
+  Tensor x = random_tensor({5, 6}, 1), probe = random_tensor({5, 6}, 2);
+  ctx.begin_step(1);
+  ffn.forward(ctx, x);
+  Tensor dx = ffn.backward(ctx, probe);
+  auto loss = [&] {
+    ctx.begin_step(1);  // the same dropout masks on every evaluation
+    return dot(ffn.forward(ctx, x), probe);
+  };
+  testing::expect_grad(loss, x, dx, "dx");
+  testing::expect_grad(loss, ffn.fc1.weight.w(), ffn.fc1.weight.g(), "dW1");
+  testing::expect_grad(loss, ffn.fc1.bias.w(), ffn.fc1.bias.g(), "db1");
+  testing::expect_grad(loss, ffn.fc2.weight.w(), ffn.fc2.weight.g(), "dW2");
+  testing::expect_grad(loss, ffn.fc2.bias.w(), ffn.fc2.bias.g(), "db2");
+  // Dropout really acts in training and not in eval mode.
+  ctx.begin_step(1);
+  auto train_out = ffn.forward(ctx, x).to_vector();
+  ctx.training = false;
+  EXPECT_NE(ffn.forward(ctx, x).to_vector(), train_out);
+}
+
+TEST(FeedForward, GradientsWithRelu) {
+  ParamStore store;
+  FeedForward ffn(store, "ffn", {.d_model = 4, .ffn_dim = 8});
+  store.finalize(Device::cpu(), 3);
+  Ctx ctx;
+  Tensor x = random_tensor({6, 4}, 3), probe = random_tensor({6, 4}, 4);
+  ffn.forward(ctx, x);
+  Tensor dx = ffn.backward(ctx, probe);
+  auto loss = [&] { return dot(ffn.forward(ctx, x), probe); };
+  // A small step keeps the differences away from ReLU's kink.
+  testing::expect_grad(loss, x, dx, "dx", 2e-2, 24, 2e-3f);
+  testing::expect_grad(loss, ffn.fc1.weight.w(), ffn.fc1.weight.g(), "dW1", 2e-2, 24, 2e-3f);
+  testing::expect_grad(loss, ffn.fc2.weight.w(), ffn.fc2.weight.g(), "dW2", 2e-2, 24, 2e-3f);
+}
+
+}  // namespace moemt::nn
