@@ -154,6 +154,19 @@ TEST(Vocab, AutoCoverage) {
   EXPECT_EQ(auto_character_coverage({"안녕하세요"}), 0.9995);
 }
 
+TEST(Vocab, CjkTrainingKeepsEveryCharacter) {
+  auto corpus = tiny_corpus();
+  corpus["zho_Hans"] = read_lines(fixture("tiny.zho_Hans"));
+  VocabTrainOptions o = tiny_options();
+  const Vocab v = Vocab::train(corpus, o);
+  EXPECT_TRUE(v.has_tag("zho_Hans"));
+  for (const char* text : {"今天天气很好。", "我们下周再见。"}) {  // the second is unseen
+    const auto ids = v.encode(text);
+    for (int32_t id : ids) EXPECT_NE(id, v.unk_id()) << text;
+    EXPECT_EQ(v.decode(ids), text);
+  }
+}
+
 TEST(Vocab, BadOptionsAreErrors) {
   VocabTrainOptions o = tiny_options();
   o.vocab_size = 0;
