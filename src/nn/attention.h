@@ -1,0 +1,106 @@
+// Multi-head attention with explicit forward/backward (self, causal and cross), and the key/value
+// cache that incremental decoding and beam search use.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/param_store.h"
+#include "core/rng.h"
+#include "core/tensor.h"
+#include "nn/ctx.h"
+#include "nn/linear.h"
+#include "ops/softmax.h"
+
+namespace moemt::nn {
+
+struct AttentionConfig {
+  int64_t d_model = 512;
+  int64_t heads = 8;
+  float dropout = 0.f;  // on the attention probabilities, training mode only
+  bool bias = true;     // biases of the Q/K/V/O projections
+};
+
+// softmax(scale * q·kᵀ + mask) · v over heads already in (B*H, T, dh) layout; the part of
+// attention that has no parameters.
+class DotProductAttention {
+ public:
+  // q (BH,Tq,dh), k and v (BH,Tk,dh) -> (BH,Tq,dh). mask.key_lengths (B) splits BH into B
+  // items. Probability dropout p_drop applies in training mode only.
+  Tensor forward(Ctx& ctx, const Tensor& q, const Tensor& k, const Tensor& v,
+                 const ops::SoftmaxMask& mask, float p_drop);
+  struct Grads {
+    Tensor dq, dk, dv;
+  };
+  // dout (BH,Tq,dh) -> gradients of q, k, v of the last forward.
+  Grads backward(Ctx& ctx, const Tensor& dout);
+
+  // The probabilities of the last forward (BH,Tq,Tk), before dropout (for inspection).
+  const Tensor& probs() const { return p_; }
+
+ private:
+  Tensor q_, k_, v_, p_, pd_;  // pd_ = dropout(p_), the matrix that multiplied v
+  float scale_ = 1.f;
+  float p_drop_ = 0.f;  // 0 when no dropout was applied
+  RngStream rng_;
+};
+
+// Keys and values of one attention layer in head layout (B,H,T,dh), kept across decoding
+// steps. Self-attention caches grow by one position per step; cross-attention caches are filled
+// once from the encoder output and carry the source lengths.
+struct KVCache {
+  Tensor k, v;
+  Tensor key_lengths;                    // i32 (B) on the cache's device, or undefined
+  std::vector<int32_t> key_lengths_host;  // the same lengths, for reordering on the host
+  bool fixed = false;                    // true for cross-attention: steps do not append
+
+  int64_t batch() const { return k.defined() && k.rank() == 4 ? k.size(0) : 0; }
+  int64_t length() const { return k.defined() && k.rank() == 4 ? k.size(2) : 0; }
+  // Row b of the new cache is row indices[b] of the old one (beam search: hypothesis b now
+  // continues hypothesis indices[b]; also expands B sentences to B*beam rows or drops finished
+  // ones). Indices may repeat; their count becomes the new batch size.
+  void reorder(const std::vector<int32_t>& indices);
+  void clear() { *this = KVCache{}; }
+};
+
+class MultiHeadAttention {
+ public:
+  // Parameters: <name>.q, <name>.k, <name>.v, <name>.o (nn::Linear, d_model -> d_model).
+  MultiHeadAttention(ParamStore& store, const std::string& name, const AttentionConfig& config);
+
+  // q_in (B,Tq,D), kv_in (B,Tk,D), key_lengths i32 (B) or undefined (no padding), causal masks
+  // keys after the query's position. Returns (B,Tq,D). For self-attention pass the same tensor
+  // twice and add the two input gradients of backward.
+  Tensor forward(Ctx& ctx, const Tensor& q_in, const Tensor& kv_in, const Tensor& key_lengths,
+                 bool causal);
+  struct Grads {
+    Tensor dq_in, dkv_in;  // (B,Tq,D), (B,Tk,D)
+  };
+  // dy (B,Tq,D); accumulates parameter gradients.
+  Grads backward(Ctx& ctx, const Tensor& dy);
+
+  // Incremental decoding (no dropout; the projections save nothing).
+  // Fills a fixed cache with the keys/values of kv_in (B,S,D) (cross-attention, once per batch).
+  void init_cache(Ctx& ctx, const Tensor& kv_in, const Tensor& key_lengths, KVCache& cache);
+  // q_in (B,Tn,D), usually Tn = 1. A self-attention cache (not fixed) first appends the keys
+  // and values of q_in, and the new queries see every cached position up to their own; a fixed
+  // cache is attended to as it is. Returns (B,Tn,D), equal to the matching rows of the full
+  // causal forward.
+  Tensor forward_incremental(Ctx& ctx, const Tensor& q_in, KVCache& cache);
+
+  const AttentionConfig& config() const { return cfg_; }
+
+ private:
+  // (B,T,D) -> heads (B*H, T, dh) of a projection; `save` keeps the input for backward.
+  Tensor project_heads(Ctx& ctx, Linear& proj, const Tensor& x, bool save);
+  Tensor merge_and_project(Ctx& ctx, const Tensor& heads, int64_t batch, int64_t t, bool save);
+
+  AttentionConfig cfg_;
+  int64_t dh_;
+  Linear wq_, wk_, wv_, wo_;
+  DotProductAttention core_;
+  int64_t b_ = 0, tq_ = 0, tk_ = 0;  // shapes of the last forward
+};
+
+}  // namespace moemt::nn
