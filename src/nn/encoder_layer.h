@@ -1,0 +1,50 @@
+// Pre-norm Transformer encoder layer (self-attention + injected FFN block), plus the pieces it
+// shares with the decoder layer: the layer config.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/param_store.h"
+#include "core/tensor.h"
+#include "nn/attention.h"
+#include "nn/ctx.h"
+#include "nn/dropout.h"
+#include "nn/ffn_block.h"
+#include "nn/layer_norm.h"
+
+namespace moemt::nn {
+
+struct LayerConfig {
+  AttentionConfig attention;  // d_model, heads, attention-probability dropout, projection bias
+  float dropout = 0.1f;       // on each sub-layer's output before the residual add
+  float ln_eps = 1e-5f;       // of the pre-norm LayerNorms
+};
+
+class EncoderLayer {
+ public:
+  // Parameters: <name>.ln_attn, <name>.self_attn.{q,k,v,o}, <name>.ln_ffn; the FFN block
+  // registers its own (conventionally under <name>.ffn).
+  EncoderLayer(ParamStore& store, const std::string& name, const LayerConfig& config,
+               std::unique_ptr<FfnBlock> ffn);
+
+  // x (B,S,D), src_lengths i32 (B) or undefined -> (B,S,D):
+  // x1 = x + Dropout(SelfAttn(LN(x))), out = x1 + Dropout(FFN(LN(x1))).
+  // Rows at padded positions are computed but never seen by valid positions.
+  Tensor forward(Ctx& ctx, const Tensor& x, const Tensor& src_lengths);
+  // dy (B,S,D) -> dx (B,S,D); accumulates parameter gradients.
+  Tensor backward(Ctx& ctx, const Tensor& dy);
+
+  FfnBlock& ffn() { return *ffn_; }
+  MultiHeadAttention& self_attention() { return attn_; }
+
+ private:
+  LayerConfig cfg_;
+  LayerNorm ln_attn_, ln_ffn_;
+  MultiHeadAttention attn_;
+  std::unique_ptr<FfnBlock> ffn_;
+  Dropout drop_attn_, drop_ffn_;
+  int64_t b_ = 0, s_ = 0;
+};
+
+}  // namespace moemt::nn
