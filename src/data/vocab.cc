@@ -12,6 +12,7 @@
 #include <fstream>
 #include <mutex>
 #include <set>
+#include <unordered_set>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -177,11 +178,16 @@ Vocab Vocab::train(const std::map<std::string, std::vector<std::string>>& texts_
 }
 
 Vocab Vocab::train(const std::vector<Example>& examples, const VocabTrainOptions& o) {
+  // A sentence shared by several pairs (English in eng-deu and eng-spa) counts once, so
+  // multi-way data does not inflate that language's share of the sample.
   std::map<std::string, std::vector<std::string>> by_lang;
+  std::map<std::string, std::unordered_set<std::string_view>> seen;
+  auto add = [&](const std::string& lang, const std::string& text) {
+    if (seen[lang].insert(text).second) by_lang[lang].push_back(text);
+  };
   for (const Example& e : examples) {
-    if (e.reversed) continue;  // same text as its forward twin
-    by_lang[e.src_lang].push_back(e.src);
-    by_lang[e.tgt_lang].push_back(e.tgt);
+    add(e.src_lang, e.src);
+    add(e.tgt_lang, e.tgt);
   }
   return train(by_lang, o);
 }

@@ -61,7 +61,8 @@ class Vocab {
   // sentencepiece rejects the data or options.
   static Vocab train(const std::map<std::string, std::vector<std::string>>& texts_by_lang,
                      const VocabTrainOptions& options);
-  // Trains on both sides of the examples, grouped by their languages.
+  // Trains on both sides of the examples, grouped by their languages; a sentence that occurs
+  // several times in one language (e.g. the English side of eng-deu and eng-spa) counts once.
   static Vocab train(const std::vector<Example>& examples, const VocabTrainOptions& options);
   // Loads a .spm/.model file (error names the file).
   static Vocab load(const std::string& path);

@@ -1,4 +1,5 @@
-// Shared helpers for the data tests: fixture paths and temporary files.
+// Shared helpers for the data tests: fixture paths, temporary files and a helper that
+// returns the message of the moemt::Error a call throws.
 #pragma once
 
 #include <gmock/gmock.h>
