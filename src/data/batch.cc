@@ -299,4 +299,46 @@ void BatchGenerator::make_batch(const std::vector<const Sample*>& rows, const Sp
   }
 }
 
+void shard_batch(const Batch& b, int shard, int shards, Batch& out) {
+  MOEMT_CHECK(shards > 0 && shard >= 0 && shard < shards, "bad shard {} of {}", shard, shards);
+  std::vector<int> rows;
+  for (int r = shard; r < b.batch_size; r += shards) rows.push_back(r);
+  const int B = static_cast<int>(rows.size());
+  int S = 0, T = 0;
+  for (int r : rows) {
+    S = std::max(S, b.src_lengths[r]);
+    T = std::max(T, b.tgt_lengths[r]);
+  }
+  out.batch_size = B;
+  out.src_len = S;
+  out.tgt_len = T;
+  out.src_ids.assign(static_cast<size_t>(B) * S, 0);
+  out.tgt_in.assign(static_cast<size_t>(B) * T, 0);
+  out.tgt_out.assign(static_cast<size_t>(B) * T, 0);
+  out.src_lengths.clear();
+  out.tgt_lengths.clear();
+  out.src_lang.clear();
+  out.tgt_lang.clear();
+  out.sample_ids.clear();
+  out.src_tokens = out.tgt_tokens = 0;
+  for (int i = 0; i < B; ++i) {
+    const int r = rows[i];
+    // Columns past a row's length hold pad in the source batch, so copying S (or T) columns
+    // keeps the padding without knowing the pad id.
+    std::copy_n(b.src_ids.begin() + static_cast<size_t>(r) * b.src_len, S,
+                out.src_ids.begin() + static_cast<size_t>(i) * S);
+    std::copy_n(b.tgt_in.begin() + static_cast<size_t>(r) * b.tgt_len, T,
+                out.tgt_in.begin() + static_cast<size_t>(i) * T);
+    std::copy_n(b.tgt_out.begin() + static_cast<size_t>(r) * b.tgt_len, T,
+                out.tgt_out.begin() + static_cast<size_t>(i) * T);
+    out.src_lengths.push_back(b.src_lengths[r]);
+    out.tgt_lengths.push_back(b.tgt_lengths[r]);
+    out.src_lang.push_back(b.src_lang[r]);
+    out.tgt_lang.push_back(b.tgt_lang[r]);
+    if (!b.sample_ids.empty()) out.sample_ids.push_back(b.sample_ids[r]);
+    out.src_tokens += b.src_lengths[r];
+    out.tgt_tokens += b.tgt_lengths[r];
+  }
+}
+
 }  // namespace moemt::data

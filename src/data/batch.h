@@ -46,6 +46,12 @@ struct BatchOptions {
   SpecialIds ids;
 };
 
+// For data-parallel training: every rank runs the same BatchGenerator (so positions agree and
+// all ranks reach the end of an epoch together) and keeps rows shard, shard+shards, ... of
+// each batch, re-padded to its own longest row. A shard may get 0 rows when B < shards; it
+// then still takes part in the all-reduce with zero gradients.
+void shard_batch(const Batch& batch, int shard, int shards, Batch& out);
+
 // Where the generator is in the data; store it in the checkpoint (state.json).
 struct Position {
   int64_t epoch = 0;          // 0-based epoch

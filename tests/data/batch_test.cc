@@ -90,6 +90,35 @@ TEST(MakeBatch, PaddedRowMajorLayout) {
   EXPECT_EQ(batch.tgt_tokens, 6);
 }
 
+TEST(ShardBatch, RowsRoundRobinRepadded) {
+  Sample a{{5, 10, 11, 12, 3}, {20, 21, 22}, 0, 1};
+  Sample b{{6, 12, 3}, {23}, 2, 3};
+  Sample c{{7, 3}, {24, 25}, 4, 5};
+  Batch full, s0, s1, s3;
+  BatchGenerator::make_batch({&a, &b, &c}, SpecialIds{}, full);
+  full.sample_ids = {10, 11, 12};
+  shard_batch(full, 1, 2, s1);  // row 1 only
+  Batch expect;
+  BatchGenerator::make_batch({&b}, SpecialIds{}, expect);
+  EXPECT_EQ(s1.batch_size, 1);
+  EXPECT_EQ(s1.src_ids, expect.src_ids);
+  EXPECT_EQ(s1.tgt_in, expect.tgt_in);
+  EXPECT_EQ(s1.tgt_out, expect.tgt_out);
+  EXPECT_EQ(s1.src_len, 3);
+  EXPECT_EQ(s1.tgt_len, 2);
+  EXPECT_EQ(s1.sample_ids, std::vector<int64_t>{11});
+  shard_batch(full, 0, 2, s0);  // rows 0 and 2
+  BatchGenerator::make_batch({&a, &c}, SpecialIds{}, expect);
+  EXPECT_EQ(s0.src_ids, expect.src_ids);
+  EXPECT_EQ(s0.tgt_out, expect.tgt_out);
+  EXPECT_EQ(s0.tgt_lang, (std::vector<int32_t>{1, 5}));
+  EXPECT_EQ(s0.src_tokens + s1.src_tokens, full.src_tokens);
+  EXPECT_EQ(s0.tgt_tokens + s1.tgt_tokens, full.tgt_tokens);
+  shard_batch(full, 3, 4, s3);  // more shards than rows: empty
+  EXPECT_EQ(s3.batch_size, 0);
+  EXPECT_TRUE(s3.src_ids.empty());
+}
+
 TEST(BatchGenerator, EpochVisitsEverySampleOnceWithinBudget) {
   BatchGenerator g(synthetic(300), small_options());
   Batch b;
