@@ -1,0 +1,441 @@
+// `moemt score`: sacrebleu-compatible BLEU, chrF(++) and TER from the command line, with
+// sentence-level scores, confidence intervals and the paired bootstrap test.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "eval/bleu.h"
+#include "eval/bootstrap.h"
+#include "eval/chrf.h"
+#include "eval/score_format.h"
+#include "eval/ter.h"
+#include "eval/unicode_text.h"
+
+namespace moemt::cli {
+namespace {
+
+namespace po = boost::program_options;
+
+// sacrebleu's multi-letter single-dash flags, rewritten to their long forms for Boost.
+const std::map<std::string, std::string> kAliases = {
+    {"-tok", "--tokenize"},      {"-lc", "--lowercase"},      {"-sl", "--sentence-level"},
+    {"-pbs", "--paired-bs"},     {"-pbsn", "--paired-bs-n"},  {"-ci", "--confidence"},
+    {"-cin", "--confidence-n"},  {"-nr", "--num-refs"},       {"-cc", "--chrf-char-order"},
+    {"-cw", "--chrf-word-order"}, {"-sv", "--smooth-value"},  {"-sh", "--short"},
+};
+
+struct TextFile {
+  std::string name;
+  std::vector<std::string> lines;
+};
+
+// Reads lines split on '\n' only and right-stripped of Unicode whitespace, as sacrebleu
+// reads them; checks UTF-8 and reports the file and line of a bad byte.
+TextFile read_text(const std::string& path) {
+  TextFile f;
+  f.name = path;
+  std::string data;
+  if (path == "-") {
+    f.name = "<stdin>";
+    data.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("{}: cannot open file", path);
+    data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  size_t start = 0;
+  int64_t lineno = 0;
+  while (start < data.size()) {
+    size_t nl = data.find('\n', start);
+    size_t end = nl == std::string::npos ? data.size() : nl;
+    std::string_view line(data.data() + start, end - start);
+    ++lineno;
+    size_t bad = 0;
+    if (!eval::valid_utf8(line, &bad))
+      throw file_error(f.name, lineno, fmt::format("invalid UTF-8 (byte {} of the line)", bad + 1));
+    f.lines.emplace_back(eval::rstrip_py_utf8(line));
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  if (f.lines.empty()) throw Error("{}: file is empty", f.name);
+  return f;
+}
+
+// Splits each line on tabs into `n` fields (sacrebleu's --num-refs and multi-system stdin).
+std::vector<std::vector<std::string>> split_tabs(const TextFile& f, int n) {
+  std::vector<std::vector<std::string>> out(n);
+  for (size_t i = 0; i < f.lines.size(); ++i) {
+    std::vector<std::string> fields;
+    std::string_view rest = f.lines[i];
+    while (static_cast<int>(fields.size()) + 1 < n) {
+      size_t tab = rest.find('\t');
+      if (tab == std::string_view::npos) break;
+      fields.emplace_back(rest.substr(0, tab));
+      rest.remove_prefix(tab + 1);
+    }
+    fields.emplace_back(rest);
+    if (static_cast<int>(fields.size()) != n)
+      throw file_error(f.name, static_cast<int64_t>(i + 1),
+                       fmt::format("expected {} tab-separated fields, found {}", n, fields.size()));
+    for (int k = 0; k < n; ++k) out[k].push_back(std::string(eval::rstrip_py_utf8(fields[k])));
+  }
+  return out;
+}
+
+struct NamedMetric {
+  std::string key;  // BLEU, CHRF, TER: sacrebleu orders the output by this
+  std::unique_ptr<eval::Metric> metric;
+};
+
+void print_aligned(const std::vector<std::string>& lines) {
+  // Align on the first '=' like sacrebleu; lines without one (-b) print as they are.
+  size_t w = 0;
+  for (const auto& l : lines) {
+    size_t eq = l.find('=');
+    if (eq != std::string::npos && eq > 0) w = std::max(w, eq - 1);
+  }
+  for (const auto& l : lines) {
+    size_t eq = l.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::printf("%s\n", l.c_str());
+      continue;
+    }
+    std::printf("%*s%s\n", static_cast<int>(w), l.substr(0, eq - 1).c_str(),
+                l.substr(eq - 1).c_str());
+  }
+}
+
+std::string pad_right(const std::string& s, size_t w) {
+  // Width in code points, so "μ" and "±" count once.
+  size_t cps = 0;
+  for (unsigned char c : s) cps += (c & 0xC0) != 0x80;
+  return s + std::string(w > cps ? w - cps : 0, ' ');
+}
+
+std::string usage() {
+  return "usage: moemt score REF... [-i HYP...] [-m bleu chrf ter] [options]\n"
+         "Scores hypotheses (a file per system with -i, else stdin) against references,\n"
+         "giving the same numbers as sacrebleu 2.x.\n";
+}
+
+int run_score(const std::vector<std::string>& raw_args) {
+  std::vector<std::string> args;
+  for (const auto& a : raw_args) {
+    auto it = kAliases.find(a);
+    args.push_back(it == kAliases.end() ? a : it->second);
+  }
+
+  std::vector<std::string> refs_files, inputs, metrics_names;
+  std::string tokenize, smooth_method, format, langpair;
+  double smooth_value = -1;
+  int num_refs = 1, width = 2, chrf_char_order = 6, chrf_word_order = 0, chrf_beta = 2;
+  int paired_bs_n = eval::kDefaultBootstrapSamples, confidence_n = eval::kDefaultBootstrapSamples;
+  uint64_t seed = eval::kDefaultBootstrapSeed;
+  po::options_description desc("options");
+  desc.add_options()("help,h", "show this help")
+      ("refs", po::value(&refs_files)->multitoken(), "reference files (positional)")
+      ("input,i", po::value(&inputs)->multitoken(),
+       "hypothesis file(s); several systems for --paired-bs, the first is the baseline")
+      ("metrics,m", po::value(&metrics_names)->multitoken(), "bleu, chrf, ter (default: bleu)")
+      ("num-refs", po::value(&num_refs)->default_value(1),
+       "-nr: tab-separated references per line in one file")
+      ("language-pair,l", po::value(&langpair), "SRC-TRG: picks the BLEU tokenizer for TRG")
+      ("tokenize", po::value(&tokenize), "-tok: none, 13a (default), intl, char, zh")
+      ("lowercase", po::bool_switch(), "-lc: case-insensitive BLEU")
+      ("smooth-method,s", po::value(&smooth_method)->default_value("exp"),
+       "BLEU smoothing: exp, floor, add-k, none")
+      ("smooth-value", po::value(&smooth_value), "-sv: value for floor (0.1) and add-k (1)")
+      ("chrf-char-order", po::value(&chrf_char_order)->default_value(6), "-cc")
+      ("chrf-word-order", po::value(&chrf_word_order)->default_value(0), "-cw: 2 gives chrF++")
+      ("chrf-beta", po::value(&chrf_beta)->default_value(2), "recall weight")
+      ("chrf-whitespace", po::bool_switch(), "keep whitespace in character n-grams")
+      ("chrf-lowercase", po::bool_switch(), "case-insensitive chrF")
+      ("chrf-eps-smoothing", po::bool_switch(), "epsilon smoothing (chrF++.py, Moses, NLTK)")
+      ("ter-case-sensitive", po::bool_switch(), "case-sensitive TER")
+      ("ter-asian-support", po::bool_switch(), "split CJK characters (with --ter-normalized)")
+      ("ter-no-punct", po::bool_switch(), "remove punctuation")
+      ("ter-normalized", po::bool_switch(), "Tercom normalisation and tokenisation")
+      ("sentence-level", po::bool_switch(), "-sl: one score per segment (one metric)")
+      ("confidence", po::bool_switch(), "-ci: bootstrap 95 % confidence interval")
+      ("confidence-n", po::value(&confidence_n)->default_value(confidence_n), "-cin: resamples")
+      ("paired-bs", po::bool_switch(), "-pbs: paired bootstrap test against the first -i")
+      ("paired-bs-n", po::value(&paired_bs_n)->default_value(paired_bs_n), "-pbsn: resamples")
+      ("seed", po::value(&seed)->default_value(seed),
+       "bootstrap seed (sacrebleu's SACREBLEU_SEED; same draws as sacrebleu)")
+      ("format,f", po::value(&format)->default_value("text"), "text or json")
+      ("score-only,b", po::bool_switch(), "print only the score")
+      ("width,w", po::value(&width)->default_value(2), "decimals printed")
+      ("short", po::bool_switch(), "-sh: accepted for sacrebleu compatibility")
+      ("quiet,q", po::bool_switch(), "accepted for sacrebleu compatibility");
+  po::positional_options_description pos;
+  pos.add("refs", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << usage() << desc << "\n";
+    return 0;
+  }
+  const bool lowercase = vm["lowercase"].as<bool>();
+  const bool sentence_level = vm["sentence-level"].as<bool>();
+  const bool paired = vm["paired-bs"].as<bool>();
+  const bool confidence = vm["confidence"].as<bool>();
+  const bool score_only = vm["score-only"].as<bool>();
+  if (format != "text" && format != "json") throw Error("--format must be text or json");
+  if (width < 0 || width > 10) throw Error("--width must be 0..10");
+  if (refs_files.empty())
+    throw Error("give at least one reference file before -i (moemt score REF... -i HYP)");
+  if (num_refs < 1) throw Error("--num-refs must be >= 1");
+  if (num_refs > 1 && refs_files.size() > 1)
+    throw Error("--num-refs reads tab-separated references from one file; give only one");
+  if (metrics_names.empty()) metrics_names = {"bleu"};
+
+  // References: refs[r][i].
+  eval::RefStreams refs;
+  std::vector<std::string> ref_names;
+  for (const auto& path : refs_files) {
+    TextFile f = read_text(path);
+    if (num_refs > 1) {
+      for (auto& stream : split_tabs(f, num_refs)) {
+        refs.push_back(std::move(stream));
+        ref_names.push_back(f.name);
+      }
+    } else {
+      refs.push_back(std::move(f.lines));
+      ref_names.push_back(f.name);
+    }
+  }
+  // Systems: one file each, or tab-separated columns on stdin.
+  std::vector<std::vector<std::string>> systems;
+  std::vector<std::string> sys_names, sys_files;
+  if (inputs.empty()) {
+    TextFile f = read_text("-");
+    size_t nsys = 1;
+    for (char c : f.lines[0]) nsys += c == '\t';
+    systems = split_tabs(f, static_cast<int>(nsys));
+    sys_files.assign(nsys, f.name);
+    for (size_t s = 0; s < nsys; ++s)
+      sys_names.push_back(paired ? (s == 0 ? "Baseline" : fmt::format("System {}", s))
+                                 : fmt::format("System {}", s + 1));
+  } else {
+    for (const auto& path : inputs) {
+      if (std::find(sys_names.begin(), sys_names.end(), path) != sys_names.end()) {
+        if (paired && path == sys_names[0]) continue;  // the baseline given again
+        throw Error("'{}' is given twice as a system", path);
+      }
+      systems.push_back(read_text(path).lines);
+      sys_names.push_back(path);
+      sys_files.push_back(path);
+    }
+    if (paired) sys_names[0] = "Baseline: " + sys_names[0];
+  }
+  for (size_t s = 0; s < systems.size(); ++s)
+    for (size_t r = 0; r < refs.size(); ++r)
+      if (systems[s].size() != refs[r].size())
+        throw Error("line counts differ: hypothesis {} has {} lines, reference {} has {}",
+                    sys_files[s],
+                    systems[s].size(), ref_names[r], refs[r].size());
+  if (sentence_level) {
+    if (metrics_names.size() > 1) throw Error("--sentence-level takes exactly one metric");
+    if (systems.size() > 1) throw Error("--sentence-level scores one system only");
+    if (confidence || paired) throw Error("statistical tests are unavailable with --sentence-level");
+  }
+  if (paired && systems.size() < 2)
+    throw Error("--paired-bs needs several systems: -i BASELINE SYS1 [SYS2...]");
+  if (confidence && systems.size() > 1)
+    throw Error("use --paired-bs for several systems, not --confidence");
+
+  // Metrics, ordered by name as sacrebleu prints them.
+  std::vector<NamedMetric> metrics;
+  std::sort(metrics_names.begin(), metrics_names.end());
+  metrics_names.erase(std::unique(metrics_names.begin(), metrics_names.end()), metrics_names.end());
+  for (const auto& m : metrics_names) {
+    if (m == "bleu") {
+      eval::BleuOptions o;
+      std::string trg = langpair.find('-') != std::string::npos
+                            ? langpair.substr(langpair.find('-') + 1) : std::string();
+      if (!tokenize.empty()) {
+        o.tokenize = tokenize;
+        if (trg == "zh" && tokenize != "zh")
+          log::warn("consider the 'zh' tokenizer for Chinese");
+      } else if (trg == "zh") {
+        o.tokenize = "zh";
+      } else if (trg == "ja" || trg == "ko") {
+        // sacrebleu uses MeCab here; moemt has no MeCab, so it falls back to characters and the
+        // signature says tok:char.
+        o.tokenize = "char";
+        log::warn("no MeCab tokenizer in this build: BLEU for '{}' uses the 'char' tokenizer", trg);
+      }
+      o.lowercase = lowercase;
+      o.smooth = eval::parse_bleu_smooth(smooth_method);
+      if (vm.count("smooth-value")) o.smooth_value = smooth_value;
+      o.effective_order = sentence_level;
+      metrics.push_back({"BLEU", std::make_unique<eval::Bleu>(o)});
+    } else if (m == "chrf") {
+      eval::ChrfOptions o;
+      o.char_order = chrf_char_order;
+      o.word_order = chrf_word_order;
+      o.beta = chrf_beta;
+      o.lowercase = vm["chrf-lowercase"].as<bool>();
+      o.whitespace = vm["chrf-whitespace"].as<bool>();
+      o.eps_smoothing = vm["chrf-eps-smoothing"].as<bool>();
+      metrics.push_back({"CHRF", std::make_unique<eval::Chrf>(o)});
+    } else if (m == "ter") {
+      eval::TerOptions o;
+      o.case_sensitive = vm["ter-case-sensitive"].as<bool>();
+      o.asian_support = vm["ter-asian-support"].as<bool>();
+      o.no_punct = vm["ter-no-punct"].as<bool>();
+      o.normalized = vm["ter-normalized"].as<bool>();
+      metrics.push_back({"TER", std::make_unique<eval::Ter>(o)});
+    } else {
+      throw Error("unknown metric '{}' (choose bleu, chrf, ter); give references before -i/-m",
+                  m);
+    }
+  }
+  const int nrefs = static_cast<int>(refs.size());
+
+  if (sentence_level) {
+    const eval::Metric& metric = *metrics[0].metric;
+    std::vector<double> stats = metric.corpus_stats(systems[0], refs);
+    const size_t k = metric.num_stats();
+    const std::string sig = metric.signature(nrefs);
+    std::string out;
+    for (size_t i = 0; i < systems[0].size(); ++i) {
+      eval::Score sc = metric.score_from_stats(stats.data() + i * k);
+      out += score_only ? eval::format_score_value(sc, width)
+                        : eval::format_score_text(sc, width, sig);
+      out += '\n';
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+  }
+
+  if (systems.size() == 1) {
+    std::vector<std::string> results;
+    for (const auto& nm : metrics) {
+      std::vector<double> stats = nm.metric->corpus_stats(systems[0], refs);
+      eval::Score sc = nm.metric->score_from_segment_stats(stats);
+      eval::SignatureExtras extras;
+      if (confidence) {
+        eval::BootstrapOptions bo{confidence_n, seed};
+        auto scores = eval::bootstrap_scores(*nm.metric, {stats}, bo);
+        std::tie(sc.mean, sc.ci) = eval::estimate_ci(scores[0]);
+        extras.bs = confidence_n;
+        extras.seed = std::to_string(seed);
+      }
+      const std::string sig = nm.metric->signature(nrefs, extras);
+      if (score_only) results.push_back(eval::format_score_value(sc, width));
+      else if (format == "json") results.push_back(eval::format_score_json(sc, width, sig));
+      else results.push_back(eval::format_score_text(sc, width, sig));
+    }
+    if (format == "json" && !score_only) {
+      if (results.size() == 1) {
+        std::printf("%s\n", results[0].c_str());
+      } else {
+        std::string joined;
+        for (size_t i = 0; i < results.size(); ++i) joined += (i ? ",\n" : "") + results[i];
+        std::printf("[\n%s\n]\n", joined.c_str());
+      }
+    } else {
+      print_aligned(results);
+    }
+    return 0;
+  }
+
+  // Several systems: a table, with the paired bootstrap test when asked.
+  const size_t nsys = systems.size();
+  std::vector<std::string> headers = {"System"};
+  std::vector<std::vector<std::string>> cells(nsys);
+  for (size_t s = 0; s < nsys; ++s) cells[s].push_back(sys_names[s]);
+  std::vector<std::pair<std::string, std::string>> sigs;
+  nlohmann::ordered_json json = nlohmann::ordered_json::array();
+  for (size_t s = 0; s < nsys; ++s) json.push_back({{"system", sys_names[s]}});
+  for (const auto& nm : metrics) {
+    std::vector<std::vector<double>> stats;
+    for (const auto& sys : systems) stats.push_back(nm.metric->corpus_stats(sys, refs));
+    const std::string name = nm.metric->name();
+    if (paired) {
+      eval::BootstrapOptions bo{paired_bs_n, seed};
+      auto res = eval::paired_bootstrap(*nm.metric, stats, bo);
+      headers.push_back(name + " (μ ± 95% CI)");
+      for (size_t s = 0; s < nsys; ++s) {
+        std::string c = eval::format_fixed(res[s].score, width) + " (" +
+                        eval::format_fixed(res[s].mean, width) + " ± " +
+                        eval::format_fixed(res[s].ci, width) + ")";
+        if (res[s].p_value) {
+          c += fmt::format(" (p = {:.4f})", *res[s].p_value);
+          if (*res[s].p_value <= 0.05) c += "*";
+        }
+        cells[s].push_back(c);
+        nlohmann::ordered_json r;
+        r["score"] = res[s].score;
+        r["p_value"] = res[s].p_value ? nlohmann::ordered_json(*res[s].p_value) : nullptr;
+        r["mean"] = res[s].mean;
+        r["ci"] = res[s].ci;
+        json[s][name] = r;
+      }
+      eval::SignatureExtras extras{paired_bs_n, std::to_string(seed)};
+      sigs.emplace_back(name, nm.metric->signature(nrefs, extras));
+    } else {
+      headers.push_back(name);
+      for (size_t s = 0; s < nsys; ++s) {
+        std::string c = eval::format_fixed(nm.metric->score_from_segment_stats(stats[s]).score,
+                                           width);
+        cells[s].push_back(c);
+        json[s][name] = c;
+      }
+      sigs.emplace_back(name, nm.metric->signature(nrefs));
+    }
+  }
+  if (format == "json") {
+    std::printf("%s\n", json.dump(4).c_str());
+    return 0;
+  }
+  std::vector<size_t> w(headers.size());
+  auto cps = [](const std::string& s) {
+    size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+  };
+  for (size_t c = 0; c < headers.size(); ++c) {
+    w[c] = cps(headers[c]);
+    for (const auto& row : cells) w[c] = std::max(w[c], cps(row[c]));
+  }
+  if (paired) {
+    std::string msg = fmt::format("Paired bootstrap resampling test with {} resampling trials",
+                                  paired_bs_n);
+    std::printf("%s\n%s\n%s\n", std::string(msg.size(), '-').c_str(), msg.c_str(),
+                std::string(msg.size(), '-').c_str());
+    std::printf(" - Each system is compared to the baseline; score (bootstrap mean ± 95%% CI).\n");
+    std::printf(" - p-values < 0.05 are marked with '*': the difference is unlikely to be chance.\n\n");
+  }
+  std::string line;
+  for (size_t c = 0; c < headers.size(); ++c) line += pad_right(headers[c], w[c] + 2);
+  std::printf("%s\n", line.c_str());
+  for (const auto& row : cells) {
+    line.clear();
+    for (size_t c = 0; c < row.size(); ++c) line += pad_right(row[c], w[c] + 2);
+    std::printf("%s\n", line.c_str());
+  }
+  std::printf("\n-----------------\nMetric signatures\n-----------------\n");
+  for (const auto& [name, sig] : sigs) std::printf(" - %-10s %s\n", name.c_str(), sig.c_str());
+  return 0;
+}
+
+}  // namespace
+MOEMT_REGISTER_COMMAND("score", "BLEU / chrF / TER scores identical to sacrebleu", run_score);
+}  // namespace moemt::cli
