@@ -133,7 +133,8 @@ MultiHeadAttention::Grads MultiHeadAttention::backward(Ctx& ctx, const Tensor& d
   const Device dev = dy.device();
   const int64_t h = cfg_.heads;
   // forward: y = wo(merge(o)), so do = split(wo'(dy)).
-  Tensor dm = wo_.backward(ctx, dy.reshape({b_, tq_, cfg_.d_model})).reshape({b_, tq_, cfg_.d_model});
+  Tensor dm =
+      wo_.backward(ctx, dy.reshape({b_, tq_, cfg_.d_model})).reshape({b_, tq_, cfg_.d_model});
   Tensor dov = Tensor::empty({b_, h, tq_, dh_}, DType::f32, dev);
   ops::split_heads(dm, h, dov);
   auto g = core_.backward(ctx, dov.reshape({b_ * h, tq_, dh_}));
@@ -207,7 +208,7 @@ Tensor MultiHeadAttention::forward_incremental(Ctx& ctx, const Tensor& q_in, KVC
   // attention probabilities.
   DotProductAttention core;
   Tensor o = core.forward(ctx, q, cache.k.reshape({b * h, tk, dh_}),
-                           cache.v.reshape({b * h, tk, dh_}), mask, 0.f);
+                          cache.v.reshape({b * h, tk, dh_}), mask, 0.f);
   return merge_and_project(ctx, o, b, tn, false);
 }
 

@@ -51,9 +51,9 @@ class DotProductAttention {
 // once from the encoder output and carry the source lengths.
 struct KVCache {
   Tensor k, v;
-  Tensor key_lengths;                    // i32 (B) on the cache's device, or undefined
+  Tensor key_lengths;                     // i32 (B) on the cache's device, or undefined
   std::vector<int32_t> key_lengths_host;  // the same lengths, for reordering on the host
-  bool fixed = false;                    // true for cross-attention: steps do not append
+  bool fixed = false;                     // true for cross-attention: steps do not append
 
   int64_t batch() const { return k.defined() && k.rank() == 4 ? k.size(0) : 0; }
   int64_t length() const { return k.defined() && k.rank() == 4 ? k.size(2) : 0; }

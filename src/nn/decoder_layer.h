@@ -46,8 +46,7 @@ class DecoderLayer {
   Grads backward(Ctx& ctx, const Tensor& dy);
 
   // Decoding: computes the cross-attention keys/values once and empties the self cache.
-  void init_state(Ctx& ctx, const Tensor& enc, const Tensor& src_lengths,
-                  DecoderLayerState& state);
+  void init_state(Ctx& ctx, const Tensor& enc, const Tensor& src_lengths, DecoderLayerState& state);
   // y_t (B,Tn,D) for the next Tn positions (usually 1) -> (B,Tn,D); appends to state.self.
   // Equals the corresponding rows of forward() on the whole prefix (eval mode).
   Tensor step(Ctx& ctx, const Tensor& y_t, DecoderLayerState& state);

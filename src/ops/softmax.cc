@@ -9,11 +9,12 @@ void softmax_forward(const Tensor& x, Tensor& y, const SoftmaxMask& mask) {
   MOEMT_CHECK(x.dtype() == DType::f32 && y.dtype() == DType::f32, "softmax needs f32");
   MOEMT_CHECK(x.shape() == y.shape(), "softmax shapes {} {}", x.shape().str(), y.shape().str());
   MOEMT_CHECK(x.rank() >= 1, "softmax of a scalar");
-  if (mask.any()) MOEMT_CHECK(x.rank() == 3, "masked softmax wants (B*H,Tq,Tk), got {}", x.shape().str());
+  if (mask.any())
+    MOEMT_CHECK(x.rank() == 3, "masked softmax wants (B*H,Tq,Tk), got {}", x.shape().str());
   if (mask.key_lengths.defined()) {
     const Tensor& kl = mask.key_lengths;
-    MOEMT_CHECK(kl.dtype() == DType::i32 && kl.rank() == 1, "key_lengths must be i32 (B), got {} {}",
-                dtype_name(kl.dtype()), kl.shape().str());
+    MOEMT_CHECK(kl.dtype() == DType::i32 && kl.rank() == 1,
+                "key_lengths must be i32 (B), got {} {}", dtype_name(kl.dtype()), kl.shape().str());
     MOEMT_CHECK(kl.size(0) > 0 && x.size(0) % kl.size(0) == 0,
                 "scores {} do not split into {} batch items", x.shape().str(), kl.size(0));
     same_device(x, kl);
@@ -23,8 +24,9 @@ void softmax_forward(const Tensor& x, Tensor& y, const SoftmaxMask& mask) {
 }
 
 void softmax_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
-  MOEMT_CHECK(y.shape() == dy.shape() && y.shape() == dx.shape(), "softmax_backward shapes {} {} {}",
-              y.shape().str(), dy.shape().str(), dx.shape().str());
+  MOEMT_CHECK(y.shape() == dy.shape() && y.shape() == dx.shape(),
+              "softmax_backward shapes {} {} {}", y.shape().str(), dy.shape().str(),
+              dx.shape().str());
   MOEMT_CHECK(y.dtype() == DType::f32 && dy.dtype() == DType::f32 && dx.dtype() == DType::f32,
               "softmax_backward needs f32");
   if (y.numel() == 0) return;

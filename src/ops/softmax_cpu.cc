@@ -20,7 +20,8 @@ void softmax_forward(const Tensor& x, Tensor& y, const SoftmaxMask& mask) {
     // Keys [0, limit) are visible to this row.
     int64_t limit = tk;
     if (lens) limit = std::min<int64_t>(limit, std::max<int32_t>(lens[r / tq / heads], 0));
-    if (mask.causal) limit = std::min<int64_t>(limit, std::max<int64_t>(r % tq + mask.causal_offset + 1, 0));
+    if (mask.causal)
+      limit = std::min<int64_t>(limit, std::max<int64_t>(r % tq + mask.causal_offset + 1, 0));
     const float* xr = px + r * tk;
     float* yr = py + r * tk;
     if (limit <= 0) {

@@ -94,7 +94,9 @@ TEST(DotProductAttention, GradientsWithMasks) {
       for (int e = 0; e < 4; ++e) EXPECT_EQ(dk[(bh * 5 + j) * 4 + e], 0.f);
 }
 
-TEST(MultiHeadAttention, SelfWithPaddingGradients) { check_gradients(true, false, lengths({4, 2}), 4, 4); }
+TEST(MultiHeadAttention, SelfWithPaddingGradients) {
+  check_gradients(true, false, lengths({4, 2}), 4, 4);
+}
 TEST(MultiHeadAttention, CausalSelfGradients) { check_gradients(true, true, Tensor(), 5, 5); }
 TEST(MultiHeadAttention, CrossGradients) { check_gradients(false, false, lengths({3, 5}), 3, 5); }
 TEST(MultiHeadAttention, GradientsWithProbabilityDropout) {
@@ -140,8 +142,8 @@ TEST(MultiHeadAttention, IncrementalEqualsFullCausalForward) {
   for (int64_t n : {1, 1, 2, 1}) {
     Tensor xt = Tensor::empty({kB, n, kD});
     for (int64_t b = 0; b < kB; ++b)
-      xt.narrow(b, 1).copy_from(Tensor::wrap(x.data<float>() + (b * t + pos) * kD, {n * kD},
-                                             DType::f32));
+      xt.narrow(b, 1).copy_from(
+          Tensor::wrap(x.data<float>() + (b * t + pos) * kD, {n * kD}, DType::f32));
     Tensor yt = mha.forward_incremental(ctx, xt, cache);
     ASSERT_EQ(cache.length(), pos + n);
     for (int64_t b = 0; b < kB; ++b)
@@ -188,19 +190,23 @@ TEST(MultiHeadAttention, ReorderedCacheContinuesReorderedSequences) {
   cross.init_cache(ctx, enc, lens, cc);
   // Two steps on the original batch, then reorder, then the last step on the new rows.
   Tensor first = Tensor::empty({kB, 2, kD});
-  for (int64_t b = 0; b < kB; ++b) first.narrow(b, 1).copy_from(x.narrow(b, 1).reshape({t, kD}).narrow(0, 2));
+  for (int64_t b = 0; b < kB; ++b)
+    first.narrow(b, 1).copy_from(x.narrow(b, 1).reshape({t, kD}).narrow(0, 2));
   self.forward_incremental(ctx, first, sc);
   sc.reorder(idx);
   cc.reorder(idx);
   EXPECT_EQ(sc.batch(), 3);
   EXPECT_EQ(cc.key_lengths_host, (std::vector<int32_t>{2, 4, 2}));
   Tensor last = Tensor::empty({3, 1, kD});
-  for (int r = 0; r < 3; ++r) last.narrow(r, 1).copy_from(xr.narrow(r, 1).reshape({t, kD}).narrow(2, 1));
+  for (int r = 0; r < 3; ++r)
+    last.narrow(r, 1).copy_from(xr.narrow(r, 1).reshape({t, kD}).narrow(2, 1));
   Tensor ys = self.forward_incremental(ctx, last, sc);
   Tensor yc = cross.forward_incremental(ctx, last, cc);
   for (int r = 0; r < 3; ++r) {
-    expect_close(ys.narrow(r, 1), full_self.narrow(r, 1).reshape({t, kD}).narrow(2, 1), 1e-5, "self");
-    expect_close(yc.narrow(r, 1), full_cross.narrow(r, 1).reshape({t, kD}).narrow(2, 1), 1e-5, "cross");
+    expect_close(ys.narrow(r, 1), full_self.narrow(r, 1).reshape({t, kD}).narrow(2, 1), 1e-5,
+                 "self");
+    expect_close(yc.narrow(r, 1), full_cross.narrow(r, 1).reshape({t, kD}).narrow(2, 1), 1e-5,
+                 "cross");
   }
 }
 

@@ -129,7 +129,8 @@ TEST(DecoderLayer, StepsEqualFullForwardAcrossReorder) {
     if (t < 2) continue;  // rows before the reorder are checked through the later steps
     for (int64_t r = 0; r < nb; ++r) {
       auto got = out.narrow(r, 1).to_vector(), want = position(full, r, t, kT).to_vector();
-      for (int64_t e = 0; e < kD; ++e) ASSERT_NEAR(got[e], want[e], 1e-5) << "t " << t << " row " << r;
+      for (int64_t e = 0; e < kD; ++e)
+        ASSERT_NEAR(got[e], want[e], 1e-5) << "t " << t << " row " << r;
     }
   }
 }

@@ -40,8 +40,8 @@ struct Case {
   int64_t offset;
 };
 
-const Case kCases[] = {{{}, false, 0}, {{3, 5}, false, 0}, {{}, true, 0},
-                       {{2, 4}, true, 0}, {{5, 1}, true, 1}, {{0, 3}, true, -1}};
+const Case kCases[] = {{{}, false, 0},    {{3, 5}, false, 0}, {{}, true, 0},
+                       {{2, 4}, true, 0}, {{5, 1}, true, 1},  {{0, 3}, true, -1}};
 
 TEST(Softmax, MatchesReferenceWithMasks) {
   // (B*H, Tq, Tk) = (2*2, 4, 5); scaled so the max-subtraction matters.
@@ -70,7 +70,7 @@ TEST(Softmax, FullyMaskedRowsAreZeroAndInPlaceWorks) {
   m.causal_offset = -1;  // query 0 sees no key at all
   softmax_forward(x, x, m);
   auto y = x.to_vector();
-  for (int j = 0; j < 12; ++j) EXPECT_EQ(y[j], 0.f) << j;  // batch item 0: length 0
+  for (int j = 0; j < 12; ++j) EXPECT_EQ(y[j], 0.f) << j;   // batch item 0: length 0
   for (int j = 12; j < 16; ++j) EXPECT_EQ(y[j], 0.f) << j;  // item 1, query 0
   EXPECT_NEAR(y[16], 1.f, 1e-6);                            // item 1, query 1 sees key 0 only
   Tensor dy = nn::random_tensor(x.shape(), 3), dx = Tensor::empty(x.shape());
