@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "nn/gradcheck.h"
 #include "ops/elementwise.h"
 
@@ -92,6 +94,64 @@ TEST(DotProductAttention, GradientsWithMasks) {
   for (int64_t bh = kH; bh < 2 * kH; ++bh)
     for (int64_t j = 3; j < 5; ++j)
       for (int e = 0; e < 4; ++e) EXPECT_EQ(dk[(bh * 5 + j) * 4 + e], 0.f);
+}
+
+// An independent forward in double precision: per (item, head, query) loops over the projected
+// rows, for cross-attention with key padding and a causal mask at once.
+TEST(MultiHeadAttention, ForwardMatchesNaiveReference) {
+  ParamStore store;
+  MultiHeadAttention mha(store, "attn", config());
+  store.finalize(Device::cpu(), 5);
+  const int64_t tq = 3, tk = 5, dh = kD / kH;
+  Tensor q_in = random_tensor({kB, tq, kD}, 1), kv_in = random_tensor({kB, tk, kD}, 2);
+  const std::vector<int32_t> lens{4, 2};
+  // Non-zero biases, so their use is checked too.
+  for (const char* n : {"attn.q.bias", "attn.k.bias", "attn.v.bias", "attn.o.bias"})
+    store.get(n).w().copy_from(random_tensor({kD}, 7));
+  Ctx ctx;
+  auto got = mha.forward(ctx, q_in, kv_in, lengths(lens), true).to_vector();
+  auto proj = [&](const std::string& n, const Tensor& x) {  // x (rows, D) -> x·W + b
+    auto w = store.get(n + ".weight").w().to_vector(), b = store.get(n + ".bias").w().to_vector();
+    auto xv = x.to_vector();
+    int64_t rows = x.numel() / kD;
+    std::vector<double> y(rows * kD);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t o = 0; o < kD; ++o) {
+        double s = b[o];
+        for (int64_t i = 0; i < kD; ++i) s += xv[r * kD + i] * static_cast<double>(w[i * kD + o]);
+        y[r * kD + o] = s;
+      }
+    return y;
+  };
+  auto q = proj("attn.q", q_in), k = proj("attn.k", kv_in), v = proj("attn.v", kv_in);
+  std::vector<float> merged(kB * tq * kD);
+  for (int64_t b = 0; b < kB; ++b)
+    for (int64_t h = 0; h < kH; ++h)
+      for (int64_t i = 0; i < tq; ++i) {
+        // Queries are the last tq positions of the keys' sequence: i sees j <= i + tk - tq.
+        std::vector<double> p(tk, 0.0);
+        double m = -1e300, z = 0;
+        auto visible = [&](int64_t j) { return j < lens[b] && j <= i + tk - tq; };
+        for (int64_t j = 0; j < tk; ++j) {
+          if (!visible(j)) continue;
+          double s = 0;
+          for (int64_t e = 0; e < dh; ++e)
+            s += q[(b * tq + i) * kD + h * dh + e] * k[(b * tk + j) * kD + h * dh + e];
+          p[j] = s / std::sqrt(static_cast<double>(dh));
+          m = std::max(m, p[j]);
+        }
+        for (int64_t j = 0; j < tk; ++j)
+          if (visible(j)) z += (p[j] = std::exp(p[j] - m));
+        for (int64_t e = 0; e < dh; ++e) {
+          double o = 0;
+          for (int64_t j = 0; j < tk; ++j)
+            if (visible(j)) o += p[j] / z * v[(b * tk + j) * kD + h * dh + e];
+          merged[(b * tq + i) * kD + h * dh + e] = static_cast<float>(o);
+        }
+      }
+  auto want = proj("attn.o", Tensor::from_vector(merged, {kB * tq, kD}));
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5) << i;
 }
 
 TEST(MultiHeadAttention, SelfWithPaddingGradients) {
