@@ -21,7 +21,9 @@ namespace moemt::nn {
 struct DecoderLayerState {
   KVCache self;   // grows by one position per step
   KVCache cross;  // encoder keys/values and source lengths, computed once
-  // Beam search: row b continues old row indices[b] (see KVCache::reorder).
+  // Beam search: row b continues old row indices[b] (see KVCache::reorder). When the indices
+  // only permute hypotheses within each sentence's beam, the cross rows are unchanged in value
+  // and `self.reorder(indices)` alone is enough (saves gathering the encoder keys/values).
   void reorder(const std::vector<int32_t>& indices) {
     self.reorder(indices);
     cross.reorder(indices);
