@@ -192,13 +192,17 @@ std::string strip_accelerator(std::string_view s, char marker) {
   return out;
 }
 
-std::vector<std::string> placeholders(std::string_view s) {
-  std::vector<std::string> out;
-  std::vector<std::pair<std::string, bool>> tags;  // name, closing
+namespace {
+
+// Splits `s` into placeholder tokens (`out`; paired-tag candidates in `tags`) and the text
+// between them (`text`, may be null).
+void scan(std::string_view s, std::vector<std::string>& out,
+          std::vector<std::pair<std::string, bool>>& tags, std::string* text) {
   int next_index = 1;
   size_t i = 0;
   while (i < s.size()) {
-    char c = s[i];
+    const char c = s[i];
+    const size_t start = i, tokens_before = out.size() + tags.size();
     if (c == '%') {
       i = parse_percent(s, i, &next_index, &out);
     } else if (c == '{') {
@@ -213,16 +217,13 @@ std::vector<std::string> placeholders(std::string_view s) {
       } else {
         ++i;
       }
-    } else if (c == '$' && i + 1 < s.size() && s[i + 1] == '{') {
+    } else if (c == '$' && i + 1 < s.size() && s[i + 1] == '{' &&
+               s.find('}', i) != std::string_view::npos) {
       size_t close = s.find('}', i);
-      if (close == std::string_view::npos) {
-        ++i;
-        continue;
-      }
       out.push_back(fmt::format("s:{}", s.substr(i + 2, close - i - 2)));
       i = close + 1;
-    } else if (c == '$' && i + 1 < s.size() && (std::isupper(static_cast<unsigned char>(s[i + 1])) ||
-                                                 s[i + 1] == '_')) {
+    } else if (c == '$' && i + 1 < s.size() &&
+               (std::isupper(static_cast<unsigned char>(s[i + 1])) || s[i + 1] == '_')) {
       size_t k = i + 1;
       while (k < s.size() && (std::isupper(static_cast<unsigned char>(s[k])) ||
                               std::isdigit(static_cast<unsigned char>(s[k])) || s[k] == '_'))
@@ -234,6 +235,7 @@ std::vector<std::string> placeholders(std::string_view s) {
       bool closing = k < s.size() && s[k] == '/';
       if (closing) ++k;
       size_t name_start = k;
+      ++i;
       if (k < s.size() && ascii_alpha(s[k])) {
         while (k < s.size() && tag_name_char(s[k])) ++k;
         size_t gt = s.find('>', k);
@@ -246,10 +248,8 @@ std::vector<std::string> placeholders(std::string_view s) {
           if (self_closing || void_tags().count(name)) out.push_back("t:" + name + "/");
           else tags.emplace_back(name, closing);
           i = gt + 1;
-          continue;
         }
       }
-      ++i;
     } else if (c == '&' && entity_at(s, i)) {
       size_t semi = s.find(';', i);
       out.push_back(fmt::format("e:{}", s.substr(i, semi - i + 1)));
@@ -257,7 +257,26 @@ std::vector<std::string> placeholders(std::string_view s) {
     } else {
       ++i;
     }
+    // "%%" is a literal percent sign: neither token nor letters.
+    bool consumed = out.size() + tags.size() > tokens_before || s.substr(start, 2) == "%%";
+    if (text && !consumed) text->append(s.substr(start, i - start));
   }
+}
+
+}  // namespace
+
+std::string text_without_placeholders(std::string_view s) {
+  std::vector<std::string> out;
+  std::vector<std::pair<std::string, bool>> tags;
+  std::string text;
+  scan(s, out, tags, &text);
+  return text;
+}
+
+std::vector<std::string> placeholders(std::string_view s) {
+  std::vector<std::string> out;
+  std::vector<std::pair<std::string, bool>> tags;  // name, closing
+  scan(s, out, tags, nullptr);
   // Only tags that open and close in the same string are markup; a lone "<file>" in a usage
   // message is translatable text and may legitimately be translated.
   for (const auto& [name, closing] : tags) {
@@ -364,7 +383,7 @@ std::variant<CleanPair, Drop> clean_pair(std::string_view source, std::string_vi
               collapse_whitespace(nfc(strip_accelerator(target, marker)))};
   if (p.source.empty() || p.target.empty()) return Drop::kEmpty;
   double src_latin = script_fraction(p.source, "Latn");
-  if (src_latin < 0) return Drop::kNoLetters;
+  if (script_fraction(text_without_placeholders(p.source), "Latn") < 0) return Drop::kNoLetters;
   if (looks_like_identifier(p.source)) return Drop::kIdentifier;
   int64_t ls = cp_count(p.source), lt = cp_count(p.target);
   if (ls > opt.max_chars || lt > opt.max_chars) return Drop::kTooLong;

@@ -67,6 +67,9 @@ std::string strip_accelerator(std::string_view s, char marker);
 // entities. Two sides match when their token lists are equal.
 std::vector<std::string> placeholders(std::string_view s);
 
+// `s` without the placeholder and markup tokens (for letter counts).
+std::string text_without_placeholders(std::string_view s);
+
 std::string nfc(std::string_view s);
 // Trims and collapses every run of Unicode whitespace into one ASCII space.
 std::string collapse_whitespace(std::string_view s);
