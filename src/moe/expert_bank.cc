@@ -1,6 +1,7 @@
 // ExpertBank forward/backward. Per job: h = x W1 + b1, a = act(h), y = a W2 + b2.
 #include "moe/expert_bank.h"
 
+#include "core/threads.h"
 #include "ops/gemm.h"
 
 namespace moemt::moe {
@@ -42,13 +43,32 @@ ExpertBank::ExpertBank(ParamStore& ps, const std::string& name, int num, int64_t
   }
 }
 
+bool ExpertBank::across_experts() const {
+  switch (parallel_) {
+    case ExpertParallelism::inside_gemm: return false;
+    case ExpertParallelism::across_experts: return jobs_.size() > 1;
+    case ExpertParallelism::automatic: break;
+  }
+  // With at least two experts per thread, one single-threaded GEMM per expert (dynamic
+  // schedule) keeps every thread busy with far fewer synchronisations than splitting each GEMM
+  // over all threads; bench_moe measured 1.4-2x faster expert time on 2 loaded cores.
+  int threads = num_threads();
+  int busy = 0;
+  for (const Job& j : jobs_) busy += j.rows > 0;
+  return threads > 1 && busy >= 2 * threads;
+}
+
 void ExpertBank::run_forward(const Tensor& x, Tensor& y, float beta) {
   int64_t hid_rows = 0;
   for (const Job& j : jobs_) hid_rows = std::max(hid_rows, j.hid_row + j.rows);
   x_ = x;
   h_ = Tensor::empty({hid_rows, d_ff_}, DType::f32, x.device());
   a_ = Tensor::empty({hid_rows, d_ff_}, DType::f32, x.device());
-  for (const Job& j : jobs_) {
+  const bool par = across_experts();
+  const int64_t nj = static_cast<int64_t>(jobs_.size());
+#pragma omp parallel for schedule(dynamic, 1) if (par)
+  for (int64_t ji = 0; ji < nj; ++ji) {
+    const Job& j = jobs_[ji];
     if (j.rows == 0) continue;
     const Weights& w = experts_[j.expert];
     Tensor h = rows(h_, j.hid_row, j.rows);
@@ -56,7 +76,10 @@ void ExpertBank::run_forward(const Tensor& x, Tensor& y, float beta) {
     add_rows(h, w.b1.w());
   }
   ops::activation_forward(act_, h_, a_);
-  for (const Job& j : jobs_) {
+  // Shared experts all add into the same output rows, so they run one after another.
+#pragma omp parallel for schedule(dynamic, 1) if (par && beta == 0.f)
+  for (int64_t ji = 0; ji < nj; ++ji) {
+    const Job& j = jobs_[ji];
     if (j.rows == 0) continue;
     const Weights& w = experts_[j.expert];
     Tensor out = rows(y, j.in_row, j.rows);
@@ -90,7 +113,11 @@ Tensor ExpertBank::backward(const Tensor& dy) {
   // Forward was out = a W2 + b2 (per job): db2 += colsum(dout), dW2 += a^T dout,
   // da = dout W2^T.
   Tensor da = Tensor::empty(h_.shape(), DType::f32, dy.device());
-  for (const Job& j : jobs_) {
+  const bool par = across_experts();
+  const int64_t nj = static_cast<int64_t>(jobs_.size());
+#pragma omp parallel for schedule(dynamic, 1) if (par)
+  for (int64_t ji = 0; ji < nj; ++ji) {
+    const Job& j = jobs_[ji];
     if (j.rows == 0) continue;
     const Weights& w = experts_[j.expert];
     Tensor dout = rows(dy, j.in_row, j.rows);
@@ -105,7 +132,9 @@ Tensor ExpertBank::backward(const Tensor& dy) {
   // h = x W1 + b1: db1 += colsum(dh), dW1 += x^T dh, dx = dh W1^T (summed over shared experts).
   Tensor dx = Tensor::empty(x_.shape(), DType::f32, dy.device());
   if (shared_ || jobs_.empty()) dx.zero();
-  for (const Job& j : jobs_) {
+#pragma omp parallel for schedule(dynamic, 1) if (par && !shared_)
+  for (int64_t ji = 0; ji < nj; ++ji) {
+    const Job& j = jobs_[ji];
     if (j.rows == 0) continue;
     const Weights& w = experts_[j.expert];
     Tensor dh = rows(da, j.hid_row, j.rows);

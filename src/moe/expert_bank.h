@@ -13,6 +13,10 @@
 
 namespace moemt::moe {
 
+// How the per-expert GEMMs use the CPU threads: each GEMM threaded inside BLAS, or one
+// single-threaded GEMM per expert with experts spread over threads, or chosen per call.
+enum class ExpertParallelism : uint8_t { automatic, inside_gemm, across_experts };
+
 class ExpertBank {
  public:
   // Registers `<name>.<e>.{w1 (D,F), b1 (F), w2 (F,D), b2 (D)}` for e in [0, num).
@@ -30,6 +34,8 @@ class ExpertBank {
   // shape) and accumulates parameter gradients.
   Tensor backward(const Tensor& dy);
 
+  void set_parallelism(ExpertParallelism p) { parallel_ = p; }
+
   struct Weights {
     Param w1, b1, w2, b2;
   };
@@ -42,6 +48,7 @@ class ExpertBank {
     int64_t hid_row;       // rows of the hidden buffers
   };
   void run_forward(const Tensor& x, Tensor& y, float beta);
+  bool across_experts() const;
 
   int num_;
   int64_t d_model_, d_ff_;
@@ -51,6 +58,7 @@ class ExpertBank {
   std::vector<Job> jobs_;
   Tensor x_, h_, a_;
   bool shared_ = false;
+  ExpertParallelism parallel_ = ExpertParallelism::automatic;
 };
 
 }  // namespace moemt::moe

@@ -40,6 +40,12 @@ class MoeLayer : public nn::FfnBlock {
   void set_aux_grad_scale(double s) { aux_grad_scale_ = s; }
   double aux_grad_scale() const { return aux_grad_scale_; }
 
+  // CPU threading of the expert GEMMs (see ExpertParallelism); automatic by default.
+  void set_expert_parallelism(ExpertParallelism p) {
+    experts_.set_parallelism(p);
+    if (shared_) shared_->set_parallelism(p);
+  }
+
   const std::string& name() const { return name_; }
   const MoeConfig& config() const { return cfg_; }
   // State of the last forward, for tests and tools.
