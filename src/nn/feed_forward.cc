@@ -11,7 +11,7 @@ FeedForward::FeedForward(ParamStore& store, const std::string& name, const FeedF
 
 // x (N, D) -> y (N, D)
 Tensor FeedForward::forward(Ctx& ctx, const Tensor& x) {
-  h_ = fc1.forward(ctx, x);                       // h = x · W1 + b1        (N, F)
+  h_ = fc1.forward(ctx, x);  // h = x · W1 + b1        (N, F)
   Tensor a = Tensor::empty(h_.shape(), DType::f32, h_.device());
   ops::activation_forward(cfg_.activation, h_, a);  // a = act(h)
   drop_.forward_inplace(ctx, a);                    // a = dropout(a)

@@ -17,17 +17,17 @@ Shape with_last(const Shape& s, int64_t last) {
 Linear::Linear(ParamStore& store, const std::string& name, const LinearConfig& cfg) : cfg_(cfg) {
   MOEMT_CHECK(cfg.in > 0 && cfg.out > 0, "Linear '{}' needs positive sizes, got {}x{}", name,
               cfg.in, cfg.out);
-  weight = store.add(name + ".weight", {cfg.in, cfg.out}, InitSpec::Xavier(cfg.init_gain),
-                     cfg.group);
+  weight =
+      store.add(name + ".weight", {cfg.in, cfg.out}, InitSpec::Xavier(cfg.init_gain), cfg.group);
   if (cfg.bias) bias = store.add(name + ".bias", {cfg.out}, InitSpec::Zeros(), cfg.group);
 }
 
 // x (..., in) -> y (..., out)
 Tensor Linear::apply(const Tensor& x) const {
-  MOEMT_CHECK(x.rank() >= 1 && x.size(-1) == cfg_.in, "Linear: input {} for in={}",
-              x.shape().str(), cfg_.in);
+  MOEMT_CHECK(x.rank() >= 1 && x.size(-1) == cfg_.in, "Linear: input {} for in={}", x.shape().str(),
+              cfg_.in);
   Tensor y = Tensor::empty(with_last(x.shape(), cfg_.out), DType::f32, x.device());
-  ops::gemm(x, false, weight.w(), false, y);  // y = x · W
+  ops::gemm(x, false, weight.w(), false, y);       // y = x · W
   if (bias.defined()) ops::add_bias(y, bias.w());  // y += b
   return y;
 }

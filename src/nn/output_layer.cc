@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "ops/elementwise.h"
+#include "ops/embedding.h"
 #include "ops/gemm.h"
 
 namespace moemt::nn {
@@ -49,6 +50,29 @@ Tensor OutputLayer::logits(Ctx& ctx, const Tensor& x) const {
   return z;
 }
 
+// Rows whose target is not pad, gathered into contiguous tensors so the (rows, V) products
+// skip padding; `index` maps them back. When nothing is padded the inputs are used as they are.
+struct OutputLayer::Rows {
+  Tensor x, targets, index;  // index undefined when all rows are kept
+};
+
+OutputLayer::Rows OutputLayer::select_rows(const Tensor& x2, const Tensor& t1, int32_t pad_id) {
+  std::vector<int32_t> tv = t1.to_ivector(), keep, kept_targets;
+  for (size_t i = 0; i < tv.size(); ++i)
+    if (tv[i] != pad_id) {
+      keep.push_back(static_cast<int32_t>(i));
+      kept_targets.push_back(tv[i]);
+    }
+  if (keep.size() == tv.size()) return {x2, t1, Tensor()};
+  auto m = static_cast<int64_t>(keep.size());
+  Rows r;
+  r.index = Tensor::from_vector(keep, {m}).to(x2.device());
+  r.targets = Tensor::from_vector(kept_targets, {m}).to(x2.device());
+  r.x = Tensor::empty({m, x2.size(1)}, DType::f32, x2.device());
+  ops::embedding_lookup(r.index, x2, 1.f, r.x);  // a row gather
+  return r;
+}
+
 // x (..., D), targets (...) -> statistics and dx (..., D); accumulates dE (V, D), db (V).
 LossResult OutputLayer::loss_forward_backward(Ctx& ctx, const Tensor& x, const Tensor& targets,
                                               float label_smoothing, int32_t pad_id,
@@ -57,21 +81,21 @@ LossResult OutputLayer::loss_forward_backward(Ctx& ctx, const Tensor& x, const T
   MOEMT_CHECK(x.size(-1) == cfg_.dim && targets.numel() == n,
               "OutputLayer: x {} targets {} (dim {})", x.shape().str(), targets.shape().str(),
               cfg_.dim);
-  Tensor x2 = x.reshape({n, cfg_.dim}), t1 = targets.reshape({n});
+  Rows sel = select_rows(x.reshape({n, cfg_.dim}), targets.reshape({n}), pad_id);
+  int64_t k = sel.x.size(0);
   LossResult r;
-  r.dx = Tensor::empty(x.shape(), DType::f32, x.device());
-  Tensor dx2 = r.dx.reshape({n, cfg_.dim});
+  Tensor dxk = Tensor::empty({k, cfg_.dim}, DType::f32, x.device());
   Tensor e = weight_.w(), de = weight_.g(), db = bias_.defined() ? bias_.g() : Tensor();
   int64_t rows = chunk_rows();
-  Tensor buf = Tensor::empty({std::min(n, rows), cfg_.vocab}, DType::f32, x.device()), none;
-  for (int64_t r0 = 0; r0 < n; r0 += rows) {
-    int64_t m = std::min(rows, n - r0);
-    Tensor xc = x2.narrow(r0, m), dxc = dx2.narrow(r0, m), z = buf.narrow(0, m);
+  Tensor buf = Tensor::empty({std::min(k, rows), cfg_.vocab}, DType::f32, x.device()), none;
+  for (int64_t r0 = 0; r0 < k; r0 += rows) {
+    int64_t m = std::min(rows, k - r0);
+    Tensor xc = sel.x.narrow(r0, m), dxc = dxk.narrow(r0, m), z = buf.narrow(0, m);
     ops::gemm(xc, false, e, true, z);  // z = x · Eᵀ (+ b)
     if (bias_.defined()) ops::add_bias(z, bias_.w());
     // loss = CE(z, targets); z is overwritten by dz = grad_scale * (softmax(z) - q).
-    auto s = ops::cross_entropy_fused(z, t1.narrow(r0, m), label_smoothing, pad_id, grad_scale, z,
-                                      none);
+    auto s = ops::cross_entropy_fused(z, sel.targets.narrow(r0, m), label_smoothing, pad_id,
+                                      grad_scale, z, none);
     r.loss_sum += s.loss_sum;
     r.nll_sum += s.nll_sum;
     r.tokens += s.tokens;
@@ -79,6 +103,14 @@ LossResult OutputLayer::loss_forward_backward(Ctx& ctx, const Tensor& x, const T
     ops::gemm(z, false, e, false, dxc);
     ops::gemm(z, true, xc, false, de, 1.f, 1.f);
     if (bias_.defined()) ops::bias_grad(z, db);
+  }
+  if (!sel.index.defined()) {
+    r.dx = dxk.reshape(x.shape());
+  } else {
+    // Pad rows were gathered away: their gradient is 0; the others go back to their rows.
+    r.dx = Tensor::zeros(x.shape(), DType::f32, x.device());
+    Tensor dx2 = r.dx.reshape({n, cfg_.dim});
+    ops::embedding_grad(sel.index, dxk, 1.f, dx2);  // a row scatter (indices are distinct)
   }
   return r;
 }
@@ -90,21 +122,32 @@ LossResult OutputLayer::loss(Ctx& ctx, const Tensor& x, const Tensor& targets,
   MOEMT_CHECK(x.size(-1) == cfg_.dim && targets.numel() == n,
               "OutputLayer: x {} targets {} (dim {})", x.shape().str(), targets.shape().str(),
               cfg_.dim);
-  Tensor x2 = x.reshape({n, cfg_.dim}), t1 = targets.reshape({n});
-  Tensor rl = row_loss.defined() ? row_loss.reshape({n}) : Tensor();
+  Rows sel = select_rows(x.reshape({n, cfg_.dim}), targets.reshape({n}), pad_id);
+  int64_t k = sel.x.size(0);
+  Tensor rl;  // row losses of the kept rows
+  if (row_loss.defined()) {
+    MOEMT_CHECK(row_loss.numel() == n, "OutputLayer::loss: row_loss {} for {} rows",
+                row_loss.shape().str(), n);
+    rl = sel.index.defined() ? Tensor::empty({k}, DType::f32, x.device()) : row_loss.reshape({n});
+  }
   LossResult r;
   int64_t rows = chunk_rows();
-  Tensor buf = Tensor::empty({std::min(n, rows), cfg_.vocab}, DType::f32, x.device());
-  for (int64_t r0 = 0; r0 < n; r0 += rows) {
-    int64_t m = std::min(rows, n - r0);
+  Tensor buf = Tensor::empty({std::min(k, rows), cfg_.vocab}, DType::f32, x.device());
+  for (int64_t r0 = 0; r0 < k; r0 += rows) {
+    int64_t m = std::min(rows, k - r0);
     Tensor z = buf.narrow(0, m);
-    ops::gemm(x2.narrow(r0, m), false, weight_.w(), true, z);
+    ops::gemm(sel.x.narrow(r0, m), false, weight_.w(), true, z);
     if (bias_.defined()) ops::add_bias(z, bias_.w());
     Tensor rlc = rl.defined() ? rl.narrow(r0, m) : Tensor();
-    auto s = ops::cross_entropy_forward(z, t1.narrow(r0, m), label_smoothing, pad_id, rlc);
+    auto s = ops::cross_entropy_forward(z, sel.targets.narrow(r0, m), label_smoothing, pad_id, rlc);
     r.loss_sum += s.loss_sum;
     r.nll_sum += s.nll_sum;
     r.tokens += s.tokens;
+  }
+  if (rl.defined() && sel.index.defined()) {
+    Tensor full = row_loss.reshape({n, 1});
+    full.zero();
+    ops::embedding_grad(sel.index, rl.reshape({k, 1}), 1.f, full);
   }
   return r;
 }

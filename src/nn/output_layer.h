@@ -1,6 +1,6 @@
 // Output layer: logits = x · Eᵀ (+ b) over the vocabulary, E (V, D) tied to an embedding or
 // owned, fused with the label-smoothed cross-entropy and its backward. The loss path works on
-// row chunks, so only a (chunk, V) logits buffer ever exists.
+// row chunks, so only a (chunk, V) logits buffer ever exists, and skips rows whose target is pad.
 #pragma once
 
 #include <string>
@@ -54,6 +54,8 @@ class OutputLayer {
 
  private:
   int64_t chunk_rows() const;
+  struct Rows;
+  static Rows select_rows(const Tensor& x2, const Tensor& t1, int32_t pad_id);
   OutputLayerConfig cfg_;
   Param weight_, bias_;
 };

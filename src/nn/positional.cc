@@ -33,8 +33,7 @@ Tensor PositionalEncoding::table(int64_t start, int64_t len) {
   MOEMT_CHECK(start >= 0 && len >= 0, "positional table({}, {})", start, len);
   ensure(start + len);
   Tensor t = Tensor::empty({len, dim_});
-  std::copy(cache_.begin() + start * dim_, cache_.begin() + (start + len) * dim_,
-            t.data<float>());
+  std::copy(cache_.begin() + start * dim_, cache_.begin() + (start + len) * dim_, t.data<float>());
   return t;
 }
 

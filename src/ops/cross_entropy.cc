@@ -37,9 +37,9 @@ CrossEntropyStats cross_entropy_forward(const Tensor& logits, const Tensor& targ
   return run(logits, targets, smoothing, ignore_index, 0.f, none, row_loss);
 }
 
-CrossEntropyStats cross_entropy_fused(const Tensor& logits, const Tensor& targets,
-                                      float smoothing, int32_t ignore_index, float grad_scale,
-                                      Tensor& dlogits, Tensor& row_loss) {
+CrossEntropyStats cross_entropy_fused(const Tensor& logits, const Tensor& targets, float smoothing,
+                                      int32_t ignore_index, float grad_scale, Tensor& dlogits,
+                                      Tensor& row_loss) {
   MOEMT_CHECK(dlogits.defined(), "cross_entropy_fused needs a dlogits tensor");
   return run(logits, targets, smoothing, ignore_index, grad_scale, dlogits, row_loss);
 }

@@ -22,9 +22,9 @@ CrossEntropyStats cross_entropy_forward(const Tensor& logits, const Tensor& targ
 // One pass over the logits computing the statistics (as cross_entropy_forward) and the
 // gradient dlogits = grad_scale * (softmax(logits) - q), 0 for ignored rows. dlogits may alias
 // logits, so the trainer keeps a single (N, V) buffer. row_loss is optional as above.
-CrossEntropyStats cross_entropy_fused(const Tensor& logits, const Tensor& targets,
-                                      float smoothing, int32_t ignore_index, float grad_scale,
-                                      Tensor& dlogits, Tensor& row_loss);
+CrossEntropyStats cross_entropy_fused(const Tensor& logits, const Tensor& targets, float smoothing,
+                                      int32_t ignore_index, float grad_scale, Tensor& dlogits,
+                                      Tensor& row_loss);
 // The gradient alone (same as the fused form, statistics dropped).
 void cross_entropy_backward(const Tensor& logits, const Tensor& targets, float smoothing,
                             int32_t ignore_index, float grad_scale, Tensor& dlogits);

@@ -16,8 +16,8 @@ namespace {
 // exp(x) for x <= 0 (arguments are z - max), Cephes-style: x = n ln2 + r, |r| <= ln2/2,
 // exp(r) by a degree-7 polynomial, 2^n through the exponent bits. Returns 0 below -87.
 inline float exp_nonpos(float x) {
-  constexpr float kLog2e = 1.44269504088896341f, kLn2Hi = 0.693359375f,
-                  kLn2Lo = -2.12194440e-4f, kRound = 12582912.f;  // 1.5 * 2^23
+  constexpr float kLog2e = 1.44269504088896341f, kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f,
+                  kRound = 12582912.f;  // 1.5 * 2^23
   float xc = std::max(x, -87.f);
   float t = xc * kLog2e + kRound;  // round to nearest integer in the low mantissa bits
   float n = t - kRound;

@@ -24,8 +24,7 @@ void add(const Tensor& a, const Tensor& b, Tensor& out) {
 void add_inplace(Tensor& y, const Tensor& x, float scale) {
   check_f32(y, "add_inplace");
   check_f32(x, "add_inplace");
-  MOEMT_CHECK(y.numel() == x.numel(), "add_inplace shapes {} {}", y.shape().str(),
-              x.shape().str());
+  MOEMT_CHECK(y.numel() == x.numel(), "add_inplace shapes {} {}", y.shape().str(), x.shape().str());
   MOEMT_DISPATCH(same_device(y, x), add_inplace, y, x, scale);
 }
 

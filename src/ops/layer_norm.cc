@@ -20,19 +20,19 @@ void layer_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta
                  rstd);
 }
 
-void layer_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma,
-                         const Tensor& mean, const Tensor& rstd, Tensor& dx, Tensor& dgamma,
-                         Tensor& dbeta) {
+void layer_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma, const Tensor& mean,
+                         const Tensor& rstd, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
   int64_t n = x.shape().rows(), c = x.shape().cols();
-  MOEMT_CHECK(dy.numel() == x.numel() && dx.numel() == x.numel(), "layer_norm_backward: dy {} x {} dx {}",
-              dy.shape().str(), x.shape().str(), dx.shape().str());
+  MOEMT_CHECK(dy.numel() == x.numel() && dx.numel() == x.numel(),
+              "layer_norm_backward: dy {} x {} dx {}", dy.shape().str(), x.shape().str(),
+              dx.shape().str());
   MOEMT_CHECK(gamma.numel() == c && dgamma.numel() == c && dbeta.numel() == c,
               "layer_norm_backward: gamma {} dgamma {} dbeta {} for C={}", gamma.shape().str(),
               dgamma.shape().str(), dbeta.shape().str(), c);
   MOEMT_CHECK(mean.numel() == n && rstd.numel() == n, "layer_norm_backward: mean/rstd for {} rows",
               n);
-  MOEMT_DISPATCH(same_device(dy, x, gamma, mean, rstd, dx, dgamma, dbeta), layer_norm_backward,
-                 dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
+  MOEMT_DISPATCH(same_device(dy, x, gamma, mean, rstd, dx, dgamma, dbeta), layer_norm_backward, dy,
+                 x, gamma, mean, rstd, dx, dgamma, dbeta);
 }
 
 }  // namespace moemt::ops

@@ -45,9 +45,8 @@ void layer_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta
   }
 }
 
-void layer_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma,
-                         const Tensor& mean, const Tensor& rstd, Tensor& dx, Tensor& dgamma,
-                         Tensor& dbeta) {
+void layer_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma, const Tensor& mean,
+                         const Tensor& rstd, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
   const float* pdy = dy.data<float>();
   const float* px = x.data<float>();
   const float* pg = gamma.data<float>();

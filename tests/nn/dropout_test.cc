@@ -21,8 +21,10 @@ TEST(DropoutLayer, EvalIdentityTrainingMaskAndBackward) {
   auto v = y1.to_vector(), xv = x.to_vector();
   int zeros = 0;
   for (size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == 0.f) ++zeros;
-    else EXPECT_FLOAT_EQ(v[i], 2.f * xv[i]);
+    if (v[i] == 0.f)
+      ++zeros;
+    else
+      EXPECT_FLOAT_EQ(v[i], 2.f * xv[i]);
   }
   EXPECT_GT(zeros, 150);
   EXPECT_LT(zeros, 250);

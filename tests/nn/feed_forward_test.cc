@@ -10,9 +10,9 @@ namespace moemt::nn {
 
 TEST(FeedForward, GradientsWithGeluAndDropout) {
   ParamStore store;
-  FeedForward ffn(store, "ffn",
-                  {.d_model = 6, .ffn_dim = 10, .activation = ops::Activation::gelu,
-                   .dropout = 0.3f});
+  FeedForward ffn(
+      store, "ffn",
+      {.d_model = 6, .ffn_dim = 10, .activation = ops::Activation::gelu, .dropout = 0.3f});
   store.finalize(Device::cpu(), 2);
   for (const char* n : {"ffn.fc1.weight", "ffn.fc1.bias", "ffn.fc2.weight", "ffn.fc2.bias"})
     EXPECT_GE(store.find(n), 0) << n;

@@ -16,8 +16,8 @@ inline void expect_grad(const std::function<double()>& loss, Tensor target, cons
                         const std::string& what, double rel_tol = 2e-2, int checks = 24,
                         float eps = 1e-2f) {
   GradCheckResult r = grad_check(loss, target, analytic, checks, eps);
-  EXPECT_LT(r.max_rel_err, rel_tol) << what << ": " << r.worst << " (max abs err "
-                                    << r.max_abs_err << ")";
+  EXPECT_LT(r.max_rel_err, rel_tol)
+      << what << ": " << r.worst << " (max abs err " << r.max_abs_err << ")";
 }
 
 }  // namespace moemt::nn::testing

@@ -68,8 +68,19 @@ TEST(OutputLayer, LogitsLossAndGradients) {
   double rs = 0;
   for (float v : rl.to_vector()) rs += v;
   EXPECT_NEAR(rs, ev.loss_sum, 1e-4);
-
+  auto rlv = rl.to_vector();
+  for (int64_t r = 0; r < n; ++r) {
+    if (tv[r] == pad)
+      EXPECT_EQ(rlv[r], 0.f) << r;
+    else
+      EXPECT_GT(rlv[r], 0.f) << r;
+  }
   Tensor none;
+  // Without padding (no pad id matches) every row counts: 7 tokens, and the pads' rows add.
+  LossResult all = out.loss(ctx, x, targets, eps, -1, none);
+  EXPECT_EQ(all.tokens, n);
+  EXPECT_GT(all.loss_sum, ev.loss_sum);
+
   auto loss = [&] { return gs * out.loss(ctx, x, targets, eps, pad, none).loss_sum; };
   testing::expect_grad(loss, x, res.dx, "dx");
   testing::expect_grad(loss, out.weight().w(), out.weight().g(), "dW", 2e-2, 55);

@@ -36,7 +36,8 @@ TEST(Positional, ValuesOffsetsAndBatch) {
         EXPECT_FLOAT_EQ(yv[k], xv[k] + v[(5 + s) * d + j]);
       }
   // Step-by-step (offset t, length 1) equals the full-sequence encoding.
-  Tensor step = pe.forward(ctx, x.narrow(0, 1).reshape({1, 3, d}).reshape({3, d}).narrow(2, 1).reshape({1, 1, d}), 7);
+  Tensor row = x.reshape({6, d}).narrow(2, 1).reshape({1, 1, d});  // batch 0, position 2
+  Tensor step = pe.forward(ctx, row, 7);
   for (int64_t j = 0; j < d; ++j) EXPECT_FLOAT_EQ(step.to_vector()[j], yv[2 * d + j]);
   Tensor dy = random_tensor({2, 3, d}, 2);
   EXPECT_EQ(pe.backward(ctx, dy).raw(), dy.raw());

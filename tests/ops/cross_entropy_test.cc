@@ -115,8 +115,10 @@ TEST(CrossEntropy, SoftmaxAccurateOverWideLogitRange) {
   auto d = dz.to_vector();
   for (int64_t v = 0; v < vocab; ++v) {
     double p = std::exp(zv[v] - lse) - (v == 3 ? 1.0 : 0.0);
-    if (std::abs(p) > 1e-36) EXPECT_NEAR(d[v], p, 2e-5 * std::abs(p)) << v;
-    else EXPECT_LT(std::abs(d[v]), 1e-36) << v;
+    if (std::abs(p) > 1e-36)
+      EXPECT_NEAR(d[v], p, 2e-5 * std::abs(p)) << v;
+    else
+      EXPECT_LT(std::abs(d[v]), 1e-36) << v;
   }
 }
 

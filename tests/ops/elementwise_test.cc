@@ -1,11 +1,12 @@
 // Elementwise and reduction ops against naive loops, including aliasing and sizes large
 // enough to take the OpenMP paths.
+#include "ops/elementwise.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "core/rng.h"
-#include "ops/elementwise.h"
 #include "ops/reduce.h"
 
 namespace moemt::ops {

@@ -19,7 +19,8 @@ TEST(Embedding, LookupAndGradMatchNaive) {
   const int64_t vocab = 11, d = 5, n = 300;  // n >> vocab: many repeated ids
   std::vector<int32_t> idv(n);
   RngStream r{8, 100};
-  for (int64_t i = 0; i < n; ++i) idv[i] = static_cast<int32_t>(r.bits(i) % (vocab - 1));  // id 10 unused
+  for (int64_t i = 0; i < n; ++i)
+    idv[i] = static_cast<int32_t>(r.bits(i) % (vocab - 1));  // id 10 unused
   auto tv = rndv(vocab * d, 1), dyv = rndv(n * d, 2), init = rndv(vocab * d, 3);
   Tensor ids = Tensor::from_vector(idv, {3, n / 3}), table = Tensor::from_vector(tv, {vocab, d});
   Tensor out = Tensor::empty({3, n / 3, d});
