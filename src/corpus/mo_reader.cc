@@ -105,12 +105,13 @@ std::string header_field(std::string_view header, std::string_view name) {
 MoCatalog parse_mo(std::string_view b, const std::string& path) {
   MoCatalog cat;
   cat.path = path;
-  if (b.size() < 28)
-    throw file_error(path, 0, fmt::format("truncated .mo file ({} bytes, header needs 28)", b.size()));
-  uint32_t magic = load_u32(b, 0, false);
+  uint32_t magic = b.size() >= 4 ? load_u32(b, 0, false) : 0;
   if (magic == kMagic) cat.big_endian = false;
   else if (magic == kMagicSwapped) cat.big_endian = true;
+  else if (b.size() < 4) throw file_error(path, 0, fmt::format("truncated .mo file ({} bytes)", b.size()));
   else throw file_error(path, 0, fmt::format("not a .mo file (magic 0x{:08x}, expected 0x950412de)", magic));
+  if (b.size() < 28)
+    throw file_error(path, 0, fmt::format("truncated .mo file ({} bytes, header needs 28)", b.size()));
   const bool be = cat.big_endian;
   cat.revision = load_u32(b, 4, be);
   if ((cat.revision >> 16) > 1)
