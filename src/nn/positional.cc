@@ -10,11 +10,12 @@ namespace moemt::nn {
 
 PositionalEncoding::PositionalEncoding(int64_t dim) : dim_(dim) {
   MOEMT_CHECK(dim > 0, "PositionalEncoding needs a positive dim");
+  ensure(kInitialPositions);
 }
 
 void PositionalEncoding::ensure(int64_t len) {
   if (len <= cached_len_) return;
-  int64_t n = std::max<int64_t>(len, std::max<int64_t>(256, 2 * cached_len_));
+  int64_t n = std::max<int64_t>(len, 2 * cached_len_);
   cache_.assign(static_cast<size_t>(n * dim_), 0.f);
   int64_t half = dim_ / 2;
   double inc = half > 1 ? std::log(10000.0) / static_cast<double>(half - 1) : 0.0;

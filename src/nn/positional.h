@@ -1,6 +1,7 @@
-// Sinusoidal positional encodings (Vaswani et al. 2017; tensor2tensor/Marian layout): for
-// half = D/2, PE[pos, i] = sin(pos * w_i) and PE[pos, half + i] = cos(pos * w_i) with
-// w_i = 10000^(-i / (half - 1)). An odd D leaves the last column 0. No parameters.
+// Sinusoidal positional encodings (Vaswani et al. 2017; the tensor2tensor/Marian/fairseq
+// layout): for half = D/2, PE[pos, i] = sin(pos * w_i) and PE[pos, half + i] = cos(pos * w_i)
+// with w_i = 10000^(-i / (half - 1)); positions start at 0 (fairseq starts at pad + 1). An odd
+// D leaves the last column 0. No parameters.
 #pragma once
 
 #include <vector>
@@ -13,7 +14,10 @@ namespace moemt::nn {
 class PositionalEncoding {
  public:
   PositionalEncoding() = default;
+  // Precomputes kInitialPositions positions; longer inputs grow the table on first use (that
+  // growth is not thread-safe; reads of an already large enough table are).
   explicit PositionalEncoding(int64_t dim);
+  static constexpr int64_t kInitialPositions = 1024;
 
   // x is (..., T, D) (rank >= 2); returns x + PE[start + t] for every leading index.
   // `start` offsets the positions (incremental decoding: the step number).
