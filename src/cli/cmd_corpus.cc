@@ -61,6 +61,8 @@ int run_build(const std::vector<std::string>& args) {
       "devtest sentences")(
       "max-chars", po::value(&opt.filters.max_chars)->default_value(opt.filters.max_chars),
       "drop pairs with a side longer than this (code points)")(
+      "dump-dropped", po::bool_switch(&opt.dump_dropped),
+      "also write DIR/dropped/<code>.tsv (filter reason, English, translation)")(
       "languages-file", po::value(&registry_path), "language registry TSV (default: built-in)");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).run(), vm);

@@ -29,11 +29,24 @@ struct LangWork {
   PairCounts pairs;
   LanguageCounts counts;
   std::vector<Skipped> skipped;
+  std::vector<std::string> dropped_rows;  // "reason\tsource\ttarget", when dumping
 };
 
 void count_drop(LanguageCounts& c, Drop d, int64_t n = 1) { c.dropped[drop_name(d)] += n; }
 
-void extract(LangWork& w, const FilterOptions& fopt) {
+// Tabs and newlines would break the TSV dump; show them as escapes.
+std::string escape_tsv(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\t') out += "\\t";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else out += c;
+  }
+  return out;
+}
+
+void extract(LangWork& w, const FilterOptions& fopt, bool dump) {
   for (const CatalogFile* cf : w.catalogs) {
     MoCatalog cat;
     try {
@@ -60,6 +73,9 @@ void extract(LangWork& w, const FilterOptions& fopt) {
       auto r = clean_pair(e.msgid, target, *w.lang, fopt);
       if (auto* d = std::get_if<Drop>(&r)) {
         count_drop(w.counts, *d);
+        if (dump)
+          w.dropped_rows.push_back(fmt::format("{}\t{}\t{}", drop_name(*d), escape_tsv(e.msgid),
+                                               escape_tsv(target)));
         continue;
       }
       auto& p = std::get<CleanPair>(r);
@@ -95,7 +111,7 @@ void prepare_out_dir(const fs::path& out) {
     throw Error("--out {} exists, is not empty and holds no moemt corpus (stats.json); choose "
                 "another directory",
                 out.string());
-  for (const char* sub : {"train", "dev", "devtest"}) fs::remove_all(out / sub, ec);
+  for (const char* sub : {"train", "dev", "devtest", "dropped"}) fs::remove_all(out / sub, ec);
   for (const char* sub : {"train", "dev", "devtest"}) fs::create_directories(out / sub);
 }
 
@@ -190,7 +206,7 @@ BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& 
   // 3. Extraction and cleaning, one language per thread.
 #pragma omp parallel for schedule(dynamic, 1)
   for (size_t i = 0; i < work.size(); ++i) {
-    extract(work[i], opt.filters);
+    extract(work[i], opt.filters, opt.dump_dropped);
     log::info("{}: {} catalogs, {} entries, {} clean pairs", work[i].lang->flores,
               work[i].counts.catalogs, work[i].counts.entries, work[i].counts.clean_pairs);
   }
@@ -268,6 +284,13 @@ BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& 
     if (!fs_src || !fs_tgt) throw Error("error writing training files under {}", (out / "train").string());
     w.counts.train = static_cast<int64_t>(rows.size());
     rep.counts[w.lang->flores] = w.counts;
+  }
+  if (opt.dump_dropped) {
+    fs::create_directories(out / "dropped");
+    for (LangWork& w : work) {
+      std::sort(w.dropped_rows.begin(), w.dropped_rows.end());
+      write_lines(out / "dropped" / (w.lang->flores + ".tsv"), w.dropped_rows);
+    }
   }
   write_stats_json(rep, (out / "stats.json").string());
   write_data_card(rep, registry, (out / "README.md").string());

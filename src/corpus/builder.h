@@ -23,6 +23,7 @@ struct BuildOptions {
   std::string cache_dir;               // "" = default_cache_dir()
   SplitOptions splits;
   FilterOptions filters;
+  bool dump_dropped = false;  // also write DIR/dropped/<code>.tsv: reason, English, target
 };
 
 struct LanguageCounts {

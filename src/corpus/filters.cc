@@ -92,7 +92,7 @@ size_t parse_percent(std::string_view s, size_t i, int* next_index, std::vector<
     }
     while (m < s.size() && kLengthMods.find(s[m]) != std::string_view::npos) ++m;
     if (!(m < s.size() && kPrintfConv.find(s[m]) != std::string_view::npos &&
-          !letter_at(s, m + 1))) {
+          !(m + 1 < s.size() && ascii_alpha(s[m + 1])))) {
       out->push_back(fmt::format("q:{}", s.substr(j, k - j)));
       return k;
     }

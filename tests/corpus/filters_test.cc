@@ -71,6 +71,9 @@ TEST(Placeholders, Tokens) {
   // A lone <file> in a usage message is text, not markup.
   EXPECT_EQ(placeholders("Usage: cp <source> <dest>"), (std::vector<std::string>{}));
   EXPECT_EQ(placeholders("%Y-%m-%d"), placeholders("%d.%m.%Y"));
+  // A conversion followed directly by a CJK letter is still a conversion.
+  EXPECT_EQ(placeholders("%02i minute divisions"), placeholders("%02i分間隔"));
+  EXPECT_EQ(placeholders("%5ju、%s"), (std::vector<std::string>{"p:1:ju", "p:2:s"}));
 }
 
 TEST(Filters, PlaceholderMismatchDropped) {
