@@ -136,8 +136,8 @@ std::string dump_options(const po::options_description& desc, const po::variable
   return std::string(out.c_str()) + "\n";
 }
 
-ScheduleAmount parse_schedule(const std::string& option, const std::string& text) {
-  ScheduleAmount a;
+train::Amount parse_schedule(const std::string& option, const std::string& text) {
+  train::Amount a;
   if (text.empty() || text == "0") return a;
   size_t pos = 0;
   double num = 0;
@@ -155,7 +155,7 @@ ScheduleAmount parse_schedule(const std::string& option, const std::string& text
   if (pos == 0 || num < 0 || !(unit.empty() || unit == "u" || unit == "e" || unit == "t"))
     throw Error("--{}: cannot read '{}' (use e.g. 500u for updates, 5e for epochs, 10Mt for target tokens)",
                 option, text);
-  a.unit = unit == "e" ? ScheduleAmount::epochs : unit == "t" ? ScheduleAmount::tokens : ScheduleAmount::updates;
+  a.unit = unit == "e" ? train::Amount::epochs : unit == "t" ? train::Amount::tokens : train::Amount::updates;
   a.value = static_cast<int64_t>(num * mult + 0.5);
   return a;
 }

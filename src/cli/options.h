@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "train/schedule.h"
+
 namespace moemt::cli {
 
 namespace po = boost::program_options;
@@ -25,12 +27,7 @@ std::string dump_options(const po::options_description& desc, const po::variable
 
 // Marian-style schedule amounts: "500u" updates, "5e" epochs, "10Mt"/"20kt" target tokens;
 // a bare number means updates.
-struct ScheduleAmount {
-  enum Unit : uint8_t { updates, epochs, tokens } unit = updates;
-  int64_t value = 0;
-  bool enabled() const { return value > 0; }
-};
-ScheduleAmount parse_schedule(const std::string& option, const std::string& text);
+train::Amount parse_schedule(const std::string& option, const std::string& text);
 
 // Edit distance, for "did you mean" suggestions.
 size_t edit_distance(const std::string& a, const std::string& b);

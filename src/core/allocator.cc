@@ -2,6 +2,7 @@
 #include "core/allocator.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <new>
 
@@ -12,6 +13,15 @@ namespace moemt {
 namespace {
 class CpuRawAllocator : public RawAllocator {
  public:
+  // MOEMT_POISON_ALLOC=1 fills every handed-out block with NaN bytes, so code that reads
+  // memory it never wrote (a bug the cache would otherwise hide) fails loudly in tests.
+  static bool poison() {
+    static const bool on = [] {
+      const char* v = std::getenv("MOEMT_POISON_ALLOC");
+      return v && *v && *v != '0';
+    }();
+    return on;
+  }
   void* allocate(size_t bytes) override {
     void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
     if (!p) throw Error("out of host memory allocating {} bytes", bytes);
@@ -59,6 +69,7 @@ void* CachingAllocator::allocate(size_t bytes, size_t* rounded) {
       stats_.cached -= sz;
       stats_.in_use += sz;
       stats_.peak = std::max(stats_.peak, stats_.in_use);
+      if (poison_) std::memset(p, 0xff, sz);
       return p;
     }
   }
@@ -73,6 +84,7 @@ void* CachingAllocator::allocate(size_t bytes, size_t* rounded) {
   stats_.system_allocs++;
   stats_.in_use += sz;
   stats_.peak = std::max(stats_.peak, stats_.in_use);
+  if (poison_) std::memset(p, 0xff, sz);
   return p;
 }
 
@@ -111,6 +123,7 @@ CachingAllocator& allocator_for(Device d) {
   RawAllocator* raw = r.raw[static_cast<int>(d.kind)];
   if (!raw) throw Error("device {} is not available in this build", d.str());
   auto [ins, ok] = r.by_device.emplace(key, std::make_unique<CachingAllocator>(raw));
+  if (d.is_cpu() && CpuRawAllocator::poison()) ins->second->set_poison(true);
   return *ins->second;
 }
 

@@ -35,6 +35,8 @@ class CachingAllocator {
   void deallocate(void* p, size_t rounded);
   void empty_cache();  // returns every cached block to the system
   MemoryStats stats() const;
+  // Debugging aid (host memory only): fill every block handed out with 0xff bytes (NaN).
+  void set_poison(bool on) { poison_ = on; }
   // Rounds up to a size class: 256-byte steps below 64 KiB, then 8 classes per power of two,
   // which bounds waste to 12.5 % while keeping the number of bins small.
   static size_t round_size(size_t bytes);
@@ -44,6 +46,7 @@ class CachingAllocator {
   mutable std::mutex mu_;
   std::map<size_t, std::vector<void*>> free_;
   MemoryStats stats_;
+  bool poison_ = false;
 };
 
 // The allocator for a device; CUDA devices are registered by the CUDA backend at start-up.

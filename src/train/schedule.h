@@ -6,6 +6,19 @@
 
 namespace moemt::train {
 
+// A Marian-style amount of training: updates ("500u"), epochs ("5e") or target tokens ("10Mt").
+struct Amount {
+  enum Unit : uint8_t { updates, epochs, tokens } unit = updates;
+  int64_t value = 0;  // 0 = disabled
+  bool enabled() const { return value > 0; }
+  // True when progress (updates done, epochs finished, target tokens seen) reaches it.
+  bool reached(int64_t updates_done, int64_t epochs_done, int64_t tokens_seen) const {
+    if (!enabled()) return false;
+    int64_t have = unit == updates ? updates_done : unit == epochs ? epochs_done : tokens_seen;
+    return have >= value;
+  }
+};
+
 struct LrSchedule {
   float base_lr = 3e-4f;
   int64_t warmup = 4000;       // updates of linear warm-up; 0 = none

@@ -1,0 +1,50 @@
+// Model file I/O with the checks a user needs when pointing -m at the wrong directory.
+#include "model/checkpoint.h"
+
+#include "core/file_io.h"
+
+namespace moemt::model {
+
+void save_model_files(const std::string& dir, const ModelConfig& config, const ParamStore& params,
+                      const std::string& vocab_bytes) {
+  std::vector<NamedTensor> tensors;
+  tensors.reserve(params.size());
+  for (int i = 0; i < params.size(); ++i) tensors.push_back({params.info(i).name, params.value(i)});
+  save_safetensors(dir + "/" + kParamsFile, tensors, {{"format", "moemt"}, {"version", "1"}});
+  write_file_atomic(dir + "/" + kConfigFile, to_yaml(config));
+  write_file_atomic(dir + "/" + kVocabFile, vocab_bytes);
+}
+
+ModelConfig load_model_config(const std::string& dir) {
+  std::string path = dir + "/" + kConfigFile;
+  if (!path_exists(dir)) throw Error("{}: model directory does not exist", dir);
+  if (!path_exists(path))
+    throw Error("{}: not a moemt model directory (no {}; pass the directory that `moemt train` "
+                "wrote with --model)",
+                dir, kConfigFile);
+  return model_config_from_yaml(read_file(path), path);
+}
+
+void load_params(const std::string& dir, ParamStore& store) {
+  std::string path = dir + "/" + kParamsFile;
+  SafetensorsFile f = load_safetensors(path);
+  for (int i = 0; i < store.size(); ++i) {
+    const auto& info = store.info(i);
+    auto it = f.tensors.find(info.name);
+    if (it == f.tensors.end())
+      throw Error("{}: parameter '{}' is missing (the file does not match {})", path, info.name,
+                  kConfigFile);
+    if (!(it->second.shape() == info.shape) || it->second.dtype() != DType::f32)
+      throw Error("{}: parameter '{}' has shape {} {}, the model expects {} f32", path, info.name,
+                  it->second.shape().str(), dtype_name(it->second.dtype()), info.shape.str());
+    Tensor dst = store.value(i);
+    dst.copy_from(it->second);
+  }
+  if (static_cast<int>(f.tensors.size()) != store.size())
+    throw Error("{}: holds {} tensors, the model has {} parameters", path, f.tensors.size(),
+                store.size());
+}
+
+std::string load_vocab_bytes(const std::string& dir) { return read_file(dir + "/" + kVocabFile); }
+
+}  // namespace moemt::model

@@ -1,0 +1,31 @@
+// Model files inside a checkpoint directory: model.safetensors (parameters by name),
+// config.yml (ModelConfig) and vocab.spm (the sentencepiece model). Training state
+// (optimizer, data position) is written by train/ into the same directory.
+#pragma once
+
+#include <string>
+
+#include "core/param_store.h"
+#include "core/safetensors.h"
+#include "model/config.h"
+
+namespace moemt::model {
+
+inline constexpr const char* kParamsFile = "model.safetensors";
+inline constexpr const char* kConfigFile = "config.yml";
+inline constexpr const char* kVocabFile = "vocab.spm";
+
+// Writes the three model files into `dir` (which must exist), each atomically.
+void save_model_files(const std::string& dir, const ModelConfig& config, const ParamStore& params,
+                      const std::string& vocab_bytes);
+
+// Reads config.yml; throws Error naming the file when `dir` is not a moemt model directory.
+ModelConfig load_model_config(const std::string& dir);
+
+// Copies every parameter of `store` from `dir`/model.safetensors; a missing tensor or a shape
+// mismatch is an Error naming the file and tensor.
+void load_params(const std::string& dir, ParamStore& store);
+
+std::string load_vocab_bytes(const std::string& dir);
+
+}  // namespace moemt::model

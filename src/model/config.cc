@@ -1,0 +1,190 @@
+// ModelConfig validation and YAML round trip. One table of fields drives both directions so
+// the writer and the strict reader cannot drift apart.
+#include "model/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <functional>
+#include <map>
+#include <set>
+
+#include "core/error.h"
+
+namespace moemt::model {
+
+namespace {
+
+// A field: its key, how to write it and how to read it back.
+struct Field {
+  const char* key;
+  std::function<void(YAML::Emitter&)> put;
+  std::function<void(const YAML::Node&)> get;
+};
+
+template <typename T>
+Field field(const char* key, T& ref) {
+  return {key, [&ref](YAML::Emitter& e) { e << ref; },
+          [&ref](const YAML::Node& n) { ref = n.as<T>(); }};
+}
+
+std::vector<Field> moe_fields(moe::MoeConfig& m) {
+  return {
+      field("every", m.every),
+      field("experts", m.num_experts),
+      field("top-k", m.top_k),
+      field("expert-dim-ffn", m.expert_d_ff),
+      field("renormalize", m.renormalize),
+      field("noisy-gating", m.noisy_gating),
+      field("noise-scale", m.noise_scale),
+      field("router-init-std", m.router_init_std),
+      field("importance-loss", m.importance_loss_coef),
+      field("load-loss", m.load_loss_coef),
+      field("switch-loss", m.switch_loss_coef),
+      field("z-loss", m.z_loss_coef),
+      field("capacity-factor", m.capacity_factor_train),
+      field("capacity-factor-eval", m.capacity_factor_eval),
+      field("min-capacity", m.min_capacity),
+      field("shared-experts", m.num_shared_experts),
+      field("shared-dim-ffn", m.shared_d_ff),
+      {"group-by", [&m](YAML::Emitter& e) { e << moe::group_by_name(m.group_by); },
+       [&m](const YAML::Node& n) { m.group_by = moe::group_by_from_name(n.as<std::string>()); }},
+      field("groups", m.num_groups),
+  };
+}
+
+std::vector<Field> model_fields(ModelConfig& c) {
+  return {
+      field("vocab-size", c.vocab_size),
+      field("dim-emb", c.d_model),
+      field("transformer-heads", c.heads),
+      field("transformer-dim-ffn", c.ffn_dim),
+      field("enc-depth", c.enc_layers),
+      field("dec-depth", c.dec_layers),
+      field("transformer-dropout", c.dropout),
+      field("transformer-dropout-attention", c.attention_dropout),
+      {"transformer-ffn-activation",
+       [&c](YAML::Emitter& e) { e << ops::activation_name(c.activation); },
+       [&c](const YAML::Node& n) { c.activation = ops::activation_from_name(n.as<std::string>()); }},
+      field("tied-embeddings-all", c.tied_embeddings),
+      field("max-length", c.max_length),
+      {"languages", [&c](YAML::Emitter& e) { e << YAML::Flow << c.languages; },
+       [&c](const YAML::Node& n) { c.languages = n.as<std::vector<std::string>>(); }},
+      {"language-groups", [&c](YAML::Emitter& e) { e << YAML::Flow << c.language_groups; },
+       [&c](const YAML::Node& n) { c.language_groups = n.as<std::vector<std::string>>(); }},
+      field("moe", c.use_moe),
+  };
+}
+
+void read_map(const YAML::Node& node, std::vector<Field>& fields, const std::string& path,
+              const std::string& prefix, const std::set<std::string>& submaps) {
+  for (const auto& kv : node) {
+    std::string key = kv.first.as<std::string>();
+    if (submaps.count(key)) continue;
+    int line = kv.first.Mark().line + 1;
+    auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return key == f.key; });
+    if (it == fields.end()) throw Error("{}:{}: unknown model option '{}{}'", path, line, prefix, key);
+    try {
+      it->get(kv.second);
+    } catch (const YAML::Exception&) {
+      throw Error("{}:{}: bad value for model option '{}{}'", path, line, prefix, key);
+    }
+  }
+}
+
+}  // namespace
+
+void ModelConfig::validate() const {
+  auto bad = [](const std::string& what) { return Error("invalid model config: {}", what); };
+  if (vocab_size <= 0) throw bad("vocab-size must be > 0");
+  if (d_model <= 0 || heads <= 0 || d_model % heads != 0)
+    throw bad(fmt::format("dim-emb ({}) must be a positive multiple of transformer-heads ({})",
+                          d_model, heads));
+  if (ffn_dim <= 0) throw bad("transformer-dim-ffn must be > 0");
+  if (enc_layers <= 0 || dec_layers <= 0) throw bad("enc-depth and dec-depth must be > 0");
+  if (dropout < 0 || dropout >= 1 || attention_dropout < 0 || attention_dropout >= 1)
+    throw bad("dropout values must be in [0, 1)");
+  if (max_length <= 0) throw bad("max-length must be > 0");
+  if (languages.empty()) throw bad("languages must not be empty");
+  if (!language_groups.empty() && language_groups.size() != languages.size())
+    throw bad("language-groups must have one entry per language");
+  if (use_moe) {
+    for (int s = 0; s < 2; ++s) {
+      const auto& m = moe.stack(s);
+      if ((m.group_by == moe::GroupBy::src_family || m.group_by == moe::GroupBy::tgt_family) &&
+          language_groups.empty())
+        throw bad("MoE routing by language family needs language-groups");
+      moe_for_stack(s).validate(s == 0 ? "moe.encoder" : "moe.decoder");
+    }
+  }
+}
+
+moe::MoeConfig ModelConfig::moe_for_stack(int stack) const {
+  moe::MoeConfig mc = moe.stack(stack);
+  if (mc.group_by == moe::GroupBy::src_family || mc.group_by == moe::GroupBy::tgt_family) {
+    std::map<std::string, int> ids;
+    for (const auto& g : language_groups)
+      if (!ids.count(g)) ids.emplace(g, static_cast<int>(ids.size()));
+    mc.lang_to_group.clear();
+    for (const auto& g : language_groups)
+      mc.lang_to_group.push_back(ids[g] % std::max(1, mc.num_groups));
+  }
+  return mc;
+}
+
+int ModelConfig::lang_id(const std::string& code) const {
+  for (size_t i = 0; i < languages.size(); ++i)
+    if (languages[i] == code) return static_cast<int>(i);
+  return -1;
+}
+
+std::string to_yaml(const ModelConfig& config) {
+  ModelConfig c = config;  // the field table binds references
+  YAML::Emitter e;
+  e << YAML::BeginMap;
+  for (auto& f : model_fields(c)) {
+    e << YAML::Key << f.key << YAML::Value;
+    f.put(e);
+  }
+  if (c.use_moe) {
+    e << YAML::Key << "moe-settings" << YAML::Value << YAML::BeginMap;
+    for (int s = 0; s < 2; ++s) {
+      e << YAML::Key << (s == 0 ? "encoder" : "decoder") << YAML::Value << YAML::BeginMap;
+      for (auto& f : moe_fields(s == 0 ? c.moe.encoder : c.moe.decoder)) {
+        e << YAML::Key << f.key << YAML::Value;
+        f.put(e);
+      }
+      e << YAML::EndMap;
+    }
+    e << YAML::EndMap;
+  }
+  e << YAML::EndMap;
+  return std::string(e.c_str()) + "\n";
+}
+
+ModelConfig model_config_from_yaml(const std::string& text, const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw Error("{}:{}: YAML syntax error: {}", path, e.mark.line + 1, e.msg);
+  }
+  if (!root.IsMap()) throw Error("{}: model config must be a YAML map", path);
+  ModelConfig c;
+  auto fields = model_fields(c);
+  read_map(root, fields, path, "", {"moe-settings"});
+  if (root["moe-settings"]) {
+    const YAML::Node ms = root["moe-settings"];
+    for (const auto& kv : ms) {
+      std::string stack = kv.first.as<std::string>();
+      if (stack != "encoder" && stack != "decoder")
+        throw Error("{}:{}: unknown MoE stack '{}' (expected encoder or decoder)", path,
+                    kv.first.Mark().line + 1, stack);
+      auto mf = moe_fields(stack == "encoder" ? c.moe.encoder : c.moe.decoder);
+      read_map(kv.second, mf, path, "moe-settings." + stack + ".", {});
+    }
+  }
+  c.validate();
+  return c;
+}
+
+}  // namespace moemt::model
