@@ -52,10 +52,12 @@ bool ExpertBank::across_experts() const {
   // With at least two experts per thread, one single-threaded GEMM per expert (dynamic
   // schedule) keeps every thread busy with far fewer synchronisations than splitting each GEMM
   // over all threads; bench_moe measured 1.4-2x faster expert time on 2 loaded cores.
+  // Tiny calls (tests, decoding one token) stay serial: a parallel region costs more there.
   int threads = num_threads();
   int busy = 0;
-  for (const Job& j : jobs_) busy += j.rows > 0;
-  return threads > 1 && busy >= 2 * threads;
+  int64_t rows = 0;
+  for (const Job& j : jobs_) busy += j.rows > 0, rows += j.rows;
+  return threads > 1 && busy >= 2 * threads && rows * d_model_ * d_ff_ >= (int64_t{1} << 22);
 }
 
 void ExpertBank::run_forward(const Tensor& x, Tensor& y, float beta) {

@@ -54,6 +54,19 @@ TEST(MoeGradCheck, GateCombineExpertsAndRouter) {
   }
 }
 
+TEST(MoeGradCheck, WithCapacityDrops) {
+  MoeConfig c = base_config();
+  c.capacity_factor_train = 0.5f;  // capacity 4 for an average demand of 8 slots per expert
+  c.min_capacity = 1;
+  c.switch_loss_coef = 0.1f;
+  MoeFixture f(c);
+  Tensor x = nn::random_tensor({16, 6}, 8);
+  Tensor probe = nn::random_tensor({16, 6}, 9);
+  f.loss(x, probe);
+  EXPECT_GT(f.layer->plan().dropped.size(), 0u);
+  check_all(f, x, probe, {"moe.router.wg", "moe.experts.1.w1", "moe.experts.2.b2"});
+}
+
 TEST(MoeGradCheck, NoisePath) {
   MoeConfig c = base_config();
   c.noisy_gating = true;

@@ -81,6 +81,32 @@ TEST(MoeLayer, MatchesPerTokenReferenceForK124) {
   }
 }
 
+TEST(MoeLayer, ExpertParamsAreInTheExpertGroupAndRoutersInFp32Dense) {
+  MoeConfig c;
+  c.num_experts = 4;
+  c.num_groups = 2;
+  c.group_by = GroupBy::learned;
+  c.noisy_gating = true;
+  c.num_shared_experts = 1;
+  MoeFixture f(c, 8, 6);
+  int experts = 0, dense = 0;
+  for (int i = 0; i < f.ps.size(); ++i) {
+    const auto& info = f.ps.info(i);
+    bool is_expert = info.name.rfind("moe.experts.", 0) == 0;
+    EXPECT_EQ(info.group == ParamGroup::expert, is_expert) << info.name;
+    if (is_expert) {
+      ++experts;
+      EXPECT_GE(info.offset, f.ps.dense_numel()) << info.name;
+    } else {
+      ++dense;
+      EXPECT_LT(info.offset, f.ps.dense_numel()) << info.name;
+    }
+  }
+  EXPECT_EQ(experts, 16);  // 4 experts x (w1, b1, w2, b2)
+  EXPECT_EQ(dense, 4 + 4);  // router wg/wnoise, group router wg/wnoise, shared w1 b1 w2 b2
+  EXPECT_EQ(f.ps.get("moe.router.wg").w().dtype(), DType::f32);
+}
+
 TEST(MoeLayer, DroppedSlotsContributeNothing) {
   MoeConfig c;
   c.num_experts = 4;
@@ -209,6 +235,32 @@ TEST(MoeLayer, NoiseIsDeterministicAndOffAtInference) {
   f.ctx.begin_step(6);
   Tensor e2 = f.layer->forward(f.ctx, x);
   EXPECT_EQ(e1.to_vector(), e2.to_vector());
+}
+
+}  // namespace
+}  // namespace moemt::moe
+
+namespace moemt::moe {
+namespace {
+
+TEST(MoeLayer, ExpertParallelismModesAgree) {
+  MoeConfig c;
+  c.num_experts = 8;
+  c.top_k = 2;
+  c.num_shared_experts = 2;
+  std::vector<std::vector<float>> outs, dxs, grads;
+  for (auto mode : {ExpertParallelism::inside_gemm, ExpertParallelism::across_experts}) {
+    MoeFixture f(c, 16, 12);
+    f.layer->set_expert_parallelism(mode);
+    Tensor x = nn::random_tensor({64, 16}, 40);
+    Tensor probe = nn::random_tensor({64, 16}, 41);
+    f.ps.zero_grad();
+    outs.push_back(f.layer->forward(f.ctx, x).to_vector());
+    dxs.push_back(f.layer->backward(f.ctx, probe).to_vector());
+    grads.push_back(f.ps.grads().to_vector());
+  }
+  for (auto* v : {&outs, &dxs, &grads})
+    for (size_t i = 0; i < (*v)[0].size(); ++i) ASSERT_NEAR((*v)[0][i], (*v)[1][i], 1e-5) << i;
 }
 
 }  // namespace
