@@ -61,6 +61,8 @@ int run_build(const std::vector<std::string>& args) {
       "devtest sentences")(
       "max-chars", po::value(&opt.filters.max_chars)->default_value(opt.filters.max_chars),
       "drop pairs with a side longer than this (code points)")(
+      "max-train", po::value(&opt.max_train)->default_value(0),
+      "keep only the first N training pairs per direction (0 = all; for samples)")(
       "dump-dropped", po::bool_switch(&opt.dump_dropped),
       "also write DIR/dropped/<code>.tsv (filter reason, English, translation)")(
       "languages-file", po::value(&registry_path), "language registry TSV (default: built-in)");
@@ -136,6 +138,7 @@ int run_stats(const std::vector<std::string>& args) {
     if (row.train > 0) total += row.train;
   }
   if (total > 0) std::printf("%-35s %10lld  (pairs with %s)\n", "total", static_cast<long long>(total), c.source.c_str());
+  std::fflush(stdout);
   if (!c.unknown_files.empty()) {
     std::fprintf(stderr, "note: %zu file(s) named with codes not in the language registry were skipped:",
                  c.unknown_files.size());

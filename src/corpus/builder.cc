@@ -274,6 +274,8 @@ BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& 
       if (a.h != b.h) return a.h < b.h;
       return std::tie(*a.s, *a.t) < std::tie(*b.s, *b.t);
     });
+    if (opt.max_train > 0 && static_cast<int64_t>(rows.size()) > opt.max_train)
+      rows.resize(static_cast<size_t>(opt.max_train));
     std::string stem = english.flores + "-" + w.lang->flores;
     std::ofstream fs_src(out / "train" / (stem + "." + english.flores), std::ios::binary);
     std::ofstream fs_tgt(out / "train" / (stem + "." + w.lang->flores), std::ios::binary);

@@ -23,6 +23,7 @@ struct BuildOptions {
   std::string cache_dir;               // "" = default_cache_dir()
   SplitOptions splits;
   FilterOptions filters;
+  int64_t max_train = 0;      // > 0: keep only the first N training pairs per direction (samples)
   bool dump_dropped = false;  // also write DIR/dropped/<code>.tsv: reason, English, target
 };
 

@@ -71,6 +71,7 @@ void write_stats_json(const BuildReport& r, const std::string& path) {
   for (const auto& s : r.skipped) sk.push_back({{"what", s.what}, {"why", s.why}});
   j["skipped"] = sk;
   j["filters"] = filters_json(r.options.filters);
+  j["max_train"] = r.options.max_train;
   write_text(path, j.dump(2) + "\n");
 }
 
@@ -87,7 +88,11 @@ void write_data_card(const BuildReport& r, const data::LanguageRegistry& reg,
   add("- `dev/<code>.dev`, `devtest/<code>.devtest`: multi-way sets as in FLORES; line i is the same\n"
       "  sentence in every language. Their English sentences (compared case- and\n"
       "  punctuation-insensitively) are removed from the training data of every language.\n");
-  add("- `stats.json`: the counts below in machine-readable form.\n\n");
+  add("- `stats.json`: the counts below in machine-readable form.\n");
+  if (r.options.max_train > 0)
+    add(fmt::format("- This is a sample: training data is capped at the first {} pairs per direction.\n",
+                    r.options.max_train));
+  add("\n");
   add("## Counts\n\n| language | code | family / branch | catalogs | clean pairs | train | dev | devtest |\n"
       "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
   for (const std::string& code : r.langs) {

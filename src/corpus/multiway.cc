@@ -126,7 +126,10 @@ CorpusCounts count_corpus(const std::string& dir, const data::LanguageRegistry& 
       c.rows[tgt].train = count_lines(e.path());
     }
   }
-  if (!any) throw Error("{}: neither dev/, devtest/ nor train/ found; not a corpus or FLORES directory", dir);
+  if (!any || (c.rows.empty() && c.unknown_files.empty()))
+    throw Error("{}: no dev/<code>.dev, devtest/<code>.devtest or train/ files; not a corpus or "
+                "FLORES directory",
+                dir);
   std::sort(c.unknown_files.begin(), c.unknown_files.end());
   return c;
 }
