@@ -53,7 +53,9 @@ void extract(LangWork& w, const FilterOptions& fopt, bool dump) {
       cat = read_mo(cf->path);
     } catch (const Error& e) {
       log::warn("skipping catalog: {}", e.what());
-      w.skipped.push_back({cf->path, e.what()});
+      std::string why = e.what();
+      if (why.rfind(cf->path + ": ", 0) == 0) why = why.substr(cf->path.size() + 2);
+      w.skipped.push_back({cf->path, why});
       continue;
     }
     ++w.counts.catalogs;

@@ -125,10 +125,10 @@ TEST(MoReader, ReadsCatalogsCompiledByMsgfmt) {
     MoCatalog c = read_mo(mo);
     EXPECT_EQ(c.big_endian, std::string(endian) == "big");
     EXPECT_EQ(c.plural_forms.nplurals, 3);
-    // ru.po has 6 translated entries and 1 fuzzy one, which msgfmt leaves out.
+    // ru.po has 9 translated entries, 1 untranslated and 1 fuzzy one, which msgfmt leaves out.
     std::map<std::string, MoEntry> by_id;
     for (const auto& e : c.entries) by_id[e.context + "|" + e.msgid] = e;
-    EXPECT_EQ(c.entries.size(), 6u);
+    EXPECT_EQ(c.entries.size(), 9u);
     EXPECT_EQ(by_id.count("|Fuzzy entry here."), 0u);
     ASSERT_EQ(by_id.count("menu|_Quit"), 1u);
     EXPECT_EQ(by_id["menu|_Quit"].msgstr[0], "_Выход");
