@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "eval/ngram.h"
+#include "eval/ngram_table.h"
 #include "eval/unicode_text.h"
 
 namespace moemt::eval {
@@ -28,8 +29,9 @@ struct BleuScratch {
   std::vector<std::u32string_view> views, piece;
   std::vector<size_t> begin, len;
   std::vector<uint32_t> ids, order;
-  std::vector<NgramKey> keys;
-  std::vector<NgramCount> hyp_counts, one_ref, ref_all, ref_max;
+  std::vector<NgramKey> hyp_keys;
+  std::vector<std::vector<NgramKey>> ref_keys;
+  NgramTable merged, one;
 };
 
 }  // namespace
@@ -103,29 +105,41 @@ void Bleu::segment_stats(std::string_view hyp, const std::vector<std::string_vie
   }
   out[0] = static_cast<double>(hyp_len);
   out[1] = static_cast<double>(closest_len);
+  s.ref_keys.resize(std::max(s.ref_keys.size(), nseq));
+  s.hyp_keys.clear();
+  for (size_t q = 1; q < nseq; ++q) s.ref_keys[q].clear();
   for (int n = 1; n <= N; ++n) {
-    count_ngrams(s.ids.data() + s.begin[0], s.len[0], n, 32, s.keys, s.hyp_counts);
-    // Reference counts: the maximum over references of each n-gram's count.
-    s.ref_all.clear();
+    extend_ngram_keys(s.ids.data() + s.begin[0], s.len[0], n, 32, s.hyp_keys);
+    // Reference counts: for each n-gram the maximum of its counts over the references.
+    size_t ref_total = 0;
     for (size_t q = 1; q < nseq; ++q) {
-      count_ngrams(s.ids.data() + s.begin[q], s.len[q], n, 32, s.keys, s.one_ref);
-      s.ref_all.insert(s.ref_all.end(), s.one_ref.begin(), s.one_ref.end());
+      extend_ngram_keys(s.ids.data() + s.begin[q], s.len[q], n, 32, s.ref_keys[q]);
+      ref_total += s.ref_keys[q].size();
     }
-    const std::vector<NgramCount>* ref = &s.ref_all;
-    if (nseq > 2) {
-      std::sort(s.ref_all.begin(), s.ref_all.end(),
-                [](const NgramCount& a, const NgramCount& b) { return a.key < b.key; });
-      s.ref_max.clear();
-      for (const auto& c : s.ref_all) {
-        if (!s.ref_max.empty() && s.ref_max.back().key == c.key)
-          s.ref_max.back().count = std::max(s.ref_max.back().count, c.count);
-        else
-          s.ref_max.push_back(c);
+    s.merged.reset(ref_total);
+    if (nseq == 2) {
+      for (NgramKey k : s.ref_keys[1]) ++s.merged.at(k);
+    } else {
+      for (size_t q = 1; q < nseq; ++q) {
+        s.one.reset(s.ref_keys[q].size());
+        for (NgramKey k : s.ref_keys[q]) ++s.one.at(k);
+        for (uint32_t slot : s.one.inserted()) {
+          int64_t& m = s.merged.at(s.one.key_at(slot));
+          m = std::max(m, s.one.count_at(slot));
+        }
       }
-      ref = &s.ref_max;
     }
-    out[2 + n - 1] = static_cast<double>(clipped_matches(s.hyp_counts, *ref));
-    out[2 + N + n - 1] = static_cast<double>(total_count(s.hyp_counts));
+    // Clipped matches: each hypothesis n-gram consumes one reference count.
+    int64_t matches = 0;
+    for (NgramKey k : s.hyp_keys) {
+      int64_t* c = s.merged.find(k);
+      if (c && *c > 0) {
+        ++matches;
+        --*c;
+      }
+    }
+    out[2 + n - 1] = static_cast<double>(matches);
+    out[2 + N + n - 1] = static_cast<double>(s.hyp_keys.size());
   }
 }
 

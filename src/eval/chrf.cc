@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "eval/ngram.h"
+#include "eval/ngram_table.h"
 #include "eval/unicode_text.h"
 
 namespace moemt::eval {
@@ -21,18 +22,15 @@ inline bool is_ascii_punct(char32_t c) {
          (c >= 0x7B && c <= 0x7E);
 }
 
-// The n-gram lists of one sequence, one per order (characters, then words).
-struct SeqNgrams {
-  std::vector<std::vector<NgramCount>> orders;
-};
-
 struct ChrfScratch {
-  std::u32string decoded, lowered, chars;
+  std::u32string decoded;
+  std::vector<std::u32string> texts;  // [0] hypothesis, [1..] references
   std::vector<uint32_t> cps, ids, order;
-  std::vector<NgramKey> keys;
   std::vector<std::u32string_view> split, words;
   std::vector<size_t> word_begin, word_len;
-  std::vector<SeqNgrams> seqs;  // [0] hypothesis, [1..] references
+  std::vector<std::vector<NgramKey>> hyp_keys;  // per order: characters, then words
+  std::vector<NgramKey> ref_keys;
+  NgramTable table;
   std::vector<double> stats;
 };
 
@@ -74,53 +72,76 @@ void Chrf::segment_stats(std::string_view hyp, const std::vector<std::string_vie
   thread_local ChrfScratch s;
   const size_t nseq = refs.size() + 1;
   const int C = opts_.char_order, W = opts_.word_order;
-  if (s.seqs.size() < nseq) s.seqs.resize(nseq);
-  std::vector<std::u32string> texts(nseq);
-  s.split.clear();
-  s.word_begin.assign(nseq, 0);
-  s.word_len.assign(nseq, 0);
+  s.texts.resize(std::max(s.texts.size(), nseq));
   for (size_t q = 0; q < nseq; ++q) {
     std::string_view text = q == 0 ? hyp : refs[q - 1];
     if (!decode_utf8(text, s.decoded))
       throw Error("invalid UTF-8 in {}", q == 0 ? "hypothesis" : "reference");
-    texts[q] = opts_.lowercase ? to_lower(s.decoded) : s.decoded;
+    if (opts_.lowercase) s.texts[q] = to_lower(s.decoded);
+    else s.texts[q].swap(s.decoded);
   }
   // Word n-grams (chrF++): words of all sequences share one id space.
   s.words.clear();
+  s.word_begin.assign(nseq, 0);
+  s.word_len.assign(nseq, 0);
   if (W > 0) {
     for (size_t q = 0; q < nseq; ++q) {
-      split_py(texts[q], s.split);
+      split_py(s.texts[q], s.split);
       s.word_begin[q] = s.words.size();
       split_punctuation(s.split, s.words);
       s.word_len[q] = s.words.size() - s.word_begin[q];
     }
     intern_tokens(s.words, s.ids, s.order);
   }
-  for (size_t q = 0; q < nseq; ++q) {
-    auto& orders = s.seqs[q].orders;
-    orders.resize(C + W);
-    // Character n-grams over the line without whitespace (unless asked to keep it).
+  // Character code points, without whitespace unless asked to keep it.
+  auto code_points = [&](size_t q) {
     s.cps.clear();
-    for (char32_t c : texts[q])
+    for (char32_t c : s.texts[q])
       if (opts_.whitespace || !is_py_space(c)) s.cps.push_back(static_cast<uint32_t>(c));
-    for (int n = 1; n <= C; ++n)
-      count_ngrams(s.cps.data(), s.cps.size(), n, kCharBits, s.keys, orders[n - 1]);
-    for (int n = 1; n <= W; ++n)
-      count_ngrams(s.ids.data() + s.word_begin[q], s.word_len[q], n, 32, s.keys,
-                   orders[C + n - 1]);
+  };
+  // Hypothesis n-gram keys of every order.
+  s.hyp_keys.resize(std::max<size_t>(s.hyp_keys.size(), C + W));
+  code_points(0);
+  for (int n = 1; n <= C; ++n) {
+    if (n > 1) s.hyp_keys[n - 1] = s.hyp_keys[n - 2];
+    extend_ngram_keys(s.cps.data(), s.cps.size(), n, kCharBits, s.hyp_keys[n - 1]);
   }
+  for (int n = 1; n <= W; ++n) {
+    if (n > 1) s.hyp_keys[C + n - 1] = s.hyp_keys[C + n - 2];
+    extend_ngram_keys(s.ids.data() + s.word_begin[0], s.word_len[0], n, 32, s.hyp_keys[C + n - 1]);
+  }
+  // Match counts of one order: reference counts in a table, hypothesis n-grams consume them.
+  auto order_stats = [&](int o, double* st) {
+    const auto& hk = s.hyp_keys[o];
+    s.table.reset(s.ref_keys.size());
+    for (NgramKey k : s.ref_keys) ++s.table.at(k);
+    int64_t matches = 0;
+    for (NgramKey k : hk) {
+      int64_t* c = s.table.find(k);
+      if (c && *c > 0) {
+        ++matches;
+        --*c;
+      }
+    }
+    st[0] = s.ref_keys.empty() ? 0.0 : static_cast<double>(hk.size());
+    st[1] = static_cast<double>(s.ref_keys.size());
+    st[2] = static_cast<double>(matches);
+  };
   // Pick the reference with the best sentence-level F score (first one on ties).
   const size_t k = num_stats();
   s.stats.assign(k, 0.0);
   double best_f = -1.0;
-  const auto& h = s.seqs[0].orders;
   for (size_t q = 1; q < nseq; ++q) {
-    const auto& r = s.seqs[q].orders;
-    for (int o = 0; o < C + W; ++o) {
-      int64_t ref_total = total_count(r[o]);
-      s.stats[3 * o] = r[o].empty() ? 0.0 : static_cast<double>(total_count(h[o]));
-      s.stats[3 * o + 1] = static_cast<double>(ref_total);
-      s.stats[3 * o + 2] = static_cast<double>(clipped_matches(h[o], r[o]));
+    code_points(q);
+    s.ref_keys.clear();
+    for (int n = 1; n <= C; ++n) {
+      extend_ngram_keys(s.cps.data(), s.cps.size(), n, kCharBits, s.ref_keys);
+      order_stats(n - 1, s.stats.data() + 3 * (n - 1));
+    }
+    s.ref_keys.clear();
+    for (int n = 1; n <= W; ++n) {
+      extend_ngram_keys(s.ids.data() + s.word_begin[q], s.word_len[q], n, 32, s.ref_keys);
+      order_stats(C + n - 1, s.stats.data() + 3 * (C + n - 1));
     }
     double f = f_score(s.stats.data());
     if (f > best_f) {

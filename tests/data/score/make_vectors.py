@@ -215,6 +215,36 @@ def write_tokenizer_cases(names):
             f.write(json.dumps(case, ensure_ascii=False) + '\n')
 
 
+def write_paired_cases():
+    """sacrebleu's paired bootstrap test (PairedTest, as --paired-bs) and --confidence."""
+    from sacrebleu.significance import PairedTest
+    out = []
+    for name, metrics in [('deu', {'BLEU': BLEU(), 'chrF2++': CHRF(word_order=2), 'TER': TER()}),
+                          ('zho', {'BLEU': BLEU(tokenize='zh'), 'chrF2': CHRF()})]:
+        hyps = [read(f'{name}.hyp.txt'), read(f'{name}.hyp2.txt')]
+        refs = [read(f'{name}.ref.txt')]
+        for m in metrics.values():  # PairedTest expects the metrics to hold the references
+            m._ref_cache = m._cache_references(refs)
+        ps = PairedTest([('base', hyps[0]), ('sys', hyps[1])], metrics, references=None,
+                        test_type='bs', n_samples=1000)
+        _, scores = ps()
+        for key, results in scores.items():
+            if key == 'System':
+                continue
+            opts = {'tokenize': 'zh'} if key == 'BLEU' and name == 'zho' else \
+                {'word_order': 2} if key == 'chrF2++' else {}
+            out.append({'set': name, 'metric': key.lower()[:4].rstrip('2'), 'opts': opts,
+                        'hyps': [f'{name}.hyp.txt', f'{name}.hyp2.txt'],
+                        'refs': [f'{name}.ref.txt'], 'seed': 12345, 'n': 1000,
+                        'results': [{'score': float(r.score), 'mean': float(r.mean),
+                                     'ci': float(r.ci),
+                                     'p_value': None if r.p_value is None else float(r.p_value)}
+                                    for r in results]})
+    with open(os.path.join(HERE, 'paired_bs.jsonl'), 'w', encoding='utf-8') as f:
+        for c in out:
+            f.write(json.dumps(c) + '\n')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--flores', default='/work/shared/data/flores200/dev')
@@ -253,6 +283,7 @@ def main():
                 cases.append(case)
             print(f'{name} refs={len(refs)}: {len(cases)} cases', file=sys.stderr)
     write_tokenizer_cases(names)
+    write_paired_cases()
     with open(os.path.join(HERE, 'expected.jsonl'), 'w', encoding='utf-8') as f:
         f.write(json.dumps({'sacrebleu_version': sacrebleu.__version__,
                             'python': sys.version.split()[0]}) + '\n')
