@@ -110,6 +110,7 @@ Tensor MoeLayer::forward(nn::Ctx& ctx, const Tensor& x) {
   for (int32_t g : groups_)
     if (g >= 0) ++group_tokens[g];
   float cf = ctx.training ? cfg_.capacity_factor_train : cfg_.capacity_factor_eval;
+  if (ctx.dropless) cf = 0.f;  // decoding: batch-independent results
   plan_ = make_plan(router_.expert(), std::move(gate), n, k, e,
                     expert_capacities(cf, k, cfg_.min_capacity, group_tokens, eg));
 

@@ -35,6 +35,9 @@ struct Ctx {
   std::vector<int32_t> tgt_lang;
   std::vector<uint8_t> row_valid;  // per row: 0 for padding positions (empty = all valid)
   int stack = 0;                   // 0 = encoder, 1 = decoder (for per-stack MoE settings)
+  // Decoding sets this: MoE layers then keep every routed token (no capacity limit), so a
+  // sentence's translation does not depend on which other sentences share its batch.
+  bool dropless = false;
 
   moe::RoutingStats* routing_stats = nullptr;  // collects per-layer expert usage when set
   double aux_loss = 0.0;  // balancing losses added by MoE layers this step (for logging)

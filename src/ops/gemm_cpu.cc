@@ -25,7 +25,7 @@ void gemm_batched(const Tensor& a, bool ta, const Tensor& b, bool tb, Tensor& c,
   const float* pb = b.data<float>();
   float* pc = c.data<float>();
   // Small per-item products (attention heads) parallelise better across items than inside BLAS.
-#pragma omp parallel for schedule(static) if (batch > 1 && m * n * k < (1 << 20))
+#pragma omp parallel for schedule(static) if (batch > 1 && m * n * k < (1 << 20) && batch * m * n * k > (1 << 15))
   for (int64_t i = 0; i < batch; ++i)
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m,
                 n, k, alpha, pa + i * sa, ac, pb + i * sb, bc, beta, pc + i * sc, n);

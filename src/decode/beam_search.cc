@@ -1,0 +1,177 @@
+// Batched beam search. Rows of the decoder state are (sentence, beam) pairs of the sentences
+// still searching; each step picks, per sentence, the best `beam` continuations among
+// beam x vocab candidates, files eos continuations as finished, and reorders the caches.
+#include "decode/beam_search.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace moemt::decode {
+
+namespace {
+
+struct Live {
+  std::vector<int32_t> tokens;
+  std::vector<float> token_scores;
+  float score = 0;
+};
+
+float normalized(float score, size_t length, float alpha) {
+  if (alpha == 0.f) return score;
+  return score / std::pow(static_cast<float>(std::max<size_t>(length, 1)), alpha);
+}
+
+}  // namespace
+
+std::vector<std::vector<Hypothesis>> beam_search(model::Seq2Seq& model, nn::Ctx& ctx,
+                                                 const std::vector<std::vector<int32_t>>& src,
+                                                 const std::vector<int32_t>& src_lang,
+                                                 const std::vector<int32_t>& tgt_lang,
+                                                 const SearchOptions& opt) {
+  const int64_t n = static_cast<int64_t>(src.size());
+  const int k = std::max(1, opt.beam_size);
+  const int n_best = std::clamp(opt.n_best, 1, k);
+  std::vector<std::vector<Hypothesis>> result(n);
+  if (n == 0) return result;
+
+  // Encoder input, padded (B,S).
+  int64_t s = 0;
+  for (const auto& x : src) s = std::max<int64_t>(s, static_cast<int64_t>(x.size()));
+  std::vector<int32_t> ids(n * s, 0), lens(n);
+  for (int64_t i = 0; i < n; ++i) {
+    std::copy(src[i].begin(), src[i].end(), ids.begin() + i * s);
+    lens[i] = static_cast<int32_t>(src[i].size());
+  }
+  Device dev = model.params().device();
+  Tensor src_ids = Tensor::from_vector(ids, {n, s}), src_lens = Tensor::from_vector(lens, {n});
+  if (!dev.is_cpu()) {
+    src_ids = src_ids.to(dev);
+    src_lens = src_lens.to(dev);
+  }
+  model::DecoderState state = model.start(ctx, src_ids, src_lens, src_lang, tgt_lang);
+
+  // Per sentence: its live hypotheses (row order in the state) and finished ones.
+  std::vector<std::vector<Live>> live(n, std::vector<Live>(1));
+  std::vector<std::vector<Hypothesis>> finished(n);
+  std::vector<int64_t> max_len(n);
+  for (int64_t i = 0; i < n; ++i)
+    max_len[i] = std::min<int64_t>(opt.max_length,
+                                   static_cast<int64_t>(std::ceil(opt.max_length_factor * lens[i])));
+  std::vector<int64_t> active(n);  // sentences still searching, in state row-block order
+  std::iota(active.begin(), active.end(), 0);
+  std::vector<int32_t> last(n, opt.bos_id);
+  const int64_t vocab = model.config().vocab_size;
+
+  auto finish = [&](int64_t i, const Live& h, float eos_lp, bool with_eos) {
+    Hypothesis f;
+    f.tokens = h.tokens;
+    f.token_scores = h.token_scores;
+    f.score = h.score + (with_eos ? eos_lp : 0.f);
+    if (with_eos) f.token_scores.push_back(eos_lp);
+    f.norm_score = normalized(f.score, f.tokens.size() + (with_eos ? 1 : 0), opt.normalize);
+    finished[i].push_back(std::move(f));
+  };
+
+  for (int64_t t = 0; !active.empty(); ++t) {
+    Tensor lp_t = model.step(ctx, state, last);
+    Tensor lp_host = lp_t.device().is_cpu() ? lp_t : lp_t.to(Device::cpu());
+    float* lp = lp_host.data<float>();
+    // Suppress tokens that must never appear.
+    const float kNeg = -std::numeric_limits<float>::infinity();
+    int64_t rows = static_cast<int64_t>(last.size());
+    for (int64_t r = 0; r < rows; ++r) {
+      float* row = lp + r * vocab;
+      for (int32_t b : opt.blocked_ids) row[b] = kNeg;
+      if (!opt.allow_unk) row[opt.unk_id] = kNeg;
+    }
+
+    std::vector<int32_t> reorder, next_last;
+    std::vector<int64_t> still;
+    int64_t row0 = 0;
+    for (int64_t i : active) {
+      auto& beams = live[i];
+      int64_t nb = static_cast<int64_t>(beams.size());
+      bool at_limit = static_cast<int64_t>(beams[0].tokens.size()) + 1 >= max_len[i];
+      // Candidates: (score, row, token), best first; ties broken by row then token.
+      struct Cand {
+        float score;
+        int64_t row;
+        int32_t tok;
+      };
+      std::vector<Cand> cands;
+      if (k == 1) {
+        const float* row = lp + row0 * vocab;
+        int32_t best = static_cast<int32_t>(std::max_element(row, row + vocab) - row);
+        cands.push_back({beams[0].score + row[best], 0, best});
+      } else {
+        std::vector<Cand> all;
+        all.reserve(nb * vocab);
+        for (int64_t b = 0; b < nb; ++b) {
+          const float* row = lp + (row0 + b) * vocab;
+          for (int64_t v = 0; v < vocab; ++v)
+            if (row[v] > kNeg) all.push_back({beams[b].score + row[v], b, static_cast<int32_t>(v)});
+        }
+        size_t want = std::min<size_t>(all.size(), 2 * static_cast<size_t>(k));
+        auto better = [](const Cand& a, const Cand& b) {
+          if (a.score != b.score) return a.score > b.score;
+          if (a.row != b.row) return a.row < b.row;
+          return a.tok < b.tok;
+        };
+        std::partial_sort(all.begin(), all.begin() + static_cast<long>(want), all.end(), better);
+        all.resize(want);
+        cands = std::move(all);
+      }
+      std::vector<Live> next;
+      for (const Cand& c : cands) {
+        const Live& parent = beams[c.row];
+        float tok_lp = c.score - parent.score;
+        if (c.tok == opt.eos_id) {
+          if (static_cast<int>(finished[i].size()) < k) finish(i, parent, tok_lp, true);
+          continue;
+        }
+        if (static_cast<int>(next.size()) == k) continue;
+        Live h = parent;
+        h.tokens.push_back(c.tok);
+        h.token_scores.push_back(tok_lp);
+        h.score = c.score;
+        if (at_limit) {
+          finish(i, h, 0.f, false);  // out of room: keep it as an unterminated hypothesis
+          continue;
+        }
+        next.push_back(std::move(h));
+        reorder.push_back(static_cast<int32_t>(row0 + c.row));
+        next_last.push_back(c.tok);
+      }
+      // Done when enough hypotheses finished and none alive can still beat the best of
+      // them (scores only fall; with length normalisation this is the usual approximation).
+      bool done = next.empty() || static_cast<int>(finished[i].size()) >= k ||
+                  (k == 1 && !finished[i].empty());
+      if (done) {
+        // Undo this sentence's rows in the reorder list.
+        reorder.resize(reorder.size() - next.size());
+        next_last.resize(next_last.size() - next.size());
+      } else {
+        live[i] = std::move(next);
+        still.push_back(i);
+      }
+      row0 += nb;
+    }
+    active = std::move(still);
+    if (active.empty()) break;
+    state.reorder(reorder);
+    last = std::move(next_last);
+  }
+
+  for (int64_t i = 0; i < n; ++i) {
+    auto& f = finished[i];
+    std::stable_sort(f.begin(), f.end(),
+                     [](const Hypothesis& a, const Hypothesis& b) { return a.norm_score > b.norm_score; });
+    if (static_cast<int>(f.size()) > n_best) f.resize(n_best);
+    result[i] = std::move(f);
+  }
+  return result;
+}
+
+}  // namespace moemt::decode
