@@ -184,6 +184,7 @@ BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& 
     else rep.skipped.push_back({opt.system_locale_dir, "system locale directory not found"});
     log::info("system catalogs in {}: {}", opt.system_locale_dir, found.size());
     rep.system_catalogs = static_cast<int64_t>(found.size());
+    rep.system_packages = owning_packages(found);
     all.insert(all.end(), found.begin(), found.end());
   }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "corpus/filters.h"
+#include "corpus/sources.h"
 #include "corpus/splits.h"
 #include "data/language.h"
 
@@ -37,10 +38,7 @@ struct LanguageCounts {
   int64_t train = 0, dev = 0, devtest = 0;
 };
 
-struct PackageRecord {
-  std::string name, version;
-  int64_t catalogs = 0;
-};
+using PackageRecord = PackageCount;
 
 struct Skipped {
   std::string what, why;
@@ -52,6 +50,7 @@ struct BuildReport {
   std::map<std::string, LanguageCounts> counts;  // by FLORES code
   std::vector<PackageRecord> packages;
   int64_t system_catalogs = -1;  // -1 = not used
+  std::vector<PackageRecord> system_packages;  // owners of the system catalogs (dpkg)
   std::vector<std::pair<std::string, int64_t>> catalog_dirs;
   std::vector<Skipped> skipped;
   HeldOut heldout;

@@ -63,6 +63,10 @@ void write_stats_json(const BuildReport& r, const std::string& path) {
   nlohmann::ordered_json sources;
   sources["packages"] = pk;
   sources["system_catalogs"] = r.system_catalogs;
+  nlohmann::ordered_json sp = nlohmann::ordered_json::array();
+  for (const auto& p : r.system_packages)
+    sp.push_back({{"name", p.name}, {"version", p.version}, {"catalogs", p.catalogs}});
+  sources["system_packages"] = sp;
   nlohmann::ordered_json dirs = nlohmann::ordered_json::array();
   for (const auto& [d, n] : r.catalog_dirs) dirs.push_back({{"dir", d}, {"catalogs", n}});
   sources["catalog_dirs"] = dirs;
@@ -140,7 +144,8 @@ void write_data_card(const BuildReport& r, const data::LanguageRegistry& reg,
       f.cjk_min_ratio, f.cjk_max_ratio, f.ratio_min_chars));
   add("## Sources\n\n");
   if (!r.packages.empty()) {
-    add("Debian packages (fetched with `apt-get download`, catalogs unpacked from the .deb):\n\n"
+    add("Debian packages (fetched with `apt-get download`, catalogs unpacked from the .deb; catalogs "
+        "of all languages):\n\n"
         "| package | version | catalogs |\n| --- | --- | ---: |\n");
     for (const auto& p : r.packages) add(fmt::format("| {} | {} | {} |\n", p.name, p.version, p.catalogs));
     add("\n");
@@ -149,6 +154,12 @@ void write_data_card(const BuildReport& r, const data::LanguageRegistry& reg,
   if (r.system_catalogs >= 0)
     add(fmt::format("- system catalogs under `{}`: {} catalogs (machine-dependent)\n",
                     r.options.system_locale_dir, r.system_catalogs));
+  if (!r.system_packages.empty()) {
+    add("\nInstalled packages owning the system catalogs (dpkg; catalogs of all languages):\n\n"
+        "| package | version | catalogs |\n| --- | --- | ---: |\n");
+    for (const auto& p : r.system_packages)
+      add(fmt::format("| {} | {} | {} |\n", p.name, p.version.empty() ? "?" : p.version, p.catalogs));
+  }
   if (!r.skipped.empty()) {
     add("\nSkipped:\n\n");
     for (const auto& s : r.skipped) add(fmt::format("- `{}`: {}\n", s.what, s.why));

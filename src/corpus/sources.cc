@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -119,6 +120,44 @@ std::vector<PackageSpec> read_package_list(const std::string& path) {
   return out;
 }
 
+std::vector<PackageCount> owning_packages(const std::vector<CatalogFile>& catalogs,
+                                          const std::string& dpkg_dir) {
+  std::map<std::string, int64_t> wanted;  // canonical path -> index placeholder
+  for (const auto& c : catalogs) wanted[c.path] = 0;
+  std::map<std::string, std::string> owner;  // path -> package (arch qualifier dropped)
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::path(dpkg_dir) / "info", ec)) {
+    if (e.path().extension() != ".list") continue;
+    std::string pkg = e.path().stem().string();
+    pkg = pkg.substr(0, pkg.find(':'));
+    std::ifstream in(e.path());
+    std::string line;
+    while (std::getline(in, line))
+      if (line.size() > 3 && line.compare(line.size() - 3, 3, ".mo") == 0 && wanted.count(line))
+        owner[line] = pkg;
+  }
+  std::map<std::string, std::string> version;
+  {
+    std::ifstream in(fs::path(dpkg_dir) / "status");
+    std::string line, pkg;
+    while (std::getline(in, line)) {
+      if (line.rfind("Package: ", 0) == 0) pkg = line.substr(9);
+      else if (line.rfind("Version: ", 0) == 0 && !pkg.empty()) version[pkg] = line.substr(9);
+    }
+  }
+  std::map<std::string, int64_t> counts;
+  for (const auto& c : catalogs) {
+    auto it = owner.find(c.path);
+    ++counts[it == owner.end() ? std::string("(no package)") : it->second];
+  }
+  std::vector<PackageCount> out;
+  for (const auto& [pkg, n] : counts) {
+    auto v = version.find(pkg);
+    out.push_back({pkg, v == version.end() ? "" : v->second, n});
+  }
+  return out;
+}
+
 std::string default_cache_dir() {
   if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/moemt/debs";
   if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/moemt/debs";
@@ -188,6 +227,7 @@ FetchedPackage fetch_package(const PackageSpec& spec, const std::string& cache_d
   fs::remove_all(tree);
   fs::rename(part, tree);
   std::ofstream(tree / ".complete") << f.version << "\n";
+  fs::remove(deb);  // the unpacked catalogs are all the cache needs
   return f;
 }
 

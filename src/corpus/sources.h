@@ -39,6 +39,15 @@ struct FetchedPackage {
 // moemt::Error with a message saying what to do when apt-get or dpkg-deb fails.
 FetchedPackage fetch_package(const PackageSpec& spec, const std::string& cache_dir);
 
+// Debian packages that own `catalogs` (per dpkg's database under `dpkg_dir`), with versions
+// and how many of the catalogs each owns; unowned files are counted under "(no package)".
+struct PackageCount {
+  std::string name, version;
+  int64_t catalogs = 0;
+};
+std::vector<PackageCount> owning_packages(const std::vector<CatalogFile>& catalogs,
+                                          const std::string& dpkg_dir = "/var/lib/dpkg");
+
 // The default cache: $XDG_CACHE_HOME/moemt/debs or ~/.cache/moemt/debs.
 std::string default_cache_dir();
 
