@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Training speed of moemt against a PyTorch reference of the same architecture, measured in one
+# run on the same cores; one JSON line per measure (env, moemt, torch, ratio).
+#
+#   scripts/bench/train_cpu.sh [--moe] [--threads 2] [--warmup 3] [--steps 10]
+#                              [--moemt PATH] [--no-moemt] [--work DIR]
+#
+# Model: d_model 256, 4 heads, ffn 1024, 3+3 layers, vocab 8000, tied embeddings, sinusoidal
+# positions, pre-norm, dropout 0.1, label smoothing 0.1, Adam, clip-norm 1. --moe: 8 experts,
+# top-2, every other FFN of both stacks (layer 2 of 3), capacity factor 1.25, expert d_ff 1024.
+# Data: a deterministic synthetic corpus (torch_ref/corpus.py, 30k pairs, ~20 words per
+# sentence) and one sentencepiece model (8000 pieces) that both systems use (moemt: --vocabs).
+# Batching rule, both systems: sort a maxi-batch (100 budgets) by length, then add sentences
+# while the padded size max(B*S, B*T) <= 4096 (moemt's --mini-batch-words).
+# Measure: tokens/s = non-pad source + target tokens of an update / its wall time (batch
+# building included), median over --steps updates after --warmup updates.
+# Reference at its best: Debian's python3-torch with the OpenMP OpenBLAS (libopenblas0-openmp,
+# put first with LD_LIBRARY_PATH; Debian's default alternative may be the slow reference BLAS),
+# torch.set_num_threads(threads); its GEMM GFLOP/s is printed in the torch line. Both systems
+# run with OMP_WAIT_POLICY=passive (spinning OpenMP threads make a shared, busy 2-core machine
+# ~10x slower for small ops) and OMP_NUM_THREADS=threads.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REPO=$PWD
+THREADS=2 WARMUP=3 STEPS=10 MOE=0 RUN_MOEMT=1
+MOEMT=${MOEMT:-build/bin/moemt}
+WORK=${TMPDIR:-/tmp}/moemt_bench_train
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --moe) MOE=1; shift ;;
+    --threads) THREADS=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --steps) STEPS=$2; shift 2 ;;
+    --moemt) MOEMT=$2; shift 2 ;;
+    --no-moemt) RUN_MOEMT=0; shift ;;
+    --work) WORK=$2; shift 2 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+# --- reference environment (idempotent) ---------------------------------------------------
+PY=/usr/bin/python3  # Debian's python3-torch lives here, not in pyenv/venv interpreters
+need=()
+for p in python3-torch python3-numpy python3-sentencepiece libopenblas0-openmp sentencepiece; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if ((${#need[@]})); then
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  echo "train_cpu: installing ${need[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${need[@]}" >&2
+fi
+OMP_BLAS=/usr/lib/x86_64-linux-gnu/openblas-openmp
+[[ -d $OMP_BLAS ]] && export LD_LIBRARY_PATH=$OMP_BLAS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export OMP_NUM_THREADS=$THREADS OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+
+moe_flags=()
+((MOE)) && moe_flags=(--moe --moe-experts 8 --moe-top-k 2 --moe-every 2)
+moe_json=$([[ $MOE == 1 ]] && echo true || echo false)
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "{\"bench\":\"train_cpu\",\"measure\":\"env\",\"moe\":$moe_json,\"nproc\":$(nproc),\"threads\":$THREADS,\"warmup\":$WARMUP,\"steps\":$STEPS,\"mini_batch_words\":4096,\"omp_wait_policy\":\"$OMP_WAIT_POLICY\",\"loadavg\":\"$(loadavg)\"}"
+
+mkdir -p "$WORK"
+$PY "$REPO/scripts/bench/torch_ref/corpus.py" "$WORK"
+SRC=$WORK/train.eng_Latn TGT=$WORK/train.deu_Latn SPM=$WORK/spm8k.model
+
+# --- moemt --------------------------------------------------------------------------------
+moemt_line=""
+if ((RUN_MOEMT)) && [[ -x $MOEMT ]] && "$MOEMT" train --help > /dev/null 2>&1; then
+  log=$WORK/moemt_train$([[ $MOE == 1 ]] && echo _moe).jsonl
+  rm -f "$log"
+  "$MOEMT" train --train-sets "$SRC" "$TGT" --vocabs "$SPM" --model "$WORK/moemt_model" \
+    --overwrite --dim-emb 256 --transformer-heads 4 --transformer-dim-ffn 1024 --enc-depth 3 \
+    --dec-depth 3 --transformer-dropout 0.1 --label-smoothing 0.1 --clip-norm 1 \
+    --mini-batch-words 4096 --maxi-batch 100 --cpu-threads "$THREADS" \
+    --after "$((WARMUP + STEPS))u" --disp-freq 1u --save-freq 1000000u --log "$log" \
+    --log-level warn "${moe_flags[@]}" > "$WORK/moemt_train.out" 2>&1 ||
+    { echo "moemt train failed, see $WORK/moemt_train.out" >&2; tail -5 "$WORK/moemt_train.out" >&2; exit 1; }
+  moemt_line=$($PY - "$log" "$WARMUP" "$moe_json" "$MOEMT" <<'EOF'
+import json, statistics, sys
+log, warmup, moe, binary = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "true", sys.argv[4]
+recs = [json.loads(l) for l in open(log) if l.strip()]
+recs = [r for r in recs if r.get("type") == "train"][warmup:]
+rates = [(r["src_tokens"] + r["tgt_tokens"]) / r["seconds"] for r in recs]
+toks = [r["src_tokens"] + r["tgt_tokens"] for r in recs]
+print(json.dumps({"bench": "train_cpu", "system": "moemt", "moe": moe,
+                  "tokens_per_s": round(statistics.median(rates), 1),
+                  "step_s_median": round(statistics.median(r["seconds"] for r in recs), 4),
+                  "tokens_per_batch_mean": round(sum(toks) / len(toks), 1), "steps": len(recs),
+                  "warmup": warmup, "loss_last": round(recs[-1]["loss"], 3), "binary": binary}))
+EOF
+)
+  echo "$moemt_line"
+else
+  echo "{\"bench\":\"train_cpu\",\"system\":\"moemt\",\"skipped\":\"no '$MOEMT train' (build the moemt target or pass --moemt)\"}"
+fi
+
+# --- PyTorch reference --------------------------------------------------------------------
+echo "{\"bench\":\"train_cpu\",\"measure\":\"loadavg\",\"loadavg\":\"$(loadavg)\"}"
+torch_line=$($PY "$REPO/scripts/bench/torch_ref/train_bench.py" --src "$SRC" --tgt "$TGT" \
+  --spm "$SPM" --threads "$THREADS" --warmup "$WARMUP" --steps "$STEPS" "${moe_flags[@]}")
+echo "$torch_line"
+
+if [[ -n $moemt_line ]]; then
+  $PY - "$moemt_line" "$torch_line" <<'EOF'
+import json, sys
+m, t = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print(json.dumps({"bench": "train_cpu", "measure": "ratio", "moe": m["moe"],
+                  "moemt_tokens_per_s": m["tokens_per_s"], "torch_tokens_per_s": t["tokens_per_s"],
+                  "moemt_over_torch": round(m["tokens_per_s"] / t["tokens_per_s"], 3),
+                  "torch_gemm_gflops": t["reference"]["gemm_gflops_1024"]}))
+EOF
+fi
+echo "{\"bench\":\"train_cpu\",\"measure\":\"loadavg\",\"loadavg\":\"$(loadavg)\"}"
