@@ -1,7 +1,6 @@
 // `moemt corpus`: build the default corpus from gettext catalogs (`build`), print the counts
 // of a corpus or FLORES directory (`stats`), list the language registry (`languages`).
 #include <boost/program_options.hpp>
-
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -32,12 +31,13 @@ data::LanguageRegistry registry_from(const std::string& path) {
 }
 
 int usage() {
-  std::fprintf(stderr,
-               "usage: moemt corpus <build|stats|languages> [options]\n"
-               "  build      extract English->X pairs from gettext catalogs into a corpus directory\n"
-               "  stats      print line counts of a corpus or FLORES directory\n"
-               "  languages  list the language registry\n"
-               "(moemt corpus <subcommand> --help for options)\n");
+  std::fprintf(
+      stderr,
+      "usage: moemt corpus <build|stats|languages> [options]\n"
+      "  build      extract English->X pairs from gettext catalogs into a corpus directory\n"
+      "  stats      print line counts of a corpus or FLORES directory\n"
+      "  languages  list the language registry\n"
+      "(moemt corpus <subcommand> --help for options)\n");
   return 2;
 }
 
@@ -46,19 +46,22 @@ int run_build(const std::vector<std::string>& args) {
   std::string langs, registry_path;
   po::options_description desc("moemt corpus build");
   desc.add_options()("help,h", "show this help")(
-      "langs,l", po::value(&langs)->required(), "target languages, comma-separated (de,fr or deu_Latn,...)")(
+      "langs,l", po::value(&langs)->required(),
+      "target languages, comma-separated (de,fr or deu_Latn,...)")(
       "out,o", po::value(&opt.out_dir)->required(), "output corpus directory")(
       "packages", po::value(&opt.packages_file),
       "pinned Debian package list to fetch (e.g. corpora/packages.txt)")(
-      "system-catalogs", po::bool_switch(&opt.system_catalogs), "use the catalogs installed under --locale-dir")(
+      "system-catalogs", po::bool_switch(&opt.system_catalogs),
+      "use the catalogs installed under --locale-dir")(
       "locale-dir", po::value(&opt.system_locale_dir)->default_value(opt.system_locale_dir),
       "system catalog root for --system-catalogs")(
       "catalog-dir", po::value(&opt.catalog_dirs)->composing(),
       "extra tree with <locale>/LC_MESSAGES/*.mo (repeatable)")(
       "cache", po::value(&opt.cache_dir), "download/unpack cache (default ~/.cache/moemt/debs)")(
-      "dev-size", po::value(&opt.splits.dev_size)->default_value(opt.splits.dev_size), "dev sentences")(
-      "devtest-size", po::value(&opt.splits.devtest_size)->default_value(opt.splits.devtest_size),
-      "devtest sentences")(
+      "dev-size", po::value(&opt.splits.dev_size)->default_value(opt.splits.dev_size),
+      "dev sentences")("devtest-size",
+                       po::value(&opt.splits.devtest_size)->default_value(opt.splits.devtest_size),
+                       "devtest sentences")(
       "max-chars", po::value(&opt.filters.max_chars)->default_value(opt.filters.max_chars),
       "drop pairs with a side longer than this (code points)")(
       "max-train", po::value(&opt.max_train)->default_value(0),
@@ -85,8 +88,9 @@ int run_build(const std::vector<std::string>& args) {
     auto it = r.counts.find(code);
     if (it == r.counts.end()) continue;
     std::printf("%-10s %10lld %10lld %8lld %8lld\n", code.c_str(),
-                static_cast<long long>(it->second.clean_pairs), static_cast<long long>(it->second.train),
-                static_cast<long long>(it->second.dev), static_cast<long long>(it->second.devtest));
+                static_cast<long long>(it->second.clean_pairs),
+                static_cast<long long>(it->second.train), static_cast<long long>(it->second.dev),
+                static_cast<long long>(it->second.devtest));
   }
   if (!r.skipped.empty()) {
     std::printf("skipped %zu item(s):\n", r.skipped.size());
@@ -109,8 +113,9 @@ int run_stats(const std::vector<std::string>& args) {
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
   if (vm.count("help")) {
-    std::cout << desc << "\nDIR holds dev/<code>.dev, devtest/<code>.devtest (FLORES codes) and,"
-                         " for a moemt corpus, train/.\n";
+    std::cout << desc
+              << "\nDIR holds dev/<code>.dev, devtest/<code>.devtest (FLORES codes) and,"
+                 " for a moemt corpus, train/.\n";
     return 0;
   }
   po::notify(vm);
@@ -137,10 +142,13 @@ int run_stats(const std::vector<std::string>& args) {
                 num(row.train).c_str(), num(row.dev).c_str(), num(row.devtest).c_str());
     if (row.train > 0) total += row.train;
   }
-  if (total > 0) std::printf("%-35s %10lld  (pairs with %s)\n", "total", static_cast<long long>(total), c.source.c_str());
+  if (total > 0)
+    std::printf("%-35s %10lld  (pairs with %s)\n", "total", static_cast<long long>(total),
+                c.source.c_str());
   std::fflush(stdout);
   if (!c.unknown_files.empty()) {
-    std::fprintf(stderr, "note: %zu file(s) named with codes not in the language registry were skipped:",
+    std::fprintf(stderr,
+                 "note: %zu file(s) named with codes not in the language registry were skipped:",
                  c.unknown_files.size());
     for (size_t i = 0; i < c.unknown_files.size() && i < 8; ++i)
       std::fprintf(stderr, " %s", c.unknown_files[i].c_str());
@@ -176,7 +184,8 @@ int run_languages(const std::vector<std::string>& args) {
 }
 
 int run_corpus(const std::vector<std::string>& args) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") return args.empty() ? usage() : (usage(), 0);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h")
+    return args.empty() ? usage() : (usage(), 0);
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (args[0] == "build") return run_build(rest);
   if (args[0] == "stats") return run_stats(rest);
@@ -185,5 +194,6 @@ int run_corpus(const std::vector<std::string>& args) {
 }
 
 }  // namespace
-MOEMT_REGISTER_COMMAND("corpus", "build the catalog corpus, print corpus/FLORES counts", run_corpus);
+MOEMT_REGISTER_COMMAND("corpus", "build the catalog corpus, print corpus/FLORES counts",
+                       run_corpus);
 }  // namespace moemt::cli

@@ -3,13 +3,13 @@
 // language uses its first gettext locale that has the domain ("pt_BR" before "pt").
 #include "corpus/builder.h"
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <unordered_set>
-
-#include <fmt/ranges.h>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -38,10 +38,14 @@ void count_drop(LanguageCounts& c, Drop d, int64_t n = 1) { c.dropped[drop_name(
 std::string escape_tsv(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '\t') out += "\\t";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else out += c;
+    if (c == '\t')
+      out += "\\t";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else
+      out += c;
   }
   return out;
 }
@@ -76,8 +80,8 @@ void extract(LangWork& w, const FilterOptions& fopt, bool dump) {
       if (auto* d = std::get_if<Drop>(&r)) {
         count_drop(w.counts, *d);
         if (dump)
-          w.dropped_rows.push_back(fmt::format("{}\t{}\t{}", drop_name(*d), escape_tsv(e.msgid),
-                                               escape_tsv(target)));
+          w.dropped_rows.push_back(
+              fmt::format("{}\t{}\t{}", drop_name(*d), escape_tsv(e.msgid), escape_tsv(target)));
         continue;
       }
       auto& p = std::get<CleanPair>(r);
@@ -108,11 +112,13 @@ void write_lines(const fs::path& path, const std::vector<std::string>& lines) {
 // Refuses to overwrite a directory that holds something other than a previous corpus.
 void prepare_out_dir(const fs::path& out) {
   std::error_code ec;
-  if (fs::exists(out) && !fs::is_directory(out)) throw Error("--out {} is not a directory", out.string());
+  if (fs::exists(out) && !fs::is_directory(out))
+    throw Error("--out {} is not a directory", out.string());
   if (fs::exists(out) && !fs::is_empty(out) && !fs::exists(out / "stats.json"))
-    throw Error("--out {} exists, is not empty and holds no moemt corpus (stats.json); choose "
-                "another directory",
-                out.string());
+    throw Error(
+        "--out {} exists, is not empty and holds no moemt corpus (stats.json); choose "
+        "another directory",
+        out.string());
   for (const char* sub : {"train", "dev", "devtest", "dropped"}) fs::remove_all(out / sub, ec);
   for (const char* sub : {"train", "dev", "devtest"}) fs::create_directories(out / sub);
 }
@@ -151,8 +157,9 @@ BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& 
       for (const std::string& c : spec.langs) {
         const data::Language* pl = registry.find(c);
         if (!pl) {
-          throw file_error(opt.packages_file, spec.line,
-                           "unknown language code '" + c + "' (known: " + registry.known_codes() + ")");
+          throw file_error(
+              opt.packages_file, spec.line,
+              "unknown language code '" + c + "' (known: " + registry.known_codes() + ")");
         }
         if (std::find(langs.begin(), langs.end(), pl) != langs.end()) wanted = true;
       }
@@ -162,12 +169,14 @@ BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& 
         auto found = scan_catalog_tree(f.tree, f.name + "=" + f.version);
         log::info("[{}/{}] {} {}: {} catalogs{}", i, specs.size(), f.name, f.version, found.size(),
                   f.downloaded ? " (downloaded)" : "");
-        if (found.empty()) rep.skipped.push_back({f.name + "=" + f.version, "package holds no .mo catalogs"});
+        if (found.empty())
+          rep.skipped.push_back({f.name + "=" + f.version, "package holds no .mo catalogs"});
         rep.packages.push_back({f.name, f.version, static_cast<int64_t>(found.size())});
         all.insert(all.end(), found.begin(), found.end());
       } catch (const Error& e) {
         log::warn("skipping package: {}", e.what());
-        rep.skipped.push_back({spec.name + (spec.version.empty() ? "" : "=" + spec.version), e.what()});
+        rep.skipped.push_back(
+            {spec.name + (spec.version.empty() ? "" : "=" + spec.version), e.what()});
       }
     }
   }
@@ -180,8 +189,10 @@ BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& 
   if (opt.system_catalogs) {
     std::error_code ec;
     std::vector<CatalogFile> found;
-    if (fs::is_directory(opt.system_locale_dir, ec)) found = scan_catalog_tree(opt.system_locale_dir, "system");
-    else rep.skipped.push_back({opt.system_locale_dir, "system locale directory not found"});
+    if (fs::is_directory(opt.system_locale_dir, ec))
+      found = scan_catalog_tree(opt.system_locale_dir, "system");
+    else
+      rep.skipped.push_back({opt.system_locale_dir, "system locale directory not found"});
     log::info("system catalogs in {}: {}", opt.system_locale_dir, found.size());
     rep.system_catalogs = static_cast<int64_t>(found.size());
     rep.system_packages = owning_packages(found);
@@ -286,7 +297,8 @@ BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& 
       fs_src << *r.s << '\n';
       fs_tgt << *r.t << '\n';
     }
-    if (!fs_src || !fs_tgt) throw Error("error writing training files under {}", (out / "train").string());
+    if (!fs_src || !fs_tgt)
+      throw Error("error writing training files under {}", (out / "train").string());
     w.counts.train = static_cast<int64_t>(rows.size());
     rep.counts[w.lang->flores] = w.counts;
   }

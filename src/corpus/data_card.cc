@@ -50,10 +50,14 @@ void write_stats_json(const BuildReport& r, const std::string& path) {
       auto f = c.dropped.find(drop_name(static_cast<Drop>(d)));
       dropped[drop_name(static_cast<Drop>(d))] = f == c.dropped.end() ? 0 : f->second;
     }
-    per[code] = {{"catalogs", c.catalogs},   {"entries", c.entries},
-                 {"plural_entries", c.plural_entries}, {"candidate_pairs", c.candidate_pairs},
-                 {"dropped", dropped},       {"clean_pairs", c.clean_pairs},
-                 {"train", c.train},         {"dev", c.dev},
+    per[code] = {{"catalogs", c.catalogs},
+                 {"entries", c.entries},
+                 {"plural_entries", c.plural_entries},
+                 {"candidate_pairs", c.candidate_pairs},
+                 {"dropped", dropped},
+                 {"clean_pairs", c.clean_pairs},
+                 {"train", c.train},
+                 {"dev", c.dev},
                  {"devtest", c.devtest}};
   }
   j["per_language"] = per;
@@ -83,21 +87,27 @@ void write_data_card(const BuildReport& r, const data::LanguageRegistry& reg,
                      const std::string& path) {
   std::string t;
   auto add = [&](const std::string& s) { t += s; };
-  add("# moemt corpus: English to " + std::to_string(r.langs.size()) + " languages from gettext catalogs\n\n");
+  add("# moemt corpus: English to " + std::to_string(r.langs.size()) +
+      " languages from gettext catalogs\n\n");
   add("Parallel text extracted from the translations of software messages (gettext `.mo`\n"
-      "catalogs) by `moemt corpus build`. Every pair has English (the catalog's msgid) on one side.\n\n");
+      "catalogs) by `moemt corpus build`. Every pair has English (the catalog's msgid) on one "
+      "side.\n\n");
   add("## Layout\n\n");
-  add("- `train/eng_Latn-<code>.eng_Latn` and `train/eng_Latn-<code>.<code>`: line-aligned pairs, one\n"
+  add("- `train/eng_Latn-<code>.eng_Latn` and `train/eng_Latn-<code>.<code>`: line-aligned pairs, "
+      "one\n"
       "  file pair per direction (use them in either direction), in a fixed hash order.\n");
-  add("- `dev/<code>.dev`, `devtest/<code>.devtest`: multi-way sets as in FLORES; line i is the same\n"
+  add("- `dev/<code>.dev`, `devtest/<code>.devtest`: multi-way sets as in FLORES; line i is the "
+      "same\n"
       "  sentence in every language. Their English sentences (compared case- and\n"
       "  punctuation-insensitively) are removed from the training data of every language.\n");
   add("- `stats.json`: the counts below in machine-readable form.\n");
   if (r.options.max_train > 0)
-    add(fmt::format("- This is a sample: training data is capped at the first {} pairs per direction.\n",
-                    r.options.max_train));
+    add(fmt::format(
+        "- This is a sample: training data is capped at the first {} pairs per direction.\n",
+        r.options.max_train));
   add("\n");
-  add("## Counts\n\n| language | code | family / branch | catalogs | clean pairs | train | dev | devtest |\n"
+  add("## Counts\n\n| language | code | family / branch | catalogs | clean pairs | train | dev | "
+      "devtest |\n"
       "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
   for (const std::string& code : r.langs) {
     auto it = r.counts.find(code);
@@ -107,14 +117,14 @@ void write_data_card(const BuildReport& r, const data::LanguageRegistry& reg,
     add(fmt::format("| {} | {} | {} / {} | {} | {} | {} | {} | {} |\n", l.name, code, l.family,
                     l.branch, c.catalogs, c.clean_pairs, c.train, c.dev, c.devtest));
   }
-  add(fmt::format("\nHeld-out sets: {} usable multi-way English sentences ({} prose-like) were "
-                  "translated in all of: {}.{}\n\n",
-                  r.heldout.candidates, r.heldout.prose_candidates,
-                  fmt::join(r.multiway_langs, ", "),
-                  r.heldout.shrunk ? " There were fewer than requested, so dev/devtest were shrunk."
-                                   : ""));
+  add(fmt::format(
+      "\nHeld-out sets: {} usable multi-way English sentences ({} prose-like) were "
+      "translated in all of: {}.{}\n\n",
+      r.heldout.candidates, r.heldout.prose_candidates, fmt::join(r.multiway_langs, ", "),
+      r.heldout.shrunk ? " There were fewer than requested, so dev/devtest were shrunk." : ""));
   add("## Filters (pairs dropped, per language)\n\n| code |");
-  for (int d = 0; d < static_cast<int>(Drop::kCount); ++d) add(fmt::format(" {} |", drop_name(static_cast<Drop>(d))));
+  for (int d = 0; d < static_cast<int>(Drop::kCount); ++d)
+    add(fmt::format(" {} |", drop_name(static_cast<Drop>(d))));
   add("\n| --- |");
   for (int d = 0; d < static_cast<int>(Drop::kCount); ++d) add(" ---: |");
   add("\n");
@@ -131,26 +141,32 @@ void write_data_card(const BuildReport& r, const data::LanguageRegistry& reg,
   const FilterOptions& f = r.options.filters;
   add(fmt::format(
       "\nRules: keyboard accelerators (`_File`, `&File`, `~File`, `(_F)`) are stripped from both\n"
-      "sides the same way; NFC (ICU); whitespace runs collapsed to one space; pairs dropped when a\n"
+      "sides the same way; NFC (ICU); whitespace runs collapsed to one space; pairs dropped when "
+      "a\n"
       "side has control characters, the English side has no letters or is an identifier\n"
       "(`gtk-ok`), a side exceeds {} code points, source and target are identical (allowed for\n"
-      "up to {} words in Latin-script languages), fewer than {:.0f}% of the letters of either side\n"
+      "up to {} words in Latin-script languages), fewer than {:.0f}% of the letters of either "
+      "side\n"
       "are in the expected script, format specifiers / markup / entities differ, or the length\n"
       "ratio falls outside [{:.2f}, {:.2f}] ([{:.2f}, {:.2f}] for CJK) when a side has >= {} code\n"
-      "points; exact duplicate pairs are kept once. Plural entries contribute the English singular\n"
+      "points; exact duplicate pairs are kept once. Plural entries contribute the English "
+      "singular\n"
       "with the form the catalog's Plural-Forms formula selects for n = 1. Fuzzy entries are not\n"
       "compiled into `.mo` files by msgfmt, so none are present.\n\n",
       f.max_chars, f.identical_max_words, f.min_script_fraction * 100, f.min_ratio, f.max_ratio,
       f.cjk_min_ratio, f.cjk_max_ratio, f.ratio_min_chars));
   add("## Sources\n\n");
   if (!r.packages.empty()) {
-    add("Debian packages (fetched with `apt-get download`, catalogs unpacked from the .deb; catalogs "
+    add("Debian packages (fetched with `apt-get download`, catalogs unpacked from the .deb; "
+        "catalogs "
         "of all languages):\n\n"
         "| package | version | catalogs |\n| --- | --- | ---: |\n");
-    for (const auto& p : r.packages) add(fmt::format("| {} | {} | {} |\n", p.name, p.version, p.catalogs));
+    for (const auto& p : r.packages)
+      add(fmt::format("| {} | {} | {} |\n", p.name, p.version, p.catalogs));
     add("\n");
   }
-  for (const auto& [d, n] : r.catalog_dirs) add(fmt::format("- catalog directory `{}`: {} catalogs\n", d, n));
+  for (const auto& [d, n] : r.catalog_dirs)
+    add(fmt::format("- catalog directory `{}`: {} catalogs\n", d, n));
   if (r.system_catalogs >= 0)
     add(fmt::format("- system catalogs under `{}`: {} catalogs (machine-dependent)\n",
                     r.options.system_locale_dir, r.system_catalogs));
@@ -158,13 +174,15 @@ void write_data_card(const BuildReport& r, const data::LanguageRegistry& reg,
     add("\nInstalled packages owning the system catalogs (dpkg; catalogs of all languages):\n\n"
         "| package | version | catalogs |\n| --- | --- | ---: |\n");
     for (const auto& p : r.system_packages)
-      add(fmt::format("| {} | {} | {} |\n", p.name, p.version.empty() ? "?" : p.version, p.catalogs));
+      add(fmt::format("| {} | {} | {} |\n", p.name, p.version.empty() ? "?" : p.version,
+                      p.catalogs));
   }
   if (!r.skipped.empty()) {
     add("\nSkipped:\n\n");
     for (const auto& s : r.skipped) add(fmt::format("- `{}`: {}\n", s.what, s.why));
   }
-  add("\n## Licence\n\nThe translations are the work of the free-software translation teams of the\n"
+  add("\n## Licence\n\nThe translations are the work of the free-software translation teams of "
+      "the\n"
       "packages above and carry those packages' licences (mostly GPL/LGPL; see each package's\n"
       "`/usr/share/doc/<package>/copyright`). Redistribute the corpus under those terms.\n");
   write_text(path, t);

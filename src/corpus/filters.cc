@@ -4,8 +4,8 @@
 
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
-#include <unicode/uscript.h>
 #include <unicode/unistr.h>
+#include <unicode/uscript.h>
 #include <unicode/utf8.h>
 
 #include <algorithm>
@@ -164,7 +164,7 @@ bool looks_like_identifier(std::string_view s) {
 
 const char* drop_name(Drop d) {
   static constexpr std::array<const char*, static_cast<size_t>(Drop::kCount)> kNames = {
-      "untranslated", "invalid_utf8", "control_chars", "empty",       "no_letters",
+      "untranslated", "invalid_utf8", "control_chars", "empty",        "no_letters",
       "identifier",   "too_long",     "identical",     "wrong_script", "placeholder_mismatch",
       "length_ratio", "duplicate",    "held_out"};
   return kNames[static_cast<size_t>(d)];
@@ -208,8 +208,8 @@ void scan(std::string_view s, std::vector<std::string>& out,
     } else if (c == '{') {
       size_t close = s.find('}', i);
       size_t k = i + 1;
-      while (k < s.size() && (ascii_alnum(s[k]) || s[k] == '_' || s[k] == '.' || s[k] == ':' ||
-                              s[k] == '!'))
+      while (k < s.size() &&
+             (ascii_alnum(s[k]) || s[k] == '_' || s[k] == '.' || s[k] == ':' || s[k] == '!'))
         ++k;
       if (close != std::string_view::npos && k == close) {
         out.push_back(fmt::format("b:{}", s.substr(i + 1, close - i - 1)));
@@ -244,9 +244,12 @@ void scan(std::string_view s, std::vector<std::string>& out,
             (k == gt || s[k] == ' ' || s[k] == '/')) {
           std::string name(s.substr(name_start, k - name_start));
           bool self_closing = s[gt - 1] == '/';
-          for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-          if (self_closing || void_tags().count(name)) out.push_back("t:" + name + "/");
-          else tags.emplace_back(name, closing);
+          for (char& ch : name)
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          if (self_closing || void_tags().count(name))
+            out.push_back("t:" + name + "/");
+          else
+            tags.emplace_back(name, closing);
           i = gt + 1;
         }
       }
@@ -296,7 +299,8 @@ std::string nfc(std::string_view s) {
   UErrorCode st = U_ZERO_ERROR;
   const icu::Normalizer2* n = icu::Normalizer2::getNFCInstance(st);
   MOEMT_CHECK(U_SUCCESS(st), "ICU NFC normalizer unavailable: {}", u_errorName(st));
-  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+  icu::UnicodeString u =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
   if (n->isNormalized(u, st) && U_SUCCESS(st)) return std::string(s);
   st = U_ZERO_ERROR;
   icu::UnicodeString out = n->normalize(u, st);
@@ -397,7 +401,8 @@ std::variant<CleanPair, Drop> clean_pair(std::string_view source, std::string_vi
   if (std::max(ls, lt) >= opt.ratio_min_chars) {
     double r = static_cast<double>(lt) / static_cast<double>(ls);
     bool cjk = is_cjk_script(lang.script);
-    if (r < (cjk ? opt.cjk_min_ratio : opt.min_ratio) || r > (cjk ? opt.cjk_max_ratio : opt.max_ratio))
+    if (r < (cjk ? opt.cjk_min_ratio : opt.min_ratio) ||
+        r > (cjk ? opt.cjk_max_ratio : opt.max_ratio))
       return Drop::kLengthRatio;
   }
   return p;

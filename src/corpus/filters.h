@@ -34,14 +34,14 @@ enum class Drop {
 const char* drop_name(Drop d);
 
 struct FilterOptions {
-  int max_chars = 500;          // per side, code points
-  double min_ratio = 1.0 / 3;   // target/source code points (alphabetic scripts)
+  int max_chars = 500;         // per side, code points
+  double min_ratio = 1.0 / 3;  // target/source code points (alphabetic scripts)
   double max_ratio = 3.0;
-  double cjk_min_ratio = 0.1;   // targets in Jpan/Hans/Hant/Hang
+  double cjk_min_ratio = 0.1;  // targets in Jpan/Hans/Hant/Hang
   double cjk_max_ratio = 2.0;
-  int ratio_min_chars = 12;     // the ratio is checked when the longer side has this many
+  int ratio_min_chars = 12;          // the ratio is checked when the longer side has this many
   double min_script_fraction = 0.5;  // letters of the expected script among all letters
-  int identical_max_words = 2;  // "Status" -> "Status" is fine in a Latin-script language
+  int identical_max_words = 2;       // "Status" -> "Status" is fine in a Latin-script language
 };
 
 struct CleanPair {

@@ -67,8 +67,8 @@ class Converter {
     out->assign(in.size() * 4 + 4, '\0');
     char* target = out->data();
     const char* source = in.data();
-    ucnv_convertEx(utf8_, cnv_, &target, out->data() + out->size(), &source,
-                   in.data() + in.size(), nullptr, nullptr, nullptr, nullptr, true, true, &st);
+    ucnv_convertEx(utf8_, cnv_, &target, out->data() + out->size(), &source, in.data() + in.size(),
+                   nullptr, nullptr, nullptr, nullptr, true, true, &st);
     if (U_FAILURE(st)) return false;
     out->resize(static_cast<size_t>(target - out->data()));
     return true;
@@ -106,12 +106,18 @@ MoCatalog parse_mo(std::string_view b, const std::string& path) {
   MoCatalog cat;
   cat.path = path;
   uint32_t magic = b.size() >= 4 ? load_u32(b, 0, false) : 0;
-  if (magic == kMagic) cat.big_endian = false;
-  else if (magic == kMagicSwapped) cat.big_endian = true;
-  else if (b.size() < 4) throw file_error(path, 0, fmt::format("truncated .mo file ({} bytes)", b.size()));
-  else throw file_error(path, 0, fmt::format("not a .mo file (magic 0x{:08x}, expected 0x950412de)", magic));
+  if (magic == kMagic)
+    cat.big_endian = false;
+  else if (magic == kMagicSwapped)
+    cat.big_endian = true;
+  else if (b.size() < 4)
+    throw file_error(path, 0, fmt::format("truncated .mo file ({} bytes)", b.size()));
+  else
+    throw file_error(path, 0,
+                     fmt::format("not a .mo file (magic 0x{:08x}, expected 0x950412de)", magic));
   if (b.size() < 28)
-    throw file_error(path, 0, fmt::format("truncated .mo file ({} bytes, header needs 28)", b.size()));
+    throw file_error(path, 0,
+                     fmt::format("truncated .mo file ({} bytes, header needs 28)", b.size()));
   const bool be = cat.big_endian;
   cat.revision = load_u32(b, 4, be);
   if ((cat.revision >> 16) > 1)
@@ -120,24 +126,26 @@ MoCatalog parse_mo(std::string_view b, const std::string& path) {
   const uint64_t orig_off = load_u32(b, 12, be);
   const uint64_t trans_off = load_u32(b, 16, be);
   if (orig_off + 8 * n > b.size() || trans_off + 8 * n > b.size())
-    throw file_error(path, 0, fmt::format("truncated .mo file: {} entries need string tables up to "
-                                          "byte {}, file has {}",
-                                          n, std::max(orig_off, trans_off) + 8 * n, b.size()));
+    throw file_error(path, 0,
+                     fmt::format("truncated .mo file: {} entries need string tables up to "
+                                 "byte {}, file has {}",
+                                 n, std::max(orig_off, trans_off) + 8 * n, b.size()));
   auto str_at = [&](uint64_t table, uint64_t i, const char* which) {
     uint64_t len = load_u32(b, table + 8 * i, be);
     uint64_t off = load_u32(b, table + 8 * i + 4, be);
     if (off + len > b.size())
-      throw file_error(path, 0, fmt::format("corrupt .mo file: {} string {} at offset {} length {} "
-                                            "runs past the end ({} bytes)",
-                                            which, i, off, len, b.size()));
+      throw file_error(path, 0,
+                       fmt::format("corrupt .mo file: {} string {} at offset {} length {} "
+                                   "runs past the end ({} bytes)",
+                                   which, i, off, len, b.size()));
     return b.substr(off, len);
   };
 
   // The header (msgid "") comes first in the sorted table; find it to learn the charset.
   std::vector<std::pair<std::string_view, std::string_view>> raw;
   raw.reserve(n);
-  for (uint64_t i = 0; i < n; ++i) raw.emplace_back(str_at(orig_off, i, "original"),
-                                                    str_at(trans_off, i, "translation"));
+  for (uint64_t i = 0; i < n; ++i)
+    raw.emplace_back(str_at(orig_off, i, "original"), str_at(trans_off, i, "translation"));
   for (const auto& [id, str] : raw)
     if (id.empty()) cat.header = std::string(str);
   std::string ctype = header_field(cat.header, "Content-Type");

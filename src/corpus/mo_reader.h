@@ -12,10 +12,10 @@
 namespace moemt::corpus {
 
 struct MoEntry {
-  std::string context;                  // msgctxt, "" when absent
-  std::string msgid;                    // singular source text
-  std::string msgid_plural;             // "" unless a plural entry
-  std::vector<std::string> msgstr;      // one string, or one per plural form
+  std::string context;              // msgctxt, "" when absent
+  std::string msgid;                // singular source text
+  std::string msgid_plural;         // "" unless a plural entry
+  std::vector<std::string> msgstr;  // one string, or one per plural form
   bool is_plural() const { return !msgid_plural.empty(); }
 };
 
@@ -37,6 +37,5 @@ MoCatalog read_mo(const std::string& path);
 
 // The header field `name` ("Content-Type", "Plural-Forms", ...), "" when absent.
 std::string header_field(std::string_view header, std::string_view name);
-
 
 }  // namespace moemt::corpus

@@ -80,9 +80,10 @@ MultiwaySet load_multiway(const std::string& dir, const std::string& split,
   for (const auto& [code, p] : files) {
     auto lines = data::read_lines(p.string());
     if (!set.lines.empty() && lines.size() != set.size())
-      throw Error("{}: {} lines, but {} has {}; a multi-way set needs the same count in every "
-                  "language",
-                  p.string(), lines.size(), first_path, set.size());
+      throw Error(
+          "{}: {} lines, but {} has {}; a multi-way set needs the same count in every "
+          "language",
+          p.string(), lines.size(), first_path, set.size());
     if (set.lines.empty()) first_path = p.string();
     set.lines[code] = std::move(lines);
   }
@@ -127,9 +128,10 @@ CorpusCounts count_corpus(const std::string& dir, const data::LanguageRegistry& 
     }
   }
   if (!any || (c.rows.empty() && c.unknown_files.empty()))
-    throw Error("{}: no dev/<code>.dev, devtest/<code>.devtest or train/ files; not a corpus or "
-                "FLORES directory",
-                dir);
+    throw Error(
+        "{}: no dev/<code>.dev, devtest/<code>.devtest or train/ files; not a corpus or "
+        "FLORES directory",
+        dir);
   std::sort(c.unknown_files.begin(), c.unknown_files.end());
   return c;
 }

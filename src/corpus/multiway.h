@@ -11,10 +11,10 @@
 namespace moemt::corpus {
 
 struct MultiwaySet {
-  std::string dir;    // the directory the files were read from
-  std::string split;  // "dev" or "devtest"
+  std::string dir;                                        // the directory the files were read from
+  std::string split;                                      // "dev" or "devtest"
   std::map<std::string, std::vector<std::string>> lines;  // FLORES code -> sentences
-  std::vector<std::string> unknown_files;  // files whose code is not in the registry
+  std::vector<std::string> unknown_files;                 // files whose code is not in the registry
   size_t size() const { return lines.empty() ? 0 : lines.begin()->second.size(); }
   const std::vector<std::string>& get(const std::string& flores) const;
 };

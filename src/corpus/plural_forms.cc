@@ -122,11 +122,16 @@ class Parser {
 
 uint64_t eval_node(const Node& n, uint64_t x) {
   switch (n.kind) {
-    case Node::kNum: return n.value;
-    case Node::kVar: return x;
-    case Node::kNot: return eval_node(*n.a, x) == 0;
-    case Node::kCond: return eval_node(*n.a, x) ? eval_node(*n.b, x) : eval_node(*n.c, x);
-    case Node::kBin: break;
+    case Node::kNum:
+      return n.value;
+    case Node::kVar:
+      return x;
+    case Node::kNot:
+      return eval_node(*n.a, x) == 0;
+    case Node::kCond:
+      return eval_node(*n.a, x) ? eval_node(*n.b, x) : eval_node(*n.c, x);
+    case Node::kBin:
+      break;
   }
   const std::string& op = n.op;
   if (op == "&&") return eval_node(*n.a, x) && eval_node(*n.b, x);
@@ -174,7 +179,8 @@ PluralForms parse_plural_forms(std::string_view v) {
       int n = 0;
       size_t i = eq + 1;
       while (i < v.size() && v[i] == ' ') ++i;
-      while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) n = n * 10 + (v[i++] - '0');
+      while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i])))
+        n = n * 10 + (v[i++] - '0');
       if (n > 0) pf.nplurals = n;
     }
   }

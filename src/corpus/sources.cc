@@ -74,7 +74,8 @@ std::vector<CatalogFile> scan_catalog_tree(const std::string& root, const std::s
   std::vector<CatalogFile> out;
   std::error_code ec;
   if (!fs::is_directory(root, ec)) throw Error("catalog directory {} does not exist", root);
-  auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+  auto it =
+      fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const fs::path& p = it->path();
     if (p.extension() != ".mo" || !it->is_regular_file(ec)) continue;
@@ -141,8 +142,10 @@ std::vector<PackageCount> owning_packages(const std::vector<CatalogFile>& catalo
     std::ifstream in(fs::path(dpkg_dir) / "status");
     std::string line, pkg;
     while (std::getline(in, line)) {
-      if (line.rfind("Package: ", 0) == 0) pkg = line.substr(9);
-      else if (line.rfind("Version: ", 0) == 0 && !pkg.empty()) version[pkg] = line.substr(9);
+      if (line.rfind("Package: ", 0) == 0)
+        pkg = line.substr(9);
+      else if (line.rfind("Version: ", 0) == 0 && !pkg.empty())
+        version[pkg] = line.substr(9);
     }
   }
   std::map<std::string, int64_t> counts;
@@ -171,9 +174,10 @@ FetchedPackage fetch_package(const PackageSpec& spec, const std::string& cache_d
   if (f.version.empty()) {
     f.version = candidate_version(spec.name);
     if (f.version.empty())
-      throw Error("package {}: apt-cache knows no version of it (run 'apt-get update', or check "
-                  "the name)",
-                  spec.name);
+      throw Error(
+          "package {}: apt-cache knows no version of it (run 'apt-get update', or check "
+          "the name)",
+          spec.name);
     log::warn("package {} is not pinned; using the candidate version {}", spec.name, f.version);
   }
   const std::string stem = spec.name + "_" + escape_version(f.version);
@@ -195,9 +199,10 @@ FetchedPackage fetch_package(const PackageSpec& spec, const std::string& cache_d
     if (rc != 0) {
       std::string msg = last_line(read_file(log_path));
       fs::remove_all(tmp);
-      throw Error("package {}={}: apt-get download failed ({}); run 'apt-get update' or update "
-                  "the pin in the package list",
-                  spec.name, f.version, msg.empty() ? "exit " + std::to_string(rc) : msg);
+      throw Error(
+          "package {}={}: apt-get download failed ({}); run 'apt-get update' or update "
+          "the pin in the package list",
+          spec.name, f.version, msg.empty() ? "exit " + std::to_string(rc) : msg);
     }
     fs::path got;
     for (const auto& e : fs::directory_iterator(tmp))
@@ -217,12 +222,14 @@ FetchedPackage fetch_package(const PackageSpec& spec, const std::string& cache_d
   if (run_shell("dpkg-deb --info '" + deb.string() + "' > /dev/null 2>&1") != 0) {
     fs::remove_all(part);
     fs::remove(deb);
-    throw Error("package {}={}: {} is not a valid .deb (removed from the cache; run again to "
-                "download it anew)",
-                spec.name, f.version, deb.string());
+    throw Error(
+        "package {}={}: {} is not a valid .deb (removed from the cache; run again to "
+        "download it anew)",
+        spec.name, f.version, deb.string());
   }
-  int rc = run_shell("dpkg-deb --fsys-tarfile '" + deb.string() + "' | tar -x -C '" + part.string() +
-                     "' --wildcards --no-anchored '*/LC_MESSAGES/*.mo' 2>/dev/null");
+  int rc =
+      run_shell("dpkg-deb --fsys-tarfile '" + deb.string() + "' | tar -x -C '" + part.string() +
+                "' --wildcards --no-anchored '*/LC_MESSAGES/*.mo' 2>/dev/null");
   (void)rc;  // tar fails when no member matches; an empty tree is reported by the caller
   fs::remove_all(tree);
   fs::rename(part, tree);

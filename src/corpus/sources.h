@@ -31,7 +31,7 @@ std::vector<PackageSpec> read_package_list(const std::string& path);
 // A package unpacked in the cache.
 struct FetchedPackage {
   std::string name, version;
-  std::string tree;  // directory holding the package's catalogs
+  std::string tree;         // directory holding the package's catalogs
   bool downloaded = false;  // false when found in the cache
 };
 

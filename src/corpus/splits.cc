@@ -93,10 +93,12 @@ HeldOut select_heldout(const std::vector<std::string>& multiway, const SplitOpti
     h.shrunk = true;
     double f = static_cast<double>(unique.size()) / static_cast<double>(want_dev + want_test);
     want_dev = static_cast<size_t>(static_cast<double>(want_dev) * f);
-    want_test = std::min(unique.size() - want_dev, static_cast<size_t>(static_cast<double>(want_test) * f + 1));
-    log::warn("only {} multi-way candidate sentences for dev+devtest ({} requested); using dev {} "
-              "and devtest {}",
-              unique.size(), opt.dev_size + opt.devtest_size, want_dev, want_test);
+    want_test = std::min(unique.size() - want_dev,
+                         static_cast<size_t>(static_cast<double>(want_test) * f + 1));
+    log::warn(
+        "only {} multi-way candidate sentences for dev+devtest ({} requested); using dev {} "
+        "and devtest {}",
+        unique.size(), opt.dev_size + opt.devtest_size, want_dev, want_test);
   }
   for (const Cand& c : unique) {
     if (h.dev.size() == want_dev && h.devtest.size() == want_test) break;

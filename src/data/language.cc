@@ -16,7 +16,8 @@ namespace moemt::data {
 namespace {
 
 // Compiled in so the binary needs no repository checkout at run time.
-constexpr std::string_view kBuiltinTsv = R"TSV(# moemt language registry: one language per line, tab-separated. gettext_locales lists the
+constexpr std::string_view kBuiltinTsv =
+    R"TSV(# moemt language registry: one language per line, tab-separated. gettext_locales lists the
 # catalog locales in order of preference (comma-separated). Scripts are ISO 15924 codes.
 iso1	iso3	flores	gettext_locales	name	script	family	branch
 en	eng	eng_Latn	en	English	Latn	Indo-European	Germanic
@@ -95,8 +96,8 @@ LanguageRegistry LanguageRegistry::load(const std::string& path) {
 }
 
 LanguageRegistry LanguageRegistry::parse(std::string_view tsv, const std::string& origin) {
-  static const std::vector<std::string> kColumns = {"iso1",   "iso3",   "flores", "gettext_locales",
-                                                    "name",   "script", "family", "branch"};
+  static const std::vector<std::string> kColumns = {"iso1", "iso3",   "flores", "gettext_locales",
+                                                    "name", "script", "family", "branch"};
   LanguageRegistry reg;
   bool header_seen = false;
   int64_t line_no = 0;
@@ -114,9 +115,9 @@ LanguageRegistry LanguageRegistry::parse(std::string_view tsv, const std::string
       continue;
     }
     if (cols.size() != kColumns.size())
-      throw file_error(origin, line_no,
-                       fmt::format("expected {} tab-separated columns, found {}", kColumns.size(),
-                                   cols.size()));
+      throw file_error(
+          origin, line_no,
+          fmt::format("expected {} tab-separated columns, found {}", kColumns.size(), cols.size()));
     for (size_t i = 0; i < cols.size(); ++i)
       if (cols[i].empty()) throw file_error(origin, line_no, "empty column " + kColumns[i]);
     Language l{cols[0], cols[1], cols[2], split(cols[3], ','), cols[4], cols[5], cols[6], cols[7]};
@@ -141,8 +142,8 @@ const Language* LanguageRegistry::find(std::string_view code) const {
 
 const Language& LanguageRegistry::get(std::string_view code) const {
   if (const Language* l = find(code)) return *l;
-  throw Error("unknown language code '{}' (known: {}; ISO 639-3 and FLORES codes work too)",
-              code, known_codes());
+  throw Error("unknown language code '{}' (known: {}; ISO 639-3 and FLORES codes work too)", code,
+              known_codes());
 }
 
 std::string LanguageRegistry::known_codes() const {

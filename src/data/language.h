@@ -10,14 +10,14 @@
 namespace moemt::data {
 
 struct Language {
-  std::string iso1;    // ISO 639-1, e.g. "de"
-  std::string iso3;    // ISO 639-3, e.g. "deu"
-  std::string flores;  // FLORES-200 code, e.g. "deu_Latn"
+  std::string iso1;                          // ISO 639-1, e.g. "de"
+  std::string iso3;                          // ISO 639-3, e.g. "deu"
+  std::string flores;                        // FLORES-200 code, e.g. "deu_Latn"
   std::vector<std::string> gettext_locales;  // catalog locales, preferred first: {"pt_BR","pt"}
-  std::string name;    // English name
-  std::string script;  // ISO 15924: Latn, Cyrl, Grek, Jpan, Hans, Hang, ...
-  std::string family;  // e.g. "Indo-European", "Uralic"
-  std::string branch;  // e.g. "Romance", "Finnic"
+  std::string name;                          // English name
+  std::string script;                        // ISO 15924: Latn, Cyrl, Grek, Jpan, Hans, Hang, ...
+  std::string family;                        // e.g. "Indo-European", "Uralic"
+  std::string branch;                        // e.g. "Romance", "Finnic"
 };
 
 class LanguageRegistry {

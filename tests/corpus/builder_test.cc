@@ -35,9 +35,10 @@ std::string ru(int i) { return "Документ номер " + std::to_string(i
 class BuilderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("moemt_builder_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-             "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    root_ =
+        fs::temp_directory_path() /
+        ("moemt_builder_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     auto cat = [&](const std::string& locale, const std::string& domain, std::vector<RawEntry> e,
                    bool big = false) {
@@ -55,7 +56,8 @@ class BuilderTest : public ::testing::Test {
     // German-only sentences (not multi-way) and a near-duplicate of every multi-way one.
     for (int i = 60; i < 80; ++i) d.push_back({en(i), de(i)});
     std::vector<RawEntry> d2;
-    for (int i = 0; i < 60; ++i) d2.push_back({"the document number " + std::to_string(i) + " was saved to disk", de(i)});
+    for (int i = 0; i < 60; ++i)
+      d2.push_back({"the document number " + std::to_string(i) + " was saved to disk", de(i)});
     // Junk the filters must drop, and a plural entry.
     d.push_back({"Save the whole document now", "Save the whole document now"});
     d.push_back({"Copy %s to %d", "Kopiere %s"});
@@ -194,7 +196,8 @@ TEST_F(BuilderTest, UnavailablePackageIsSkipped) {
   BuildReport r = build_corpus(o, data::LanguageRegistry::builtin());
   ASSERT_GE(r.skipped.size(), 1u);
   EXPECT_EQ(r.skipped[0].what, "moemt-no-such-package=1.0-1");
-  EXPECT_NE(r.skipped[0].why.find("apt-get download failed"), std::string::npos) << r.skipped[0].why;
+  EXPECT_NE(r.skipped[0].why.find("apt-get download failed"), std::string::npos)
+      << r.skipped[0].why;
   EXPECT_EQ(r.counts.at("deu_Latn").dev, 10);  // the rest of the build went on
 }
 

@@ -97,15 +97,17 @@ TEST(Filters, ScriptChecks) {
 }
 
 TEST(Filters, IdenticalAndLength) {
-  kept("Status", "Status", "de");           // a word legitimately equal in German
-  EXPECT_EQ(dropped("The operation failed because of an error", "The operation failed because of an error", "de"),
+  kept("Status", "Status", "de");  // a word legitimately equal in German
+  EXPECT_EQ(dropped("The operation failed because of an error",
+                    "The operation failed because of an error", "de"),
             Drop::kIdentical);
   EXPECT_EQ(dropped("Cancel the whole operation now", "X", "de"), Drop::kLengthRatio);
   EXPECT_EQ(dropped("Close", "Schließen Sie dieses Fenster bitte jetzt sofort und endgültig", "de"),
             Drop::kLengthRatio);
   kept("Close", "Schließen", "de");  // short: the ratio is not checked
   kept("Could not open the file because it does not exist.", "文件不存在，无法打开。", "zh");
-  EXPECT_EQ(dropped(std::string(600, 'a') + " b", std::string(600, 'c') + " d", "de"), Drop::kTooLong);
+  EXPECT_EQ(dropped(std::string(600, 'a') + " b", std::string(600, 'c') + " d", "de"),
+            Drop::kTooLong);
 }
 
 TEST(Filters, OtherDrops) {
@@ -115,7 +117,7 @@ TEST(Filters, OtherDrops) {
   EXPECT_EQ(dropped("calendar:MY", "calendar:YM", "de"), Drop::kIdentifier);
   EXPECT_EQ(dropped("Open", " \n ", "de"), Drop::kEmpty);
   EXPECT_EQ(dropped("<b>%s</b>", "<b>%s</b>", "de"), Drop::kNoLetters);
-  EXPECT_EQ(text_without_placeholders("<b>%d</b> of %s: 100%%"),  " of : 100");
+  EXPECT_EQ(text_without_placeholders("<b>%d</b> of %s: 100%%"), " of : 100");
 }
 
 TEST(Filters, NormalisesText) {
@@ -123,7 +125,8 @@ TEST(Filters, NormalisesText) {
   EXPECT_EQ(collapse_whitespace("  two\n lines\there \xC2\xA0 "), "two lines here");
   CleanPair p = kept("Two\nlines of text", "Zwei\nZeilen Text", "de");
   EXPECT_EQ(p.target, "Zwei Zeilen Text");
-  EXPECT_EQ(kept("Caf\xC3\xA9 menu", "Cafe\xCC\x81-Men\xC3\xBC", "de").target, "Caf\xC3\xA9-Men\xC3\xBC");
+  EXPECT_EQ(kept("Caf\xC3\xA9 menu", "Cafe\xCC\x81-Men\xC3\xBC", "de").target,
+            "Caf\xC3\xA9-Men\xC3\xBC");
 }
 
 }  // namespace

@@ -83,10 +83,12 @@ TEST(LanguageRegistry, ParseErrorsNameTheLine) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("x.tsv:2:"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(LanguageRegistry::parse(
-                   hdr + "de\tdeu\tdeu_Latn\tde\tGerman\tLatn\tIE\tG\nde\tdeu\tdeu_Latn\tde\tX\tLatn\tIE\tG\n",
-                   "y.tsv"),
-               Error);
+  EXPECT_THROW(
+      LanguageRegistry::parse(
+          hdr +
+              "de\tdeu\tdeu_Latn\tde\tGerman\tLatn\tIE\tG\nde\tdeu\tdeu_Latn\tde\tX\tLatn\tIE\tG\n",
+          "y.tsv"),
+      Error);
   EXPECT_THROW(LanguageRegistry::parse("a\tb\n", "z.tsv"), Error);
 }
 

@@ -61,9 +61,10 @@ TEST(MoReader, MinorRevisionAcceptedMajorRejected) {
 }
 
 TEST(MoReader, ConvertsLegacyCharsets) {
-  std::vector<RawEntry> e = {
-      {"", "Content-Type: text/plain; charset=ISO-8859-1\n"},
-      {"Size", "Gr\xf6\xdf" "e"}};  // "Größe" in Latin-1
+  std::vector<RawEntry> e = {{"", "Content-Type: text/plain; charset=ISO-8859-1\n"},
+                             {"Size",
+                              "Gr\xf6\xdf"
+                              "e"}};  // "Größe" in Latin-1
   MoCatalog c = parse_mo(make_mo(e), "latin1.mo");
   EXPECT_EQ(c.charset, "ISO-8859-1");
   ASSERT_EQ(c.entries.size(), 1u);
@@ -91,7 +92,8 @@ TEST(MoReader, CorruptFilesGiveClearErrors) {
   std::string good = make_mo(sample_entries());
   EXPECT_NE(error_of(good.substr(0, 10)).find("x.mo: truncated .mo file"), std::string::npos);
   // Tables intact but strings cut off.
-  EXPECT_NE(error_of(good.substr(0, good.size() - 20)).find("runs past the end"), std::string::npos);
+  EXPECT_NE(error_of(good.substr(0, good.size() - 20)).find("runs past the end"),
+            std::string::npos);
   // String tables cut off.
   EXPECT_NE(error_of(good.substr(0, 40)).find("truncated"), std::string::npos);
   std::string bad_magic = good;

@@ -53,7 +53,8 @@ TEST(Multiway, MalformedSetsAreErrors) {
   std::ofstream(d / "deu_Latn.dev") << "eins\n";
   std::string e = error_of([&] { load_multiway(d.parent_path().string(), "dev"); });
   EXPECT_NE(e.find("the same count in every language"), std::string::npos) << e;
-  std::ofstream(d / "deu_Latn.dev") << "eins\nzw\xff" "ei\n";
+  std::ofstream(d / "deu_Latn.dev") << "eins\nzw\xff"
+                                       "ei\n";
   e = error_of([&] { load_multiway(d.parent_path().string(), "dev"); });
   EXPECT_NE(e.find("deu_Latn.dev:2:"), std::string::npos) << e;
   fs::remove_all(d.parent_path());

@@ -22,7 +22,7 @@ TEST(PluralForms, Russian) {
       "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || "
       "n%100>=20) ? 1 : 2);");
   EXPECT_EQ(pf.nplurals, 3);
-  const std::vector<std::pair<int, int>> cases = {{1, 0},  {2, 1},  {4, 1},  {5, 2},  {11, 2},
+  const std::vector<std::pair<int, int>> cases = {{1, 0},  {2, 1},  {4, 1},  {5, 2},   {11, 2},
                                                   {12, 2}, {21, 0}, {22, 1}, {111, 2}, {0, 2}};
   for (auto [n, form] : cases) EXPECT_EQ(pf.plural.eval(n), static_cast<uint64_t>(form)) << n;
   EXPECT_EQ(pf.singular_index(), 0);

@@ -35,9 +35,11 @@ TEST(Splits, Fnv1aKnownValues) {
 
 std::vector<std::string> make_candidates() {
   std::vector<std::string> v;
-  for (int i = 0; i < 300; ++i) v.push_back("The message number " + std::to_string(i) + " is shown here.");
+  for (int i = 0; i < 300; ++i)
+    v.push_back("The message number " + std::to_string(i) + " is shown here.");
   for (int i = 0; i < 100; ++i) v.push_back("menu entry " + std::to_string(i) + " label");
-  for (int i = 0; i < 50; ++i) v.push_back("the message number " + std::to_string(i) + " is shown here");
+  for (int i = 0; i < 50; ++i)
+    v.push_back("the message number " + std::to_string(i) + " is shown here");
   v.push_back("Skip %s here now.");
   return v;
 }
@@ -59,7 +61,8 @@ TEST(Splits, DeterministicAndOrderIndependent) {
     for (const auto& s : *v) EXPECT_EQ(prose_tier(s), 0) << s;
   std::set<std::string> keys;
   for (const auto* v : {&a.dev, &a.devtest})
-    for (const auto& s : *v) EXPECT_TRUE(keys.insert(heldout_key(s)).second) << "near-duplicate " << s;
+    for (const auto& s : *v)
+      EXPECT_TRUE(keys.insert(heldout_key(s)).second) << "near-duplicate " << s;
 }
 
 TEST(Splits, ShrinksWhenShort) {
