@@ -38,17 +38,34 @@ int64_t clipped_matches(const std::vector<NgramCount>& hyp, const std::vector<Ng
 }
 
 void intern_tokens(const std::vector<std::u32string_view>& tokens, std::vector<uint32_t>& ids,
-                   std::vector<uint32_t>& order) {
+                   std::vector<uint32_t>& table) {
+  // Open addressing over token indices (0 = empty slot, else index + 1); equal strings share
+  // the id of their first occurrence. `table` is caller-owned scratch.
   const size_t n = tokens.size();
-  ids.assign(n, 0);
-  order.resize(n);
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(),
-            [&](uint32_t a, uint32_t b) { return tokens[a] < tokens[b]; });
-  uint32_t id = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (i > 0 && tokens[order[i]] != tokens[order[i - 1]]) ++id;
-    ids[order[i]] = id;
+  ids.resize(n);
+  size_t cap = 16;
+  while (cap < 2 * n) cap <<= 1;
+  table.assign(cap, 0);
+  const size_t mask = cap - 1;
+  uint32_t next_id = 0;
+  for (size_t t = 0; t < n; ++t) {
+    const std::u32string_view tok = tokens[t];
+    uint64_t h = 0x84222325CBF29CE4ULL;
+    for (char32_t c : tok) h = (h ^ c) * 0x100000001B3ULL;
+    size_t i = (h ^ (h >> 29)) & mask;
+    while (true) {
+      uint32_t e = table[i];
+      if (e == 0) {
+        table[i] = static_cast<uint32_t>(t + 1);
+        ids[t] = next_id++;
+        break;
+      }
+      if (tokens[e - 1] == tok) {
+        ids[t] = ids[e - 1];
+        break;
+      }
+      i = (i + 1) & mask;
+    }
   }
 }
 

@@ -41,6 +41,6 @@ inline int64_t total_count(const std::vector<NgramCount>& v) {
 // Maps each token to a dense id so equal strings get equal ids. `tokens` is the
 // concatenation of every sequence of one segment; ids are written in the same order.
 void intern_tokens(const std::vector<std::u32string_view>& tokens, std::vector<uint32_t>& ids,
-                   std::vector<uint32_t>& order_scratch);
+                   std::vector<uint32_t>& table_scratch);
 
 }  // namespace moemt::eval

@@ -16,15 +16,13 @@ class NgramTable {
   void reset(size_t n_items) {
     size_t cap = 16;
     while (cap < 2 * n_items) cap <<= 1;
-    if (cap > keys_.size()) {
-      keys_.assign(cap, 0);
-      counts_.assign(cap, 0);
-      stamps_.assign(cap, 0);
+    if (cap > slots_.size()) {
+      slots_.assign(cap, Slot{});
       epoch_ = 0;
     }
     mask_ = cap - 1;
     if (++epoch_ == 0) {  // wrapped: clear stamps once every 2^32 resets
-      std::fill(stamps_.begin(), stamps_.end(), 0);
+      for (auto& sl : slots_) sl.stamp = 0;
       epoch_ = 1;
     }
     inserted_.clear();
@@ -34,14 +32,15 @@ class NgramTable {
   int64_t& at(NgramKey k) {
     size_t i = hash(k) & mask_;
     while (true) {
-      if (stamps_[i] != epoch_) {
-        stamps_[i] = epoch_;
-        keys_[i] = k;
-        counts_[i] = 0;
+      Slot& sl = slots_[i];
+      if (sl.stamp != epoch_) {
+        sl.stamp = epoch_;
+        sl.key = k;
+        sl.count = 0;
         inserted_.push_back(static_cast<uint32_t>(i));
-        return counts_[i];
+        return sl.count;
       }
-      if (keys_[i] == k) return counts_[i];
+      if (sl.key == k) return sl.count;
       i = (i + 1) & mask_;
     }
   }
@@ -49,8 +48,8 @@ class NgramTable {
   // The count for `k`, or nullptr if absent.
   int64_t* find(NgramKey k) {
     size_t i = hash(k) & mask_;
-    while (stamps_[i] == epoch_) {
-      if (keys_[i] == k) return &counts_[i];
+    while (slots_[i].stamp == epoch_) {
+      if (slots_[i].key == k) return &slots_[i].count;
       i = (i + 1) & mask_;
     }
     return nullptr;
@@ -58,19 +57,22 @@ class NgramTable {
 
   // Slots filled since the last reset, in insertion order.
   const std::vector<uint32_t>& inserted() const { return inserted_; }
-  NgramKey key_at(uint32_t slot) const { return keys_[slot]; }
-  int64_t count_at(uint32_t slot) const { return counts_[slot]; }
+  NgramKey key_at(uint32_t slot) const { return slots_[slot].key; }
+  int64_t count_at(uint32_t slot) const { return slots_[slot].count; }
 
  private:
+  struct Slot {
+    NgramKey key = 0;
+    int64_t count = 0;
+    uint32_t stamp = 0;
+  };
   static size_t hash(NgramKey k) {
     uint64_t lo = static_cast<uint64_t>(k), hi = static_cast<uint64_t>(k >> 64);
-    uint64_t h = lo * 0x9E3779B97F4A7C15ULL ^ (hi + 0x632BE59BD9B4E019ULL) * 0xC2B2AE3D27D4EB4FULL;
-    return static_cast<size_t>(h ^ (h >> 29));
+    uint64_t h = (lo ^ (hi * 0x9E3779B97F4A7C15ULL)) * 0xD6E8FEB86659FD93ULL;
+    return static_cast<size_t>(h ^ (h >> 32));
   }
 
-  std::vector<NgramKey> keys_;
-  std::vector<int64_t> counts_;
-  std::vector<uint32_t> stamps_;
+  std::vector<Slot> slots_;
   std::vector<uint32_t> inserted_;
   uint32_t epoch_ = 0;
   size_t mask_ = 0;

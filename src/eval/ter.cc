@@ -20,6 +20,10 @@ void Ter::segment_stats(std::string_view hyp, const std::vector<std::string_view
     if (!decode_utf8(text, decoded))
       throw Error("invalid UTF-8 in {}", q == 0 ? "hypothesis" : "reference");
     toks[q] = ter_tokenize(rstrip_py(decoded), opts_);
+    // sacrebleu normalises references twice (once when caching them, once more when
+    // extracting their words). Only --ter-normalized is not idempotent, but we always repeat
+    // it so the words are the same.
+    if (q > 0) toks[q] = ter_tokenize(rstrip_py(toks[q]), opts_);
     split_py(toks[q], piece);
     begin[q] = words.size();
     len[q] = piece.size();

@@ -21,8 +21,9 @@ inline bool is_period_comma(char32_t c) { return c == U'.' || c == U','; }
 
 void regexp_post_tokenize(std::u32string_view line, std::u32string& out) {
   // Each rule is a left-to-right, non-overlapping substitution like Python's re.sub.
-  std::u32string a, b;
-  a.reserve(line.size() * 2 + 8);
+  thread_local std::u32string a, b;
+  a.clear();
+  b.clear();
   for (char32_t c : line) {
     if (is_13a_punct(c)) {
       a.push_back(U' ');
@@ -33,7 +34,6 @@ void regexp_post_tokenize(std::u32string_view line, std::u32string& out) {
     }
   }
   // ([^0-9])([\.,]) -> "\1 \2 "
-  b.reserve(a.size() * 2);
   for (size_t i = 0, n = a.size(); i < n;) {
     if (i + 1 < n && !is_digit(a[i]) && is_period_comma(a[i + 1])) {
       b.push_back(a[i]);

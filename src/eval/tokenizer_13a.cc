@@ -5,7 +5,8 @@
 namespace moemt::eval {
 
 void Tokenizer13a::tokenize(std::u32string_view line, std::u32string& out) const {
-  std::u32string s(line);
+  thread_local std::u32string s, padded;
+  s.assign(line);
   replace_all(s, U"<skipped>", U"");
   replace_all(s, U"-\n", U"");
   replace_all(s, U"\n", U" ");
@@ -17,8 +18,7 @@ void Tokenizer13a::tokenize(std::u32string_view line, std::u32string& out) const
     replace_all(s, U"&gt;", U">");
   }
   // mteval pads the line with spaces before the regex stage.
-  std::u32string padded;
-  padded.reserve(s.size() + 2);
+  padded.clear();
   padded.push_back(U' ');
   padded.append(s);
   padded.push_back(U' ');

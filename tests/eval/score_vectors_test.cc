@@ -102,6 +102,22 @@ TEST(ScoreVectors, EmptyHypothesisScoresZero) {
   EXPECT_EQ(corpus_ter(hyps, refs).score, 100.0);
 }
 
+TEST(ScoreVectors, TerNormalizesReferencesTwiceLikeSacrebleu) {
+  // A random line from scripts/bench/score_compare.py (seed 2, line 221). sacrebleu 2.6.0:
+  // TER(normalized=True).sentence_score(hyp, [ref]) -> 25.0 (5 edits, 20 reference words),
+  // because references pass through the normaliser twice ("3.14's" -> "3.14 's").
+  const std::string hyp =
+      "cat\u2028~ 北京 → 。 ?\u00a0Haus ）\u00a0&quot;\u3000ÄÖÜ\u2028}\u30003.14's\u202f∑ カタカナ ^ 〈 0 …";
+  const std::string ref =
+      "cat\u2028~ 北京 → 。 「 ?\u00a0Haus ）\u00a0&quot;\u3000ÄÖÜ\u2028}\u30003.14's\u202f∑ カタカナ 〉 〈 0 」";
+  Ter ter(TerOptions{.normalized = true});
+  std::vector<double> st(2);
+  ter.segment_stats(hyp, {ref}, st.data());
+  EXPECT_EQ(st[0], 5.0);
+  EXPECT_EQ(st[1], 20.0);
+  EXPECT_DOUBLE_EQ(ter.score_from_stats(st.data()).score, 25.0);
+}
+
 TEST(ScoreVectors, MismatchedStreamsAreAUserError) {
   std::vector<std::string> hyps = {"a", "b"};
   RefStreams refs = {{"a"}};
