@@ -27,14 +27,14 @@ struct BalanceValues {
 struct GateView {
   int64_t n = 0;
   int e = 0, eg = 0, k = 0;
-  const int32_t* group = nullptr;  // (n) token's group, -1 = padding (ignored everywhere)
-  const double* h = nullptr;       // logits fed to the softmax (noisy in training)
-  const double* p = nullptr;       // softmax of h over the candidates, 0 elsewhere
-  const double* clean = nullptr;   // x Wg; only read by the load loss
+  const int32_t* group = nullptr;     // (n) token's group, -1 = padding (ignored everywhere)
+  const double* h = nullptr;          // logits fed to the softmax (noisy in training)
+  const double* p = nullptr;          // softmax of h over the candidates, 0 elsewhere
+  const double* clean = nullptr;      // x Wg; only read by the load loss
   const double* noise_std = nullptr;  // (n, e) noise std; null when there is no noise
-  const int32_t* top = nullptr;    // (n, ktop) indices of h, largest first
-  int ktop = 0;                    // k, or k + 1 when the load loss is on
-  const double* gate = nullptr;    // (n, k) gate of each choice
+  const int32_t* top = nullptr;       // (n, ktop) indices of h, largest first
+  int ktop = 0;                       // k, or k + 1 when the load loss is on
+  const double* gate = nullptr;       // (n, k) gate of each choice
 };
 
 // Gradients the losses add (+=) into, sized by the caller: dgate (n*k), dp, dh, dclean, dstd

@@ -17,10 +17,14 @@ GroupBy group_by_from_name(const std::string& name) {
 
 const char* group_by_name(GroupBy g) {
   switch (g) {
-    case GroupBy::none: return "none";
-    case GroupBy::src_family: return "src";
-    case GroupBy::tgt_family: return "tgt";
-    case GroupBy::learned: return "learned";
+    case GroupBy::none:
+      return "none";
+    case GroupBy::src_family:
+      return "src";
+    case GroupBy::tgt_family:
+      return "tgt";
+    case GroupBy::learned:
+      return "learned";
   }
   return "?";
 }
@@ -34,8 +38,8 @@ void MoeConfig::validate(const std::string& w) const {
     throw Error("{}.num_experts ({}) must be a multiple of num_groups ({})", w, num_experts,
                 num_groups);
   if (top_k < 1 || top_k > experts_per_group())
-    throw Error("{}.top_k must be in [1, experts per group = {}], got {}", w,
-                experts_per_group(), top_k);
+    throw Error("{}.top_k must be in [1, experts per group = {}], got {}", w, experts_per_group(),
+                top_k);
   if (expert_d_ff < 0 || shared_d_ff < 0)
     throw Error("{}: expert_d_ff and shared_d_ff must be >= 0 (0 = model d_ff)", w);
   if (num_shared_experts < 0)
@@ -53,13 +57,15 @@ void MoeConfig::validate(const std::string& w) const {
   nonneg(capacity_factor_eval, "capacity_factor_eval");
   if (min_capacity < 0) throw Error("{}.min_capacity must be >= 0, got {}", w, min_capacity);
   if (load_loss_coef > 0.f && !(noisy_gating && noise_scale > 0.f))
-    throw Error("{}.load_loss_coef > 0 needs noisy_gating with noise_scale > 0 (the load "
-                "estimator is a probability under the gating noise)", w);
+    throw Error(
+        "{}.load_loss_coef > 0 needs noisy_gating with noise_scale > 0 (the load "
+        "estimator is a probability under the gating noise)",
+        w);
   switch (group_by) {
     case GroupBy::none:
       if (num_groups != 1)
-        throw Error("{}.num_groups is {} but group_by is none; set group_by (src, tgt, learned)",
-                    w, num_groups);
+        throw Error("{}.num_groups is {} but group_by is none; set group_by (src, tgt, learned)", w,
+                    num_groups);
       break;
     case GroupBy::learned:
       if (num_groups < 2) throw Error("{}: group_by learned needs num_groups >= 2", w);

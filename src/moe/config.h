@@ -25,8 +25,8 @@ struct MoeConfig {
   int every = 2;
 
   int num_experts = 8;
-  int top_k = 2;             // 1 = Switch, 2 = GShard; any k <= experts per group
-  int64_t expert_d_ff = 0;   // hidden size of each expert; 0 = the model's d_ff
+  int top_k = 2;            // 1 = Switch, 2 = GShard; any k <= experts per group
+  int64_t expert_d_ff = 0;  // hidden size of each expert; 0 = the model's d_ff
   // true: gates are the kept k probabilities renormalised to sum 1, which equals "softmax over
   // the kept k logits" (Shazeer et al. 2017; GShard top-2). false: the raw softmax
   // probabilities of the kept experts (Switch Transformer; with k = 1 this is the only way the
@@ -46,9 +46,11 @@ struct MoeConfig {
   float z_loss_coef = 0.001f;        // mean logsumexp(logits)^2 (ST-MoE)
 
   // Capacity per expert = max(min_capacity, ceil(cf * k * tokens_in_group / experts_in_group));
-  // slots over it are dropped and the token keeps only its residual. 0 = dropless.
+  // slots over it are dropped and the token keeps only its residual. 0 = dropless. Evaluation
+  // defaults to dropless: with a capacity, a sentence's translation would depend on the other
+  // sentences of its batch (and incremental decoding runs a few rows at a time).
   float capacity_factor_train = 1.25f;
-  float capacity_factor_eval = 2.f;
+  float capacity_factor_eval = 0.f;
   int64_t min_capacity = 4;
 
   // Always-on experts added to every token's output beside the routed ones.

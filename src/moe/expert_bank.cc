@@ -45,9 +45,12 @@ ExpertBank::ExpertBank(ParamStore& ps, const std::string& name, int num, int64_t
 
 bool ExpertBank::across_experts() const {
   switch (parallel_) {
-    case ExpertParallelism::inside_gemm: return false;
-    case ExpertParallelism::across_experts: return jobs_.size() > 1;
-    case ExpertParallelism::automatic: break;
+    case ExpertParallelism::inside_gemm:
+      return false;
+    case ExpertParallelism::across_experts:
+      return jobs_.size() > 1;
+    case ExpertParallelism::automatic:
+      break;
   }
   // With at least two experts per thread, one single-threaded GEMM per expert (dynamic
   // schedule) keeps every thread busy with far fewer synchronisations than splitting each GEMM

@@ -45,8 +45,8 @@ void add_into(Tensor& y, const Tensor& x) {
 }
 }  // namespace
 
-MoeLayer::MoeLayer(ParamStore& ps, const std::string& name, const MoeConfig& cfg,
-                   int64_t d_model, int64_t d_ff, ops::Activation act)
+MoeLayer::MoeLayer(ParamStore& ps, const std::string& name, const MoeConfig& cfg, int64_t d_model,
+                   int64_t d_ff, ops::Activation act)
     : name_(name),
       cfg_(validated(cfg, name)),
       d_model_(d_model),
@@ -72,14 +72,16 @@ std::vector<int32_t> MoeLayer::token_groups(nn::Ctx& ctx, const Tensor& x) {
     const auto& langs = cfg_.group_by == GroupBy::src_family ? ctx.src_lang : ctx.tgt_lang;
     const int64_t rps = std::max<int64_t>(1, ctx.rows_per_sentence);
     MOEMT_CHECK(static_cast<int64_t>(langs.size()) * rps >= n,
-                "{}: {} sentence languages for {} rows ({} rows per sentence)", name_,
-                langs.size(), n, rps);
+                "{}: {} sentence languages for {} rows ({} rows per sentence)", name_, langs.size(),
+                n, rps);
     for (int64_t t = 0; t < n; ++t) {
       if (g[t] < 0) continue;
       int32_t lang = langs[t / rps];
       if (lang < 0 || lang >= static_cast<int32_t>(cfg_.lang_to_group.size()))
-        throw Error("{}: language id {} has no expert group (the language -> group map has {} "
-                    "entries)", name_, lang, cfg_.lang_to_group.size());
+        throw Error(
+            "{}: language id {} has no expert group (the language -> group map has {} "
+            "entries)",
+            name_, lang, cfg_.lang_to_group.size());
       g[t] = cfg_.lang_to_group[lang];
     }
   } else if (group_router_) {
@@ -92,8 +94,8 @@ std::vector<int32_t> MoeLayer::token_groups(nn::Ctx& ctx, const Tensor& x) {
 
 Tensor MoeLayer::forward(nn::Ctx& ctx, const Tensor& x) {
   // x is (N, D); out is (N, D).
-  MOEMT_CHECK(x.shape().cols() == d_model_, "{}: input {} for d_model {}", name_,
-              x.shape().str(), d_model_);
+  MOEMT_CHECK(x.shape().cols() == d_model_, "{}: input {} for d_model {}", name_, x.shape().str(),
+              d_model_);
   const int64_t n = x.shape().rows();
   const int k = cfg_.top_k, e = cfg_.num_experts, eg = cfg_.experts_per_group();
   groups_ = token_groups(ctx, x);

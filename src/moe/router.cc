@@ -167,8 +167,8 @@ Tensor Router::backward(const std::vector<float>& dgate_in, double aux_scale) {
   if (noise_on_) {
     draw.resize(ne);
     for (int64_t i = 0; i < ne; ++i)
-      draw[i] = static_cast<float>((g.dstd[i] + g.dh[i] * eps_[i]) * opt_.noise_scale *
-                                   sigmoid(raw_[i]));
+      draw[i] =
+          static_cast<float>((g.dstd[i] + g.dh[i] * eps_[i]) * opt_.noise_scale * sigmoid(raw_[i]));
   }
   // clean = x Wg: dWg += x^T dclean, dx = dclean Wg^T (and the same for the noise path).
   Tensor dc = Tensor::from_vector(dclean, {n_, e});

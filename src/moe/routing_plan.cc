@@ -18,8 +18,7 @@ Tensor RoutingPlan::gate_tensor() const {
 
 RoutingPlan make_plan(std::vector<int32_t> expert, std::vector<float> gate, int64_t num_tokens,
                       int k, int num_experts, const std::vector<int64_t>& capacity) {
-  MOEMT_CHECK(static_cast<int64_t>(expert.size()) == num_tokens * k &&
-                  gate.size() == expert.size(),
+  MOEMT_CHECK(static_cast<int64_t>(expert.size()) == num_tokens * k && gate.size() == expert.size(),
               "plan slots {} / {} for {} tokens x {}", expert.size(), gate.size(), num_tokens, k);
   MOEMT_CHECK(static_cast<int>(capacity.size()) == num_experts, "capacity per expert");
   RoutingPlan p;

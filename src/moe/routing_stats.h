@@ -5,10 +5,9 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "moe/routing_plan.h"
 
@@ -19,13 +18,13 @@ struct LayerRoutingSums {
   int num_experts = 0;
   int k = 0;
   int64_t calls = 0;
-  int64_t tokens = 0;   // valid tokens routed
-  int64_t slots = 0;    // tokens * k
-  int64_t dropped = 0;  // slots over capacity
-  double entropy_sum = 0;            // sum over tokens of the router entropy (nats)
-  std::vector<int64_t> routed;       // (E) slots routed to each expert (before capacity)
-  std::vector<int64_t> kept;         // (E) slots the expert processed
-  std::vector<double> importance;    // (E) summed gates
+  int64_t tokens = 0;              // valid tokens routed
+  int64_t slots = 0;               // tokens * k
+  int64_t dropped = 0;             // slots over capacity
+  double entropy_sum = 0;          // sum over tokens of the router entropy (nats)
+  std::vector<int64_t> routed;     // (E) slots routed to each expert (before capacity)
+  std::vector<int64_t> kept;       // (E) slots the expert processed
+  std::vector<double> importance;  // (E) summed gates
   std::map<int32_t, std::vector<int64_t>> lang_routed;  // language id -> (E) routed slots
 
   void merge(const LayerRoutingSums& o);

@@ -31,8 +31,7 @@ void unpermute_combine(const Tensor& y, const Tensor& slot_row, const Tensor& w,
   MOEMT_DISPATCH(same_device(y, slot_row, out), unpermute_combine, y, slot_row, w, out, beta);
 }
 
-void combine_weight_grad(const Tensor& dout, const Tensor& y, const Tensor& slot_row,
-                         Tensor& dw) {
+void combine_weight_grad(const Tensor& dout, const Tensor& y, const Tensor& slot_row, Tensor& dw) {
   check_slots(dout, slot_row, dw, y);
   MOEMT_DISPATCH(same_device(dout, y, slot_row, dw), combine_weight_grad, dout, y, slot_row, dw);
 }

@@ -19,22 +19,19 @@ void unpermute_combine(const Tensor& y, const Tensor& slot_row, const Tensor& w,
 
 // Backward of unpermute_combine with respect to the weights:
 // dw[t,j] = dot(dout[t], y[slot_row[t,j]]), 0 for slots with no row. dw (N, k) f32.
-void combine_weight_grad(const Tensor& dout, const Tensor& y, const Tensor& slot_row,
-                         Tensor& dw);
+void combine_weight_grad(const Tensor& dout, const Tensor& y, const Tensor& slot_row, Tensor& dw);
 
 namespace cpu {
 void permute(const Tensor& x, const Tensor& slot_row, const Tensor& w, Tensor& out);
 void unpermute_combine(const Tensor& y, const Tensor& slot_row, const Tensor& w, Tensor& out,
                        float beta);
-void combine_weight_grad(const Tensor& dout, const Tensor& y, const Tensor& slot_row,
-                         Tensor& dw);
+void combine_weight_grad(const Tensor& dout, const Tensor& y, const Tensor& slot_row, Tensor& dw);
 }  // namespace cpu
 namespace cuda {
 void permute(const Tensor& x, const Tensor& slot_row, const Tensor& w, Tensor& out);
 void unpermute_combine(const Tensor& y, const Tensor& slot_row, const Tensor& w, Tensor& out,
                        float beta);
-void combine_weight_grad(const Tensor& dout, const Tensor& y, const Tensor& slot_row,
-                         Tensor& dw);
+void combine_weight_grad(const Tensor& dout, const Tensor& y, const Tensor& slot_row, Tensor& dw);
 }  // namespace cuda
 
 }  // namespace moemt::ops

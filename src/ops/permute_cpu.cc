@@ -61,8 +61,7 @@ void unpermute_combine(const Tensor& y, const Tensor& slot_row, const Tensor& w,
   }
 }
 
-void combine_weight_grad(const Tensor& dout, const Tensor& y, const Tensor& slot_row,
-                         Tensor& dw) {
+void combine_weight_grad(const Tensor& dout, const Tensor& y, const Tensor& slot_row, Tensor& dw) {
   int64_t n = slot_row.size(0), k = slot_row.size(1), d = y.shape().cols();
   const float* pg = dout.data<float>();
   const float* py = y.data<float>();

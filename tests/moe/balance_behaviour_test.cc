@@ -97,8 +97,8 @@ MoeConfig config() {
 std::string describe(const Outcome& o) {
   std::string s;
   for (double v : o.share) s += std::to_string(v).substr(0, 5) + " ";
-  return s + "cv " + std::to_string(o.load_cv) + " loss " + std::to_string(o.first_loss) +
-         " -> " + std::to_string(o.last_loss);
+  return s + "cv " + std::to_string(o.load_cv) + " loss " + std::to_string(o.first_loss) + " -> " +
+         std::to_string(o.last_loss);
 }
 
 TEST(MoeBalance, CollapsesWithoutBalancingAndSpreadsWithNoiseAndLosses) {
@@ -115,8 +115,8 @@ TEST(MoeBalance, CollapsesWithoutBalancingAndSpreadsWithNoiseAndLosses) {
   c.importance_loss_coef = 0.1f;
   c.load_loss_coef = 0.1f;
   Outcome bal = train(c);
-  for (int e = 0; e < kE; ++e) EXPECT_GE(bal.share[e], 0.06) << "expert " << e << ": "
-                                                             << describe(bal);
+  for (int e = 0; e < kE; ++e)
+    EXPECT_GE(bal.share[e], 0.06) << "expert " << e << ": " << describe(bal);
   EXPECT_LE(bal.load_cv, 0.35) << describe(bal);
   EXPECT_LT(bal.last_loss, 0.5 * bal.first_loss) << describe(bal);  // and it still learns
   // Noise alone does not do it: the losses are what spreads the load.

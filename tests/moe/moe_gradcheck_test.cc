@@ -118,9 +118,8 @@ TEST(MoeGradCheck, AllLossesWithLearnedGroupsAndSharedExpert) {
   Tensor x = nn::random_tensor({8, 6}, 6);
   Tensor probe = nn::random_tensor({8, 6}, 7);
   check_all(f, x, probe,
-            {"moe.router.wg", "moe.router.wnoise", "moe.group_router.wg",
-             "moe.group_router.wnoise", "moe.shared.0.w1", "moe.shared.0.b2",
-             "moe.experts.4.w1"});
+            {"moe.router.wg", "moe.router.wnoise", "moe.group_router.wg", "moe.group_router.wnoise",
+             "moe.shared.0.w1", "moe.shared.0.b2", "moe.experts.4.w1"});
 }
 
 }  // namespace

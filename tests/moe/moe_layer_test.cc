@@ -102,7 +102,7 @@ TEST(MoeLayer, ExpertParamsAreInTheExpertGroupAndRoutersInFp32Dense) {
       EXPECT_LT(info.offset, f.ps.dense_numel()) << info.name;
     }
   }
-  EXPECT_EQ(experts, 16);  // 4 experts x (w1, b1, w2, b2)
+  EXPECT_EQ(experts, 16);   // 4 experts x (w1, b1, w2, b2)
   EXPECT_EQ(dense, 4 + 4);  // router wg/wnoise, group router wg/wnoise, shared w1 b1 w2 b2
   EXPECT_EQ(f.ps.get("moe.router.wg").w().dtype(), DType::f32);
 }

@@ -11,10 +11,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/threads.h"
 #include "moe/expert_bank.h"
@@ -44,22 +43,30 @@ Args parse(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (f == "--tokens") a.tokens = std::stoll(next());
-    else if (f == "--d-model") a.d_model = std::stoll(next());
-    else if (f == "--d-ff") a.d_ff = std::stoll(next());
-    else if (f == "--k") a.k = std::stoi(next());
-    else if (f == "--experts") a.experts = std::stoi(next());
-    else if (f == "--reps") a.reps = std::stoi(next());
-    else if (f == "--warmup") a.warmup = std::stoi(next());
-    else if (f == "--threads") a.threads = std::stoi(next());
-    else if (f == "--mode") a.mode = next();
+    if (f == "--tokens")
+      a.tokens = std::stoll(next());
+    else if (f == "--d-model")
+      a.d_model = std::stoll(next());
+    else if (f == "--d-ff")
+      a.d_ff = std::stoll(next());
+    else if (f == "--k")
+      a.k = std::stoi(next());
+    else if (f == "--experts")
+      a.experts = std::stoi(next());
+    else if (f == "--reps")
+      a.reps = std::stoi(next());
+    else if (f == "--warmup")
+      a.warmup = std::stoi(next());
+    else if (f == "--threads")
+      a.threads = std::stoi(next());
+    else if (f == "--mode")
+      a.mode = next();
     else if (f == "--expert-parallel") {
       std::string v = next();
       a.parallel = v == "inside"   ? moe::ExpertParallelism::inside_gemm
                    : v == "across" ? moe::ExpertParallelism::across_experts
                                    : moe::ExpertParallelism::automatic;
-    }
-    else if (f == "--experts-list") {
+    } else if (f == "--experts-list") {
       a.experts_list.clear();
       std::string s = next();
       for (size_t p = 0; p < s.size();) {
@@ -77,9 +84,12 @@ Args parse(int argc, char** argv) {
 
 const char* parallel_name(moe::ExpertParallelism p) {
   switch (p) {
-    case moe::ExpertParallelism::automatic: return "auto";
-    case moe::ExpertParallelism::inside_gemm: return "inside";
-    case moe::ExpertParallelism::across_experts: return "across";
+    case moe::ExpertParallelism::automatic:
+      return "auto";
+    case moe::ExpertParallelism::inside_gemm:
+      return "inside";
+    case moe::ExpertParallelism::across_experts:
+      return "across";
   }
   return "?";
 }
@@ -91,8 +101,8 @@ double median_ms(const Args& a, const std::function<void()>& fn) {
   for (int i = 0; i < a.reps; ++i) {
     auto s = std::chrono::steady_clock::now();
     fn();
-    t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s)
-                    .count());
+    t.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count());
   }
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
@@ -142,8 +152,7 @@ struct MoeRun {
   nn::Ctx ctx;
   Tensor x, dy;
   MoeRun(const Args& a, const moe::MoeConfig& c) {
-    layer = std::make_unique<moe::MoeLayer>(ps, "moe", c, a.d_model, a.d_ff,
-                                            ops::Activation::relu);
+    layer = std::make_unique<moe::MoeLayer>(ps, "moe", c, a.d_model, a.d_ff, ops::Activation::relu);
     ps.finalize(Device::cpu(), 1);
     layer->set_expert_parallelism(a.parallel);
     ctx.training = true;
@@ -232,8 +241,10 @@ void experts_scaling(const Args& a) {
   MoeRun base(a, layer_config(a, 8, 0.f));
   for (int e : a.experts_list) {
     MoeRun run(a, layer_config(a, e, 0.f));
-    Paired fbp = paired(a, [&] { base.fwd_bwd(); }, [&] { run.fwd_bwd(); });
-    Paired stp = paired(a, [&] { base.train_step(); }, [&] { run.train_step(); });
+    Paired fbp = paired(
+        a, [&] { base.fwd_bwd(); }, [&] { run.fwd_bwd(); });
+    Paired stp = paired(
+        a, [&] { base.train_step(); }, [&] { run.train_step(); });
     double fb = fbp.b_ms, step = stp.b_ms;
     nlohmann::json j = {{"bench", "experts_scaling"},
                         {"experts", e},
