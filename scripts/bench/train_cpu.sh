@@ -24,7 +24,7 @@ cd "$(dirname "$0")/../.."
 REPO=$PWD
 THREADS=2 WARMUP=3 STEPS=10 MOE=0 RUN_MOEMT=1
 MOEMT=${MOEMT:-build/bin/moemt}
-WORK=${TMPDIR:-/tmp}/moemt_bench_train
+WORK=${TMPDIR:-/tmp}/moemt_bench
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --moe) MOE=1; shift ;;

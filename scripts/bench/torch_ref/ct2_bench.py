@@ -120,8 +120,9 @@ def main():
     check = 4
     with torch.inference_mode():
         ref = decode_bench.decode(model, decode_bench.pad(rows[:check]), 1, 8).tolist()
+    suppress = [[pieces[i]] for i in decode_bench.BLOCKED if i != decode_bench.EOS]
     got = tr.translate_batch(batch[:check], beam_size=1, max_decoding_length=8,
-                             min_decoding_length=8)
+                             min_decoding_length=8, suppress_sequences=suppress)
     got = [[sp.piece_to_id(p) for p in r.hypotheses[0]] for r in got]
     same = sum(a == b for a, b in zip(ref, got))
     settings = {"ctranslate2": ctranslate2.__version__, "compute_type": "float32",
@@ -135,7 +136,8 @@ def main():
             t0 = time.perf_counter()
             res = tr.translate_batch(batch, beam_size=beam, max_batch_size=args.batch_size,
                                      batch_type="examples", max_decoding_length=args.length,
-                                     min_decoding_length=args.length)
+                                     min_decoding_length=args.length,
+                                     suppress_sequences=suppress)
             times.append(time.perf_counter() - t0)
             n = sum(len(r.hypotheses[0]) for r in res)
         t = common.median(times[1:])

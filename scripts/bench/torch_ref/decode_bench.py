@@ -16,6 +16,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 from model import BOS, EOS, PAD, Seq2Seq  # noqa: E402
 
+# Never generated: eos (every output has exactly --length tokens), pad and bos (as moemt's
+# beam search blocks them; a random tied-embedding model would otherwise repeat bos).
+BLOCKED = [PAD, BOS, EOS]
+
 
 def encode_input(spm_path, path, n, tgt_lang):
     import sentencepiece as spm
@@ -46,7 +50,7 @@ def decode(model, src, beam, length):
     history = []
     for t in range(length):
         logp = model.step(state, tokens)
-        logp[:, EOS] = float("-inf")  # fixed output length
+        logp[:, BLOCKED] = float("-inf")  # fixed output length; no pad/bos in the output
         if beam == 1:
             tokens = logp.argmax(-1)
             history.append(tokens)

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Decoding speed (greedy and beam 4) of moemt against a PyTorch reference of the same
+# architecture and against CTranslate2 running the same weights as the PyTorch model, measured
+# in one run on the same cores; one JSON line per measure (env, each system x beam, ratios).
+#
+#   scripts/bench/decode_cpu.sh [--threads 2] [--sentences 64] [--batch-size 16] [--length 64]
+#                               [--repeats 3] [--moemt PATH] [--no-moemt] [--work DIR]
+#
+# Model: dense, d_model 256, 4 heads, ffn 1024, 3+3 layers, vocab 8000 (torch_ref/model.py with
+# random weights, seed 1; CTranslate2 gets the very same tensors through its Converter API and
+# the script checks that both give the same greedy tokens). Input: the first --sentences lines
+# of the synthetic benchmark corpus (torch_ref/corpus.py), tokenised by its sentencepiece model.
+# Random weights give arbitrary output lengths, so every system must produce exactly --length
+# tokens per sentence (eos forbidden before that: CTranslate2 min/max_decoding_length, torch
+# by masking eos; moemt through --min-length/--max-length when its translate command has them).
+# tokens/s = output tokens of the returned translations (sentences x length, not x beams) /
+# median wall time over --repeats runs after a warm-up.
+# Reference settings: Debian's python3-torch with the OpenMP OpenBLAS (libopenblas0-openmp),
+# torch threads = --threads, GEMM GFLOP/s printed; CTranslate2 from pip (in a venv on
+# /usr/bin/python3 with system site packages), float32, intra_threads = --threads,
+# inter_threads 1. OMP_WAIT_POLICY=passive for all (see train_cpu.sh).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REPO=$PWD
+THREADS=2 SENTENCES=64 BATCH=16 LENGTH=64 REPEATS=3 RUN_MOEMT=1
+MOEMT=${MOEMT:-build/bin/moemt}
+WORK=${TMPDIR:-/tmp}/moemt_bench
+VENV=${MOEMT_BENCH_VENV:-$HOME/.cache/moemt-bench-venv}
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --threads) THREADS=$2; shift 2 ;;
+    --sentences) SENTENCES=$2; shift 2 ;;
+    --batch-size) BATCH=$2; shift 2 ;;
+    --length) LENGTH=$2; shift 2 ;;
+    --repeats) REPEATS=$2; shift 2 ;;
+    --moemt) MOEMT=$2; shift 2 ;;
+    --no-moemt) RUN_MOEMT=0; shift ;;
+    --work) WORK=$2; shift 2 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+# --- reference environment (idempotent) ---------------------------------------------------
+PY=/usr/bin/python3  # Debian's python3-torch lives here, not in pyenv/venv interpreters
+need=()
+for p in python3-torch python3-numpy python3-sentencepiece python3-venv libopenblas0-openmp \
+  sentencepiece; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if ((${#need[@]})); then
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  echo "decode_cpu: installing ${need[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${need[@]}" >&2
+fi
+# CTranslate2 from PyPI in a venv that still sees Debian's torch, numpy and sentencepiece.
+[[ -x $VENV/bin/python ]] || $PY -m venv --system-site-packages "$VENV"
+"$VENV/bin/python" -c "import ctranslate2" 2>/dev/null ||
+  "$VENV/bin/pip" install -q ctranslate2 >&2
+OMP_BLAS=/usr/lib/x86_64-linux-gnu/openblas-openmp
+[[ -d $OMP_BLAS ]] && export LD_LIBRARY_PATH=$OMP_BLAS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export OMP_NUM_THREADS=$THREADS OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "{\"bench\":\"decode_cpu\",\"measure\":\"env\",\"nproc\":$(nproc),\"threads\":$THREADS,\"sentences\":$SENTENCES,\"batch_size\":$BATCH,\"output_length\":$LENGTH,\"repeats\":$REPEATS,\"omp_wait_policy\":\"$OMP_WAIT_POLICY\",\"loadavg\":\"$(loadavg)\"}"
+
+mkdir -p "$WORK"
+$PY "$REPO/scripts/bench/torch_ref/corpus.py" "$WORK"
+SPM=$WORK/spm8k.model
+INPUT=$WORK/decode_input.eng_Latn
+head -n "$SENTENCES" "$WORK/train.eng_Latn" > "$INPUT"
+args=(--input "$INPUT" --spm "$SPM" --sentences "$SENTENCES" --batch-size "$BATCH"
+      --length "$LENGTH" --repeats "$REPEATS" --threads "$THREADS" --beams 1 4)
+lines=()
+
+# --- moemt --------------------------------------------------------------------------------
+if ((RUN_MOEMT)) && [[ -x $MOEMT ]] && "$MOEMT" translate --help > "$WORK/translate_help.txt" 2>&1
+then
+  model=$WORK/moemt_decode_model
+  if [[ ! -d $model ]]; then
+    # A dense model of the benchmark shape (one update: the weights do not matter for speed).
+    "$MOEMT" train --train-sets "$WORK/train.eng_Latn" "$WORK/train.deu_Latn" --vocabs "$SPM" \
+      --model "$model" --overwrite --dim-emb 256 --transformer-heads 4 \
+      --transformer-dim-ffn 1024 --enc-depth 3 --dec-depth 3 --cpu-threads "$THREADS" \
+      --after 1u --log-level warn > "$WORK/moemt_decode_train.out" 2>&1
+  fi
+  fixed=()
+  if grep -q -- "--min-length" "$WORK/translate_help.txt"; then
+    fixed=(--min-length "$LENGTH" --max-length "$LENGTH")
+  fi
+  for beam in 1 4; do
+    line=$($PY - "$MOEMT" "$model" "$INPUT" "$SPM" "$beam" "$BATCH" "$THREADS" "$REPEATS" \
+      "$LENGTH" "${fixed[@]}" <<'EOF'
+import json, statistics, subprocess, sys, time
+import sentencepiece as spm
+binary, model, inp, spm_path, beam, batch, threads, repeats, length = sys.argv[1:10]
+fixed = sys.argv[10:]
+cmd = [binary, "translate", "-m", model, "--to", "deu_Latn", "-b", beam, "--mini-batch", batch,
+       "--cpu-threads", threads] + fixed
+times = []
+for _ in range(int(repeats) + 1):  # first run = warm-up (page cache)
+    with open(inp) as f:
+        t0 = time.perf_counter()
+        out = subprocess.run(cmd, stdin=f, capture_output=True, text=True, check=True).stdout
+        times.append(time.perf_counter() - t0)
+sp = spm.SentencePieceProcessor(model_file=spm_path)
+n = sum(len(ids) for ids in sp.encode(out.splitlines()))  # output tokens, re-encoded
+t = statistics.median(times[1:])
+print(json.dumps({"bench": "decode_cpu", "system": "moemt", "beam": int(beam),
+                  "tokens_per_s": round(n / t, 1), "seconds_median": round(t, 3),
+                  "repeats": int(repeats), "sentences": len(out.splitlines()),
+                  "batch_size": int(batch), "output_tokens": n,
+                  "fixed_length": bool(fixed), "includes_process_start_and_model_load": True,
+                  "command": " ".join(cmd[1:])}))
+EOF
+)
+    echo "$line"
+    lines+=("$line")
+  done
+else
+  echo "{\"bench\":\"decode_cpu\",\"system\":\"moemt\",\"skipped\":\"no '$MOEMT translate' (build the moemt target with the translate command, or pass --moemt)\"}"
+fi
+
+# --- PyTorch reference and CTranslate2 ----------------------------------------------------
+echo "{\"bench\":\"decode_cpu\",\"measure\":\"loadavg\",\"loadavg\":\"$(loadavg)\"}"
+while read -r line; do echo "$line"; lines+=("$line"); done \
+  < <($PY "$REPO/scripts/bench/torch_ref/decode_bench.py" "${args[@]}")
+while read -r line; do echo "$line"; lines+=("$line"); done \
+  < <("$VENV/bin/python" "$REPO/scripts/bench/torch_ref/ct2_bench.py" "${args[@]}" 2> "$WORK/ct2_bench.err")
+
+# --- ratios -------------------------------------------------------------------------------
+printf '%s\n' "${lines[@]}" | $PY -c '
+import json, sys
+rate = {}
+for l in sys.stdin:
+    r = json.loads(l)
+    rate[(r["system"], r["beam"])] = r["tokens_per_s"]
+for beam in (1, 4):
+    for a, b in (("moemt", "torch"), ("moemt", "ctranslate2"), ("torch", "ctranslate2")):
+        if (a, beam) in rate and (b, beam) in rate:
+            print(json.dumps({"bench": "decode_cpu", "measure": "ratio", "beam": beam,
+                              f"{a}_over_{b}": round(rate[(a, beam)] / rate[(b, beam)], 3),
+                              f"{a}_tokens_per_s": rate[(a, beam)],
+                              f"{b}_tokens_per_s": rate[(b, beam)]}))
+'
+echo "{\"bench\":\"decode_cpu\",\"measure\":\"loadavg\",\"loadavg\":\"$(loadavg)\"}"
