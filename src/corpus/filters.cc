@@ -57,6 +57,20 @@ std::string_view word_at(std::string_view s, size_t i) {
   return s.substr(a, b - a);
 }
 
+// The marker of a single accelerator at the start of a word ("&Zeit", "(_F)"), or 0. Used on
+// translations whose English has none; "Drag&Drop" mid-word is left alone.
+char word_initial_accelerator(std::string_view s) {
+  for (char m : {'&', '_', '~'}) {
+    auto c = candidates(s, m);
+    if (c.size() != 1) continue;
+    size_t i = c[0];
+    if (i == 0 || (static_cast<unsigned char>(s[i - 1]) < 0x80 && !ascii_alnum(s[i - 1]) &&
+                   s[i - 1] != '_' && s[i - 1] != '-' && s[i - 1] != '/' && s[i - 1] != '.'))
+      return m;
+  }
+  return 0;
+}
+
 constexpr std::string_view kPrintfConv = "diouxXeEfFgGaAcspn";
 constexpr std::string_view kLengthMods = "hlLqjzt";
 
@@ -379,10 +393,15 @@ std::variant<CleanPair, Drop> clean_pair(std::string_view source, std::string_vi
 
   char marker = detect_accelerator(source);
   if (marker == '_') {
-    // "file_name" copied verbatim into the translation is an identifier, not a mnemonic.
+    // "file_name" copied verbatim into the translation is an identifier, not a mnemonic (a
+    // word-initial "_Aggregator" left unchanged by the translator still is one).
     size_t pos = candidates(source, '_')[0];
-    if (target.find(word_at(source, pos)) != std::string_view::npos) marker = 0;
+    if (pos > 0 && ascii_alnum(source[pos - 1]) &&
+        target.find(word_at(source, pos)) != std::string_view::npos)
+      marker = 0;
   }
+  // Translators sometimes add a mnemonic the English lacks ("Mit &Kodierung speichern").
+  if (marker == 0) marker = word_initial_accelerator(target);
   CleanPair p{collapse_whitespace(nfc(strip_accelerator(source, marker))),
               collapse_whitespace(nfc(strip_accelerator(target, marker)))};
   if (p.source.empty() || p.target.empty()) return Drop::kEmpty;

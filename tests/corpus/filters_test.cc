@@ -48,6 +48,15 @@ TEST(Accelerators, StrippedConsistentlyInPairs) {
   EXPECT_EQ(kept("_Open Recent", "Zuletzt _geöffnet", "de").source, "Open Recent");
   EXPECT_EQ(kept("&Print document", "&Dokument drucken", "de").target, "Dokument drucken");
   EXPECT_EQ(kept("_Open the file", "ファイルを開く(_O)", "ja").target, "ファイルを開く");
+  // Word-initial mnemonics are stripped even where the translator kept the word.
+  EXPECT_EQ(
+      kept("_Aggregator selection policy", "Richtlinie für die _Aggregator-Auswahl", "de").target,
+      "Richtlinie für die Aggregator-Auswahl");
+  // A mnemonic only the translation has is stripped too, when it starts a word.
+  EXPECT_EQ(kept("Set Time...", "&Zeit einstellen ...", "de").target, "Zeit einstellen ...");
+  EXPECT_EQ(kept("Open the file", "ファイルを開く(_O)", "ja").target, "ファイルを開く");
+  EXPECT_EQ(kept("Use drag and drop here", "Drag&Drop hier verwenden", "de").target,
+            "Drag&Drop hier verwenden");
   // An identifier copied into the translation is not a mnemonic.
   CleanPair p = kept("Set user_name now", "Setze user_name jetzt", "de");
   EXPECT_EQ(p.source, "Set user_name now");
