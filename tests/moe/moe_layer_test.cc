@@ -265,3 +265,35 @@ TEST(MoeLayer, ExpertParallelismModesAgree) {
 
 }  // namespace
 }  // namespace moemt::moe
+
+namespace moemt::moe {
+namespace {
+
+TEST(MoeLayer, StatsUseSourceLanguageInEncoderAndTargetInDecoder) {
+  MoeConfig c;
+  c.num_experts = 4;
+  MoeFixture f(c, 8, 6);
+  f.ctx.rows_per_sentence = 3;
+  f.ctx.src_lang = {0, 1};
+  f.ctx.tgt_lang = {2, 2};
+  Tensor x = nn::random_tensor({6, 8}, 50);
+  for (int stack : {0, 1}) {
+    RoutingStats stats;
+    f.ctx.routing_stats = &stats;
+    f.ctx.stack = stack;
+    f.layer->forward(f.ctx, x);
+    auto m = stats.to_json({"de", "fr", "fi"})["moe"]["lang_expert"];
+    int64_t total = 0;
+    for (const auto& [lang, row] : m.items())
+      for (auto v : row) total += v.get<int64_t>();
+    EXPECT_EQ(total, 12);  // 6 tokens x k = 2
+    if (stack == 0) {
+      EXPECT_TRUE(m.contains("de") && m.contains("fr") && !m.contains("fi")) << m.dump();
+    } else {
+      EXPECT_TRUE(m.contains("fi") && m.size() == 1) << m.dump();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace moemt::moe
