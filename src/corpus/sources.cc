@@ -103,6 +103,9 @@ std::vector<PackageSpec> read_package_list(const std::string& path) {
     std::string pkg, langs;
     if (!(fields >> pkg)) continue;
     fields >> langs;
+    if (std::string extra; fields >> extra)
+      throw file_error(path, line_no,
+                       "expected 'name[=version] [lang,lang...]', found more: " + extra);
     PackageSpec s;
     s.line = line_no;
     size_t eq = pkg.find('=');
@@ -180,6 +183,8 @@ FetchedPackage fetch_package(const PackageSpec& spec, const std::string& cache_d
           spec.name);
     log::warn("package {} is not pinned; using the candidate version {}", spec.name, f.version);
   }
+  if (cache_dir.find('\'') != std::string::npos)
+    throw Error("cache directory {} must not contain a single quote", cache_dir);
   const std::string stem = spec.name + "_" + escape_version(f.version);
   fs::path cache(cache_dir);
   fs::path tree = cache / "tree" / stem;
