@@ -200,8 +200,18 @@ void load_tsv_file(const TsvSource& s, int32_t index, Loader& loader) {
 }  // namespace
 
 std::string lang_from_path(const std::string& path) {
-  std::string ext = extension(path);
-  return looks_like_lang(ext) ? ext : std::string();
+  // Split names are 3-letter words too; FLORES-style "dev/eng_Latn.dev" carries the language
+  // in the stem, so look one component further left.
+  static const std::set<std::string_view> kSplits = {"dev", "devtest", "test", "train", "valid"};
+  std::string name = std::filesystem::path(path).filename().string();
+  for (int i = 0; i < 2; ++i) {
+    const size_t dot = name.rfind('.');
+    std::string ext = dot == std::string::npos ? name : name.substr(dot + 1);
+    if (!kSplits.contains(ext)) return looks_like_lang(ext) && (dot != std::string::npos || i > 0) ? ext : "";
+    if (dot == std::string::npos || dot == 0) return "";
+    name.resize(dot);
+  }
+  return "";
 }
 
 std::vector<Example> load_examples(const std::vector<ParallelSource>& pairs,

@@ -23,6 +23,11 @@ TEST(LangFromPath, Codes) {
   EXPECT_EQ(lang_from_path("train.eng_latn"), "");
   EXPECT_EQ(lang_from_path("train.English"), "");
   EXPECT_EQ(lang_from_path("dir.de/train"), "");
+  // FLORES layout: the language is the stem and the split the extension.
+  EXPECT_EQ(lang_from_path("flores200/dev/eng_Latn.dev"), "eng_Latn");
+  EXPECT_EQ(lang_from_path("x/deu_Latn.devtest"), "deu_Latn");
+  EXPECT_EQ(lang_from_path("news.de.test"), "de");
+  EXPECT_EQ(lang_from_path("dev"), "");
 }
 
 TEST(LoadParallel, FilePairWithLanguagesFromNames) {

@@ -1,0 +1,227 @@
+// `moemt train`: Marian-style flags and YAML config -> TrainOptions -> Trainer.
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/options.h"
+#include "core/log.h"
+#include "train/trainer.h"
+
+namespace moemt::cli {
+namespace {
+
+std::vector<data::ParallelSource> pairs_from(const std::vector<std::string>& files,
+                                             const char* flag) {
+  if (files.size() % 2)
+    throw Error("--{} takes pairs of files (source target ...), got {} file(s)", flag, files.size());
+  std::vector<data::ParallelSource> out;
+  for (size_t i = 0; i < files.size(); i += 2) out.push_back({files[i], files[i + 1], "", ""});
+  return out;
+}
+
+std::vector<data::TsvSource> tsv_from(const std::vector<std::string>& files) {
+  std::vector<data::TsvSource> out;
+  for (const auto& f : files) out.push_back({f, "", ""});
+  return out;
+}
+
+int run_train(const std::vector<std::string>& args) {
+  po::options_description general("General"), data_opts("Data"), model_opts("Model"),
+      moe_opts("Mixture of experts"), train_opts("Training"), valid_opts("Validation");
+  using S = std::string;
+  using VS = std::vector<std::string>;
+  general.add_options()
+    ("help,h", "print this help")
+    ("config,c", po::value<VS>()->composing(), "YAML config file(s); command-line flags win")
+    ("dump-config", po::bool_switch(), "print the effective configuration as YAML and exit")
+    ("model,m", po::value<S>(), "checkpoint directory to write (and to resume from)")
+    ("resume", po::bool_switch(), "continue training the model in --model exactly where it stopped")
+    ("overwrite", po::bool_switch(), "replace an existing model in --model")
+    ("seed", po::value<uint64_t>()->default_value(1), "random seed (data order, init, dropout)")
+    ("cpu-threads", po::value<int>()->default_value(0), "CPU threads (0 = all cores)")
+    ("devices,d", po::value<S>()->default_value("cpu"), "device: cpu or cuda:N")
+    ("log", po::value<S>()->default_value(""), "append JSON-lines records to this file")
+    ("log-level", po::value<S>()->default_value("info"), "console log level");
+  data_opts.add_options()
+    ("train-sets,t", po::value<VS>()->multitoken()->composing(),
+     "parallel training files: SRC TGT [SRC TGT ...]; languages from the last extension "
+     "(train.eng_Latn, train.de)")
+    ("train-tsv", po::value<VS>()->multitoken()->composing(),
+     "TSV training files (src<TAB>tgt, tgt_lang<TAB>src<TAB>tgt, or src_lang<TAB>tgt_lang<TAB>src<TAB>tgt)")
+    ("vocabs,v", po::value<S>()->default_value(""), "existing sentencepiece model; default: train one")
+    ("vocab-size", po::value<int>()->default_value(8000), "pieces of the trained sentencepiece model")
+    ("character-coverage", po::value<double>()->default_value(0), "sentencepiece coverage (0 = auto)")
+    ("both-directions", po::bool_switch(), "also train target->source on every pair")
+    ("skip-empty", po::bool_switch(), "drop pairs with an empty side instead of stopping")
+    ("max-length", po::value<int>()->default_value(256), "longest sequence in tokens")
+    ("max-length-crop", po::bool_switch(), "cut longer sequences instead of dropping them")
+    ("mini-batch-words", po::value<int64_t>()->default_value(4096), "token budget of a mini-batch")
+    ("mini-batch", po::value<int>()->default_value(0), "at most this many sentences per batch (0 = no cap)")
+    ("maxi-batch", po::value<int>()->default_value(100), "mini-batches read ahead and sorted by length")
+    ("no-shuffle", po::bool_switch(), "keep the corpus order")
+    ("data-temperature", po::value<double>()->default_value(1.0), "sampling temperature over language pairs")
+    ("language-groups", po::value<VS>()->multitoken()->composing(),
+     "explicit routing groups as CODE=GROUP (default: registry families/branches)")
+    ("group-level", po::value<S>()->default_value("branch"), "registry level for groups: family or branch");
+  model_opts.add_options()
+    ("dim-emb", po::value<int64_t>()->default_value(256), "model width")
+    ("transformer-heads", po::value<int>()->default_value(4), "attention heads")
+    ("transformer-dim-ffn", po::value<int64_t>()->default_value(1024), "feed-forward width")
+    ("enc-depth", po::value<int>()->default_value(3), "encoder layers")
+    ("dec-depth", po::value<int>()->default_value(3), "decoder layers")
+    ("transformer-dropout", po::value<float>()->default_value(0.1f), "residual/embedding dropout")
+    ("transformer-dropout-attention", po::value<float>()->default_value(0.f), "attention-probability dropout")
+    ("transformer-ffn-activation", po::value<S>()->default_value("relu"), "relu, gelu or gelu_erf")
+    ("tied-embeddings-all", po::value<bool>()->default_value(true), "share source, target and output embeddings");
+  moe_opts.add_options()
+    ("moe", po::bool_switch(), "use mixture-of-experts feed-forward layers")
+    ("moe-experts", po::value<int>()->default_value(8), "experts per MoE layer")
+    ("moe-top-k", po::value<int>()->default_value(2), "experts per token (1 = Switch, 2 = GShard)")
+    ("moe-every", po::value<int>()->default_value(2), "every Nth layer is MoE (both stacks)")
+    ("moe-enc-every", po::value<int>()->default_value(-1), "override --moe-every for the encoder")
+    ("moe-dec-every", po::value<int>()->default_value(-1), "override --moe-every for the decoder")
+    ("moe-expert-dim-ffn", po::value<int64_t>()->default_value(0), "expert width (0 = --transformer-dim-ffn)")
+    ("moe-renormalize", po::value<bool>()->default_value(true), "renormalise the kept top-k gates")
+    ("moe-noisy-gating", po::bool_switch(), "noisy top-k gating (Shazeer et al. 2017)")
+    ("moe-noise-scale", po::value<float>()->default_value(1.f), "scale of the gating noise")
+    ("moe-importance-loss", po::value<float>()->default_value(0.f), "importance loss coefficient")
+    ("moe-load-loss", po::value<float>()->default_value(0.f), "load loss coefficient (needs noisy gating)")
+    ("moe-switch-loss", po::value<float>()->default_value(0.01f), "Switch/GShard auxiliary loss coefficient")
+    ("moe-z-loss", po::value<float>()->default_value(0.001f), "router z-loss coefficient")
+    ("moe-capacity-factor", po::value<float>()->default_value(1.25f), "capacity factor in training (0 = dropless)")
+    ("moe-capacity-factor-eval", po::value<float>()->default_value(2.f), "capacity factor for validation loss")
+    ("moe-min-capacity", po::value<int64_t>()->default_value(4), "minimum slots per expert")
+    ("moe-shared-experts", po::value<int>()->default_value(0), "always-on shared experts")
+    ("moe-group-by", po::value<S>()->default_value("none"), "hierarchical routing: none, src, tgt or learned")
+    ("moe-groups", po::value<int>()->default_value(0), "expert groups (0 = one per language group)");
+  train_opts.add_options()
+    ("after", po::value<S>()->default_value("0"), "stop after: 10000u updates, 5e epochs, 10Mt target tokens (0 = never)")
+    ("learn-rate,l", po::value<float>()->default_value(3e-4f), "peak learning rate")
+    ("lr-warmup", po::value<int64_t>()->default_value(4000), "linear warm-up updates")
+    ("lr-decay-inv-sqrt", po::value<int64_t>()->default_value(0), "start of 1/sqrt decay (0 = end of warm-up)")
+    ("optimizer-params", po::value<std::vector<float>>()->multitoken(), "Adam beta1 beta2 eps (default 0.9 0.98 1e-9)")
+    ("clip-norm", po::value<float>()->default_value(1.f), "global gradient-norm clipping (0 = off)")
+    ("weight-decay", po::value<float>()->default_value(0.f), "decoupled weight decay")
+    ("label-smoothing", po::value<float>()->default_value(0.1f), "label smoothing")
+    ("disp-freq", po::value<S>()->default_value("100u"), "display interval")
+    ("save-freq", po::value<S>()->default_value("1000u"), "checkpoint interval");
+  valid_opts.add_options()
+    ("valid-sets", po::value<VS>()->multitoken()->composing(), "validation files: SRC TGT [SRC TGT ...]")
+    ("valid-tsv", po::value<VS>()->multitoken()->composing(), "validation TSV files")
+    ("valid-freq", po::value<S>()->default_value("1000u"), "validation interval")
+    ("valid-metrics", po::value<VS>()->multitoken(), "ce-mean-words (default), perplexity, bleu, chrf; the first decides early stopping")
+    ("early-stopping", po::value<int>()->default_value(10), "stop after N validations without improvement (0 = never)")
+    ("valid-translations", po::value<int>()->default_value(3), "dev sentences translated and printed at each validation")
+    ("valid-max-sentences", po::value<int64_t>()->default_value(500), "sentences decoded for bleu/chrf");
+  po::options_description all("moemt train options");
+  all.add(general).add(data_opts).add(model_opts).add(moe_opts).add(train_opts).add(valid_opts);
+  po::variables_map vm;
+  if (!parse_options("train", args, all, vm)) return 0;
+  if (vm["dump-config"].as<bool>()) {
+    std::cout << dump_options(all, vm);
+    return 0;
+  }
+  log::set_level(vm["log-level"].as<S>());
+
+  train::TrainOptions o;
+  if (vm.count("model")) o.model_dir = vm["model"].as<S>();
+  o.resume = vm["resume"].as<bool>();
+  o.overwrite = vm["overwrite"].as<bool>();
+  o.seed = vm["seed"].as<uint64_t>();
+  o.cpu_threads = vm["cpu-threads"].as<int>();
+  o.device = parse_device(vm["devices"].as<S>());
+  o.log_path = vm["log"].as<S>();
+  if (vm.count("train-sets")) o.train_pairs = pairs_from(vm["train-sets"].as<VS>(), "train-sets");
+  if (vm.count("train-tsv")) o.train_tsv = tsv_from(vm["train-tsv"].as<VS>());
+  if (vm.count("valid-sets")) o.valid_pairs = pairs_from(vm["valid-sets"].as<VS>(), "valid-sets");
+  if (vm.count("valid-tsv")) o.valid_tsv = tsv_from(vm["valid-tsv"].as<VS>());
+  o.load.both_directions = vm["both-directions"].as<bool>();
+  o.load.skip_empty = vm["skip-empty"].as<bool>();
+  o.vocab_path = vm["vocabs"].as<S>();
+  o.vocab.vocab_size = vm["vocab-size"].as<int>();
+  o.vocab.character_coverage = vm["character-coverage"].as<double>();
+  o.batching.max_length = vm["max-length"].as<int>();
+  o.batching.truncate = vm["max-length-crop"].as<bool>();
+  o.batching.mini_batch_words = vm["mini-batch-words"].as<int64_t>();
+  o.batching.mini_batch = vm["mini-batch"].as<int>();
+  o.batching.maxi_batch = vm["maxi-batch"].as<int>();
+  o.batching.shuffle = !vm["no-shuffle"].as<bool>();
+  o.batching.data_temperature = vm["data-temperature"].as<double>();
+  if (vm.count("language-groups"))
+    for (const auto& kv : vm["language-groups"].as<VS>()) {
+      auto eq = kv.find('=');
+      if (eq == S::npos || eq == 0 || eq + 1 == kv.size())
+        throw Error("--language-groups: '{}' is not CODE=GROUP", kv);
+      o.language_groups.push_back({kv.substr(0, eq), kv.substr(eq + 1)});
+    }
+  o.group_level = vm["group-level"].as<S>();
+  if (o.group_level != "family" && o.group_level != "branch")
+    throw Error("--group-level must be family or branch, not '{}'", o.group_level);
+
+  auto& m = o.model;
+  m.d_model = vm["dim-emb"].as<int64_t>();
+  m.heads = vm["transformer-heads"].as<int>();
+  m.ffn_dim = vm["transformer-dim-ffn"].as<int64_t>();
+  m.enc_layers = vm["enc-depth"].as<int>();
+  m.dec_layers = vm["dec-depth"].as<int>();
+  m.dropout = vm["transformer-dropout"].as<float>();
+  m.attention_dropout = vm["transformer-dropout-attention"].as<float>();
+  m.activation = ops::activation_from_name(vm["transformer-ffn-activation"].as<S>());
+  m.tied_embeddings = vm["tied-embeddings-all"].as<bool>();
+  m.max_length = o.batching.max_length > 0 ? o.batching.max_length : 1024;
+  m.use_moe = vm["moe"].as<bool>();
+  for (int s = 0; s < 2; ++s) {
+    moe::MoeConfig& c = s == 0 ? m.moe.encoder : m.moe.decoder;
+    int every = vm[s == 0 ? "moe-enc-every" : "moe-dec-every"].as<int>();
+    c.every = every >= 0 ? every : vm["moe-every"].as<int>();
+    c.num_experts = vm["moe-experts"].as<int>();
+    c.top_k = vm["moe-top-k"].as<int>();
+    c.expert_d_ff = vm["moe-expert-dim-ffn"].as<int64_t>();
+    c.renormalize = vm["moe-renormalize"].as<bool>();
+    c.noisy_gating = vm["moe-noisy-gating"].as<bool>();
+    c.noise_scale = vm["moe-noise-scale"].as<float>();
+    c.importance_loss_coef = vm["moe-importance-loss"].as<float>();
+    c.load_loss_coef = vm["moe-load-loss"].as<float>();
+    c.switch_loss_coef = vm["moe-switch-loss"].as<float>();
+    c.z_loss_coef = vm["moe-z-loss"].as<float>();
+    c.capacity_factor_train = vm["moe-capacity-factor"].as<float>();
+    c.capacity_factor_eval = vm["moe-capacity-factor-eval"].as<float>();
+    c.min_capacity = vm["moe-min-capacity"].as<int64_t>();
+    c.num_shared_experts = vm["moe-shared-experts"].as<int>();
+    c.group_by = moe::group_by_from_name(vm["moe-group-by"].as<S>());
+    c.num_groups = std::max(1, vm["moe-groups"].as<int>());
+  }
+
+  o.after = parse_schedule("after", vm["after"].as<S>());
+  o.disp_freq = parse_schedule("disp-freq", vm["disp-freq"].as<S>());
+  o.save_freq = parse_schedule("save-freq", vm["save-freq"].as<S>());
+  o.valid_freq = parse_schedule("valid-freq", vm["valid-freq"].as<S>());
+  o.lr.base_lr = vm["learn-rate"].as<float>();
+  o.lr.warmup = vm["lr-warmup"].as<int64_t>();
+  o.lr.decay_inv_sqrt = vm["lr-decay-inv-sqrt"].as<int64_t>();
+  if (vm.count("optimizer-params")) {
+    auto p = vm["optimizer-params"].as<std::vector<float>>();
+    if (p.size() != 3) throw Error("--optimizer-params takes 3 values: beta1 beta2 eps");
+    o.adam.beta1 = p[0];
+    o.adam.beta2 = p[1];
+    o.adam.eps = p[2];
+  }
+  o.adam.clip_norm = vm["clip-norm"].as<float>();
+  o.adam.weight_decay = vm["weight-decay"].as<float>();
+  o.label_smoothing = vm["label-smoothing"].as<float>();
+  if (vm.count("valid-metrics")) {
+    o.valid_metrics.clear();
+    for (const auto& name : vm["valid-metrics"].as<VS>())
+      o.valid_metrics.push_back(train::valid_metric_from_name(name));
+  }
+  o.early_stopping = vm["early-stopping"].as<int>();
+  o.valid_translations = vm["valid-translations"].as<int>();
+  o.valid_max_sentences = vm["valid-max-sentences"].as<int64_t>();
+
+  train::Trainer trainer(std::move(o), dump_options(all, vm));
+  trainer.run();
+  return 0;
+}
+
+}  // namespace
+MOEMT_REGISTER_COMMAND("train", "train a model (Marian-style options, -c config.yml)", run_train);
+}  // namespace moemt::cli

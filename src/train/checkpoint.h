@@ -1,0 +1,33 @@
+// Training checkpoints: the model files plus optimizer.safetensors (Adam moments) and
+// state.json (update count, data position, best validation scores, routing statistics).
+// The whole directory is built under a temporary name and swapped in atomically.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "model/seq2seq.h"
+#include "train/optimizer.h"
+
+namespace moemt::train {
+
+inline constexpr const char* kOptimizerFile = "optimizer.safetensors";
+inline constexpr const char* kStateFile = "state.json";
+inline constexpr const char* kTrainConfigFile = "train.yml";
+
+struct CheckpointContents {
+  model::Seq2Seq* model = nullptr;
+  const std::string* vocab_bytes = nullptr;
+  Adam* adam = nullptr;
+  nlohmann::json state;    // trainer state
+  std::string train_yaml;  // the effective training options, for reference
+};
+
+// Writes `dir` atomically: readers see the previous checkpoint or this one, never a mix.
+void save_checkpoint(const std::string& dir, const CheckpointContents& c);
+
+// Restores parameters, optimizer moments and returns state.json. Errors name the file.
+nlohmann::json load_checkpoint(const std::string& dir, model::Seq2Seq& model, Adam& adam);
+
+}  // namespace moemt::train

@@ -1,0 +1,63 @@
+// TrainOptions: everything `moemt train` needs, as typed values (the CLI fills it from flags
+// and YAML; nothing below the CLI reads strings).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/dtype.h"
+#include "data/batch.h"
+#include "data/parallel.h"
+#include "data/vocab.h"
+#include "model/config.h"
+#include "train/optimizer.h"
+#include "train/schedule.h"
+
+namespace moemt::train {
+
+enum class ValidMetric : uint8_t { ce_mean_words, perplexity, bleu, chrf };
+ValidMetric valid_metric_from_name(const std::string& name);  // Marian names; throws Error
+const char* valid_metric_name(ValidMetric m);
+bool higher_is_better(ValidMetric m);
+
+struct TrainOptions {
+  std::string model_dir;  // --model: checkpoint directory (created, replaced atomically)
+  std::vector<data::ParallelSource> train_pairs;
+  std::vector<data::TsvSource> train_tsv;
+  data::LoadOptions load;
+  std::vector<data::ParallelSource> valid_pairs;
+  std::vector<data::TsvSource> valid_tsv;
+
+  std::string vocab_path;  // --vocabs: an existing sentencepiece model; empty = train one
+  data::VocabTrainOptions vocab;
+
+  model::ModelConfig model;  // languages and vocab_size are filled in from the data
+  // Group languages for hierarchical routing by "family" or "branch" of the registry; a recipe
+  // may instead give explicit groups (language code -> group name).
+  std::string group_level = "branch";
+  std::vector<std::pair<std::string, std::string>> language_groups;
+
+  data::BatchOptions batching;
+  AdamOptions adam;
+  LrSchedule lr;
+  float label_smoothing = 0.1f;
+
+  Amount after;                      // --after: stop when reached (0 = never)
+  Amount disp_freq{Amount::updates, 100};
+  Amount valid_freq{Amount::updates, 1000};
+  Amount save_freq{Amount::updates, 1000};
+  std::vector<ValidMetric> valid_metrics{ValidMetric::ce_mean_words};
+  int early_stopping = 10;            // stop after this many validations without improvement
+  int valid_translations = 3;         // dev sentences printed (greedy) at each validation
+  int64_t valid_max_sentences = 500;  // cap for BLEU/chrF decoding during validation
+
+  uint64_t seed = 1;
+  int cpu_threads = 0;  // 0 = all cores
+  Device device = Device::cpu();
+  std::string log_path;  // JSON lines
+  bool resume = false;   // continue from model_dir's checkpoint
+  bool overwrite = false;
+};
+
+}  // namespace moemt::train

@@ -1,0 +1,415 @@
+// The training loop and its bookkeeping (display, validation, checkpoints, resume).
+#include "train/trainer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+#include "core/file_io.h"
+#include "core/log.h"
+#include "core/threads.h"
+#include "data/language.h"
+#include "data/sample.h"
+#include "decode/translator.h"
+#include "eval/bleu.h"
+#include "eval/chrf.h"
+#include "model/checkpoint.h"
+#include "train/checkpoint.h"
+
+namespace moemt::train {
+
+using Clock = std::chrono::steady_clock;
+
+ValidMetric valid_metric_from_name(const std::string& name) {
+  if (name == "ce-mean-words" || name == "cross-entropy") return ValidMetric::ce_mean_words;
+  if (name == "perplexity") return ValidMetric::perplexity;
+  if (name == "bleu" || name == "bleu-detok") return ValidMetric::bleu;
+  if (name == "chrf") return ValidMetric::chrf;
+  throw Error("unknown validation metric '{}' (use ce-mean-words, perplexity, bleu or chrf)", name);
+}
+
+const char* valid_metric_name(ValidMetric m) {
+  switch (m) {
+    case ValidMetric::ce_mean_words: return "ce-mean-words";
+    case ValidMetric::perplexity: return "perplexity";
+    case ValidMetric::bleu: return "bleu";
+    case ValidMetric::chrf: return "chrf";
+  }
+  return "?";
+}
+
+bool higher_is_better(ValidMetric m) { return m == ValidMetric::bleu || m == ValidMetric::chrf; }
+
+struct Trainer::ValidSet {
+  std::vector<data::Example> examples;
+  std::vector<data::Sample> samples;
+};
+
+Trainer::Trainer(TrainOptions options, std::string train_yaml)
+    : opt_(std::move(options)), train_yaml_(std::move(train_yaml)) {
+  set_num_threads(opt_.cpu_threads);
+  if (opt_.model_dir.empty()) throw Error("--model is required: the directory to write the model to");
+  bool exists = path_exists(opt_.model_dir + "/" + model::kConfigFile);
+  if (opt_.resume && !exists)
+    throw Error("{}: nothing to resume (no checkpoint there); drop --resume to start training",
+                opt_.model_dir);
+  if (!opt_.resume && exists && !opt_.overwrite)
+    throw Error("{}: a model already exists there; pass --resume to continue training it or "
+                "--overwrite to start again",
+                opt_.model_dir);
+  if (!opt_.log_path.empty()) log::set_json_path(opt_.log_path);
+  load_data();
+  build_model();
+}
+
+Trainer::~Trainer() = default;
+
+int32_t Trainer::lang_index(std::string_view code) const {
+  for (size_t i = 0; i < languages_.size(); ++i)
+    if (languages_[i] == code) return static_cast<int32_t>(i);
+  throw Error("language '{}' is not one of the model's languages ({})", code,
+              fmt::format("{}", fmt::join(languages_, ", ")));
+}
+
+namespace {
+// Maps any registry code (de, deu, deu_Latn) to its FLORES code, for tags and routing.
+void canonicalise(std::vector<data::Example>& ex) {
+  const auto& reg = data::LanguageRegistry::builtin();
+  std::map<std::string, std::string, std::less<>> memo;
+  auto canon = [&](std::string& code) {
+    auto it = memo.find(code);
+    if (it == memo.end()) it = memo.emplace(code, reg.get(code).flores).first;
+    code = it->second;
+  };
+  for (auto& e : ex) {
+    canon(e.src_lang);
+    canon(e.tgt_lang);
+  }
+}
+}  // namespace
+
+void Trainer::load_data() {
+  if (opt_.train_pairs.empty() && opt_.train_tsv.empty())
+    throw Error("no training data: give --train-sets SRC TGT (or --train-tsv FILE)");
+  data::LoadStats ls;
+  auto examples = data::load_examples(opt_.train_pairs, opt_.train_tsv, opt_.load, &ls);
+  canonicalise(examples);
+  log::info("training data: {} pairs read, {} examples ({} skipped empty, {} too long)", ls.read,
+            ls.examples, ls.skipped_empty, ls.skipped_long);
+
+  std::string resume_dir = opt_.model_dir;
+  if (opt_.resume) {
+    model::ModelConfig cfg = model::load_model_config(resume_dir);
+    languages_ = cfg.languages;
+    groups_ = cfg.language_groups;
+    vocab_ = data::Vocab::from_serialized(model::load_vocab_bytes(resume_dir));
+    opt_.model = cfg;
+  } else {
+    std::set<std::string> langs;
+    for (const auto& e : examples) {
+      langs.insert(e.src_lang);
+      langs.insert(e.tgt_lang);
+    }
+    languages_.assign(langs.begin(), langs.end());
+    const auto& reg = data::LanguageRegistry::builtin();
+    std::map<std::string, std::string> explicit_groups;
+    for (const auto& [code, group] : opt_.language_groups)
+      explicit_groups[reg.get(code).flores] = group;
+    for (const auto& l : languages_) {
+      const auto& lang = reg.get(l);
+      if (explicit_groups.count(l)) groups_.push_back(explicit_groups[l]);
+      else if (opt_.group_level == "family") groups_.push_back(lang.family);
+      else groups_.push_back(lang.family + "/" + lang.branch);
+    }
+    if (!opt_.vocab_path.empty()) {
+      vocab_ = data::Vocab::load(opt_.vocab_path);
+    } else {
+      auto vo = opt_.vocab;
+      vo.extra_langs = languages_;
+      vo.seed = opt_.seed;
+      log::info("training a joint sentencepiece vocabulary of {} pieces on {} languages",
+                vo.vocab_size, languages_.size());
+      vocab_ = data::Vocab::train(examples, vo);
+    }
+  }
+  auto samples = data::encode_examples(vocab_, examples,
+                                       [this](std::string_view c) { return lang_index(c); });
+  auto bo = opt_.batching;
+  bo.seed = opt_.seed;
+  gen_ = std::make_unique<data::BatchGenerator>(std::move(samples), bo);
+
+  if (!opt_.valid_pairs.empty() || !opt_.valid_tsv.empty()) {
+    valid_ = std::make_unique<ValidSet>();
+    valid_->examples = data::load_examples(opt_.valid_pairs, opt_.valid_tsv, opt_.load);
+    canonicalise(valid_->examples);
+    valid_->samples = data::encode_examples(vocab_, valid_->examples,
+                                            [this](std::string_view c) { return lang_index(c); });
+  }
+}
+
+void Trainer::build_model() {
+  if (!opt_.resume) {
+    opt_.model.vocab_size = vocab_.size();
+    opt_.model.languages = languages_;
+    opt_.model.language_groups = groups_;
+    // Family routing with the default group count: one group per distinct family present.
+    std::set<std::string> distinct(groups_.begin(), groups_.end());
+    for (auto* m : {&opt_.model.moe.encoder, &opt_.model.moe.decoder})
+      if ((m->group_by == moe::GroupBy::src_family || m->group_by == moe::GroupBy::tgt_family) &&
+          m->num_groups <= 1)
+        m->num_groups = static_cast<int>(distinct.size());
+  }
+  model_ = std::make_unique<model::Seq2Seq>(opt_.model);
+  model_->finalize(opt_.device, opt_.seed);
+  adam_ = std::make_unique<Adam>(model_->params(), opt_.adam);
+  log::info("model: {} parameters ({} dense, {} in experts), {} MoE layers, vocabulary {}",
+            model_->params().numel(), model_->params().dense_numel(),
+            model_->params().numel() - model_->params().dense_numel(), model_->moe_layers().size(),
+            vocab_.size());
+  best_.assign(opt_.valid_metrics.size(), std::nan(""));
+  if (opt_.resume) {
+    resumed_state_ = load_checkpoint(opt_.model_dir, *model_, *adam_);
+    try {
+      updates_ = resumed_state_.at("updates").get<int64_t>();
+      epochs_done_ = resumed_state_.at("epochs").get<int64_t>();
+      tgt_tokens_seen_ = resumed_state_.at("target_tokens").get<int64_t>();
+      stalls_ = resumed_state_.at("stalls").get<int>();
+      auto best = resumed_state_.at("best");
+      for (size_t i = 0; i < opt_.valid_metrics.size(); ++i) {
+        auto key = valid_metric_name(opt_.valid_metrics[i]);
+        if (best.contains(key) && !best[key].is_null()) best_[i] = best[key].get<double>();
+      }
+      gen_->seek(data::Position::from_json(resumed_state_.at("data_position")));
+      if (resumed_state_.contains("routing"))
+        routing_total_ = moe::RoutingStats::from_state(resumed_state_.at("routing"));
+    } catch (const nlohmann::json::exception& e) {
+      throw Error("{}/{}: corrupt training state ({})", opt_.model_dir, kStateFile, e.what());
+    }
+    log::info("resumed from {} at update {}", opt_.model_dir, updates_);
+  }
+}
+
+model::BatchTensors Trainer::to_tensors(const data::Batch& b) const {
+  model::BatchTensors t;
+  int64_t B = b.batch_size;
+  Device d = opt_.device;
+  auto mk = [&](const std::vector<int32_t>& v, Shape s) {
+    Tensor x = Tensor::from_vector(v, s);
+    return d.is_cpu() ? x : x.to(d);
+  };
+  t.src_ids = mk(b.src_ids, {B, b.src_len});
+  t.src_lengths = mk(b.src_lengths, {B});
+  t.tgt_in = mk(b.tgt_in, {B, b.tgt_len});
+  t.tgt_out = mk(b.tgt_out, {B, b.tgt_len});
+  t.src_lengths_host = b.src_lengths;
+  t.tgt_lengths_host = b.tgt_lengths;
+  t.src_lang = b.src_lang;
+  t.tgt_lang = b.tgt_lang;
+  return t;
+}
+
+nlohmann::json Trainer::state_json() const {
+  nlohmann::json best = nlohmann::json::object();
+  for (size_t i = 0; i < opt_.valid_metrics.size(); ++i)
+    best[valid_metric_name(opt_.valid_metrics[i])] =
+        std::isnan(best_[i]) ? nlohmann::json(nullptr) : nlohmann::json(best_[i]);
+  moe::RoutingStats total = routing_total_;
+  total.merge(routing_);
+  return {{"updates", updates_},
+          {"epochs", epochs_done_},
+          {"target_tokens", tgt_tokens_seen_},
+          {"stalls", stalls_},
+          {"best", best},
+          {"seed", opt_.seed},
+          {"data_position", gen_->position().to_json()},
+          {"routing", total.state()}};
+}
+
+void Trainer::save(const std::string& dir) {
+  save_checkpoint(dir, {model_.get(), &vocab_.serialized(), adam_.get(), state_json(), train_yaml_});
+}
+
+double Trainer::validate(TrainResult& result) {
+  nn::Ctx ctx;
+  ctx.device = opt_.device;
+  ctx.training = false;
+  // Cross-entropy over the whole validation set, in length-sorted batches.
+  data::BatchOptions bo;
+  bo.shuffle = false;
+  bo.max_length = 0;
+  bo.mini_batch_words = opt_.batching.mini_batch_words;
+  data::BatchGenerator vgen(valid_->samples, bo);
+  data::Batch b;
+  double nll = 0;
+  int64_t tokens = 0;
+  while (vgen.next(b)) {
+    auto st = model_->evaluate(ctx, to_tensors(b));
+    nll += st.nll_sum;
+    tokens += st.tokens;
+  }
+  double ce = nll / std::max<int64_t>(tokens, 1);
+
+  // Greedy translations when a metric needs them, and a few to show.
+  bool need_hyps = std::any_of(opt_.valid_metrics.begin(), opt_.valid_metrics.end(),
+                               [](ValidMetric m) { return m == ValidMetric::bleu || m == ValidMetric::chrf; });
+  int64_t n_hyp = need_hyps ? std::min<int64_t>(opt_.valid_max_sentences, valid_->examples.size())
+                            : std::min<int64_t>(opt_.valid_translations, valid_->examples.size());
+  decode::TranslatorOptions to;
+  to.search.beam_size = 1;
+  to.search.max_length = opt_.model.max_length;
+  decode::Translator tr(*model_, vocab_, to);
+  std::vector<decode::TranslationInput> in;
+  for (int64_t i = 0; i < n_hyp; ++i) {
+    const auto& e = valid_->examples[i];
+    in.push_back({e.src, lang_index(e.src_lang), lang_index(e.tgt_lang)});
+  }
+  auto outs = tr.translate(in);
+  std::vector<std::string> hyps, refs;
+  for (int64_t i = 0; i < n_hyp; ++i) {
+    hyps.push_back(outs[i].texts[0]);
+    refs.push_back(valid_->examples[i].tgt);
+  }
+  nlohmann::json rec = {{"type", "valid"}, {"update", updates_}, {"epoch", epochs_done_ + 1}};
+  double first = 0;
+  for (size_t m = 0; m < opt_.valid_metrics.size(); ++m) {
+    ValidMetric vm = opt_.valid_metrics[m];
+    double v = 0;
+    switch (vm) {
+      case ValidMetric::ce_mean_words: v = ce; break;
+      case ValidMetric::perplexity: v = std::exp(ce); break;
+      case ValidMetric::bleu: v = eval::corpus_bleu(hyps, {refs}).score; break;
+      case ValidMetric::chrf: v = eval::corpus_chrf(hyps, {refs}).score; break;
+    }
+    bool better = std::isnan(best_[m]) || (higher_is_better(vm) ? v > best_[m] : v < best_[m]);
+    if (m == 0) {
+      first = v;
+      if (better) stalls_ = 0;
+      else ++stalls_;
+    }
+    if (better) best_[m] = v;
+    log::info("[valid] Ep. {} : Up. {} : {} : {:.4f} : {}", epochs_done_ + 1, updates_,
+              valid_metric_name(vm), v,
+              better ? "new best" : fmt::format("stalled {} times", m == 0 ? stalls_ : 0));
+    rec[valid_metric_name(vm)] = v;
+    if (m == 0 && better && !opt_.model_dir.empty())
+      save(opt_.model_dir + ".best-" + valid_metric_name(vm));
+  }
+  rec["stalls"] = stalls_;
+  log::json(rec);
+  for (int64_t i = 0; i < std::min<int64_t>(opt_.valid_translations, n_hyp); ++i)
+    log::info("[valid] {} ||| {} ||| {}", valid_->examples[i].src, hyps[i], refs[i]);
+  result.valid_scores.push_back(first);
+  return first;
+}
+
+TrainResult Trainer::run() {
+  TrainResult result;
+  const bool tty = ::isatty(STDERR_FILENO);
+  nn::Ctx ctx;
+  ctx.device = opt_.device;
+  ctx.seed = opt_.seed;
+  ctx.routing_stats = &routing_;
+  data::Batch batch;
+  auto t_disp = Clock::now();
+  double disp_loss = 0, disp_aux = 0, disp_gnorm = 0;
+  int64_t disp_tokens = 0, disp_src = 0, disp_updates = 0, disp_sent = 0;
+  auto due = [&](const Amount& a, int64_t last_epoch_end) {
+    if (!a.enabled()) return false;
+    switch (a.unit) {
+      case Amount::updates: return updates_ % a.value == 0;
+      case Amount::epochs: return last_epoch_end > 0 && last_epoch_end % a.value == 0;
+      case Amount::tokens: return false;  // handled by the display interval only
+    }
+    return false;
+  };
+  bool stop = opt_.after.reached(updates_, epochs_done_, tgt_tokens_seen_);
+  while (!stop) {
+    if (!gen_->next(batch)) {
+      ++epochs_done_;
+      log::info("epoch {} finished after {} updates", epochs_done_, updates_);
+      if (due(opt_.valid_freq, epochs_done_) && valid_ && opt_.valid_freq.unit == Amount::epochs)
+        validate(result);
+      if (opt_.save_freq.unit == Amount::epochs && due(opt_.save_freq, epochs_done_)) save(opt_.model_dir);
+      stop = opt_.after.reached(updates_, epochs_done_, tgt_tokens_seen_);
+      continue;
+    }
+    ++updates_;
+    ctx.begin_step(static_cast<uint64_t>(updates_));
+    ctx.training = true;
+    model_->params().zero_grad();
+    auto st = model_->forward_backward(ctx, to_tensors(batch), opt_.label_smoothing);
+    double gnorm = adam_->step(opt_.lr.lr_at(updates_));
+    if (!std::isfinite(gnorm)) log::warn("update {}: non-finite gradient norm, update skipped", updates_);
+    double loss = st.loss_sum / std::max<int64_t>(st.tokens, 1);
+    result.update_losses.push_back(loss);
+    tgt_tokens_seen_ += batch.tgt_tokens;
+    disp_loss += st.loss_sum;
+    disp_aux += st.aux_loss;
+    disp_gnorm += gnorm;
+    disp_tokens += st.tokens;
+    disp_src += batch.src_tokens;
+    disp_sent += batch.batch_size;
+    ++disp_updates;
+    if (tty) {
+      double secs = std::chrono::duration<double>(Clock::now() - t_disp).count();
+      std::fprintf(stderr, "\r  Up. %lld : loss %.4f : %.0f tokens/s   ", static_cast<long long>(updates_),
+                   loss, (disp_tokens + disp_src) / std::max(secs, 1e-9));
+      std::fflush(stderr);
+    }
+    if (due(opt_.disp_freq, 0)) {
+      double secs = std::chrono::duration<double>(Clock::now() - t_disp).count();
+      if (tty) std::fprintf(stderr, "\r%*s\r", 60, "");
+      double tps = (disp_tokens + disp_src) / std::max(secs, 1e-9);
+      log::info("Ep. {} : Up. {} : Sen. {} : Cost {:.5f} : Aux {:.5f} : Time {:.2f}s : {:.1f} "
+                "tokens/s : gNorm {:.4f} : L.r. {:.4e}",
+                epochs_done_ + 1, updates_, disp_sent, disp_loss / std::max<int64_t>(disp_tokens, 1),
+                disp_aux / disp_updates, secs, tps, disp_gnorm / disp_updates, opt_.lr.lr_at(updates_));
+      nlohmann::json rec = {{"type", "train"},
+                            {"update", updates_},
+                            {"epoch", epochs_done_ + 1},
+                            {"loss", disp_loss / std::max<int64_t>(disp_tokens, 1)},
+                            {"aux_loss", disp_aux / disp_updates},
+                            {"grad_norm", disp_gnorm / disp_updates},
+                            {"lr", opt_.lr.lr_at(updates_)},
+                            {"updates", disp_updates},
+                            {"sentences", disp_sent},
+                            {"src_tokens", disp_src},
+                            {"tgt_tokens", disp_tokens},
+                            {"seconds", secs},
+                            {"tokens_per_s", tps}};
+      if (!routing_.empty()) {
+        rec["routing"] = routing_.to_json(languages_);
+        log::info("routing: {}", routing_.summary());
+        routing_total_.merge(routing_);
+        routing_.reset();
+      }
+      log::json(rec);
+      disp_loss = disp_aux = disp_gnorm = 0;
+      disp_tokens = disp_src = disp_updates = disp_sent = 0;
+      t_disp = Clock::now();
+    }
+    if (valid_ && opt_.valid_freq.unit == Amount::updates && due(opt_.valid_freq, 0)) {
+      validate(result);
+      if (opt_.early_stopping > 0 && stalls_ >= opt_.early_stopping) {
+        log::info("early stopping: no improvement in {} validations", stalls_);
+        result.early_stopped = true;
+        stop = true;
+      }
+    }
+    if (opt_.save_freq.unit == Amount::updates && due(opt_.save_freq, 0)) save(opt_.model_dir);
+    if (opt_.after.reached(updates_, epochs_done_, tgt_tokens_seen_)) stop = true;
+  }
+  if (tty) std::fprintf(stderr, "\r%*s\r", 60, "");
+  if (valid_ && result.valid_scores.empty()) validate(result);
+  save(opt_.model_dir);
+  log::info("training finished after {} updates; model saved to {}", updates_, opt_.model_dir);
+  result.updates = updates_;
+  result.epochs = epochs_done_;
+  return result;
+}
+
+}  // namespace moemt::train

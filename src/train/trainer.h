@@ -1,0 +1,66 @@
+// Trainer: the training loop, top to bottom — next batch, forward, loss, backward, clip,
+// Adam step, schedule, log, validate, checkpoint — with exact resume from a checkpoint.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "data/batch.h"
+#include "data/vocab.h"
+#include "model/seq2seq.h"
+#include "moe/routing_stats.h"
+#include "train/optimizer.h"
+#include "train/options.h"
+
+namespace moemt::train {
+
+struct TrainResult {
+  int64_t updates = 0;
+  int64_t epochs = 0;                 // completed epochs
+  std::vector<double> update_losses;  // per-token training loss of every update run here
+  std::vector<double> valid_scores;   // first valid metric at each validation
+  bool early_stopped = false;
+};
+
+class Trainer {
+ public:
+  // Loads data, builds or trains the vocabulary, builds the model (or restores it with
+  // options.resume). `train_yaml` is stored in checkpoints for reference.
+  Trainer(TrainOptions options, std::string train_yaml = "");
+  ~Trainer();
+  TrainResult run();
+
+  model::Seq2Seq& model() { return *model_; }
+  const data::Vocab& vocab() const { return vocab_; }
+
+ private:
+  struct ValidSet;
+  void load_data();
+  void build_model();
+  double validate(TrainResult& result);
+  void save(const std::string& dir);
+  nlohmann::json state_json() const;
+  model::BatchTensors to_tensors(const data::Batch& b) const;
+  int32_t lang_index(std::string_view code) const;
+
+  TrainOptions opt_;
+  std::string train_yaml_;
+  std::vector<std::string> languages_;  // canonical FLORES codes, id order
+  std::vector<std::string> groups_;
+  data::Vocab vocab_;
+  std::unique_ptr<model::Seq2Seq> model_;
+  std::unique_ptr<Adam> adam_;
+  std::unique_ptr<data::BatchGenerator> gen_;
+  std::unique_ptr<ValidSet> valid_;
+  moe::RoutingStats routing_;  // since the last display
+  moe::RoutingStats routing_total_;
+
+  int64_t updates_ = 0, epochs_done_ = 0, tgt_tokens_seen_ = 0;
+  std::vector<double> best_;  // per valid metric
+  int stalls_ = 0;
+  nlohmann::json resumed_state_;
+};
+
+}  // namespace moemt::train
