@@ -130,18 +130,5 @@ while read -r line; do echo "$line"; lines+=("$line"); done \
   < <("$VENV/bin/python" "$REPO/scripts/bench/torch_ref/ct2_bench.py" "${args[@]}" 2> "$WORK/ct2_bench.err")
 
 # --- ratios -------------------------------------------------------------------------------
-printf '%s\n' "${lines[@]}" | $PY -c '
-import json, sys
-rate = {}
-for l in sys.stdin:
-    r = json.loads(l)
-    rate[(r["system"], r["beam"])] = r["tokens_per_s"]
-for beam in (1, 4):
-    for a, b in (("moemt", "torch"), ("moemt", "ctranslate2"), ("torch", "ctranslate2")):
-        if (a, beam) in rate and (b, beam) in rate:
-            print(json.dumps({"bench": "decode_cpu", "measure": "ratio", "beam": beam,
-                              f"{a}_over_{b}": round(rate[(a, beam)] / rate[(b, beam)], 3),
-                              f"{a}_tokens_per_s": rate[(a, beam)],
-                              f"{b}_tokens_per_s": rate[(b, beam)]}))
-'
+printf '%s\n' "${lines[@]}" | $PY "$REPO/scripts/bench/torch_ref/summarize.py" decode-ratios
 echo "{\"bench\":\"decode_cpu\",\"measure\":\"loadavg\",\"loadavg\":\"$(loadavg)\"}"

@@ -39,24 +39,28 @@ if [[ ! -s "$DIR/ref.txt" || ! -s "$DIR/hyp.txt" ]]; then
   done
 fi
 
-now() { date +%s.%N; }
-t0=$(now)
-OMP_NUM_THREADS=$THREADS "$MOEMT" score "$DIR/ref.txt" -i "$DIR/hyp.txt" -m bleu chrf \
+# timed CMD...: runs CMD and sets WALL and CPU (user + system seconds of CMD and its children).
+timed() {
+  local tf; tf=$(mktemp)
+  { TIMEFORMAT='%R %U %S'; time "$@" ; } 2> "$tf"
+  read -r WALL u s < <(tail -n 1 "$tf")
+  CPU=$(echo "$u + $s" | bc -l)
+  rm -f "$tf"
+}
+timed env OMP_NUM_THREADS="$THREADS" "$MOEMT" score "$DIR/ref.txt" -i "$DIR/hyp.txt" -m bleu chrf \
   --chrf-word-order 2 -b -w 4 > "$DIR/moemt.out"
-t1=$(now)
-moemt_s=$(echo "$t1 - $t0" | bc -l)
-moemt_scores=$(tr '\n' ' ' < "$DIR/moemt.out" | sed 's/ $//')
+moemt_s=$WALL; moemt_cpu=$CPU
+scores_of() { grep -oE '[0-9]+\.[0-9]+' "$1" | tr '\n' ' ' | sed 's/ $//'; }
+moemt_scores=$(scores_of "$DIR/moemt.out")
 
-sb_s=null; ratio=null; sb_scores=""; sb_version=null; same=null
+sb_s=null; ratio=null; sb_cpu=null; cpu_ratio=null; sb_scores=""; sb_version=null; same=null
 if [[ $RUN_SACREBLEU == 1 ]] && command -v sacrebleu > /dev/null; then
   sb_version="\"$(sacrebleu --version 2>&1 | awk '{print $2}')\""
-  t0=$(now)
-  sacrebleu "$DIR/ref.txt" -i "$DIR/hyp.txt" -m bleu chrf --chrf-word-order 2 -b -w 4 -q \
-    > "$DIR/sacrebleu.out"
-  t1=$(now)
-  sb_s=$(echo "$t1 - $t0" | bc -l)
+  timed sh -c "sacrebleu '$DIR/ref.txt' -i '$DIR/hyp.txt' -m bleu chrf --chrf-word-order 2 -b -w 4 -q > '$DIR/sacrebleu.out'"
+  sb_s=$WALL; sb_cpu=$CPU
   ratio=$(echo "$sb_s / $moemt_s" | bc -l)
-  sb_scores=$(tr '\n' ' ' < "$DIR/sacrebleu.out" | sed 's/ $//')
+  cpu_ratio=$(echo "$sb_cpu / $moemt_cpu" | bc -l)
+  sb_scores=$(scores_of "$DIR/sacrebleu.out")
   if [[ "$sb_scores" == "$moemt_scores" ]]; then same=true; else same=false; fi
 fi
 printf '{"bench":"score","pairs":%d,"metrics":"BLEU+chrF2++","threads":%d,"moemt_s":%.3f,' \
@@ -64,5 +68,8 @@ printf '{"bench":"score","pairs":%d,"metrics":"BLEU+chrF2++","threads":%d,"moemt
 printf '"sacrebleu_s":%s,"ratio":%s,"sacrebleu_version":%s,"sacrebleu_threads":1,' \
   "$( [[ $sb_s == null ]] && echo null || printf '%.3f' "$sb_s")" \
   "$( [[ $ratio == null ]] && echo null || printf '%.1f' "$ratio")" "$sb_version"
+fmt() { [[ $1 == null ]] && echo null || printf "%.${2:-3}f" "$1"; }
+printf '"moemt_cpu_s":%s,"sacrebleu_cpu_s":%s,"cpu_ratio":%s,"load_avg":"%s",' \
+  "$(fmt "$moemt_cpu")" "$(fmt "$sb_cpu")" "$(fmt "$cpu_ratio" 1)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '"moemt_scores":"%s","sacrebleu_scores":"%s","same_scores":%s}\n' \
   "$moemt_scores" "$sb_scores" "$same"

@@ -28,6 +28,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--round", type=int, default=1, help="label for the JSON line")
     ap.add_argument("--moe", action="store_true")
     ap.add_argument("--moe-experts", type=int, default=8)
     ap.add_argument("--moe-top-k", type=int, default=2)
@@ -67,8 +68,9 @@ def main():
             tokens.append(ns + nt)
             losses.append(loss.item())
     common.emit({
-        "bench": "train_cpu", "system": "torch", "moe": args.moe,
+        "bench": "train_cpu", "system": "torch", "moe": args.moe, "round": args.round,
         "tokens_per_s": round(common.median(rates), 1),
+        "step_tokens_per_s": [round(r, 1) for r in rates],
         "step_s_median": round(common.median(times), 4),
         "tokens_per_batch_mean": round(sum(tokens) / len(tokens), 1),
         "steps": args.steps, "warmup": args.warmup, "loss_last": round(losses[-1], 3),
