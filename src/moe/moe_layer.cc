@@ -139,6 +139,7 @@ Tensor MoeLayer::forward(nn::Ctx& ctx, const Tensor& x) {
     }
     ctx.routing_stats->record(name_, plan_, router_.entropy_sum(), token_lang);
   }
+  if (ctx.on_routing) ctx.on_routing(name_, plan_);
   return out;
 }
 

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "core/rng.h"
@@ -10,6 +12,7 @@
 
 namespace moemt::moe {
 class RoutingStats;  // defined in moe/; nn only carries the pointer
+struct RoutingPlan;
 }
 
 namespace moemt::nn {
@@ -40,6 +43,8 @@ struct Ctx {
   bool dropless = false;
 
   moe::RoutingStats* routing_stats = nullptr;  // collects per-layer expert usage when set
+  // Called by every MoE layer with its routing plan after each forward (routing traces).
+  std::function<void(const std::string& layer, const moe::RoutingPlan& plan)> on_routing;
   double aux_loss = 0.0;  // balancing losses added by MoE layers this step (for logging)
 
  private:
