@@ -20,8 +20,13 @@ namespace moemt::corpus {
 namespace fs = std::filesystem;
 namespace {
 
-// src -> (tgt -> occurrences across catalogs); ordered maps keep every later step ordered.
-using PairCounts = std::map<std::string, std::map<std::string, int64_t>>;
+// src -> (tgt -> occurrences across catalogs) and the first catalog that had src; ordered
+// maps keep every later step ordered.
+struct SourceEntry {
+  std::map<std::string, int64_t> targets;
+  const CatalogFile* first = nullptr;
+};
+using PairCounts = std::map<std::string, SourceEntry>;
 
 struct LangWork {
   const data::Language* lang = nullptr;
@@ -85,12 +90,15 @@ void extract(LangWork& w, const FilterOptions& fopt, bool dump) {
         continue;
       }
       auto& p = std::get<CleanPair>(r);
-      int64_t& n = w.pairs[p.source][p.target];
+      SourceEntry& se = w.pairs[p.source];
+      if (!se.first) se.first = cf;
+      int64_t& n = se.targets[p.target];
       if (n > 0) count_drop(w.counts, Drop::kDuplicate);
       ++n;
     }
   }
-  for (const auto& [src, tgts] : w.pairs) w.counts.clean_pairs += static_cast<int64_t>(tgts.size());
+  for (const auto& [src, se] : w.pairs)
+    w.counts.clean_pairs += static_cast<int64_t>(se.targets.size());
 }
 
 // The translation used in dev/devtest: the most frequent one, ties to the smallest.
@@ -119,7 +127,9 @@ void prepare_out_dir(const fs::path& out) {
         "--out {} exists, is not empty and holds no moemt corpus (stats.json); choose "
         "another directory",
         out.string());
-  for (const char* sub : {"train", "dev", "devtest", "dropped"}) fs::remove_all(out / sub, ec);
+  for (const char* sub :
+       {"train", "dev", "devtest", "dropped", "metadata_dev.tsv", "metadata_devtest.tsv"})
+    fs::remove_all(out / sub, ec);
   for (const char* sub : {"train", "dev", "devtest"}) fs::create_directories(out / sub);
 }
 
@@ -259,10 +269,21 @@ BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& 
   prepare_out_dir(out);
   write_lines(out / "dev" / (english.flores + ".dev"), rep.heldout.dev);
   write_lines(out / "devtest" / (english.flores + ".devtest"), rep.heldout.devtest);
+  // Like FLORES' metadata_*.tsv: where each held-out sentence comes from.
+  for (const auto& [split, sents] :
+       {std::pair{"dev", &rep.heldout.dev}, std::pair{"devtest", &rep.heldout.devtest}}) {
+    std::vector<std::string> meta = {"origin\tdomain\tprose"};
+    for (const std::string& s : *sents) {
+      const CatalogFile* cf = with_data.front()->pairs.at(s).first;
+      meta.push_back(fmt::format("{}\t{}\t{}", cf->origin, cf->domain, prose_tier(s) == 0 ? 1 : 0));
+    }
+    if (!with_data.empty()) write_lines(out / (std::string("metadata_") + split + ".tsv"), meta);
+  }
   for (LangWork* w : with_data) {
     std::vector<std::string> dev, devtest;
-    for (const auto& s : rep.heldout.dev) dev.push_back(best_target(w->pairs.at(s)));
-    for (const auto& s : rep.heldout.devtest) devtest.push_back(best_target(w->pairs.at(s)));
+    for (const auto& s : rep.heldout.dev) dev.push_back(best_target(w->pairs.at(s).targets));
+    for (const auto& s : rep.heldout.devtest)
+      devtest.push_back(best_target(w->pairs.at(s).targets));
     write_lines(out / "dev" / (w->lang->flores + ".dev"), dev);
     write_lines(out / "devtest" / (w->lang->flores + ".devtest"), devtest);
     w->counts.dev = static_cast<int64_t>(dev.size());
@@ -275,12 +296,13 @@ BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& 
     };
     std::vector<Row> rows;
     int64_t held = 0;
-    for (const auto& [src, tgts] : w.pairs) {
+    for (const auto& [src, se] : w.pairs) {
       if (held_keys.count(heldout_key(src))) {
-        held += static_cast<int64_t>(tgts.size());
+        held += static_cast<int64_t>(se.targets.size());
         continue;
       }
-      for (const auto& [tgt, n] : tgts) rows.push_back({fnv1a64(tgt, fnv1a64(src)), &src, &tgt});
+      for (const auto& [tgt, n] : se.targets)
+        rows.push_back({fnv1a64(tgt, fnv1a64(src)), &src, &tgt});
     }
     if (held) count_drop(w.counts, Drop::kHeldOut, held);
     // Hash order mixes the catalogs so that any prefix of the file is a fair sample.

@@ -9,7 +9,7 @@ CATS=tests/data/corpus/catalogs
 
 "$MOEMT" corpus build --langs de,fr,ru --catalog-dir "$CATS" --out "$TMP/a" --dev-size 2 \
   --devtest-size 2 > "$TMP/log" 2>&1 || { cat "$TMP/log"; exit 1; }
-for f in stats.json README.md dev/eng_Latn.dev dev/deu_Latn.dev dev/fra_Latn.dev dev/rus_Cyrl.dev \
+for f in stats.json README.md metadata_dev.tsv metadata_devtest.tsv dev/eng_Latn.dev dev/deu_Latn.dev dev/fra_Latn.dev dev/rus_Cyrl.dev \
          devtest/eng_Latn.devtest train/eng_Latn-deu_Latn.eng_Latn train/eng_Latn-deu_Latn.deu_Latn; do
   [ -f "$TMP/a/$f" ] || { echo "missing $f"; exit 1; }
 done

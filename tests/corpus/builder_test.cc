@@ -108,6 +108,10 @@ TEST_F(BuilderTest, LayoutAlignmentAndCounts) {
     EXPECT_EQ(dev.get("rus_Cyrl")[i], ru(n));
   }
   EXPECT_EQ(load_multiway(out.string(), "devtest").size(), 15u);
+  auto meta = data::read_lines((out / "metadata_dev.tsv").string());
+  ASSERT_EQ(meta.size(), 11u);
+  EXPECT_EQ(meta[0], "origin\tdomain\tprose");
+  EXPECT_EQ(meta[1], "dir:" + (root_ / "catalogs").string() + "\tapp\t1");
   const auto& c = r.counts.at("deu_Latn");
   EXPECT_EQ(c.dev, 10);
   EXPECT_EQ(c.devtest, 15);
@@ -155,7 +159,7 @@ TEST_F(BuilderTest, TwoBuildsAreIdentical) {
   std::vector<std::string> files;
   for (const auto& e : fs::recursive_directory_iterator(root_ / "a"))
     if (e.is_regular_file()) files.push_back(fs::relative(e.path(), root_ / "a").string());
-  EXPECT_EQ(files.size(), 2u + 4 + 4 + 6);
+  EXPECT_EQ(files.size(), 4u + 4 + 4 + 6);
   for (const auto& f : files) {
     std::string a = slurp(root_ / "a" / f), b = slurp(root_ / "b" / f);
     if (f == "stats.json" || f == "README.md") {
