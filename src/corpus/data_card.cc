@@ -101,8 +101,8 @@ void write_data_card(const BuildReport& r, const data::LanguageRegistry& reg,
       "  sentence in every language. Their English sentences (compared case- and\n"
       "  punctuation-insensitively) are removed from the training data of every language.\n");
   add("- `metadata_dev.tsv`, `metadata_devtest.tsv`: per held-out line (after a header), the\n"
-      "  package (or catalog directory) and gettext domain it was taken from, and whether it is\n"
-      "  prose-like (1) or not (0).\n");
+      "  package (or catalog directory) and gettext domain the first language's translation was\n"
+      "  taken from, and whether the sentence is prose-like (1) or not (0).\n");
   add("- `stats.json`: the counts below in machine-readable form.\n");
   if (r.options.max_train > 0)
     add(fmt::format(
