@@ -1,6 +1,7 @@
 // `moemt score`: sacrebleu-compatible BLEU, chrF(++) and TER from the command line, with
 // sentence-level scores, confidence intervals and the paired bootstrap test.
 #include <algorithm>
+#include <boost/program_options.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -8,12 +9,10 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <boost/program_options.hpp>
-#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "core/error.h"
@@ -32,9 +31,9 @@ namespace po = boost::program_options;
 
 // sacrebleu's multi-letter single-dash flags, rewritten to their long forms for Boost.
 const std::map<std::string, std::string> kAliases = {
-    {"-tok", "--tokenize"},      {"-lc", "--lowercase"},      {"-sl", "--sentence-level"},
-    {"-pbs", "--paired-bs"},     {"-pbsn", "--paired-bs-n"},  {"-ci", "--confidence"},
-    {"-cin", "--confidence-n"},  {"-nr", "--num-refs"},       {"-cc", "--chrf-char-order"},
+    {"-tok", "--tokenize"},       {"-lc", "--lowercase"},     {"-sl", "--sentence-level"},
+    {"-pbs", "--paired-bs"},      {"-pbsn", "--paired-bs-n"}, {"-ci", "--confidence"},
+    {"-cin", "--confidence-n"},   {"-nr", "--num-refs"},      {"-cc", "--chrf-char-order"},
     {"-cw", "--chrf-word-order"}, {"-sv", "--smooth-value"},  {"-sh", "--short"},
 };
 
@@ -55,7 +54,9 @@ TextFile read_text(const std::string& path) {
   } else {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error("{}: cannot open file", path);
-    data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    data = std::move(buf).str();
   }
   size_t start = 0;
   int64_t lineno = 0;
@@ -146,41 +147,41 @@ int run_score(const std::vector<std::string>& raw_args) {
   int paired_bs_n = eval::kDefaultBootstrapSamples, confidence_n = eval::kDefaultBootstrapSamples;
   uint64_t seed = eval::kDefaultBootstrapSeed;
   po::options_description desc("options");
-  desc.add_options()("help,h", "show this help")
-      ("refs", po::value(&refs_files)->multitoken(), "reference files (positional)")
-      ("input,i", po::value(&inputs)->multitoken(),
-       "hypothesis file(s); several systems for --paired-bs, the first is the baseline")
-      ("metrics,m", po::value(&metrics_names)->multitoken(), "bleu, chrf, ter (default: bleu)")
-      ("num-refs", po::value(&num_refs)->default_value(1),
-       "-nr: tab-separated references per line in one file")
-      ("language-pair,l", po::value(&langpair), "SRC-TRG: picks the BLEU tokenizer for TRG")
-      ("tokenize", po::value(&tokenize), "-tok: none, 13a (default), intl, char, zh")
-      ("lowercase", po::bool_switch(), "-lc: case-insensitive BLEU")
-      ("smooth-method,s", po::value(&smooth_method)->default_value("exp"),
-       "BLEU smoothing: exp, floor, add-k, none")
-      ("smooth-value", po::value(&smooth_value), "-sv: value for floor (0.1) and add-k (1)")
-      ("chrf-char-order", po::value(&chrf_char_order)->default_value(6), "-cc")
-      ("chrf-word-order", po::value(&chrf_word_order)->default_value(0), "-cw: 2 gives chrF++")
-      ("chrf-beta", po::value(&chrf_beta)->default_value(2), "recall weight")
-      ("chrf-whitespace", po::bool_switch(), "keep whitespace in character n-grams")
-      ("chrf-lowercase", po::bool_switch(), "case-insensitive chrF")
-      ("chrf-eps-smoothing", po::bool_switch(), "epsilon smoothing (chrF++.py, Moses, NLTK)")
-      ("ter-case-sensitive", po::bool_switch(), "case-sensitive TER")
-      ("ter-asian-support", po::bool_switch(), "split CJK characters (with --ter-normalized)")
-      ("ter-no-punct", po::bool_switch(), "remove punctuation")
-      ("ter-normalized", po::bool_switch(), "Tercom normalisation and tokenisation")
-      ("sentence-level", po::bool_switch(), "-sl: one score per segment (one metric)")
-      ("confidence", po::bool_switch(), "-ci: bootstrap 95 % confidence interval")
-      ("confidence-n", po::value(&confidence_n)->default_value(confidence_n), "-cin: resamples")
-      ("paired-bs", po::bool_switch(), "-pbs: paired bootstrap test against the first -i")
-      ("paired-bs-n", po::value(&paired_bs_n)->default_value(paired_bs_n), "-pbsn: resamples")
-      ("seed", po::value(&seed)->default_value(seed),
-       "bootstrap seed (sacrebleu's SACREBLEU_SEED; same draws as sacrebleu)")
-      ("format,f", po::value(&format)->default_value("text"), "text or json")
-      ("score-only,b", po::bool_switch(), "print only the score")
-      ("width,w", po::value(&width)->default_value(2), "decimals printed")
-      ("short", po::bool_switch(), "-sh: accepted for sacrebleu compatibility")
-      ("quiet,q", po::bool_switch(), "accepted for sacrebleu compatibility");
+  desc.add_options()("help,h", "show this help")("refs", po::value(&refs_files)->multitoken(),
+                                                 "reference files (positional)")(
+      "input,i", po::value(&inputs)->multitoken(),
+      "hypothesis file(s); several systems for --paired-bs, the first is the baseline")(
+      "metrics,m", po::value(&metrics_names)->multitoken(), "bleu, chrf, ter (default: bleu)")(
+      "num-refs", po::value(&num_refs)->default_value(1),
+      "-nr: tab-separated references per line in one file")(
+      "language-pair,l", po::value(&langpair), "SRC-TRG: picks the BLEU tokenizer for TRG")(
+      "tokenize", po::value(&tokenize), "-tok: none, 13a (default), intl, char, zh")(
+      "lowercase", po::bool_switch(), "-lc: case-insensitive BLEU")(
+      "smooth-method,s", po::value(&smooth_method)->default_value("exp"),
+      "BLEU smoothing: exp, floor, add-k, none")("smooth-value", po::value(&smooth_value),
+                                                 "-sv: value for floor (0.1) and add-k (1)")(
+      "chrf-char-order", po::value(&chrf_char_order)->default_value(6), "-cc")(
+      "chrf-word-order", po::value(&chrf_word_order)->default_value(0), "-cw: 2 gives chrF++")(
+      "chrf-beta", po::value(&chrf_beta)->default_value(2), "recall weight")(
+      "chrf-whitespace", po::bool_switch(), "keep whitespace in character n-grams")(
+      "chrf-lowercase", po::bool_switch(), "case-insensitive chrF")(
+      "chrf-eps-smoothing", po::bool_switch(), "epsilon smoothing (chrF++.py, Moses, NLTK)")(
+      "ter-case-sensitive", po::bool_switch(), "case-sensitive TER")(
+      "ter-asian-support", po::bool_switch(), "split CJK characters (with --ter-normalized)")(
+      "ter-no-punct", po::bool_switch(), "remove punctuation")(
+      "ter-normalized", po::bool_switch(), "Tercom normalisation and tokenisation")(
+      "sentence-level", po::bool_switch(), "-sl: one score per segment (one metric)")(
+      "confidence", po::bool_switch(), "-ci: bootstrap 95 % confidence interval")(
+      "confidence-n", po::value(&confidence_n)->default_value(confidence_n), "-cin: resamples")(
+      "paired-bs", po::bool_switch(), "-pbs: paired bootstrap test against the first -i")(
+      "paired-bs-n", po::value(&paired_bs_n)->default_value(paired_bs_n), "-pbsn: resamples")(
+      "seed", po::value(&seed)->default_value(seed),
+      "bootstrap seed (sacrebleu's SACREBLEU_SEED; same draws as sacrebleu)")(
+      "format,f", po::value(&format)->default_value("text"), "text or json")(
+      "score-only,b", po::bool_switch(), "print only the score")(
+      "width,w", po::value(&width)->default_value(2), "decimals printed")(
+      "short", po::bool_switch(), "-sh: accepted for sacrebleu compatibility")(
+      "quiet,q", po::bool_switch(), "accepted for sacrebleu compatibility");
   po::positional_options_description pos;
   pos.add("refs", -1);
   po::variables_map vm;
@@ -247,12 +248,12 @@ int run_score(const std::vector<std::string>& raw_args) {
     for (size_t r = 0; r < refs.size(); ++r)
       if (systems[s].size() != refs[r].size())
         throw Error("line counts differ: hypothesis {} has {} lines, reference {} has {}",
-                    sys_files[s],
-                    systems[s].size(), ref_names[r], refs[r].size());
+                    sys_files[s], systems[s].size(), ref_names[r], refs[r].size());
   if (sentence_level) {
     if (metrics_names.size() > 1) throw Error("--sentence-level takes exactly one metric");
     if (systems.size() > 1) throw Error("--sentence-level scores one system only");
-    if (confidence || paired) throw Error("statistical tests are unavailable with --sentence-level");
+    if (confidence || paired)
+      throw Error("statistical tests are unavailable with --sentence-level");
   }
   if (paired && systems.size() < 2)
     throw Error("--paired-bs needs several systems: -i BASELINE SYS1 [SYS2...]");
@@ -267,11 +268,11 @@ int run_score(const std::vector<std::string>& raw_args) {
     if (m == "bleu") {
       eval::BleuOptions o;
       std::string trg = langpair.find('-') != std::string::npos
-                            ? langpair.substr(langpair.find('-') + 1) : std::string();
+                            ? langpair.substr(langpair.find('-') + 1)
+                            : std::string();
       if (!tokenize.empty()) {
         o.tokenize = tokenize;
-        if (trg == "zh" && tokenize != "zh")
-          log::warn("consider the 'zh' tokenizer for Chinese");
+        if (trg == "zh" && tokenize != "zh") log::warn("consider the 'zh' tokenizer for Chinese");
       } else if (trg == "zh") {
         o.tokenize = "zh";
       } else if (trg == "ja" || trg == "ko") {
@@ -302,8 +303,7 @@ int run_score(const std::vector<std::string>& raw_args) {
       o.normalized = vm["ter-normalized"].as<bool>();
       metrics.push_back({"TER", std::make_unique<eval::Ter>(o)});
     } else {
-      throw Error("unknown metric '{}' (choose bleu, chrf, ter); give references before -i/-m",
-                  m);
+      throw Error("unknown metric '{}' (choose bleu, chrf, ter); give references before -i/-m", m);
     }
   }
   const int nrefs = static_cast<int>(refs.size());
@@ -338,9 +338,12 @@ int run_score(const std::vector<std::string>& raw_args) {
         extras.seed = std::to_string(seed);
       }
       const std::string sig = nm.metric->signature(nrefs, extras);
-      if (score_only) results.push_back(eval::format_score_value(sc, width));
-      else if (format == "json") results.push_back(eval::format_score_json(sc, width, sig));
-      else results.push_back(eval::format_score_text(sc, width, sig));
+      if (score_only)
+        results.push_back(eval::format_score_value(sc, width));
+      else if (format == "json")
+        results.push_back(eval::format_score_json(sc, width, sig));
+      else
+        results.push_back(eval::format_score_text(sc, width, sig));
     }
     if (format == "json" && !score_only) {
       if (results.size() == 1) {
@@ -393,8 +396,8 @@ int run_score(const std::vector<std::string>& raw_args) {
     } else {
       headers.push_back(name);
       for (size_t s = 0; s < nsys; ++s) {
-        std::string c = eval::format_fixed(nm.metric->score_from_segment_stats(stats[s]).score,
-                                           width);
+        std::string c =
+            eval::format_fixed(nm.metric->score_from_segment_stats(stats[s]).score, width);
         cells[s].push_back(c);
         json[s][name] = c;
       }
@@ -416,12 +419,13 @@ int run_score(const std::vector<std::string>& raw_args) {
     for (const auto& row : cells) w[c] = std::max(w[c], cps(row[c]));
   }
   if (paired) {
-    std::string msg = fmt::format("Paired bootstrap resampling test with {} resampling trials",
-                                  paired_bs_n);
+    std::string msg =
+        fmt::format("Paired bootstrap resampling test with {} resampling trials", paired_bs_n);
     std::printf("%s\n%s\n%s\n", std::string(msg.size(), '-').c_str(), msg.c_str(),
                 std::string(msg.size(), '-').c_str());
     std::printf(" - Each system is compared to the baseline; score (bootstrap mean ± 95%% CI).\n");
-    std::printf(" - p-values < 0.05 are marked with '*': the difference is unlikely to be chance.\n\n");
+    std::printf(
+        " - p-values < 0.05 are marked with '*': the difference is unlikely to be chance.\n\n");
   }
   std::string line;
   for (size_t c = 0; c < headers.size(); ++c) line += pad_right(headers[c], w[c] + 2);

@@ -46,10 +46,14 @@ BleuSmooth parse_bleu_smooth(const std::string& name) {
 
 std::string bleu_smooth_name(BleuSmooth s) {
   switch (s) {
-    case BleuSmooth::kNone: return "none";
-    case BleuSmooth::kFloor: return "floor";
-    case BleuSmooth::kAddK: return "add-k";
-    case BleuSmooth::kExp: return "exp";
+    case BleuSmooth::kNone:
+      return "none";
+    case BleuSmooth::kFloor:
+      return "floor";
+    case BleuSmooth::kAddK:
+      return "add-k";
+    case BleuSmooth::kExp:
+      return "exp";
   }
   return "?";
 }

@@ -21,8 +21,8 @@ struct BootstrapOptions {
 
 struct SystemResult {
   double score = 0.0;
-  double mean = 0.0;  // bootstrap estimate of the true mean
-  double ci = 0.0;    // half-width of the 95 % interval
+  double mean = 0.0;              // bootstrap estimate of the true mean
+  double ci = 0.0;                // half-width of the 95 % interval
   std::optional<double> p_value;  // against the baseline; none for the baseline itself
 };
 

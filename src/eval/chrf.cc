@@ -77,8 +77,10 @@ void Chrf::segment_stats(std::string_view hyp, const std::vector<std::string_vie
     std::string_view text = q == 0 ? hyp : refs[q - 1];
     if (!decode_utf8(text, s.decoded))
       throw Error("invalid UTF-8 in {}", q == 0 ? "hypothesis" : "reference");
-    if (opts_.lowercase) s.texts[q] = to_lower(s.decoded);
-    else s.texts[q].swap(s.decoded);
+    if (opts_.lowercase)
+      s.texts[q] = to_lower(s.decoded);
+    else
+      s.texts[q].swap(s.decoded);
   }
   // Word n-grams (chrF++): words of all sequences share one id space.
   s.words.clear();

@@ -64,7 +64,8 @@ Score Metric::corpus_score(const std::vector<std::string>& hyps, const RefStream
   return score_from_segment_stats(corpus_stats(hyps, refs));
 }
 
-Score Metric::sentence_score(std::string_view hyp, const std::vector<std::string_view>& refs) const {
+Score Metric::sentence_score(std::string_view hyp,
+                             const std::vector<std::string_view>& refs) const {
   std::vector<double> stats(num_stats(), 0.0);
   segment_stats(hyp, refs, stats.data());
   return score_from_stats(stats.data());

@@ -62,7 +62,8 @@ constexpr unsigned __int128 kPcgMult =
 NumpyPcg64::NumpyPcg64(uint64_t seed) {
   std::vector<uint32_t> w = seed_sequence_state(seed, 8);
   uint64_t v[4];
-  for (int i = 0; i < 4; ++i) v[i] = static_cast<uint64_t>(w[2 * i]) | (uint64_t{w[2 * i + 1]} << 32);
+  for (int i = 0; i < 4; ++i)
+    v[i] = static_cast<uint64_t>(w[2 * i]) | (uint64_t{w[2 * i + 1]} << 32);
   unsigned __int128 s = (static_cast<unsigned __int128>(v[0]) << 64) | v[1];
   unsigned __int128 q = (static_cast<unsigned __int128>(v[2]) << 64) | v[3];
   state_ = 0;

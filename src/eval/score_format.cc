@@ -3,7 +3,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-
 #include <nlohmann/json.hpp>
 
 namespace moemt::eval {
@@ -44,8 +43,8 @@ std::string format_score_json(const Score& s, int width, const std::string& sign
   size_t start = 0;
   while (start <= signature.size() && !signature.empty()) {
     size_t bar = signature.find('|', start);
-    std::string field = signature.substr(start, bar == std::string::npos ? std::string::npos
-                                                                         : bar - start);
+    std::string field =
+        signature.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
     size_t colon = field.find(':');
     if (colon != std::string::npos) d[field.substr(0, colon)] = field.substr(colon + 1);
     if (bar == std::string::npos) break;

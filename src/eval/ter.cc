@@ -51,9 +51,12 @@ Score Ter::score_from_stats(const double* sums) const {
   sc.name = "TER";
   const double edits = sums[0], ref_len = sums[1];
   double s;
-  if (ref_len > 0) s = edits / ref_len;
-  else if (edits > 0) s = 1.0;  // empty references, non-empty hypothesis
-  else s = 0.0;
+  if (ref_len > 0)
+    s = edits / ref_len;
+  else if (edits > 0)
+    s = 1.0;  // empty references, non-empty hypothesis
+  else
+    s = 0.0;
   sc.score = 100 * s;
   return sc;
 }

@@ -164,8 +164,10 @@ ShiftResult best_shift(const std::vector<uint32_t>& words, const std::vector<uin
   hyp_err.reserve(nh);
   int ph = -1, pr = -1;
   for (char op : ed.trace()) {
-    if (op == kIns) op = kDel;
-    else if (op == kDel) op = kIns;
+    if (op == kIns)
+      op = kDel;
+    else if (op == kDel)
+      op = kIns;
     if (op == kNop || op == kSub) {
       ++ph;
       ++pr;

@@ -78,13 +78,19 @@ void normalize_general_and_western(std::u32string& s) {
   std::u32string b;
   sub_pairs(
       a, b, [](char32_t c) { return !is_digit(c); }, is_period_comma,
-      [](char32_t x, char32_t y, std::u32string& o) { o += {x, U' ', y, U' '}; });
+      [](char32_t x, char32_t y, std::u32string& o) {
+        o += {x, U' ', y, U' '};
+      });
   sub_pairs(
       b, a, is_period_comma, [](char32_t c) { return !is_digit(c); },
-      [](char32_t x, char32_t y, std::u32string& o) { o += {U' ', x, U' ', y}; });
+      [](char32_t x, char32_t y, std::u32string& o) {
+        o += {U' ', x, U' ', y};
+      });
   sub_pairs(
       a, b, is_digit, [](char32_t c) { return c == U'-'; },
-      [](char32_t x, char32_t y, std::u32string& o) { o += {x, U' ', y, U' '}; });
+      [](char32_t x, char32_t y, std::u32string& o) {
+        o += {x, U' ', y, U' '};
+      });
   s.swap(b);
 }
 

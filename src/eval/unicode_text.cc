@@ -69,8 +69,7 @@ bool decode_utf8(std::string_view in, std::u32string& out, size_t* bad_offset) {
 std::u32string decode_utf8_or_throw(std::string_view in, const std::string& what) {
   std::u32string out;
   size_t bad = 0;
-  if (!decode_utf8(in, out, &bad))
-    throw Error("{}: invalid UTF-8 at byte {}", what, bad + 1);
+  if (!decode_utf8(in, out, &bad)) throw Error("{}: invalid UTF-8 at byte {}", what, bad + 1);
   return out;
 }
 

@@ -1,11 +1,12 @@
 // Bootstrap resampling: the numpy-compatible draws and the paired test against sacrebleu
 // 2.6.0's PairedTest results recorded in tests/data/score/paired_bs.jsonl.
+#include "eval/bootstrap.h"
+
 #include <gtest/gtest.h>
 
 #include <memory>
 
 #include "eval/bleu.h"
-#include "eval/bootstrap.h"
 #include "eval/chrf.h"
 #include "eval/np_random.h"
 #include "eval/ter.h"

@@ -49,7 +49,9 @@ std::unique_ptr<Metric> make(const nlohmann::json& c, bool sentence) {
   return std::make_unique<Ter>(t);
 }
 
-std::string without_version(const std::string& sig) { return sig.substr(0, sig.rfind("|version:")); }
+std::string without_version(const std::string& sig) {
+  return sig.substr(0, sig.rfind("|version:"));
+}
 
 TEST(ScoreVectors, CorpusAndSentenceScoresMatchSacrebleu) {
   auto cases = read_jsonl("expected.jsonl");
@@ -107,9 +109,11 @@ TEST(ScoreVectors, TerNormalizesReferencesTwiceLikeSacrebleu) {
   // TER(normalized=True).sentence_score(hyp, [ref]) -> 25.0 (5 edits, 20 reference words),
   // because references pass through the normaliser twice ("3.14's" -> "3.14 's").
   const std::string hyp =
-      "cat\u2028~ 北京 → 。 ?\u00a0Haus ）\u00a0&quot;\u3000ÄÖÜ\u2028}\u30003.14's\u202f∑ カタカナ ^ 〈 0 …";
+      "cat\u2028~ 北京 → 。 ?\u00a0Haus ）\u00a0&quot;\u3000ÄÖÜ\u2028}\u30003.14's\u202f∑ カタカナ "
+      "^ 〈 0 …";
   const std::string ref =
-      "cat\u2028~ 北京 → 。 「 ?\u00a0Haus ）\u00a0&quot;\u3000ÄÖÜ\u2028}\u30003.14's\u202f∑ カタカナ 〉 〈 0 」";
+      "cat\u2028~ 北京 → 。 「 ?\u00a0Haus ）\u00a0&quot;\u3000ÄÖÜ\u2028}\u30003.14's\u202f∑ "
+      "カタカナ 〉 〈 0 」";
   Ter ter(TerOptions{.normalized = true});
   std::vector<double> st(2);
   ter.segment_stats(hyp, {ref}, st.data());

@@ -1,10 +1,11 @@
 // Tokenizers and lowercasing against sacrebleu's outputs recorded in
 // tests/data/score/tokenize.jsonl (heavy-Unicode lines and FLORES excerpts).
+#include "eval/tokenizer.h"
+
 #include <gtest/gtest.h>
 
 #include "core/error.h"
 #include "eval/ter_tokenizer.h"
-#include "eval/tokenizer.h"
 #include "eval/unicode_text.h"
 #include "score_test_util.h"
 
@@ -34,7 +35,8 @@ TEST(Tokenizer, MatchesSacrebleuOnRecordedLines) {
   for (const auto& c : cases) {
     const std::string text = c["text"];
     SCOPED_TRACE(text);
-    EXPECT_EQ(encode_utf8(to_lower(decode_utf8_or_throw(text, "t"))), c["lower"].get<std::string>());
+    EXPECT_EQ(encode_utf8(to_lower(decode_utf8_or_throw(text, "t"))),
+              c["lower"].get<std::string>());
     EXPECT_EQ(tok(t13a, text), c["13a"].get<std::string>());
     EXPECT_EQ(tok(intl, text), c["intl"].get<std::string>());
     EXPECT_EQ(tok(chr, text), c["char"].get<std::string>());
@@ -55,9 +57,7 @@ TEST(Tokenizer, ThirteenAHandlesEntitiesAndDigits) {
   EXPECT_EQ(tok(t, "1990-2000, 3.5 and 4,5."), "1990 - 2000 , 3.5 and 4,5 .");
 }
 
-TEST(Tokenizer, UnknownNameIsAUserError) {
-  EXPECT_THROW(make_tokenizer("ja-mecab"), moemt::Error);
-}
+TEST(Tokenizer, UnknownNameIsAUserError) { EXPECT_THROW(make_tokenizer("ja-mecab"), moemt::Error); }
 
 TEST(UnicodeText, RejectsInvalidUtf8) {
   std::u32string out;
