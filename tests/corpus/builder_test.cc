@@ -3,6 +3,7 @@
 #include "corpus/builder.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -35,10 +36,9 @@ std::string ru(int i) { return "Документ номер " + std::to_string(i
 class BuilderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ =
-        fs::temp_directory_path() /
-        ("moemt_builder_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    root_ = fs::temp_directory_path() /
+            ("moemt_builder_test_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     auto cat = [&](const std::string& locale, const std::string& domain, std::vector<RawEntry> e,
                    bool big = false) {

@@ -3,6 +3,7 @@
 #include "corpus/mo_reader.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -118,7 +119,8 @@ TEST(MoReader, HeaderFields) {
 TEST(MoReader, ReadsCatalogsCompiledByMsgfmt) {
   if (std::system("msgfmt --version > /dev/null 2>&1") != 0) GTEST_SKIP() << "msgfmt not installed";
   const std::string po = std::string(MOEMT_SOURCE_DIR) + "/tests/data/corpus/po/ru.po";
-  const auto dir = std::filesystem::temp_directory_path() / "moemt_mo_reader_test";
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("moemt_mo_reader_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   for (const char* endian : {"little", "big"}) {
     std::string mo = (dir / (std::string(endian) + ".mo")).string();

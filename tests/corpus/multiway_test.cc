@@ -3,6 +3,7 @@
 #include "corpus/multiway.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -46,7 +47,8 @@ TEST(Multiway, ReadsFixtureAndListsUnknownCodes) {
 }
 
 TEST(Multiway, MalformedSetsAreErrors) {
-  fs::path d = fs::temp_directory_path() / "moemt_multiway_test" / "dev";
+  fs::path d =
+      fs::temp_directory_path() / ("moemt_multiway_test_" + std::to_string(::getpid())) / "dev";
   fs::remove_all(d.parent_path());
   fs::create_directories(d);
   std::ofstream(d / "eng_Latn.dev") << "one\ntwo\n";
