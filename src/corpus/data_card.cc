@@ -146,7 +146,7 @@ void write_data_card(const BuildReport& r, const data::LanguageRegistry& reg,
       "\nRules: keyboard accelerators (`_File`, `&File`, `~File`, `(_F)`) are stripped from both\n"
       "sides the same way; NFC (ICU); whitespace runs collapsed to one space; pairs dropped when "
       "a\n"
-      "side has control characters, the English side has no letters or is an identifier\n"
+      "side has control characters, the English side has fewer than two letters or is an identifier\n"
       "(`gtk-ok`), a side exceeds {} code points, source and target are identical (allowed for\n"
       "up to {} words in Latin-script languages), fewer than {:.0f}% of the letters of either "
       "side\n"

@@ -375,6 +375,17 @@ double script_fraction(std::string_view s, const std::string& script) {
   return letters == 0 ? -1.0 : static_cast<double>(good) / static_cast<double>(letters);
 }
 
+int64_t count_letters(std::string_view s) {
+  int64_t n = 0;
+  int32_t i = 0, len = static_cast<int32_t>(s.size());
+  while (i < len) {
+    UChar32 c;
+    U8_NEXT(s.data(), i, len, c);
+    if (c >= 0 && u_isalpha(c)) ++n;
+  }
+  return n;
+}
+
 int count_words(std::string_view s) {
   int words = 0;
   bool in_word = false;
@@ -406,7 +417,7 @@ std::variant<CleanPair, Drop> clean_pair(std::string_view source, std::string_vi
               collapse_whitespace(nfc(strip_accelerator(target, marker)))};
   if (p.source.empty() || p.target.empty()) return Drop::kEmpty;
   double src_latin = script_fraction(p.source, "Latn");
-  if (script_fraction(text_without_placeholders(p.source), "Latn") < 0) return Drop::kNoLetters;
+  if (count_letters(text_without_placeholders(p.source)) < 2) return Drop::kNoLetters;
   if (looks_like_identifier(p.source)) return Drop::kIdentifier;
   int64_t ls = cp_count(p.source), lt = cp_count(p.target);
   if (ls > opt.max_chars || lt > opt.max_chars) return Drop::kTooLong;

@@ -20,7 +20,7 @@ enum class Drop {
   kInvalidUtf8,          // bytes not valid in the declared charset / UTF-8
   kControlChars,         // C0/C1 controls (other than tab/newline) or U+FFFD
   kEmpty,                // nothing left after accelerator and whitespace cleanup
-  kNoLetters,            // the English side has no letters ("%s: %s", "---")
+  kNoLetters,            // the English side has < 2 letters ("%s: %s", "---", "A")
   kIdentifier,           // the English side is a key, not text ("gtk-ok", "calendar:MY")
   kTooLong,              // a side longer than FilterOptions::max_chars code points
   kIdentical,            // target == source, not a short Latin-script word
@@ -78,5 +78,6 @@ int64_t count_code_points(std::string_view s);
 // Fraction of letters of `s` written in `script` (ISO 15924); -1 when `s` has no letters.
 double script_fraction(std::string_view s, const std::string& script);
 int count_words(std::string_view s);
+int64_t count_letters(std::string_view s);
 
 }  // namespace moemt::corpus

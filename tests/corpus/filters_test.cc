@@ -126,6 +126,8 @@ TEST(Filters, OtherDrops) {
   EXPECT_EQ(dropped("calendar:MY", "calendar:YM", "de"), Drop::kIdentifier);
   EXPECT_EQ(dropped("Open", " \n ", "de"), Drop::kEmpty);
   EXPECT_EQ(dropped("<b>%s</b>", "<b>%s</b>", "de"), Drop::kNoLetters);
+  EXPECT_EQ(dropped("A", "A", "de"), Drop::kNoLetters);
+  EXPECT_EQ(count_letters("Ab 1 Ж ж %"), 4);
   EXPECT_EQ(text_without_placeholders("<b>%d</b> of %s: 100%%"), " of : 100");
 }
 
