@@ -333,6 +333,14 @@ BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& 
   }
   write_stats_json(rep, (out / "stats.json").string());
   write_data_card(rep, registry, (out / "README.md").string());
+  nlohmann::json counts;
+  for (const auto& [code, c] : rep.counts)
+    counts[code] = {{"clean_pairs", c.clean_pairs}, {"train", c.train}, {"dev", c.dev},
+                    {"devtest", c.devtest}};
+  log::json({{"event", "corpus_build"},
+             {"out", opt.out_dir},
+             {"languages", counts},
+             {"skipped", rep.skipped.size()}});
   return rep;
 }
 
