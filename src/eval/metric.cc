@@ -7,6 +7,10 @@
 
 namespace moemt::eval {
 
+namespace {
+constexpr size_t kParallelMinSegments = 512;
+}  // namespace
+
 std::string signature_version() {
   // Our version plus the sacrebleu release whose numbers we reproduce.
   return std::string("moemt-") + MOEMT_VERSION_STRING + "+sacrebleu-2.6.0";
@@ -33,7 +37,8 @@ std::vector<double> Metric::corpus_stats(const std::vector<std::string>& hyps,
   std::vector<double> stats(n * k, 0.0);
   std::exception_ptr failure;
   const int64_t nn = static_cast<int64_t>(n);
-#pragma omp parallel
+  // Small inputs run serially: waking threads costs more than scoring a few hundred lines.
+#pragma omp parallel if (n >= kParallelMinSegments)
   {
     std::vector<std::string_view> seg_refs(refs.size());
 #pragma omp for schedule(dynamic, 256)

@@ -122,6 +122,30 @@ TEST(ScoreVectors, TerNormalizesReferencesTwiceLikeSacrebleu) {
   EXPECT_DOUBLE_EQ(ter.score_from_stats(st.data()).score, 25.0);
 }
 
+TEST(ScoreVectors, ParallelStatisticsEqualSerialOnes) {
+  // 16 copies of a set run in parallel; every copy must give the serial statistics.
+  auto hyps = read_lines("deu.hyp.txt");
+  RefStreams refs = {read_lines("deu.ref.txt"), read_lines("deu.ref2.txt")};
+  std::vector<std::string> big_hyps;
+  RefStreams big_refs(2);
+  for (int copy = 0; copy < 16; ++copy) {
+    big_hyps.insert(big_hyps.end(), hyps.begin(), hyps.end());
+    for (int r = 0; r < 2; ++r)
+      big_refs[r].insert(big_refs[r].end(), refs[r].begin(), refs[r].end());
+  }
+  ChrfOptions chrf_pp;
+  chrf_pp.word_order = 2;
+  const Bleu bleu;
+  const Chrf chrf(chrf_pp);
+  const Ter ter;
+  for (const Metric* m : std::vector<const Metric*>{&bleu, &chrf, &ter}) {
+    auto small = m->corpus_stats(hyps, refs);
+    auto big = m->corpus_stats(big_hyps, big_refs);
+    ASSERT_EQ(big.size(), 16 * small.size());
+    for (size_t i = 0; i < big.size(); ++i) ASSERT_EQ(big[i], small[i % small.size()]) << m->name();
+  }
+}
+
 TEST(ScoreVectors, MismatchedStreamsAreAUserError) {
   std::vector<std::string> hyps = {"a", "b"};
   RefStreams refs = {{"a"}};
