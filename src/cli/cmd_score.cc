@@ -196,6 +196,7 @@ int run_score(const std::vector<std::string>& raw_args) {
   const bool paired = vm["paired-bs"].as<bool>();
   const bool confidence = vm["confidence"].as<bool>();
   const bool score_only = vm["score-only"].as<bool>();
+  const bool short_sig = vm["short"].as<bool>();
   if (format != "text" && format != "json") throw Error("--format must be text or json");
   if (width < 0 || width > 10) throw Error("--width must be 0..10");
   if (refs_files.empty())
@@ -312,7 +313,7 @@ int run_score(const std::vector<std::string>& raw_args) {
     const eval::Metric& metric = *metrics[0].metric;
     std::vector<double> stats = metric.corpus_stats(systems[0], refs);
     const size_t k = metric.num_stats();
-    const std::string sig = metric.signature(nrefs);
+    const std::string sig = metric.signature(nrefs, {}, short_sig);
     std::string out;
     for (size_t i = 0; i < systems[0].size(); ++i) {
       eval::Score sc = metric.score_from_stats(stats.data() + i * k);
@@ -337,7 +338,8 @@ int run_score(const std::vector<std::string>& raw_args) {
         extras.bs = confidence_n;
         extras.seed = std::to_string(seed);
       }
-      const std::string sig = nm.metric->signature(nrefs, extras);
+      // sacrebleu prints full names in JSON even with --short.
+      const std::string sig = nm.metric->signature(nrefs, extras, short_sig && format != "json");
       if (score_only)
         results.push_back(eval::format_score_value(sc, width));
       else if (format == "json")
@@ -392,7 +394,7 @@ int run_score(const std::vector<std::string>& raw_args) {
         json[s][name] = r;
       }
       eval::SignatureExtras extras{paired_bs_n, std::to_string(seed)};
-      sigs.emplace_back(name, nm.metric->signature(nrefs, extras));
+      sigs.emplace_back(name, nm.metric->signature(nrefs, extras, short_sig));
     } else {
       headers.push_back(name);
       for (size_t s = 0; s < nsys; ++s) {
@@ -401,7 +403,7 @@ int run_score(const std::vector<std::string>& raw_args) {
         cells[s].push_back(c);
         json[s][name] = c;
       }
-      sigs.emplace_back(name, nm.metric->signature(nrefs));
+      sigs.emplace_back(name, nm.metric->signature(nrefs, {}, short_sig));
     }
   }
   if (format == "json") {

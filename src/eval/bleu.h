@@ -34,6 +34,9 @@ class Bleu : public Metric {
                      double* out) const override;
   Score score_from_stats(const double* sums) const override;
   std::string signature_fields() const override;
+  std::string short_key(const std::string& key) const override {
+    return key == "smooth" ? "s" : Metric::short_key(key);
+  }
   const BleuOptions& options() const { return opts_; }
 
  private:

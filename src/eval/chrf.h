@@ -28,6 +28,9 @@ class Chrf : public Metric {
                      double* out) const override;
   Score score_from_stats(const double* sums) const override;
   std::string signature_fields() const override;
+  std::string short_key(const std::string& key) const override {
+    return key == "space" ? "s" : Metric::short_key(key);
+  }
   const ChrfOptions& options() const { return opts_; }
 
  private:

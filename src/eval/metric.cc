@@ -16,13 +16,34 @@ std::string signature_version() {
   return std::string("moemt-") + MOEMT_VERSION_STRING + "+sacrebleu-2.6.0";
 }
 
-std::string Metric::signature(int nrefs, const SignatureExtras& extras) const {
+std::string Metric::short_key(const std::string& key) const {
+  if (key == "version") return "v";
+  if (key == "nrefs") return "#";
+  if (key == "seed") return "rs";
+  if (key == "case") return "c";
+  if (key == "eff") return "e";
+  return key;
+}
+
+std::string Metric::signature(int nrefs, const SignatureExtras& extras, bool short_form) const {
   std::string s = "nrefs:" + (nrefs < 0 ? std::string("var") : std::to_string(nrefs));
   if (extras.bs) s += "|bs:" + std::to_string(*extras.bs);
   if (extras.seed) s += "|seed:" + *extras.seed;
   s += "|" + signature_fields();
   s += "|version:" + signature_version();
-  return s;
+  if (!short_form) return s;
+  std::string out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t bar = s.find('|', start);
+    std::string field = s.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
+    size_t colon = field.find(':');
+    if (!out.empty()) out += '|';
+    out += short_key(field.substr(0, colon)) + field.substr(colon);
+    if (bar == std::string::npos) break;
+    start = bar + 1;
+  }
+  return out;
 }
 
 std::vector<double> Metric::corpus_stats(const std::vector<std::string>& hyps,

@@ -50,8 +50,12 @@ class Metric {
   // The metric-specific signature fields ("case:mixed|eff:no|..."), without the common ones.
   virtual std::string signature_fields() const = 0;
 
-  // "nrefs:1|[bs:..|seed:..|]<fields>|version:...".
-  std::string signature(int nrefs, const SignatureExtras& extras = {}) const;
+  // "nrefs:1|[bs:..|seed:..|]<fields>|version:..."; `short_form` abbreviates the field
+  // names as sacrebleu's --short does ("#:1|c:mixed|e:no|tok:13a|s:exp|v:...").
+  std::string signature(int nrefs, const SignatureExtras& extras = {},
+                        bool short_form = false) const;
+  // The short name of one signature field (sacrebleu's abbreviations).
+  virtual std::string short_key(const std::string& key) const;
 
   // Statistics of every segment, row-major (n_segments x num_stats()), computed in parallel.
   // Throws moemt::Error if a reference stream's length differs from hyps or on invalid UTF-8.

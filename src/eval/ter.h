@@ -19,6 +19,13 @@ class Ter : public Metric {
                      double* out) const override;
   Score score_from_stats(const double* sums) const override;
   std::string signature_fields() const override;
+  std::string short_key(const std::string& key) const override {
+    if (key == "tok") return "t";
+    if (key == "norm") return "nr";
+    if (key == "punct") return "pn";
+    if (key == "asian") return "as";
+    return Metric::short_key(key);
+  }
   const TerOptions& options() const { return opts_; }
 
  private:
