@@ -1,0 +1,118 @@
+// `moemt eval`: translate a multi-way set (our corpus's dev/devtest or FLORES-200) in every
+// requested direction and report BLEU and chrF++ per direction and averaged, as Markdown/JSON.
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/options.h"
+#include "core/log.h"
+#include "decode/loaded_model.h"
+#include "report/evaluator.h"
+
+namespace moemt::cli {
+namespace {
+
+int run_eval(const std::vector<std::string>& args) {
+  using S = std::string;
+  po::options_description desc("moemt eval options");
+  // clang-format off
+  desc.add_options()
+    ("help,h", "print this help")
+    ("config,c", po::value<std::vector<S>>()->composing(), "YAML config file(s); command-line flags win")
+    ("model,m", po::value<S>(), "model directory (from moemt train)")
+    ("set", po::value<S>(), "multi-way set: a corpus or FLORES-200 directory holding <split>/<code>.<split>")
+    ("split", po::value<S>()->default_value("devtest"), "split to evaluate: dev or devtest")
+    ("directions", po::value<S>()->default_value("en-x,x-en"),
+     "comma-separated: en-x, x-en, x-y, all, or pairs SRC-TGT (de-fr, deu_Latn-fra_Latn)")
+    ("xy-sample", po::value<int>()->default_value(0), "evaluate only N random X->Y pairs (0 = all)")
+    ("seed", po::value<uint64_t>()->default_value(1), "seed of the X->Y sample")
+    ("max-sentences", po::value<int64_t>()->default_value(0), "use the first N lines of the set (0 = all)")
+    ("beam-size,b", po::value<int>()->default_value(4), "beam size (1 = greedy)")
+    ("normalize,n", po::value<float>()->default_value(0.6f), "length normalisation exponent")
+    ("max-length-factor", po::value<float>()->default_value(3.f), "output at most this many times the input length")
+    ("mini-batch-words", po::value<int64_t>()->default_value(2048), "source tokens x beam per batch")
+    ("mini-batch", po::value<int>()->default_value(64), "sentences per batch at most")
+    ("maxi-batch", po::value<int>()->default_value(100), "batches read ahead and sorted by length")
+    ("cpu-threads", po::value<int>()->default_value(0), "CPU threads (0 = all cores)")
+    ("devices,d", po::value<S>()->default_value("cpu"), "device: cpu or cuda:N")
+    ("output-dir,o", po::value<S>()->default_value(""), "write report.md, report.json and hyp.<src>-<tgt>.txt here")
+    ("compare", po::value<S>()->default_value(""), "report.json of another run: print the score differences")
+    ("format,f", po::value<S>()->default_value("md"), "what to print on stdout: md or json")
+    ("quiet,q", po::bool_switch(), "no progress or log lines on stderr");
+  // clang-format on
+  po::variables_map vm;
+  if (!parse_options("eval", args, desc, vm)) return 0;
+  if (!vm.count("model")) throw Error("moemt eval needs -m/--model DIR");
+  if (!vm.count("set"))
+    throw Error("moemt eval needs --set DIR (e.g. corpora/sample or a FLORES-200 directory)");
+  const S format = vm["format"].as<S>();
+  if (format != "md" && format != "json")
+    throw Error("--format must be md or json, not '{}'", format);
+  // The report goes to stdout (`-f json > r.json` must stay valid JSON): log lines go to stderr.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("moemt-eval"));
+  if (vm["quiet"].as<bool>()) log::set_level("warn");
+
+  report::EvalOptions o;
+  o.set_dir = vm["set"].as<S>();
+  o.split = vm["split"].as<S>();
+  o.directions = report::parse_direction_spec(vm["directions"].as<S>());
+  o.xy_sample = vm["xy-sample"].as<int>();
+  if (o.xy_sample < 0) throw Error("--xy-sample must be >= 0");
+  o.seed = vm["seed"].as<uint64_t>();
+  o.max_sentences = vm["max-sentences"].as<int64_t>();
+  if (o.max_sentences < 0) throw Error("--max-sentences must be >= 0");
+  auto& t = o.translator;
+  t.search.beam_size = vm["beam-size"].as<int>();
+  if (t.search.beam_size < 1) throw Error("--beam-size must be >= 1");
+  t.search.normalize = vm["normalize"].as<float>();
+  t.search.max_length_factor = vm["max-length-factor"].as<float>();
+  t.mini_batch_words = vm["mini-batch-words"].as<int64_t>();
+  t.mini_batch = vm["mini-batch"].as<int>();
+  t.maxi_batch = vm["maxi-batch"].as<int>();
+  if (t.mini_batch_words < 1 || t.mini_batch < 1 || t.maxi_batch < 1)
+    throw Error("--mini-batch-words, --mini-batch and --maxi-batch must be >= 1");
+  o.cpu_threads = vm["cpu-threads"].as<int>();
+  o.device = parse_device(vm["devices"].as<S>());
+  o.output_dir = vm["output-dir"].as<S>();
+  o.progress = !vm["quiet"].as<bool>();
+  const S compare_path = vm["compare"].as<S>();
+  // Read the other report first: a typo should not cost a whole evaluation.
+  report::EvalReport other;
+  if (!compare_path.empty()) other = report::load_report(compare_path);
+
+  auto model = decode::load_model(vm["model"].as<S>(), o.device);
+  auto run = report::run_eval(o, model);
+  if (!o.output_dir.empty()) {
+    report::write_outputs(run, o.output_dir);
+    log::info("wrote {}/report.md, report.json and {} hypothesis file(s)", o.output_dir,
+              run.hypotheses.size());
+  }
+  if (format == "json")
+    std::cout << report::to_json(run.report).dump(2) << "\n";
+  else
+    std::cout << report::to_markdown(run.report);
+  if (!compare_path.empty()) {
+    auto c = report::compare(run.report, other);
+    if (format == "json") {
+      nlohmann::json j = nlohmann::json::array();
+      for (const auto& d : c.deltas)
+        j.push_back({{"row", d.row},
+                     {"metric", d.metric},
+                     {"this", d.self},
+                     {"other", d.other},
+                     {"delta", d.delta()}});
+      std::cout << nlohmann::json{{"compare", compare_path}, {"deltas", j}}.dump(2) << "\n";
+    } else {
+      std::cout << "\n## compared with " << compare_path << "\n\n"
+                << report::comparison_markdown(c);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+MOEMT_REGISTER_COMMAND("eval",
+                       "translate a multi-way set (dev/devtest, FLORES-200) and report BLEU/chrF++",
+                       run_eval);
+}  // namespace moemt::cli
