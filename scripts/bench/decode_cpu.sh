@@ -12,9 +12,11 @@
 # of the synthetic benchmark corpus (torch_ref/corpus.py), tokenised by its sentencepiece model.
 # Random weights give arbitrary output lengths, so every system must produce exactly --length
 # tokens per sentence (eos forbidden before that: CTranslate2 min/max_decoding_length, torch
-# by masking eos; moemt through --min-length/--max-length when its translate command has them).
+# by masking eos; moemt: --max-length, plus --min-length once its translate command has it;
+# until then its outputs may stop early at eos, so its real output tokens are counted).
 # tokens/s = output tokens of the returned translations (sentences x length, not x beams) /
-# median wall time over --repeats runs after a warm-up.
+# median wall time over --repeats runs after a warm-up; for moemt the process start and model
+# load (timed on an empty input) are subtracted (torch_ref/moemt_translate.py).
 # Reference settings: Debian's python3-torch with the OpenMP OpenBLAS (libopenblas0-openmp),
 # torch threads = --threads, GEMM GFLOP/s printed; CTranslate2 from pip (in a venv on
 # /usr/bin/python3 with system site packages), float32, intra_threads = --threads,
@@ -83,38 +85,20 @@ then
     "$MOEMT" train --train-sets "$WORK/train.eng_Latn" "$WORK/train.deu_Latn" --vocabs "$SPM" \
       --model "$model" --overwrite --dim-emb 256 --transformer-heads 4 \
       --transformer-dim-ffn 1024 --enc-depth 3 --dec-depth 3 --cpu-threads "$THREADS" \
-      --after 1u --log-level warn > "$WORK/moemt_decode_train.out" 2>&1
+      --after 1u --log-level warn > "$WORK/moemt_decode_train.out" 2>&1 ||
+      { echo "moemt train failed, see $WORK/moemt_decode_train.out" >&2; exit 1; }
   fi
-  fixed=()
+  # moemt translate has no minimum-length option yet: outputs stop at eos or at --max-length.
+  # A near-random model rarely emits eos, so most outputs have --length tokens; the script
+  # counts the real output tokens (re-encoded with the same sentencepiece model).
+  fixed=(--max-length "$LENGTH" --max-length-factor 1000)
   if grep -q -- "--min-length" "$WORK/translate_help.txt"; then
-    fixed=(--min-length "$LENGTH" --max-length "$LENGTH")
+    fixed+=(--min-length "$LENGTH")
   fi
   for beam in 1 4; do
-    line=$($PY - "$MOEMT" "$model" "$INPUT" "$SPM" "$beam" "$BATCH" "$THREADS" "$REPEATS" \
-      "$LENGTH" "${fixed[@]}" <<'EOF'
-import json, statistics, subprocess, sys, time
-import sentencepiece as spm
-binary, model, inp, spm_path, beam, batch, threads, repeats, length = sys.argv[1:10]
-fixed = sys.argv[10:]
-cmd = [binary, "translate", "-m", model, "--to", "deu_Latn", "-b", beam, "--mini-batch", batch,
-       "--cpu-threads", threads] + fixed
-times = []
-for _ in range(int(repeats) + 1):  # first run = warm-up (page cache)
-    with open(inp) as f:
-        t0 = time.perf_counter()
-        out = subprocess.run(cmd, stdin=f, capture_output=True, text=True, check=True).stdout
-        times.append(time.perf_counter() - t0)
-sp = spm.SentencePieceProcessor(model_file=spm_path)
-n = sum(len(ids) for ids in sp.encode(out.splitlines()))  # output tokens, re-encoded
-t = statistics.median(times[1:])
-print(json.dumps({"bench": "decode_cpu", "system": "moemt", "beam": int(beam),
-                  "tokens_per_s": round(n / t, 1), "seconds_median": round(t, 3),
-                  "repeats": int(repeats), "sentences": len(out.splitlines()),
-                  "batch_size": int(batch), "output_tokens": n,
-                  "fixed_length": bool(fixed), "includes_process_start_and_model_load": True,
-                  "command": " ".join(cmd[1:])}))
-EOF
-)
+    line=$($PY "$REPO/scripts/bench/torch_ref/moemt_translate.py" --moemt "$MOEMT" \
+      --model "$model" --input "$INPUT" --spm "$SPM" --beam "$beam" --batch-size "$BATCH" \
+      --threads "$THREADS" --repeats "$REPEATS" --length "$LENGTH" -- "${fixed[@]}")
     echo "$line"
     lines+=("$line")
   done

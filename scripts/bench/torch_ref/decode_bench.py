@@ -90,6 +90,9 @@ def main():
     torch.manual_seed(1)
     model = Seq2Seq(vocab=vocab)
     model.eval()
+    # Sorted by length before batching, as moemt (maxi-batch) and CTranslate2 (max_batch_size)
+    # do, so that no system pays for more padding than another.
+    rows = sorted(rows, key=len)
     batches = [pad(rows[i:i + args.batch_size]) for i in range(0, len(rows), args.batch_size)]
     with torch.inference_mode():
         decode(model, batches[0][:2], 2, 4)  # warm-up (allocator, thread pool)
