@@ -92,6 +92,8 @@ int run_train(const std::vector<std::string>& args) {
     ("moe-min-capacity", po::value<int64_t>()->default_value(4), "minimum slots per expert")
     ("moe-shared-experts", po::value<int>()->default_value(0), "always-on shared experts")
     ("moe-group-by", po::value<S>()->default_value("none"), "hierarchical routing: none, src, tgt or learned")
+    ("moe-enc-group-by", po::value<S>()->default_value(""), "override --moe-group-by for the encoder")
+    ("moe-dec-group-by", po::value<S>()->default_value(""), "override --moe-group-by for the decoder")
     ("moe-groups", po::value<int>()->default_value(0), "expert groups (0 = one per language group)");
   train_opts.add_options()
     ("after", po::value<S>()->default_value("0"), "stop after: 10000u updates, 5e epochs, 10Mt target tokens (0 = never)")
@@ -187,7 +189,8 @@ int run_train(const std::vector<std::string>& args) {
     c.capacity_factor_eval = vm["moe-capacity-factor-eval"].as<float>();
     c.min_capacity = vm["moe-min-capacity"].as<int64_t>();
     c.num_shared_experts = vm["moe-shared-experts"].as<int>();
-    c.group_by = moe::group_by_from_name(vm["moe-group-by"].as<S>());
+    S group_by = vm[s == 0 ? "moe-enc-group-by" : "moe-dec-group-by"].as<S>();
+    c.group_by = moe::group_by_from_name(group_by.empty() ? vm["moe-group-by"].as<S>() : group_by);
     c.num_groups = std::max(1, vm["moe-groups"].as<int>());
   }
 

@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "core/log.h"
 
 namespace moemt::cli {
 
@@ -30,6 +31,7 @@ void print_usage() {
 
 int main(int argc, char** argv) {
   using namespace moemt::cli;
+  moemt::log::init_console();
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     print_usage();
     return argc < 2 ? 1 : 0;

@@ -7,11 +7,19 @@
 
 #include "core/error.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+
 namespace moemt::log {
 namespace {
 std::mutex g_mu;
 std::ofstream g_json;
 }  // namespace
+
+void init_console() {
+  auto logger = spdlog::stderr_color_mt("moemt");
+  logger->set_pattern("[%Y-%m-%d %H:%M:%S] [%^%l%$] %v");
+  spdlog::set_default_logger(logger);
+}
 
 void set_level(const std::string& level) {
   auto lv = spdlog::level::from_str(level);

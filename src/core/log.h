@@ -8,6 +8,9 @@
 
 namespace moemt::log {
 
+// Sends console logging to stderr (stdout carries translations and scores). Called by main().
+void init_console();
+
 // Sets the console level: "trace", "debug", "info", "warn", "error", "off".
 void set_level(const std::string& level);
 
