@@ -84,7 +84,7 @@ for pair in spa_Latn:eng-spa cat_Latn:eng-cat; do
   if ((HAVE_TRANSLATE)); then
     how=translate
     ok=0
-    "$MOEMT" translate -m "$MODEL" --to "$tgt" -b "$BEAM" --cpu-threads "$THREADS" \
+    "$MOEMT" translate -m "$MODEL" --from eng_Latn --to "$tgt" -b "$BEAM" --cpu-threads "$THREADS" --quiet \
       <"$WORK/src.eng_Latn" >"$WORK/hyp.moemt.$tgt" 2>"$log" && ok=1
   else
     how=eval
