@@ -108,10 +108,14 @@ fi
 
 # --- PyTorch reference and CTranslate2 ----------------------------------------------------
 echo "{\"bench\":\"decode_cpu\",\"measure\":\"loadavg\",\"loadavg\":\"$(loadavg)\"}"
-while read -r line; do echo "$line"; lines+=("$line"); done \
-  < <($PY "$REPO/scripts/bench/torch_ref/decode_bench.py" "${args[@]}")
-while read -r line; do echo "$line"; lines+=("$line"); done \
-  < <("$VENV/bin/python" "$REPO/scripts/bench/torch_ref/ct2_bench.py" "${args[@]}" 2> "$WORK/ct2_bench.err")
+$PY "$REPO/scripts/bench/torch_ref/decode_bench.py" "${args[@]}" > "$WORK/torch_decode.jsonl"
+while read -r line; do echo "$line"; lines+=("$line"); done < "$WORK/torch_decode.jsonl"
+if "$VENV/bin/python" "$REPO/scripts/bench/torch_ref/ct2_bench.py" "${args[@]}" \
+  > "$WORK/ct2_decode.jsonl" 2> "$WORK/ct2_bench.err"; then
+  while read -r line; do echo "$line"; lines+=("$line"); done < "$WORK/ct2_decode.jsonl"
+else
+  echo "{\"bench\":\"decode_cpu\",\"system\":\"ctranslate2\",\"failed\":\"see $WORK/ct2_bench.err\"}"
+fi
 
 # --- ratios -------------------------------------------------------------------------------
 printf '%s\n' "${lines[@]}" | $PY "$REPO/scripts/bench/torch_ref/summarize.py" decode-ratios
