@@ -17,6 +17,7 @@
 #include "cli/command.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "eval/approx_randomization.h"
 #include "eval/bleu.h"
 #include "eval/bootstrap.h"
 #include "eval/chrf.h"
@@ -31,10 +32,11 @@ namespace po = boost::program_options;
 
 // sacrebleu's multi-letter single-dash flags, rewritten to their long forms for Boost.
 const std::map<std::string, std::string> kAliases = {
-    {"-tok", "--tokenize"},       {"-lc", "--lowercase"},     {"-sl", "--sentence-level"},
-    {"-pbs", "--paired-bs"},      {"-pbsn", "--paired-bs-n"}, {"-ci", "--confidence"},
-    {"-cin", "--confidence-n"},   {"-nr", "--num-refs"},      {"-cc", "--chrf-char-order"},
-    {"-cw", "--chrf-word-order"}, {"-sv", "--smooth-value"},  {"-sh", "--short"},
+    {"-tok", "--tokenize"},     {"-lc", "--lowercase"},       {"-sl", "--sentence-level"},
+    {"-pbs", "--paired-bs"},    {"-par", "--paired-ar"},      {"-parn", "--paired-ar-n"},
+    {"-pbsn", "--paired-bs-n"}, {"-ci", "--confidence"},      {"-cin", "--confidence-n"},
+    {"-nr", "--num-refs"},      {"-cc", "--chrf-char-order"}, {"-cw", "--chrf-word-order"},
+    {"-sv", "--smooth-value"},  {"-sh", "--short"},
 };
 
 struct TextFile {
@@ -145,6 +147,7 @@ int run_score(const std::vector<std::string>& raw_args) {
   double smooth_value = -1;
   int num_refs = 1, width = 2, chrf_char_order = 6, chrf_word_order = 0, chrf_beta = 2;
   int paired_bs_n = eval::kDefaultBootstrapSamples, confidence_n = eval::kDefaultBootstrapSamples;
+  int paired_ar_n = eval::kDefaultArTrials;
   uint64_t seed = eval::kDefaultBootstrapSeed;
   po::options_description desc("options");
   desc.add_options()("help,h", "show this help")("refs", po::value(&refs_files)->multitoken(),
@@ -175,8 +178,10 @@ int run_score(const std::vector<std::string>& raw_args) {
       "confidence-n", po::value(&confidence_n)->default_value(confidence_n), "-cin: resamples")(
       "paired-bs", po::bool_switch(), "-pbs: paired bootstrap test against the first -i")(
       "paired-bs-n", po::value(&paired_bs_n)->default_value(paired_bs_n), "-pbsn: resamples")(
+      "paired-ar", po::bool_switch(), "-par: paired approximate randomization test")(
+      "paired-ar-n", po::value(&paired_ar_n)->default_value(paired_ar_n), "-parn: trials")(
       "seed", po::value(&seed)->default_value(seed),
-      "bootstrap seed (sacrebleu's SACREBLEU_SEED; same draws as sacrebleu)")(
+      "seed of the paired tests and -ci (sacrebleu's SACREBLEU_SEED; same draws)")(
       "format,f", po::value(&format)->default_value("text"), "text or json")(
       "score-only,b", po::bool_switch(), "print only the score")(
       "width,w", po::value(&width)->default_value(2), "decimals printed")(
@@ -193,7 +198,10 @@ int run_score(const std::vector<std::string>& raw_args) {
   }
   const bool lowercase = vm["lowercase"].as<bool>();
   const bool sentence_level = vm["sentence-level"].as<bool>();
-  const bool paired = vm["paired-bs"].as<bool>();
+  const bool paired_bs = vm["paired-bs"].as<bool>();
+  const bool paired_ar = vm["paired-ar"].as<bool>();
+  if (paired_bs && paired_ar) throw Error("--paired-bs and --paired-ar exclude each other");
+  const bool paired = paired_bs || paired_ar;
   const bool confidence = vm["confidence"].as<bool>();
   const bool score_only = vm["score-only"].as<bool>();
   const bool short_sig = vm["short"].as<bool>();
@@ -257,7 +265,7 @@ int run_score(const std::vector<std::string>& raw_args) {
       throw Error("statistical tests are unavailable with --sentence-level");
   }
   if (paired && systems.size() < 2)
-    throw Error("--paired-bs needs several systems: -i BASELINE SYS1 [SYS2...]");
+    throw Error("paired tests need several systems: -i BASELINE SYS1 [SYS2...]");
   if (confidence && systems.size() > 1)
     throw Error("use --paired-bs for several systems, not --confidence");
 
@@ -374,13 +382,19 @@ int run_score(const std::vector<std::string>& raw_args) {
     for (const auto& sys : systems) stats.push_back(nm.metric->corpus_stats(sys, refs));
     const std::string name = nm.metric->name();
     if (paired) {
-      eval::BootstrapOptions bo{paired_bs_n, seed};
-      auto res = eval::paired_bootstrap(*nm.metric, stats, bo);
-      headers.push_back(name + " (μ ± 95% CI)");
+      std::vector<eval::SystemResult> res;
+      if (paired_bs) {
+        res = eval::paired_bootstrap(*nm.metric, stats, {paired_bs_n, seed});
+        headers.push_back(name + " (μ ± 95% CI)");
+      } else {
+        res = eval::paired_approximate_randomization(*nm.metric, stats, {paired_ar_n, seed});
+        headers.push_back(name);
+      }
       for (size_t s = 0; s < nsys; ++s) {
-        std::string c = eval::format_fixed(res[s].score, width) + " (" +
-                        eval::format_fixed(res[s].mean, width) + " ± " +
-                        eval::format_fixed(res[s].ci, width) + ")";
+        std::string c = eval::format_fixed(res[s].score, width);
+        if (paired_bs)
+          c += " (" + eval::format_fixed(res[s].mean, width) + " ± " +
+               eval::format_fixed(res[s].ci, width) + ")";
         if (res[s].p_value) {
           c += fmt::format(" (p = {:.4f})", *res[s].p_value);
           if (*res[s].p_value <= 0.05) c += "*";
@@ -389,11 +403,16 @@ int run_score(const std::vector<std::string>& raw_args) {
         nlohmann::ordered_json r;
         r["score"] = res[s].score;
         r["p_value"] = res[s].p_value ? nlohmann::ordered_json(*res[s].p_value) : nullptr;
-        r["mean"] = res[s].mean;
-        r["ci"] = res[s].ci;
+        r["mean"] = paired_bs ? nlohmann::ordered_json(res[s].mean) : nullptr;
+        r["ci"] = paired_bs ? nlohmann::ordered_json(res[s].ci) : nullptr;
         json[s][name] = r;
       }
-      eval::SignatureExtras extras{paired_bs_n, std::to_string(seed)};
+      eval::SignatureExtras extras;
+      if (paired_bs)
+        extras.bs = paired_bs_n;
+      else
+        extras.ar = paired_ar_n;
+      extras.seed = std::to_string(seed);
       sigs.emplace_back(name, nm.metric->signature(nrefs, extras, short_sig));
     } else {
       headers.push_back(name);
@@ -425,7 +444,8 @@ int run_score(const std::vector<std::string>& raw_args) {
         fmt::format("Paired bootstrap resampling test with {} resampling trials", paired_bs_n);
     std::printf("%s\n%s\n%s\n", std::string(msg.size(), '-').c_str(), msg.c_str(),
                 std::string(msg.size(), '-').c_str());
-    std::printf(" - Each system is compared to the baseline; score (bootstrap mean ± 95%% CI).\n");
+    std::printf(" - Each system is compared to the baseline%s.\n",
+                paired_bs ? "; score (bootstrap mean ± 95% CI)" : "");
     std::printf(
         " - p-values < 0.05 are marked with '*': the difference is unlikely to be chance.\n\n");
   }

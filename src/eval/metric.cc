@@ -28,6 +28,7 @@ std::string Metric::short_key(const std::string& key) const {
 std::string Metric::signature(int nrefs, const SignatureExtras& extras, bool short_form) const {
   std::string s = "nrefs:" + (nrefs < 0 ? std::string("var") : std::to_string(nrefs));
   if (extras.bs) s += "|bs:" + std::to_string(*extras.bs);
+  if (extras.ar) s += "|ar:" + std::to_string(*extras.ar);
   if (extras.seed) s += "|seed:" + *extras.seed;
   s += "|" + signature_fields();
   s += "|version:" + signature_version();

@@ -31,6 +31,7 @@ struct Score {
 // Extra signature fields (bootstrap resampling count and seed), printed in sacrebleu's order.
 struct SignatureExtras {
   std::optional<int> bs;
+  std::optional<int> ar;
   std::optional<std::string> seed;
 };
 

@@ -92,6 +92,17 @@ uint32_t NumpyPcg64::next32() {
   return static_cast<uint32_t>(v & 0xFFFFFFFFu);
 }
 
+bool NumpyPcg64::coin() {
+  if (bool_bits_ == 0) {
+    bool_buf_ = next32();
+    bool_bits_ = 31;
+  } else {
+    bool_buf_ >>= 1;
+    --bool_bits_;
+  }
+  return (bool_buf_ & 1u) != 0;
+}
+
 uint32_t NumpyPcg64::below(uint64_t n) {
   MOEMT_CHECK(n >= 1 && n <= 0x100000000ULL, "bounded draw out of range: {}", n);
   const uint64_t rng = n - 1;

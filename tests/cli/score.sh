@@ -53,6 +53,10 @@ check "sentence level lines" "150 84.0 46.1" "$(wc -l < "$TMP/sl.txt") $(sed -n 
 got=$("$MOEMT" score $D/deu.ref.txt -i $D/deu.hyp.txt $D/deu.hyp2.txt -m bleu --paired-bs | grep -o 'p = [0-9.]*')
 check "paired bootstrap p-value" "p = 0.0839" "$got"
 
+# 6a. Approximate randomization: sacrebleu --paired-ar gives p = 0.1800 (BLEU), 0.3147 (TER).
+got=$("$MOEMT" score $D/deu.ref.txt -i $D/deu.hyp.txt $D/deu.hyp2.txt -m bleu ter --paired-ar | grep -o 'p = [0-9.]*' | tr '\n' ' ')
+check "paired approximate randomization p-values" "p = 0.1800 p = 0.3147 " "$got"
+
 # 6b. Confidence interval with short signatures (sacrebleu ... -sh -ci -cin 10 -f text).
 got=$("$MOEMT" score $D/deu.ref.txt -i $D/deu.hyp.txt -m ter -sh -ci -cin 10 -w 1 | sed 's/|v:[^ ]*//')
 check "short signature, -ci" 'TER|#:1|bs:10|rs:12345|c:lc|t:tercom|nr:no|pn:yes|as:no = 27.8 (μ = 27.9 ± 2.0)' "$got"

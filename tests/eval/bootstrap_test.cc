@@ -26,6 +26,16 @@ TEST(NumpyPcg64, DrawsWhatNumpyDraws) {
   for (uint32_t w : want_b) EXPECT_EQ(b.below(37), w);
 }
 
+TEST(NumpyPcg64, CoinsAreNumpyBooleans) {
+  // ''.join(str(int(x)) for x in np.random.default_rng(12345).integers(2, size=70, dtype=bool))
+  const std::string want =
+      "1011100110000011111111110100110110110001100011010100110001011100011110";
+  NumpyPcg64 r(12345);
+  std::string got;
+  for (size_t i = 0; i < want.size(); ++i) got += r.coin() ? '1' : '0';
+  EXPECT_EQ(got, want);
+}
+
 TEST(Bootstrap, ConfidenceIntervalUsesTheTwoPointFiveAndNinetySevenPointFivePercentiles) {
   std::vector<double> v;
   for (int i = 0; i < 80; ++i) v.push_back(i);  // lower index 2, upper index 77
