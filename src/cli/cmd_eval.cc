@@ -31,6 +31,9 @@ int run_eval(const std::vector<std::string>& args) {
     ("beam-size,b", po::value<int>()->default_value(4), "beam size (1 = greedy)")
     ("normalize,n", po::value<float>()->default_value(0.6f), "length normalisation exponent")
     ("max-length-factor", po::value<float>()->default_value(3.f), "output at most this many times the input length")
+    ("max-length", po::value<int>()->default_value(256), "output tokens at most")
+    ("max-input-length", po::value<int>()->default_value(256), "longer inputs are truncated (with a warning)")
+    ("allow-unk", po::bool_switch(), "allow <unk> in the output")
     ("mini-batch-words", po::value<int64_t>()->default_value(2048), "source tokens x beam per batch")
     ("mini-batch", po::value<int>()->default_value(64), "sentences per batch at most")
     ("maxi-batch", po::value<int>()->default_value(100), "batches read ahead and sorted by length")
@@ -50,7 +53,8 @@ int run_eval(const std::vector<std::string>& args) {
   if (format != "md" && format != "json")
     throw Error("--format must be md or json, not '{}'", format);
   // The report goes to stdout (`-f json > r.json` must stay valid JSON): log lines go to stderr.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("moemt-eval"));
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
   if (vm["quiet"].as<bool>()) log::set_level("warn");
 
   report::EvalOptions o;
@@ -67,6 +71,11 @@ int run_eval(const std::vector<std::string>& args) {
   if (t.search.beam_size < 1) throw Error("--beam-size must be >= 1");
   t.search.normalize = vm["normalize"].as<float>();
   t.search.max_length_factor = vm["max-length-factor"].as<float>();
+  t.search.max_length = vm["max-length"].as<int>();
+  t.search.allow_unk = vm["allow-unk"].as<bool>();
+  t.max_input_tokens = vm["max-input-length"].as<int>();
+  if (t.search.max_length < 1 || t.max_input_tokens < 3)
+    throw Error("--max-length must be >= 1 and --max-input-length >= 3");
   t.mini_batch_words = vm["mini-batch-words"].as<int64_t>();
   t.mini_batch = vm["mini-batch"].as<int>();
   t.maxi_batch = vm["maxi-batch"].as<int>();

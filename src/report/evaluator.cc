@@ -82,6 +82,8 @@ EvalRun run_eval(const EvalOptions& o, decode::LoadedModel& m) {
   rep.settings = {{"beam_size", s.beam_size},
                   {"normalize", s.normalize},
                   {"max_length_factor", s.max_length_factor},
+                  {"max_length", s.max_length},
+                  {"max_input_length", o.translator.max_input_tokens},
                   {"mini_batch_words", o.translator.mini_batch_words},
                   {"mini_batch", o.translator.mini_batch},
                   {"maxi_batch", o.translator.maxi_batch},
