@@ -65,6 +65,24 @@ for d in eng_Latn-deu_Latn eng_Latn-fra_Latn deu_Latn-eng_Latn fra_Latn-eng_Latn
   fi
 done
 
+# 2b. The same lines through `moemt translate` give the same hypotheses (same beam, greedy).
+if "$MOEMT" translate --help >/dev/null 2>&1; then
+  head -20 corpora/sample/devtest/eng_Latn.devtest \
+    | "$MOEMT" translate -m "$TMP/m" --from eng_Latn --to deu_Latn -b 1 --cpu-threads 1 --quiet \
+    >"$TMP/translate.deu" 2>"$TMP/translate.err"
+  if cmp -s "$TMP/translate.deu" "$TMP/out/hyp.eng_Latn-deu_Latn.txt"; then ok "eval hypotheses = moemt translate"
+  else bad "eval hypotheses = moemt translate"; cat "$TMP/translate.err"; fi
+fi
+# 2c. sacrebleu itself, when installed, agrees with the report (score only; versions differ).
+if command -v sacrebleu >/dev/null && ((have_py)); then
+  head -20 corpora/sample/devtest/deu_Latn.devtest >"$TMP/ref.txt"
+  d=eng_Latn-deu_Latn
+  check "sacrebleu BLEU, 4 decimals" "$(jget $d bleu)" \
+    "$(sacrebleu "$TMP/ref.txt" -i "$TMP/out/hyp.$d.txt" -m bleu -b -w 4 2>/dev/null)"
+  check "sacrebleu chrF++, 4 decimals" "$(jget $d chrf++)" \
+    "$(sacrebleu "$TMP/ref.txt" -i "$TMP/out/hyp.$d.txt" -m chrf --chrf-word-order 2 -b -w 4 2>/dev/null)"
+fi
+
 # 3. --compare against its own report: every delta is zero; -f json prints the same directions.
 "$MOEMT" eval -m "$TMP/m" --set corpora/sample --max-sentences 20 -b 1 --cpu-threads 1 -q \
   --directions eng_Latn-deu_Latn,en-x --compare "$TMP/out/report.json" >"$TMP/cmp.md" 2>&1
