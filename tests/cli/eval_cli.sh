@@ -114,4 +114,10 @@ err "not a model directory" "corpora/sample" -m corpora/sample --set corpora/sam
 err "missing split" "corpora/sample" -m "$TMP/m" --set corpora/sample --split test
 err "bad --compare file" "nope.json" -m "$TMP/m" --set corpora/sample --compare "$TMP/nope.json"
 err "bad format" "--format" -m "$TMP/m" --set corpora/sample -f csv
+mkdir -p "$TMP/empty/devtest" "$TMP/rus/devtest"
+: >"$TMP/empty/devtest/eng_Latn.devtest"
+: >"$TMP/empty/devtest/deu_Latn.devtest"
+err "empty set" "the devtest set is empty" -m "$TMP/m" --set "$TMP/empty"
+cp corpora/sample/devtest/rus_Cyrl.devtest "$TMP/rus/devtest/"
+err "no shared language" "model: deu_Latn eng_Latn fra_Latn; set: rus_Cyrl" -m "$TMP/m" --set "$TMP/rus"
 exit $fail
