@@ -355,7 +355,8 @@ int run_score(const std::vector<std::string>& raw_args) {
       else
         results.push_back(eval::format_score_text(sc, width, sig));
     }
-    if (format == "json" && !score_only) {
+    // JSON mode joins several results into a list, even the bare numbers of -b (as sacrebleu).
+    if (format == "json") {
       if (results.size() == 1) {
         std::printf("%s\n", results[0].c_str());
       } else {
