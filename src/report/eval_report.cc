@@ -84,7 +84,8 @@ std::vector<Average> averages(const EvalReport& r, const data::LanguageRegistry&
     for (const auto& [family, branches] : fam) {
       std::vector<const DirectionResult*> f;
       for (const auto& [b, v] : branches) f.insert(f.end(), v.begin(), v.end());
-      out.push_back(mean_of(fmt::format("{} · {}", group_name(k), family), f));
+      // A lone family's row would repeat the group's row.
+      if (fam.size() > 1) out.push_back(mean_of(fmt::format("{} · {}", group_name(k), family), f));
       if (branches.size() > 1)
         for (const auto& [b, v] : branches)
           out.push_back(mean_of(fmt::format("{} · {}/{}", group_name(k), family, b), v));

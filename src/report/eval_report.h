@@ -37,8 +37,10 @@ struct Average {
   double bleu = 0, chrf = 0;
 };
 
-// Unweighted means over directions: all, en->X, X->en, X->Y (each only when present), then per
-// target family and, when a family has several branches among the targets, per target branch.
+// Unweighted means over directions: all, en->X, X->en, X->Y (each only when present), each
+// followed by its means per family of the non-English side (the target of en->X and X->Y, the
+// source of X->en) when there are several families, and per branch of a family that has
+// several.
 std::vector<Average> averages(
     const EvalReport& r, const data::LanguageRegistry& reg = data::LanguageRegistry::builtin());
 

@@ -35,8 +35,9 @@ EvalReport sample_report() {
   using K = DirectionKind;
   r.directions = {
       res("eng_Latn", "deu_Latn", K::kEnX, 30, 60), res("eng_Latn", "fra_Latn", K::kEnX, 20, 50),
-      res("eng_Latn", "spa_Latn", K::kEnX, 10, 40), res("deu_Latn", "eng_Latn", K::kXEn, 40, 70),
-      res("fra_Latn", "eng_Latn", K::kXEn, 36, 66), res("deu_Latn", "fra_Latn", K::kXY, 5, 25)};
+      res("eng_Latn", "spa_Latn", K::kEnX, 10, 40), res("eng_Latn", "fin_Latn", K::kEnX, 20, 50),
+      res("deu_Latn", "eng_Latn", K::kXEn, 40, 70), res("fra_Latn", "eng_Latn", K::kXEn, 36, 66),
+      res("deu_Latn", "fra_Latn", K::kXY, 5, 25)};
   return r;
 }
 
@@ -50,34 +51,45 @@ TEST(Averages, GroupsFamiliesAndBranches) {
   auto avg = averages(sample_report());
   const Average* all = find(avg, "all");
   ASSERT_TRUE(all);
-  EXPECT_EQ(all->directions, 6);
-  EXPECT_NEAR(all->bleu, (30 + 20 + 10 + 40 + 36 + 5) / 6.0, 1e-12);
+  EXPECT_EQ(all->directions, 7);
+  EXPECT_NEAR(all->bleu, (30 + 20 + 10 + 20 + 40 + 36 + 5) / 7.0, 1e-12);
   const Average* enx = find(avg, "en→X");
   ASSERT_TRUE(enx);
-  EXPECT_EQ(enx->directions, 3);
+  EXPECT_EQ(enx->directions, 4);
   EXPECT_NEAR(enx->bleu, 20.0, 1e-12);
   EXPECT_NEAR(enx->chrf, 50.0, 1e-12);
   const Average* xen = find(avg, "X→en");
   ASSERT_TRUE(xen);
   EXPECT_NEAR(xen->bleu, 38.0, 1e-12);
   EXPECT_NEAR(find(avg, "X→Y")->chrf, 25.0, 1e-12);
-  // en->X targets span Germanic and Romance inside Indo-European: branch rows appear.
+  // en->X targets span two families (Indo-European, Uralic), and Indo-European spans
+  // Germanic and Romance: family rows and that family's branch rows appear.
   const Average* romance = find(avg, "en→X · Indo-European/Romance");
   ASSERT_TRUE(romance);
   EXPECT_EQ(romance->directions, 2);
   EXPECT_NEAR(romance->bleu, 15.0, 1e-12);
+  ASSERT_TRUE(find(avg, "en→X · Indo-European"));
   EXPECT_NEAR(find(avg, "en→X · Indo-European")->bleu, 20.0, 1e-12);
-  // X->en groups by the source side: deu (Germanic) and fra (Romance).
+  EXPECT_EQ(find(avg, "en→X · Indo-European")->directions, 3);
+  ASSERT_TRUE(find(avg, "en→X · Uralic"));
+  EXPECT_EQ(find(avg, "en→X · Uralic")->directions, 1);
+  EXPECT_FALSE(find(avg, "en→X · Uralic/Finnic"));  // one branch: no branch row
+  // X->en groups by the source side: one family (no family row), two branches.
+  EXPECT_FALSE(find(avg, "X→en · Indo-European"));
+  ASSERT_TRUE(find(avg, "X→en · Indo-European/Germanic"));
   EXPECT_NEAR(find(avg, "X→en · Indo-European/Germanic")->bleu, 40.0, 1e-12);
-  // X->Y has one target branch only, so no branch row.
-  EXPECT_TRUE(find(avg, "X→Y · Indo-European"));
+  // X->Y: one target family with one branch, so only the group row.
+  EXPECT_FALSE(find(avg, "X→Y · Indo-European"));
   EXPECT_FALSE(find(avg, "X→Y · Indo-European/Romance"));
+  // Order: all, then each group followed by its breakdown.
+  EXPECT_EQ(avg[0].name, "all");
+  EXPECT_EQ(avg[1].name, "en→X");
 }
 
 TEST(ReportJson, RoundTripsAndCarriesAverages) {
   auto r = sample_report();
   auto j = to_json(r);
-  EXPECT_EQ(j["directions"].size(), 6u);
+  EXPECT_EQ(j["directions"].size(), 7u);
   EXPECT_EQ(j["directions"][0]["src"], "eng_Latn");
   EXPECT_EQ(j["directions"][0]["kind"], "en-x");
   EXPECT_DOUBLE_EQ(j["directions"][0]["chrf++"].get<double>(), 60.0);
@@ -111,7 +123,7 @@ TEST(ReportMarkdown, OneRowPerDirectionThenAverages) {
   auto md = to_markdown(sample_report());
   EXPECT_NE(md.find("| eng_Latn-deu_Latn | 30.00 | 60.00 | 10 | 5.0 |"), std::string::npos) << md;
   EXPECT_NE(md.find("| deu_Latn-fra_Latn | 5.00 | 25.00 | 10 | 5.0 |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| en→X | 3 | 20.00 | 50.00 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| en→X | 4 | 20.00 | 50.00 |"), std::string::npos) << md;
   EXPECT_NE(md.find("| X→en | 2 | 38.00 | 68.00 |"), std::string::npos) << md;
   EXPECT_NE(md.find("`BLEU|nrefs:1|case:mixed|eff:no|tok:13a"), std::string::npos) << md;
 }
@@ -119,7 +131,7 @@ TEST(ReportMarkdown, OneRowPerDirectionThenAverages) {
 TEST(Compare, DeltasPerDirectionAndAverage) {
   auto a = sample_report(), b = sample_report();
   b.directions[0].bleu = 25;  // eng-deu: this 30, other 25
-  b.directions[3].chrf = 72;  // deu-eng chrF++: this 70, other 72
+  b.directions[4].chrf = 72;  // deu-eng chrF++: this 70, other 72
   auto c = compare(a, b);
   EXPECT_TRUE(c.only_self.empty());
   EXPECT_TRUE(c.only_other.empty());
@@ -133,7 +145,7 @@ TEST(Compare, DeltasPerDirectionAndAverage) {
   EXPECT_DOUBLE_EQ(get("eng_Latn-deu_Latn", "BLEU")->delta(), 5.0);
   EXPECT_DOUBLE_EQ(get("deu_Latn-eng_Latn", "chrF++")->delta(), -2.0);
   EXPECT_DOUBLE_EQ(get("eng_Latn-fra_Latn", "BLEU")->delta(), 0.0);
-  EXPECT_NEAR(get("en→X", "BLEU")->delta(), 5.0 / 3.0, 1e-12);
+  EXPECT_NEAR(get("en→X", "BLEU")->delta(), 5.0 / 4.0, 1e-12);
   auto md = comparison_markdown(c);
   EXPECT_NE(md.find("| eng_Latn-deu_Latn | BLEU | 30.00 | 25.00 | +5.00 |"), std::string::npos)
       << md;
@@ -149,7 +161,7 @@ TEST(Compare, DifferentDirectionSetsSkipAveragesAndFlagSettings) {
   EXPECT_EQ(c.only_self, std::vector<std::string>{"deu_Latn-fra_Latn"});
   EXPECT_EQ(c.signature_mismatch, std::vector<std::string>{"eng_Latn-deu_Latn"});
   for (const auto& d : c.deltas) EXPECT_NE(d.row, "all");
-  EXPECT_EQ(c.deltas.size(), 10u);  // 5 shared directions x 2 metrics
+  EXPECT_EQ(c.deltas.size(), 12u);  // 6 shared directions x 2 metrics
 }
 
 TEST(ScoreDirection, UsesCharTokensForJapaneseAndStripsLikeFiles) {
