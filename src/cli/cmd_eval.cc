@@ -3,6 +3,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 #include <iostream>
+#include <optional>
 
 #include "cli/command.h"
 #include "cli/options.h"
@@ -97,25 +98,18 @@ int run_eval(const std::vector<std::string>& args) {
     log::info("wrote {}/report.md, report.json and {} hypothesis file(s)", o.output_dir,
               run.hypotheses.size());
   }
-  if (format == "json")
-    std::cout << report::to_json(run.report).dump(2) << "\n";
-  else
+  std::optional<report::Comparison> cmp;
+  if (!compare_path.empty()) cmp = report::compare(run.report, other);
+  if (format == "json") {
+    // One JSON document: the report, with the comparison inside it.
+    auto j = report::to_json(run.report);
+    if (cmp) j["compare"] = report::comparison_json(*cmp, compare_path);
+    std::cout << j.dump(2) << "\n";
+  } else {
     std::cout << report::to_markdown(run.report);
-  if (!compare_path.empty()) {
-    auto c = report::compare(run.report, other);
-    if (format == "json") {
-      nlohmann::json j = nlohmann::json::array();
-      for (const auto& d : c.deltas)
-        j.push_back({{"row", d.row},
-                     {"metric", d.metric},
-                     {"this", d.self},
-                     {"other", d.other},
-                     {"delta", d.delta()}});
-      std::cout << nlohmann::json{{"compare", compare_path}, {"deltas", j}}.dump(2) << "\n";
-    } else {
+    if (cmp)
       std::cout << "\n## compared with " << compare_path << "\n\n"
-                << report::comparison_markdown(c);
-    }
+                << report::comparison_markdown(*cmp);
   }
   return 0;
 }

@@ -243,4 +243,19 @@ std::string comparison_markdown(const Comparison& c) {
   return s;
 }
 
+nlohmann::json comparison_json(const Comparison& c, const std::string& other_path) {
+  nlohmann::json deltas = nlohmann::json::array();
+  for (const auto& d : c.deltas)
+    deltas.push_back({{"row", d.row},
+                      {"metric", d.metric},
+                      {"this", d.self},
+                      {"other", d.other},
+                      {"delta", d.delta()}});
+  return {{"other", other_path},
+          {"deltas", deltas},
+          {"only_this", c.only_self},
+          {"only_other", c.only_other},
+          {"settings_differ", c.signature_mismatch}};
+}
+
 }  // namespace moemt::report

@@ -69,6 +69,9 @@ struct Comparison {
 Comparison compare(const EvalReport& self, const EvalReport& other,
                    const data::LanguageRegistry& reg = data::LanguageRegistry::builtin());
 std::string comparison_markdown(const Comparison& c);
+// {"other": path, "deltas": [{row, metric, this, other, delta}], "only_this", "only_other",
+// "settings_differ"}.
+nlohmann::json comparison_json(const Comparison& c, const std::string& other_path);
 
 // "eng_Latn-deu_Latn", the key of a direction in JSON and file names.
 std::string direction_key(const Direction& d);

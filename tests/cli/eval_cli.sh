@@ -92,13 +92,15 @@ grep -q '^| eng_Latn-deu_Latn | BLEU | .* | +0.00 |$' "$TMP/cmp.md" && ok "zero 
 grep -q 'Only in the other report: deu_Latn-eng_Latn fra_Latn-eng_Latn' "$TMP/cmp.md" \
   && ok "directions missing from this run listed" || bad "directions missing from this run listed"
 "$MOEMT" eval -m "$TMP/m" --set corpora/sample --max-sentences 5 -b 1 --cpu-threads 1 -q \
-  --directions x-y -f json >"$TMP/xy.json" 2>"$TMP/xy.err"
+  --directions x-y -f json --compare "$TMP/out/report.json" >"$TMP/xy.json" 2>"$TMP/xy.err"
 check "x-y json exit status" 0 $?
 check "x-y directions in json" 2 "$(grep -c '"kind": "x-y"' "$TMP/xy.json")"
 check "-q: nothing on stderr" "" "$(cat "$TMP/xy.err")"
 if ((have_py)); then
-  python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/xy.json" && ok "-f json is valid JSON" \
-    || bad "-f json is valid JSON"
+  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["compare"]["deltas"] == []
+assert j["compare"]["only_this"] == ["deu_Latn-fra_Latn", "fra_Latn-deu_Latn"]' "$TMP/xy.json" \
+    && ok "-f json with --compare is one valid JSON document" \
+    || bad "-f json with --compare is one valid JSON document"
 fi
 
 # 4. User errors: one line, exit 1, naming the problem.

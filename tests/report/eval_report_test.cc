@@ -162,6 +162,13 @@ TEST(Compare, DifferentDirectionSetsSkipAveragesAndFlagSettings) {
   EXPECT_EQ(c.signature_mismatch, std::vector<std::string>{"eng_Latn-deu_Latn"});
   for (const auto& d : c.deltas) EXPECT_NE(d.row, "all");
   EXPECT_EQ(c.deltas.size(), 12u);  // 6 shared directions x 2 metrics
+  auto j = comparison_json(c, "old.json");
+  EXPECT_EQ(j["other"], "old.json");
+  EXPECT_EQ(j["deltas"].size(), 12u);
+  EXPECT_EQ(j["only_this"], nlohmann::json::array({"deu_Latn-fra_Latn"}));
+  EXPECT_EQ(j["settings_differ"], nlohmann::json::array({"eng_Latn-deu_Latn"}));
+  EXPECT_EQ(j["deltas"][0]["row"], "eng_Latn-deu_Latn");
+  EXPECT_DOUBLE_EQ(j["deltas"][0]["delta"].get<double>(), 0.0);
 }
 
 TEST(ScoreDirection, UsesCharTokensForJapaneseAndStripsLikeFiles) {
