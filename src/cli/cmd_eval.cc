@@ -43,7 +43,7 @@ int run_eval(const std::vector<std::string>& args) {
     ("output-dir,o", po::value<S>()->default_value(""), "write report.md, report.json and hyp.<src>-<tgt>.txt here")
     ("compare", po::value<S>()->default_value(""), "report.json of another run: print the score differences")
     ("format,f", po::value<S>()->default_value("md"), "what to print on stdout: md or json")
-    ("quiet,q", po::bool_switch(), "no progress or log lines on stderr");
+    ("quiet,q", po::bool_switch(), "no progress or info lines on stderr (warnings and errors stay)");
   // clang-format on
   po::variables_map vm;
   if (!parse_options("eval", args, desc, vm)) return 0;

@@ -1,5 +1,5 @@
-// The result of `moemt eval`: scores per direction, averages (en->X, X->en, X->Y, per target
-// family and branch), and their JSON and Markdown forms; reading a saved report back for
+// The result of `moemt eval`: scores per direction, averages (en->X, X->en, X->Y, per family
+// and branch), and their JSON and Markdown forms; reading a saved report back for
 // `--compare`.
 #pragma once
 
