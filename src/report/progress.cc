@@ -37,6 +37,9 @@ void Progress::update(int64_t sentences, int64_t tokens) {
   if (!enabled_) return;
   double t = elapsed();
   if (tty_) {
+    // Redraw at most ten times a second (and always at the end): mini-batches can be tiny.
+    if (t - last_draw_ < 0.1 && done_ < total_) return;
+    last_draw_ = t;
     constexpr int kWidth = 30;
     int fill = total_ > 0 ? static_cast<int>(kWidth * done_ / total_) : kWidth;
     std::string bar = std::string(fill, '#') + std::string(kWidth - fill, '.');

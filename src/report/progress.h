@@ -25,7 +25,7 @@ class Progress {
   int64_t total_, done_ = 0, tokens_ = 0;
   std::string label_;
   bool enabled_, tty_;
-  double interval_, last_print_ = 0;
+  double interval_, last_print_ = 0, last_draw_ = -1;
   std::chrono::steady_clock::time_point start_;
 };
 

@@ -35,8 +35,12 @@ TEST(Progress, TerminalBarRedrawsOneLine) {
   testing::internal::CaptureStderr();
   Progress p(10, "eval", true, /*tty=*/1);
   p.update(5, 50);
+  p.update(6, 60);    // within 0.1 s of the last redraw: skipped
+  p.update(10, 100);  // the end is always drawn
   std::string err = testing::internal::GetCapturedStderr();
   EXPECT_EQ(err.rfind("\r[###############...............] eval 5/10", 0), 0u) << err;
+  EXPECT_EQ(err.find("eval 6/10"), std::string::npos) << err;
+  EXPECT_NE(err.find("\r[##############################] eval 10/10"), std::string::npos) << err;
 }
 
 TEST(Progress, DisabledPrintsNothing) {
