@@ -1,7 +1,5 @@
 // `moemt eval`: translate a multi-way set (our corpus's dev/devtest or FLORES-200) in every
 // requested direction and report BLEU and chrF++ per direction and averaged, as Markdown/JSON.
-#include <spdlog/sinks/stdout_color_sinks.h>
-
 #include <iostream>
 #include <optional>
 
@@ -53,9 +51,6 @@ int run_eval(const std::vector<std::string>& args) {
   const S format = vm["format"].as<S>();
   if (format != "md" && format != "json")
     throw Error("--format must be md or json, not '{}'", format);
-  // The report goes to stdout (`-f json > r.json` must stay valid JSON): log lines go to stderr.
-  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
-      "", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
   if (vm["quiet"].as<bool>()) log::set_level("warn");
 
   report::EvalOptions o;
