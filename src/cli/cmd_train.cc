@@ -50,6 +50,7 @@ int run_train(const std::vector<std::string>& args) {
     ("vocabs,v", po::value<S>()->default_value(""), "existing sentencepiece model; default: train one")
     ("vocab-size", po::value<int>()->default_value(8000), "pieces of the trained sentencepiece model")
     ("character-coverage", po::value<double>()->default_value(0), "sentencepiece coverage (0 = auto)")
+    ("sentencepiece-max-lines", po::value<int64_t>()->default_value(2000000), "sentences sampled (temperature-balanced) to train the vocabulary")
     ("both-directions", po::bool_switch(), "also train target->source on every pair")
     ("skip-empty", po::bool_switch(), "drop pairs with an empty side instead of stopping")
     ("max-length", po::value<int>()->default_value(256), "longest sequence in tokens")
@@ -141,6 +142,7 @@ int run_train(const std::vector<std::string>& args) {
   o.vocab_path = vm["vocabs"].as<S>();
   o.vocab.vocab_size = vm["vocab-size"].as<int>();
   o.vocab.character_coverage = vm["character-coverage"].as<double>();
+  o.vocab.max_sentences = vm["sentencepiece-max-lines"].as<int64_t>();
   o.batching.max_length = vm["max-length"].as<int>();
   o.batching.truncate = vm["max-length-crop"].as<bool>();
   o.batching.mini_batch_words = vm["mini-batch-words"].as<int64_t>();
@@ -191,7 +193,8 @@ int run_train(const std::vector<std::string>& args) {
     c.num_shared_experts = vm["moe-shared-experts"].as<int>();
     S group_by = vm[s == 0 ? "moe-enc-group-by" : "moe-dec-group-by"].as<S>();
     c.group_by = moe::group_by_from_name(group_by.empty() ? vm["moe-group-by"].as<S>() : group_by);
-    c.num_groups = std::max(1, vm["moe-groups"].as<int>());
+    // Groups only mean something to a stack that routes hierarchically.
+    c.num_groups = c.group_by == moe::GroupBy::none ? 1 : std::max(1, vm["moe-groups"].as<int>());
   }
 
   o.after = parse_schedule("after", vm["after"].as<S>());

@@ -125,6 +125,8 @@ void Trainer::load_data() {
       else if (opt_.group_level == "family") groups_.push_back(lang.family);
       else groups_.push_back(lang.family + "/" + lang.branch);
     }
+    // Check the architecture now: a bad MoE setting must not cost a vocabulary training.
+    fill_model_config(std::max(1, opt_.vocab.vocab_size));
     if (!opt_.vocab_path.empty()) {
       vocab_ = data::Vocab::load(opt_.vocab_path);
     } else {
@@ -151,18 +153,21 @@ void Trainer::load_data() {
   }
 }
 
+void Trainer::fill_model_config(int64_t vocab_size) {
+  opt_.model.vocab_size = vocab_size;
+  opt_.model.languages = languages_;
+  opt_.model.language_groups = groups_;
+  // Family routing with the default group count: one group per distinct family present.
+  std::set<std::string> distinct(groups_.begin(), groups_.end());
+  for (auto* m : {&opt_.model.moe.encoder, &opt_.model.moe.decoder})
+    if ((m->group_by == moe::GroupBy::src_family || m->group_by == moe::GroupBy::tgt_family) &&
+        m->num_groups <= 1)
+      m->num_groups = static_cast<int>(distinct.size());
+  opt_.model.validate();
+}
+
 void Trainer::build_model() {
-  if (!opt_.resume) {
-    opt_.model.vocab_size = vocab_.size();
-    opt_.model.languages = languages_;
-    opt_.model.language_groups = groups_;
-    // Family routing with the default group count: one group per distinct family present.
-    std::set<std::string> distinct(groups_.begin(), groups_.end());
-    for (auto* m : {&opt_.model.moe.encoder, &opt_.model.moe.decoder})
-      if ((m->group_by == moe::GroupBy::src_family || m->group_by == moe::GroupBy::tgt_family) &&
-          m->num_groups <= 1)
-        m->num_groups = static_cast<int>(distinct.size());
-  }
+  if (!opt_.resume) fill_model_config(vocab_.size());
   model_ = std::make_unique<model::Seq2Seq>(opt_.model);
   model_->finalize(opt_.device, opt_.seed);
   adam_ = std::make_unique<Adam>(model_->params(), opt_.adam);

@@ -39,6 +39,7 @@ class Trainer {
   struct ValidSet;
   void load_data();
   void build_model();
+  void fill_model_config(int64_t vocab_size);  // languages, groups, vocab size; validates
   double validate(TrainResult& result);
   void save(const std::string& dir);
   nlohmann::json state_json() const;
