@@ -13,7 +13,7 @@ pkgs=(
   gettext apt-utils dpkg-dev ca-certificates
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  pkgs+=(python3-torch python3-numpy)
+  pkgs+=(python3-torch python3-numpy python3-sentencepiece python3-venv)
 fi
 
 missing=()

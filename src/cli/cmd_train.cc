@@ -89,7 +89,7 @@ int run_train(const std::vector<std::string>& args) {
     ("moe-switch-loss", po::value<float>()->default_value(0.01f), "Switch/GShard auxiliary loss coefficient")
     ("moe-z-loss", po::value<float>()->default_value(0.001f), "router z-loss coefficient")
     ("moe-capacity-factor", po::value<float>()->default_value(1.25f), "capacity factor in training (0 = dropless)")
-    ("moe-capacity-factor-eval", po::value<float>()->default_value(2.f), "capacity factor for validation loss")
+    ("moe-capacity-factor-eval", po::value<float>()->default_value(0.f), "capacity factor for the validation loss (0 = dropless)")
     ("moe-min-capacity", po::value<int64_t>()->default_value(4), "minimum slots per expert")
     ("moe-shared-experts", po::value<int>()->default_value(0), "always-on shared experts")
     ("moe-group-by", po::value<S>()->default_value("none"), "hierarchical routing: none, src, tgt or learned")
