@@ -6,8 +6,10 @@
 namespace moemt::cli {
 namespace {
 int run_version(const std::vector<std::string>&) {
-#ifdef MOEMT_WITH_CUDA
+#if defined(MOEMT_WITH_CUDA_KERNELS)
   const char* cuda = "yes";
+#elif defined(MOEMT_WITH_CUDA)
+  const char* cuda = "toolkit found, no kernels yet";
 #else
   const char* cuda = "no";
 #endif

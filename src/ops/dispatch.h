@@ -1,18 +1,20 @@
 // Device dispatch for ops: an op's entry point switches once on the device and calls
-// cpu::<op> (src/ops/<op>_cpu.cc) or cuda::<op> (kernels/<op>.cu, only in CUDA builds).
+// cpu::<op> (src/ops/<op>_cpu.cc) or cuda::<op> (kernels/<op>.cu). The CUDA branch is compiled
+// only when the kernels library has kernels (MOEMT_WITH_CUDA_KERNELS); until then a tensor on a
+// CUDA device gets a clear error instead of a link failure.
 #pragma once
 
 #include "core/error.h"
 #include "core/tensor.h"
 
-#ifdef MOEMT_WITH_CUDA
+#ifdef MOEMT_WITH_CUDA_KERNELS
 #define MOEMT_CUDA_CASE(fn, ...) \
   case ::moemt::DeviceKind::cuda: return ::moemt::ops::cuda::fn(__VA_ARGS__);
 #else
 #define MOEMT_CUDA_CASE(fn, ...)                                                          \
   case ::moemt::DeviceKind::cuda:                                                         \
     throw ::moemt::Error("op '" #fn "' was asked to run on CUDA, but this moemt build has " \
-                         "no CUDA backend (configure with -DMOEMT_CUDA=ON)");
+                         "no CUDA kernels");
 #endif
 
 #define MOEMT_DISPATCH(device, fn, ...)                             \
