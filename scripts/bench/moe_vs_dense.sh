@@ -17,7 +17,6 @@ for kind in moe dense; do
   "$MOEMT" recipe "$recipe" --out "$WORK/$kind" --steps train eval > "$WORK/$kind.table.md"
 done
 for kind in moe dense; do
-  params=$(grep -o '"updates": [0-9]*' "$WORK/$kind/model/state.json" | head -1)
   python3 - "$WORK/$kind/eval/report.json" "$kind" <<'PY' 2>/dev/null || echo "{\"model\":\"$kind\",\"report\":\"$WORK/$kind/eval/report.md\"}"
 import json, sys
 r = json.load(open(sys.argv[1]))

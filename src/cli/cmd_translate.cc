@@ -45,6 +45,7 @@ int run_translate(const std::vector<std::string>& args) {
     ("max-length-factor", po::value<float>()->default_value(3.f), "output at most this times the input length")
     ("max-length", po::value<int>()->default_value(256), "output tokens at most")
     ("max-input-length", po::value<int>()->default_value(256), "longer inputs are truncated (with a warning)")
+    ("min-length", po::value<int>()->default_value(0), "block end-of-sentence before this many output tokens")
     ("n-best", po::bool_switch(), "print Marian-style n-best lists: id ||| text ||| F0= score ||| normalized")
     ("allow-unk", po::bool_switch(), "allow <unk> in the output")
     ("mini-batch-words", po::value<int64_t>()->default_value(2048), "token budget of a batch (x beam)")
@@ -82,6 +83,7 @@ int run_translate(const std::vector<std::string>& args) {
   to.search.normalize = vm["normalize"].as<float>();
   to.search.max_length_factor = vm["max-length-factor"].as<float>();
   to.search.max_length = vm["max-length"].as<int>();
+  to.search.min_length = vm["min-length"].as<int>();
   to.search.allow_unk = vm["allow-unk"].as<bool>();
   to.mini_batch_words = vm["mini-batch-words"].as<int64_t>();
   to.mini_batch = vm["mini-batch"].as<int>();

@@ -85,6 +85,7 @@ std::vector<std::vector<Hypothesis>> beam_search(model::Seq2Seq& model, nn::Ctx&
       float* row = lp + r * vocab;
       for (int32_t b : opt.blocked_ids) row[b] = kNeg;
       if (!opt.allow_unk) row[opt.unk_id] = kNeg;
+      if (t < opt.min_length) row[opt.eos_id] = kNeg;  // all rows are at step t
     }
 
     std::vector<int32_t> reorder, next_last;

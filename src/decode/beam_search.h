@@ -15,6 +15,7 @@ struct SearchOptions {
   float normalize = 0.6f;   // --normalize: rank by score / length^normalize (0 = raw sum)
   float max_length_factor = 3.f;  // --max-length-factor: output <= factor * source length
   int max_length = 256;     // hard cap on output tokens (before eos)
+  int min_length = 0;       // --min-length: eos is blocked until this many tokens (benchmarks)
   bool allow_unk = false;   // --allow-unk: otherwise <unk> is never produced
   std::vector<int32_t> blocked_ids;  // never produced (pad, bos, language tags)
   int32_t bos_id = 2, eos_id = 3, unk_id = 1;

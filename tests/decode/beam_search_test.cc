@@ -120,3 +120,24 @@ TEST(BeamSearch, WideBeamFindsExhaustiveOptimum) {
 }
 
 }  // namespace moemt::decode
+
+namespace moemt::decode {
+
+TEST(BeamSearch, MinLengthBlocksEarlyEos) {
+  model::Seq2Seq m(tiny(false));
+  m.finalize(Device::cpu(), 3);
+  nn::Ctx ctx;
+  for (int beam : {1, 3}) {
+    SearchOptions o = opts(beam);
+    o.max_length = 8;
+    o.max_length_factor = 10;
+    o.min_length = 5;
+    auto res = beam_search(m, ctx, kSrc, {0, 0, 1}, {1, 1, 0}, o);
+    for (const auto& r : res) {
+      ASSERT_FALSE(r.empty());
+      EXPECT_GE(r[0].tokens.size(), 5u) << "beam " << beam;
+    }
+  }
+}
+
+}  // namespace moemt::decode
