@@ -44,18 +44,7 @@ done
 
 # --- reference environment (idempotent) ---------------------------------------------------
 PY=/usr/bin/python3  # Debian's python3-torch lives here, not in pyenv/venv interpreters
-need=()
-for p in python3-torch python3-numpy python3-sentencepiece python3-venv libopenblas0-openmp \
-  sentencepiece; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-if ((${#need[@]})); then
-  sudo_cmd=()
-  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
-  echo "decode_cpu: installing ${need[*]}" >&2
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
-    "${need[@]}" >&2
-fi
+"$REPO/scripts/setup.sh" --bench >&2  # the Debian packages of the references (idempotent)
 # CTranslate2 from PyPI in a venv that still sees Debian's torch, numpy and sentencepiece.
 [[ -x $VENV/bin/python ]] || $PY -m venv --system-site-packages "$VENV"
 "$VENV/bin/python" -c "import ctranslate2" 2>/dev/null ||

@@ -42,17 +42,7 @@ done
 
 # --- reference environment (idempotent) ---------------------------------------------------
 PY=/usr/bin/python3  # Debian's python3-torch lives here, not in pyenv/venv interpreters
-need=()
-for p in python3-torch python3-numpy python3-sentencepiece libopenblas0-openmp sentencepiece; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-if ((${#need[@]})); then
-  sudo_cmd=()
-  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
-  echo "train_cpu: installing ${need[*]}" >&2
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
-    "${need[@]}" >&2
-fi
+"$REPO/scripts/setup.sh" --bench >&2  # the Debian packages of the references (idempotent)
 OMP_BLAS=/usr/lib/x86_64-linux-gnu/openblas-openmp
 [[ -d $OMP_BLAS ]] && export LD_LIBRARY_PATH=$OMP_BLAS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export OMP_NUM_THREADS=$THREADS OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
