@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <regex>
 #include <sstream>
 
@@ -126,8 +127,8 @@ std::vector<PackageSpec> read_package_list(const std::string& path) {
 
 std::vector<PackageCount> owning_packages(const std::vector<CatalogFile>& catalogs,
                                           const std::string& dpkg_dir) {
-  std::map<std::string, int64_t> wanted;  // canonical path -> index placeholder
-  for (const auto& c : catalogs) wanted[c.path] = 0;
+  std::set<std::string> wanted;  // catalog paths whose owning package we look for
+  for (const auto& c : catalogs) wanted.insert(c.path);
   std::map<std::string, std::string> owner;  // path -> package (arch qualifier dropped)
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(fs::path(dpkg_dir) / "info", ec)) {

@@ -27,6 +27,15 @@ void add_col_sums(const Tensor& dy, Tensor db) {
   for (int64_t c = 0; c < d; ++c) pb[c] += static_cast<float>(acc[c]);
 }
 Tensor rows(const Tensor& t, int64_t start, int64_t len) { return t.narrow(start, len); }
+// Backward of y = in·W + b over one expert's rows: db += colsum(dout), dW += inᵀ·dout,
+// din = dout·Wᵀ + din_beta·din (beta 1 sums into din, as shared experts need).
+void linear_backward(const Tensor& in, const Tensor& dout, const Param& w, const Param& b,
+                     Tensor din, float din_beta) {
+  Tensor gw = w.g();
+  add_col_sums(dout, b.g());
+  ops::gemm(in, true, dout, false, gw, 1.f, 1.f);
+  ops::gemm(dout, false, w.w(), true, din, 1.f, din_beta);
+}
 }  // namespace
 
 ExpertBank::ExpertBank(ParamStore& ps, const std::string& name, int num, int64_t d_model,
@@ -125,12 +134,8 @@ Tensor ExpertBank::backward(const Tensor& dy) {
     const Job& j = jobs_[ji];
     if (j.rows == 0) continue;
     const Weights& w = experts_[j.expert];
-    Tensor dout = rows(dy, j.in_row, j.rows);
-    Tensor gw2 = w.w2.g();
-    add_col_sums(dout, w.b2.g());
-    ops::gemm(rows(a_, j.hid_row, j.rows), true, dout, false, gw2, 1.f, 1.f);
-    Tensor dai = rows(da, j.hid_row, j.rows);
-    ops::gemm(dout, false, w.w2.w(), true, dai);
+    linear_backward(rows(a_, j.hid_row, j.rows), rows(dy, j.in_row, j.rows), w.w2, w.b2,
+                    rows(da, j.hid_row, j.rows), 0.f);
   }
   // a = act(h): dh = act'(h) * da (in place).
   ops::activation_backward(act_, h_, da, da);
@@ -142,12 +147,8 @@ Tensor ExpertBank::backward(const Tensor& dy) {
     const Job& j = jobs_[ji];
     if (j.rows == 0) continue;
     const Weights& w = experts_[j.expert];
-    Tensor dh = rows(da, j.hid_row, j.rows);
-    Tensor gw1 = w.w1.g();
-    add_col_sums(dh, w.b1.g());
-    ops::gemm(rows(x_, j.in_row, j.rows), true, dh, false, gw1, 1.f, 1.f);
-    Tensor dxi = rows(dx, j.in_row, j.rows);
-    ops::gemm(dh, false, w.w1.w(), true, dxi, 1.f, shared_ ? 1.f : 0.f);
+    linear_backward(rows(x_, j.in_row, j.rows), rows(da, j.hid_row, j.rows), w.w1, w.b1,
+                    rows(dx, j.in_row, j.rows), shared_ ? 1.f : 0.f);
   }
   return dx;
 }
