@@ -1,6 +1,7 @@
 // Flat parameter layout and deterministic initialisation.
 #include "core/param_store.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace moemt {
@@ -51,7 +52,57 @@ void ParamStore::finalize(Device device, uint64_t seed) {
   for (auto& p : params_) init_values(h + p.offset, p.shape, p.init, base.sub(fnv1a64(p.name)));
   values_ = device.is_cpu() ? host : host.to(device);
   grads_ = Tensor::zeros({total_}, DType::f32, device);
+  written_.assign(params_.size(), 0);
+  eager_ = eager_ranges();
   finalized_ = true;
+}
+
+std::vector<std::pair<int64_t, int64_t>> ParamStore::eager_ranges() const {
+  // Everything but the lazy parameters' slices (padding included), as few ranges as possible.
+  std::vector<std::pair<int64_t, int64_t>> lazy;
+  for (const auto& p : params_)
+    if (p.lazy_grad && p.offset >= 0) lazy.push_back({p.offset, p.offset + p.shape.numel()});
+  std::sort(lazy.begin(), lazy.end());
+  std::vector<std::pair<int64_t, int64_t>> out;
+  int64_t at = 0;
+  for (auto [b, e] : lazy) {
+    if (b > at) out.push_back({at, b});
+    at = std::max(at, e);
+  }
+  if (total_ > at) out.push_back({at, total_});
+  return out;
+}
+
+void ParamStore::set_lazy_grad(Param p) {
+  MOEMT_CHECK(p.store == this, "set_lazy_grad: parameter of another store");
+  params_.at(p.id).lazy_grad = true;
+  if (finalized_) eager_ = eager_ranges();
+}
+
+void ParamStore::zero_grad() {
+  MOEMT_CHECK(finalized_, "ParamStore used before finalize");
+  for (auto [b, e] : eager_) grads_.narrow(b, e - b).zero();
+  ++generation_;
+}
+
+bool ParamStore::take_grad(int id) {
+  const auto& p = params_.at(id);
+  if (!p.lazy_grad || written_[id] == generation_) return false;
+  written_[id] = generation_;
+  return true;
+}
+
+void ParamStore::settle_grad(int id) const {
+  const auto& p = params_[id];
+  if (!p.lazy_grad || written_[id] == generation_) return;
+  grads_.narrow(p.offset, p.shape.numel()).zero();
+  written_[id] = generation_;
+}
+
+Tensor ParamStore::grads() const {
+  MOEMT_CHECK(finalized_, "ParamStore used before finalize");
+  for (int id = 0; id < size(); ++id) settle_grad(id);
+  return grads_;
 }
 
 int ParamStore::find(const std::string& name) const {
@@ -74,6 +125,7 @@ Tensor ParamStore::value(int id) const {
 Tensor ParamStore::grad(int id) const {
   MOEMT_CHECK(finalized_, "ParamStore used before finalize");
   const auto& p = params_.at(id);
+  settle_grad(id);
   return grads_.narrow(p.offset, p.shape.numel()).reshape(p.shape);
 }
 

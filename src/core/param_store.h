@@ -34,6 +34,7 @@ struct ParamInfo {
   InitSpec init;
   ParamGroup group = ParamGroup::dense;
   int64_t offset = -1;  // in elements, into the flat buffers; set by finalize()
+  bool lazy_grad = false;  // see ParamStore::set_lazy_grad
 };
 
 class ParamStore;
@@ -63,21 +64,41 @@ class ParamStore {
   Param get(const std::string& name);       // throws Error if absent
 
   Tensor value(int id) const;
+  // A parameter's gradient. A lazily zeroed gradient that is stale (see set_lazy_grad) is
+  // zeroed first, so every reader and accumulator sees what zero_grad() promises.
   Tensor grad(int id) const;
   Tensor values() const { return values_; }  // the whole flat buffer, (numel,)
-  Tensor grads() const { return grads_; }
+  // The whole flat gradient buffer, every stale lazy gradient zeroed first.
+  Tensor grads() const;
   int64_t numel() const { return total_; }
   int64_t dense_numel() const { return dense_total_; }  // [0, dense_numel) is the dense range
   Device device() const { return device_; }
-  void zero_grad() { grads_.zero(); }
+
+  // Zeroes every gradient. Lazily zeroed ones are only marked stale: their owner overwrites
+  // them with its first contribution (take_grad), and any other access zeroes them then.
+  void zero_grad();
+  // Large parameters whose owner writes their whole gradient once per step (expert weights)
+  // skip the separate zeroing pass over memory: the owner's first GEMM writes with beta = 0.
+  void set_lazy_grad(Param p);
+  // For the owner of a lazy gradient: true when the gradient is stale, i.e. the caller must
+  // overwrite it instead of accumulating; either way it counts as written from now on.
+  // Safe to call concurrently for different ids.
+  bool take_grad(int id);
 
  private:
+  void settle_grad(int id) const;
+  std::vector<std::pair<int64_t, int64_t>> eager_ranges() const;
+
   std::vector<ParamInfo> params_;
   std::unordered_map<std::string, int> by_name_;
   Tensor values_, grads_;
   int64_t total_ = 0, dense_total_ = 0;
   Device device_;
   bool finalized_ = false;
+  // Lazy gradients: the zero_grad generation each was last written in.
+  uint64_t generation_ = 0;
+  mutable std::vector<uint64_t> written_;
+  std::vector<std::pair<int64_t, int64_t>> eager_;  // [begin, end) ranges zero_grad zeroes
 };
 
 // Fills a host f32 buffer according to an init spec, deterministically from the stream.

@@ -16,24 +16,27 @@ void add_rows(Tensor& y, const Tensor& b) {
   for (int64_t r = 0; r < n; ++r)
     for (int64_t c = 0; c < d; ++c) py[r * d + c] += pb[c];
 }
-// db += column sums of dy.
-void add_col_sums(const Tensor& dy, Tensor db) {
+// db = (overwrite ? 0 : db) + column sums of dy.
+void col_sums(const Tensor& dy, Tensor db, bool overwrite) {
   int64_t n = dy.shape().rows(), d = dy.shape().cols();
   const float* p = dy.data<float>();
   float* pb = db.data<float>();
   std::vector<double> acc(d, 0.0);
   for (int64_t r = 0; r < n; ++r)
     for (int64_t c = 0; c < d; ++c) acc[c] += p[r * d + c];
-  for (int64_t c = 0; c < d; ++c) pb[c] += static_cast<float>(acc[c]);
+  for (int64_t c = 0; c < d; ++c) pb[c] = static_cast<float>(acc[c]) + (overwrite ? 0.f : pb[c]);
 }
 Tensor rows(const Tensor& t, int64_t start, int64_t len) { return t.narrow(start, len); }
 // Backward of y = in·W + b over one expert's rows: db += colsum(dout), dW += inᵀ·dout,
-// din = dout·Wᵀ + din_beta·din (beta 1 sums into din, as shared experts need).
+// din = dout·Wᵀ + din_beta·din (beta 1 sums into din, as shared experts need). The first
+// contribution of a step overwrites the (lazily zeroed) gradients instead of adding to them.
 void linear_backward(const Tensor& in, const Tensor& dout, const Param& w, const Param& b,
                      Tensor din, float din_beta) {
+  ParamStore& ps = *w.store;
+  const bool new_w = ps.take_grad(w.id), new_b = ps.take_grad(b.id);
   Tensor gw = w.g();
-  add_col_sums(dout, b.g());
-  ops::gemm(in, true, dout, false, gw, 1.f, 1.f);
+  col_sums(dout, b.g(), new_b);
+  ops::gemm(in, true, dout, false, gw, 1.f, new_w ? 0.f : 1.f);
   ops::gemm(dout, false, w.w(), true, din, 1.f, din_beta);
 }
 }  // namespace
@@ -48,6 +51,7 @@ ExpertBank::ExpertBank(ParamStore& ps, const std::string& name, int num, int64_t
     w.b1 = ps.add(p + ".b1", {d_ff}, InitSpec::Zeros(), group);
     w.w2 = ps.add(p + ".w2", {d_ff, d_model}, InitSpec::Xavier(), group);
     w.b2 = ps.add(p + ".b2", {d_model}, InitSpec::Zeros(), group);
+    for (const Param& q : {w.w1, w.b1, w.w2, w.b2}) ps.set_lazy_grad(q);
     experts_.push_back(w);
   }
 }
@@ -72,34 +76,42 @@ bool ExpertBank::across_experts() const {
   return threads > 1 && busy >= 2 * threads && rows * d_model_ * d_ff_ >= (int64_t{1} << 22);
 }
 
+void ExpertBank::forward_job(const Job& j, const Tensor& x, Tensor& y, float beta) {
+  // One expert from input to output while its hidden rows are still in cache.
+  const Weights& w = experts_[j.expert];
+  Tensor h = rows(h_, j.hid_row, j.rows), a = rows(a_, j.hid_row, j.rows);
+  ops::gemm(rows(x, j.in_row, j.rows), false, w.w1.w(), false, h);
+  add_rows(h, w.b1.w());
+  ops::activation_forward(act_, h, a);
+  Tensor out = rows(y, j.in_row, j.rows);
+  ops::gemm(a, false, w.w2.w(), false, out, 1.f, beta);
+  add_rows(out, w.b2.w());
+}
+
+void ExpertBank::backward_job(const Job& j, const Tensor& dy, Tensor& da, Tensor& dx,
+                              float dx_beta) {
+  // out = a W2 + b2: db2 += colsum(dout), dW2 += aᵀ dout, da = dout W2ᵀ; a = act(h):
+  // dh = act'(h) * da (in place); h = x W1 + b1: db1 += colsum(dh), dW1 += xᵀ dh, dx = dh W1ᵀ.
+  const Weights& w = experts_[j.expert];
+  Tensor dh = rows(da, j.hid_row, j.rows);
+  linear_backward(rows(a_, j.hid_row, j.rows), rows(dy, j.in_row, j.rows), w.w2, w.b2, dh, 0.f);
+  ops::activation_backward(act_, rows(h_, j.hid_row, j.rows), dh, dh);
+  linear_backward(rows(x_, j.in_row, j.rows), dh, w.w1, w.b1, rows(dx, j.in_row, j.rows),
+                  dx_beta);
+}
+
 void ExpertBank::run_forward(const Tensor& x, Tensor& y, float beta) {
   int64_t hid_rows = 0;
   for (const Job& j : jobs_) hid_rows = std::max(hid_rows, j.hid_row + j.rows);
   x_ = x;
   h_ = Tensor::empty({hid_rows, d_ff_}, DType::f32, x.device());
   a_ = Tensor::empty({hid_rows, d_ff_}, DType::f32, x.device());
-  const bool par = across_experts();
+  // Shared experts all add into the same output rows, so they run one after another.
+  const bool par = across_experts() && !shared_;
   const int64_t nj = static_cast<int64_t>(jobs_.size());
 #pragma omp parallel for schedule(dynamic, 1) if (par)
-  for (int64_t ji = 0; ji < nj; ++ji) {
-    const Job& j = jobs_[ji];
-    if (j.rows == 0) continue;
-    const Weights& w = experts_[j.expert];
-    Tensor h = rows(h_, j.hid_row, j.rows);
-    ops::gemm(rows(x, j.in_row, j.rows), false, w.w1.w(), false, h);
-    add_rows(h, w.b1.w());
-  }
-  ops::activation_forward(act_, h_, a_);
-  // Shared experts all add into the same output rows, so they run one after another.
-#pragma omp parallel for schedule(dynamic, 1) if (par && beta == 0.f)
-  for (int64_t ji = 0; ji < nj; ++ji) {
-    const Job& j = jobs_[ji];
-    if (j.rows == 0) continue;
-    const Weights& w = experts_[j.expert];
-    Tensor out = rows(y, j.in_row, j.rows);
-    ops::gemm(rows(a_, j.hid_row, j.rows), false, w.w2.w(), false, out, 1.f, beta);
-    add_rows(out, w.b2.w());
-  }
+  for (int64_t ji = 0; ji < nj; ++ji)
+    if (jobs_[ji].rows > 0) forward_job(jobs_[ji], x, y, beta);
 }
 
 Tensor ExpertBank::forward_grouped(const Tensor& xp, const std::vector<int64_t>& offsets) {
@@ -124,32 +136,16 @@ void ExpertBank::forward_all(const Tensor& x, Tensor& y) {
 }
 
 Tensor ExpertBank::backward(const Tensor& dy) {
-  // Forward was out = a W2 + b2 (per job): db2 += colsum(dout), dW2 += a^T dout,
-  // da = dout W2^T.
   Tensor da = Tensor::empty(h_.shape(), DType::f32, dy.device());
-  const bool par = across_experts();
+  Tensor dx = Tensor::empty(x_.shape(), DType::f32, dy.device());
+  // Routed experts own disjoint rows of dx; shared ones sum into all of it, one at a time.
+  if (shared_ || jobs_.empty()) dx.zero();
+  const bool par = across_experts() && !shared_;
+  const float dx_beta = shared_ ? 1.f : 0.f;
   const int64_t nj = static_cast<int64_t>(jobs_.size());
 #pragma omp parallel for schedule(dynamic, 1) if (par)
-  for (int64_t ji = 0; ji < nj; ++ji) {
-    const Job& j = jobs_[ji];
-    if (j.rows == 0) continue;
-    const Weights& w = experts_[j.expert];
-    linear_backward(rows(a_, j.hid_row, j.rows), rows(dy, j.in_row, j.rows), w.w2, w.b2,
-                    rows(da, j.hid_row, j.rows), 0.f);
-  }
-  // a = act(h): dh = act'(h) * da (in place).
-  ops::activation_backward(act_, h_, da, da);
-  // h = x W1 + b1: db1 += colsum(dh), dW1 += x^T dh, dx = dh W1^T (summed over shared experts).
-  Tensor dx = Tensor::empty(x_.shape(), DType::f32, dy.device());
-  if (shared_ || jobs_.empty()) dx.zero();
-#pragma omp parallel for schedule(dynamic, 1) if (par && !shared_)
-  for (int64_t ji = 0; ji < nj; ++ji) {
-    const Job& j = jobs_[ji];
-    if (j.rows == 0) continue;
-    const Weights& w = experts_[j.expert];
-    linear_backward(rows(x_, j.in_row, j.rows), rows(da, j.hid_row, j.rows), w.w1, w.b1,
-                    rows(dx, j.in_row, j.rows), shared_ ? 1.f : 0.f);
-  }
+  for (int64_t ji = 0; ji < nj; ++ji)
+    if (jobs_[ji].rows > 0) backward_job(jobs_[ji], dy, da, dx, dx_beta);
   return dx;
 }
 

@@ -1,7 +1,8 @@
 // ExpertBank: a set of feed-forward experts (x W1 + b1 -> activation -> W2 + b2), run as one
 // GEMM per expert over that expert's contiguous rows (routed experts) or over all rows
 // (shared experts). Hidden activations of all experts live in one buffer, so the activation
-// and its backward run once per call.
+// and its backward run per expert while its rows are in cache. Expert gradients are zeroed
+// lazily (ParamStore::set_lazy_grad): each step's first backward overwrites them.
 #pragma once
 
 #include <string>
@@ -48,6 +49,8 @@ class ExpertBank {
     int64_t hid_row;       // rows of the hidden buffers
   };
   void run_forward(const Tensor& x, Tensor& y, float beta);
+  void forward_job(const Job& j, const Tensor& x, Tensor& y, float beta);
+  void backward_job(const Job& j, const Tensor& dy, Tensor& da, Tensor& dx, float dx_beta);
   bool across_experts() const;
 
   int num_;

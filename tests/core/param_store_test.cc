@@ -24,6 +24,35 @@ TEST(ParamStore, DenseFirstThenExpert) {
   EXPECT_THROW(s.get("nope"), Error);
 }
 
+TEST(ParamStore, LazyGradientsReadAsZeroAfterZeroGrad) {
+  ParamStore s;
+  Param d = s.add("d", {5}, InitSpec::Zeros());
+  Param e = s.add("e", {3, 4}, InitSpec::Zeros(), ParamGroup::expert);
+  Param f = s.add("f", {7}, InitSpec::Zeros(), ParamGroup::expert);
+  s.set_lazy_grad(e);
+  s.set_lazy_grad(f);
+  s.finalize(Device::cpu(), 1);
+  // Step 1: the owner overwrites e (take_grad says so once), f is accumulated through g().
+  s.zero_grad();
+  EXPECT_TRUE(s.take_grad(e.id));
+  EXPECT_FALSE(s.take_grad(e.id));
+  e.g().fill(3.f);  // stands for the owner's beta = 0 write
+  f.g().fill(5.f);
+  d.g().fill(1.f);
+  EXPECT_EQ(e.g().to_vector(), std::vector<float>(12, 3.f));
+  // Step 2: nothing was written yet, so every reader sees zeros, the stale 3s and 5s included,
+  // and an accumulator starts from zero.
+  s.zero_grad();
+  std::vector<float> all = s.grads().to_vector();
+  for (float v : all) EXPECT_EQ(v, 0.f);
+  EXPECT_FALSE(s.take_grad(e.id));  // grads() settled it: accumulate from now on
+  EXPECT_FALSE(s.take_grad(d.id));  // eager gradients never need overwriting
+  s.zero_grad();
+  f.g().data<float>()[0] += 2.f;  // an accumulation into a stale lazy gradient
+  EXPECT_EQ(f.g().to_vector()[0], 2.f);
+  EXPECT_EQ(f.g().to_vector()[1], 0.f);
+}
+
 TEST(ParamStore, InitDependsOnNameNotOrder) {
   ParamStore s1, s2;
   Param x1 = s1.add("x", {10}, InitSpec::Normal(1.f));

@@ -269,6 +269,46 @@ TEST(MoeLayer, ExpertParallelismModesAgree) {
 namespace moemt::moe {
 namespace {
 
+TEST(MoeLayer, LazyExpertGradientsAccumulateAndNeverLeakAcrossSteps) {
+  // Expert gradients are not zeroed by zero_grad(): the first backward of a step overwrites
+  // them. Two micro-batches in one step must sum; an expert that gets no tokens in a step
+  // must read zero, not last step's gradient.
+  MoeConfig c;
+  c.num_experts = 4;
+  c.top_k = 1;
+  c.capacity_factor_train = 0.f;
+  MoeFixture f(c, 8, 6);
+  Tensor x1 = nn::random_tensor({12, 8}, 50), x2 = nn::random_tensor({12, 8}, 51);
+  Tensor p1 = nn::random_tensor({12, 8}, 52), p2 = nn::random_tensor({12, 8}, 53);
+  auto grads_of = [&](const std::vector<std::pair<Tensor, Tensor>>& batches) {
+    f.ps.zero_grad();
+    for (const auto& [x, p] : batches) {
+      f.layer->forward(f.ctx, x);
+      f.layer->backward(f.ctx, p);
+    }
+    return f.ps.grads().to_vector();
+  };
+  std::vector<float> g1 = grads_of({{x1, p1}}), g2 = grads_of({{x2, p2}});
+  std::vector<float> both = grads_of({{x1, p1}, {x2, p2}});
+  for (size_t i = 0; i < both.size(); ++i) ASSERT_NEAR(both[i], g1[i] + g2[i], 1e-5) << i;
+  // One token routes to a single expert; every other expert's gradient must now be zero.
+  Tensor one = x1.narrow(0, 1).clone(), pone = p1.narrow(0, 1).clone();
+  grads_of({{x1, p1}});
+  f.ps.zero_grad();
+  f.layer->forward(f.ctx, one);
+  f.layer->backward(f.ctx, pone);
+  const int used = f.layer->plan().expert[0];
+  for (int e = 0; e < 4; ++e) {
+    std::vector<float> w1 = f.layer->experts().expert(e).w1.g().to_vector();
+    double sum = 0;
+    for (float v : w1) sum += std::abs(v);
+    if (e == used)
+      EXPECT_GT(sum, 0) << e;
+    else
+      EXPECT_EQ(sum, 0) << e;
+  }
+}
+
 TEST(MoeLayer, StatsUseSourceLanguageInEncoderAndTargetInDecoder) {
   MoeConfig c;
   c.num_experts = 4;

@@ -164,14 +164,46 @@ struct MoeRun {
     layer->forward(ctx, x);
     layer->backward(ctx, dy);
   }
-  void train_step() {
-    ps.zero_grad();
-    fwd_bwd();
+  void update() {
     float* w = ps.values().data<float>();
     const float* g = ps.grads().data<float>();
     int64_t n = ps.numel();
 #pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; ++i) w[i] -= 1e-4f * g[i];
+  }
+  void train_step() {
+    ps.zero_grad();
+    fwd_bwd();
+    update();
+  }
+  // Median ms of each part of train_step, to show where extra experts cost time.
+  nlohmann::json phases(const Args& a) {
+    std::vector<double> t[4];
+    auto now = [] { return std::chrono::steady_clock::now(); };
+    auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    for (int i = 0; i < a.warmup + a.reps; ++i) {
+      auto t0 = now();
+      ps.zero_grad();
+      auto t1 = now();
+      ctx.begin_step(ctx.step + 1);
+      layer->forward(ctx, x);
+      auto t2 = now();
+      layer->backward(ctx, dy);
+      auto t3 = now();
+      update();
+      auto t4 = now();
+      if (i < a.warmup) continue;
+      t[0].push_back(ms(t1 - t0)), t[1].push_back(ms(t2 - t1));
+      t[2].push_back(ms(t3 - t2)), t[3].push_back(ms(t4 - t3));
+    }
+    auto med = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    return {{"zero_grad", med(t[0])},
+            {"forward", med(t[1])},
+            {"backward", med(t[2])},
+            {"update", med(t[3])}};
   }
 };
 
@@ -258,6 +290,7 @@ void experts_scaling(const Args& a) {
                         {"fwd_bwd_ms", fb},
                         {"step_ms", step}};
     j["step_vs_e8"] = stp.ratio;
+    j["phases_ms"] = run.phases(a);
     j["fwd_bwd_vs_e8"] = fbp.ratio;
     j["target_vs_e8"] = 1.15;
     std::printf("%s\n", j.dump().c_str());
