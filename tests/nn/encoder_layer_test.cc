@@ -4,37 +4,18 @@
 
 #include <gtest/gtest.h>
 
-#include "nn/feed_forward.h"
+#include "layer_fixture.h"
 #include "nn/gradcheck.h"
 
 namespace moemt::nn {
 namespace {
 
-constexpr int64_t kB = 2, kS = 4, kD = 8;
-constexpr double kTol = 3e-3;  // max |numeric - analytic| with eps 1e-2 in f32
-
-LayerConfig layer_config(float dropout) {
-  LayerConfig c;
-  c.attention.d_model = kD;
-  c.attention.heads = 2;
-  c.attention.dropout = dropout;
-  c.dropout = dropout;
-  return c;
-}
-
-std::unique_ptr<FfnBlock> dense_ffn(ParamStore& store, const std::string& name, float dropout) {
-  FeedForwardConfig f;
-  f.d_model = kD;
-  f.ffn_dim = 12;
-  f.activation = ops::Activation::gelu;  // smooth, so finite differences are clean
-  f.dropout = dropout;
-  return std::make_unique<FeedForward>(store, name, f);
-}
-
-Tensor lengths(std::vector<int32_t> v) {
-  auto n = static_cast<int64_t>(v.size());
-  return Tensor::from_vector(v, {n});
-}
+constexpr int64_t kB = 2, kS = 4;
+using testing::dense_ffn;
+using testing::kD;
+using testing::kTol;
+using testing::layer_config;
+using testing::lengths;
 
 void check_gradients(float dropout) {
   ParamStore store;

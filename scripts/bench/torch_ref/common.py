@@ -9,6 +9,22 @@ import time
 import torch
 
 
+def decode_args():
+    """The command line shared by the decoding benchmarks (decode_bench.py, ct2_bench.py)."""
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--input", required=True)
+    ap.add_argument("--spm", required=True)
+    ap.add_argument("--tgt-lang", default="deu_Latn")
+    ap.add_argument("--sentences", type=int, default=64)
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--length", type=int, default=64)
+    ap.add_argument("--beams", type=int, nargs="+", default=[1, 4])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    return ap.parse_args()
+
+
 def setup_threads(threads):
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)

@@ -8,7 +8,6 @@
 #   ct2_bench.py --input FILE --spm MODEL [--beams 1 4] [--length 64] [--batch-size 16]
 # Needs the `ctranslate2` package (pip) and Debian's python3-torch in the same interpreter
 # (a venv created with --system-site-packages on /usr/bin/python3).
-import argparse
 import os
 import sys
 import tempfile
@@ -89,17 +88,7 @@ def build_spec(model, pieces):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--input", required=True)
-    ap.add_argument("--spm", required=True)
-    ap.add_argument("--tgt-lang", default="deu_Latn")
-    ap.add_argument("--sentences", type=int, default=64)
-    ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--length", type=int, default=64)
-    ap.add_argument("--beams", type=int, nargs="+", default=[1, 4])
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=2)
-    args = ap.parse_args()
+    args = common.decode_args()
 
     import ctranslate2
     import sentencepiece as spm

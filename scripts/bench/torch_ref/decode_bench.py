@@ -5,7 +5,6 @@
 # translations (sentences x length, not beams x length). One JSON line per beam size.
 #
 #   decode_bench.py --input FILE --spm MODEL [--beams 1 4] [--length 64] [--batch-size 16]
-import argparse
 import os
 import sys
 import time
@@ -72,17 +71,7 @@ def decode(model, src, beam, length):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--input", required=True)
-    ap.add_argument("--spm", required=True)
-    ap.add_argument("--tgt-lang", default="deu_Latn")
-    ap.add_argument("--sentences", type=int, default=64)
-    ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--length", type=int, default=64)
-    ap.add_argument("--beams", type=int, nargs="+", default=[1, 4])
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=2)
-    args = ap.parse_args()
+    args = common.decode_args()
 
     common.setup_threads(args.threads)
     settings = common.reference_settings(args.threads)

@@ -1,8 +1,9 @@
 // bench_moe: layer-level MoE benchmarks, one JSON line per measure.
 //   moe_vs_dense: MoeLayer forward+backward vs a dense feed-forward block with the same active
 //                 FLOPs (one FFN of width k * expert_d_ff), both on the same GEMM code.
-//   experts_scaling: MoeLayer train step (forward+backward, zero_grad and an SGD update of the
-//                 layer's parameters) for E = 4..64 at fixed k and expert size.
+//   experts_scaling: MoeLayer train step (zero_grad, forward+backward and the trainer's Adam
+//                 update of the layer's parameters) for E = 4..64 at fixed k and expert size.
+//                 The whole-model version is src/train/bench/bench_train_step.cc.
 // Usage: bench_moe [--tokens N] [--d-model D] [--d-ff F] [--k K] [--experts E] [--reps R]
 //                  [--threads T] [--mode moe_vs_dense|experts_scaling|all] [--experts-list 4,8]
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include "moe/expert_bank.h"
 #include "moe/moe_layer.h"
 #include "nn/gradcheck.h"
+#include "train/optimizer.h"
 
 using namespace moemt;
 
@@ -164,13 +166,12 @@ struct MoeRun {
     layer->forward(ctx, x);
     layer->backward(ctx, dy);
   }
+  // The trainer's optimizer: Adam with global-norm clipping over the layer's parameters.
   void update() {
-    float* w = ps.values().data<float>();
-    const float* g = ps.grads().data<float>();
-    int64_t n = ps.numel();
-#pragma omp parallel for simd schedule(static)
-    for (int64_t i = 0; i < n; ++i) w[i] -= 1e-4f * g[i];
+    if (!adam) adam = std::make_unique<train::Adam>(ps, train::AdamOptions{});
+    adam->step(1e-4f);
   }
+  std::unique_ptr<train::Adam> adam;
   void train_step() {
     ps.zero_grad();
     fwd_bwd();
@@ -203,7 +204,7 @@ struct MoeRun {
     return {{"zero_grad", med(t[0])},
             {"forward", med(t[1])},
             {"backward", med(t[2])},
-            {"update", med(t[3])}};
+            {"adam", med(t[3])}};
   }
 };
 
