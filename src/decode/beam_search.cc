@@ -91,6 +91,9 @@ std::vector<std::vector<Hypothesis>> beam_search(model::Seq2Seq& model, nn::Ctx&
     std::vector<int32_t> reorder, next_last;
     std::vector<int64_t> still;
     int64_t row0 = 0;
+    // True while every sentence keeps its block of rows (none finished, none grew or shrank):
+    // then every row stays with its sentence and the source-side caches need no gather.
+    bool same_sentences = true;
     for (int64_t i : active) {
       auto& beams = live[i];
       int64_t nb = static_cast<int64_t>(beams.size());
@@ -153,7 +156,9 @@ std::vector<std::vector<Hypothesis>> beam_search(model::Seq2Seq& model, nn::Ctx&
         // Undo this sentence's rows in the reorder list.
         reorder.resize(reorder.size() - next.size());
         next_last.resize(next_last.size() - next.size());
+        same_sentences = false;
       } else {
+        same_sentences = same_sentences && static_cast<int64_t>(next.size()) == nb;
         live[i] = std::move(next);
         still.push_back(i);
       }
@@ -161,7 +166,7 @@ std::vector<std::vector<Hypothesis>> beam_search(model::Seq2Seq& model, nn::Ctx&
     }
     active = std::move(still);
     if (active.empty()) break;
-    state.reorder(reorder);
+    state.reorder(reorder, same_sentences);
     last = std::move(next_last);
   }
 

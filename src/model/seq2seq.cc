@@ -14,8 +14,8 @@ Tensor lengths_tensor(const std::vector<int32_t>& v, Device d) {
 }
 }  // namespace
 
-void DecoderState::reorder(const std::vector<int32_t>& indices) {
-  for (auto& l : layers) l.reorder(indices);
+void DecoderState::reorder(const std::vector<int32_t>& indices, bool same_sentences) {
+  for (auto& l : layers) l.reorder(indices, same_sentences);
   std::vector<int32_t> s, t;
   for (int32_t i : indices) {
     s.push_back(src_lang[i]);

@@ -46,8 +46,10 @@ struct DecoderState {
   std::vector<nn::DecoderLayerState> layers;
   std::vector<int32_t> src_lang, tgt_lang;  // per row
   int64_t position = 0;                     // target positions consumed so far
-  // Row b continues old row indices[b] (beam search, dropping finished rows).
-  void reorder(const std::vector<int32_t>& indices);
+  // Row b continues old row indices[b] (beam search, dropping finished rows). same_sentences:
+  // every row keeps its sentence (old row indices[b] belongs to the sentence that row b now
+  // decodes), so the source-side caches need no gather.
+  void reorder(const std::vector<int32_t>& indices, bool same_sentences = false);
   int64_t rows() const { return static_cast<int64_t>(src_lang.size()); }
 };
 

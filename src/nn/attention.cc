@@ -189,13 +189,17 @@ Tensor MultiHeadAttention::forward_incremental(Ctx& ctx, const Tensor& q_in, KVC
       cache.v = v;
     } else {
       const int64_t t = cache.length() + tn;
+      Tensor rows;  // a pending reorder, folded into the copy that grows the cache
+      if (!cache.pending_rows.empty())
+        rows = Tensor::from_vector(cache.pending_rows, {b}).to(q_in.device());
       Tensor nk = Tensor::empty({b, h, t, dh_}, DType::f32, q_in.device());
       Tensor nv = Tensor::empty({b, h, t, dh_}, DType::f32, q_in.device());
-      ops::concat_time(cache.k, k, nk);
-      ops::concat_time(cache.v, v, nv);
+      ops::concat_time(cache.k, rows, k, nk);
+      ops::concat_time(cache.v, rows, v, nv);
       cache.k = nk;
       cache.v = nv;
     }
+    cache.pending_rows.clear();
   }
   MOEMT_CHECK(cache.length() > 0, "forward_incremental with an empty fixed cache");
   const int64_t tk = cache.length();
@@ -218,6 +222,20 @@ void KVCache::reorder(const std::vector<int32_t>& indices) {
   for (int32_t i : indices)
     MOEMT_CHECK(i >= 0 && i < old_b, "cache reorder index {} outside batch {}", i, old_b);
   const int64_t nb = static_cast<int64_t>(indices.size());
+  if (key_lengths.defined()) {
+    std::vector<int32_t> lens(indices.size());
+    for (size_t r = 0; r < indices.size(); ++r) lens[r] = key_lengths_host[indices[r]];
+    key_lengths_host = lens;
+    key_lengths = Tensor::from_vector(lens, {nb}).to(k.device());
+  }
+  if (!fixed) {
+    // Deferred to the next append; two reorders in a row compose.
+    std::vector<int32_t> rows = indices;
+    if (!pending_rows.empty())
+      for (auto& r : rows) r = pending_rows[r];
+    pending_rows = std::move(rows);
+    return;
+  }
   const Tensor ids = Tensor::from_vector(indices, {nb}).to(k.device());
   auto gather = [&](const Tensor& t) {
     // A row gather over the first dimension: the embedding lookup does exactly that.
@@ -228,12 +246,6 @@ void KVCache::reorder(const std::vector<int32_t>& indices) {
   };
   k = gather(k);
   v = gather(v);
-  if (key_lengths.defined()) {
-    std::vector<int32_t> lens(indices.size());
-    for (size_t r = 0; r < indices.size(); ++r) lens[r] = key_lengths_host[indices[r]];
-    key_lengths_host = lens;
-    key_lengths = Tensor::from_vector(lens, {nb}).to(k.device());
-  }
 }
 
 }  // namespace moemt::nn

@@ -55,7 +55,14 @@ struct KVCache {
   std::vector<int32_t> key_lengths_host;  // the same lengths, for reordering on the host
   bool fixed = false;                     // true for cross-attention: steps do not append
 
-  int64_t batch() const { return k.defined() && k.rank() == 4 ? k.size(0) : 0; }
+  // A growing (self-attention) cache defers a reorder to its next append, which gathers and
+  // appends in one copy: row b of k/v is then row pending_rows[b] of the stored tensors.
+  std::vector<int32_t> pending_rows;
+
+  int64_t batch() const {
+    if (!pending_rows.empty()) return static_cast<int64_t>(pending_rows.size());
+    return k.defined() && k.rank() == 4 ? k.size(0) : 0;
+  }
   int64_t length() const { return k.defined() && k.rank() == 4 ? k.size(2) : 0; }
   // Row b of the new cache is row indices[b] of the old one (beam search: hypothesis b now
   // continues hypothesis indices[b]; also expands B sentences to B*beam rows or drops finished

@@ -22,11 +22,11 @@ struct DecoderLayerState {
   KVCache self;   // grows by one position per step
   KVCache cross;  // encoder keys/values and source lengths, computed once
   // Beam search: row b continues old row indices[b] (see KVCache::reorder). When the indices
-  // only permute hypotheses within each sentence's beam, the cross rows are unchanged in value
-  // and `self.reorder(indices)` alone is enough (saves gathering the encoder keys/values).
-  void reorder(const std::vector<int32_t>& indices) {
+  // only move hypotheses within each sentence's block of rows (same_sentences), the cross rows
+  // are unchanged in value and gathering the encoder keys/values is skipped.
+  void reorder(const std::vector<int32_t>& indices, bool same_sentences = false) {
     self.reorder(indices);
-    cross.reorder(indices);
+    if (!same_sentences) cross.reorder(indices);
   }
 };
 

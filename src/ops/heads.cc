@@ -24,18 +24,24 @@ void merge_heads(const Tensor& x, Tensor& y) {
   MOEMT_DISPATCH(same_device(x, y), merge_heads, x, y);
 }
 
-void concat_time(const Tensor& a, const Tensor& b, Tensor& y) {
+void concat_time(const Tensor& a, const Tensor& b, Tensor& y) { concat_time(a, Tensor(), b, y); }
+
+void concat_time(const Tensor& a, const Tensor& a_rows, const Tensor& b, Tensor& y) {
   MOEMT_CHECK(a.rank() == 4 && b.rank() == 4 && y.rank() == 4, "concat_time ranks {} {} {}",
               a.shape().str(), b.shape().str(), y.shape().str());
-  Shape want{a.size(0), a.size(1), a.size(2) + b.size(2), a.size(3)};
-  MOEMT_CHECK(b.size(0) == a.size(0) && b.size(1) == a.size(1) && b.size(3) == a.size(3) &&
-                  y.shape() == want,
+  Shape want{b.size(0), a.size(1), a.size(2) + b.size(2), a.size(3)};
+  MOEMT_CHECK(b.size(1) == a.size(1) && b.size(3) == a.size(3) && y.shape() == want &&
+                  (a_rows.defined() || a.size(0) == b.size(0)),
               "concat_time shapes a {} b {} y {}", a.shape().str(), b.shape().str(),
               y.shape().str());
   MOEMT_CHECK(a.dtype() == DType::f32 && b.dtype() == DType::f32 && y.dtype() == DType::f32,
               "concat_time needs f32");
+  if (a_rows.defined())
+    MOEMT_CHECK(a_rows.dtype() == DType::i32 && a_rows.numel() == b.size(0) &&
+                    a_rows.device() == a.device(),
+                "concat_time rows {} for {} output rows", a_rows.shape().str(), b.size(0));
   if (y.numel() == 0) return;
-  MOEMT_DISPATCH(same_device(a, b, y), concat_time, a, b, y);
+  MOEMT_DISPATCH(same_device(a, b, y), concat_time, a, a_rows, b, y);
 }
 
 }  // namespace moemt::ops

@@ -30,16 +30,23 @@ void merge_heads(const Tensor& x, Tensor& y) {
                     dh * sizeof(float));
 }
 
-void concat_time(const Tensor& a, const Tensor& b, Tensor& y) {
+void concat_time(const Tensor& a, const Tensor& a_rows, const Tensor& b, Tensor& y) {
   // Per (batch item, head) the time steps of a then of b are contiguous blocks.
-  const int64_t blocks = a.size(0) * a.size(1);
+  const int64_t rows = b.size(0), heads = a.size(1), old_rows = a.size(0);
   const int64_t na = a.size(2) * a.size(3), nb = b.size(2) * b.size(3);
+  const int32_t* src = a_rows.defined() ? a_rows.data<int32_t>() : nullptr;
+  if (src)
+    for (int64_t r = 0; r < rows; ++r)
+      MOEMT_CHECK(src[r] >= 0 && src[r] < old_rows, "concat_time row {} outside [0, {})", src[r],
+                  old_rows);
   const float* pa = a.data<float>();
   const float* pb = b.data<float>();
   float* py = y.data<float>();
 #pragma omp parallel for schedule(static) if (y.numel() > 65536)
-  for (int64_t i = 0; i < blocks; ++i) {
-    std::memcpy(py + i * (na + nb), pa + i * na, na * sizeof(float));
+  for (int64_t i = 0; i < rows * heads; ++i) {
+    const int64_t r = i / heads, h = i % heads;
+    const int64_t from = (src ? src[r] : r) * heads + h;
+    std::memcpy(py + i * (na + nb), pa + from * na, na * sizeof(float));
     std::memcpy(py + i * (na + nb) + na, pb + i * nb, nb * sizeof(float));
   }
 }

@@ -253,7 +253,10 @@ TEST(MultiHeadAttention, ReorderedCacheContinuesReorderedSequences) {
   for (int64_t b = 0; b < kB; ++b)
     first.narrow(b, 1).copy_from(x.narrow(b, 1).reshape({t, kD}).narrow(0, 2));
   self.forward_incremental(ctx, first, sc);
-  sc.reorder(idx);
+  // Two reorders before the next step compose: a swap {1, 0}, then rows {0, 1, 0} of that,
+  // which is rows {1, 0, 1} (= idx) of the original.
+  sc.reorder({1, 0});
+  sc.reorder({0, 1, 0});
   cc.reorder(idx);
   EXPECT_EQ(sc.batch(), 3);
   EXPECT_EQ(cc.key_lengths_host, (std::vector<int32_t>{2, 4, 2}));

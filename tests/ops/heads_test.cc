@@ -45,5 +45,24 @@ TEST(Heads, ConcatTime) {
   EXPECT_THROW(concat_time(a, c, wrong), InternalError);
 }
 
+TEST(Heads, ConcatTimeWithRowsGathersThenAppends) {
+  // a has 2 rows; the output has 3: rows 1, 1, 0 of a, each followed by its own new step.
+  Tensor a = nn::random_tensor({2, 3, 2, 4}, 4), c = nn::random_tensor({3, 3, 1, 4}, 5);
+  Tensor rows = Tensor::from_vector(std::vector<int32_t>{1, 1, 0}, {3});
+  Tensor y = Tensor::empty({3, 3, 3, 4});
+  concat_time(a, rows, c, y);
+  const int src[3] = {1, 1, 0};
+  auto av = a.to_vector(), cv = c.to_vector(), yv = y.to_vector();
+  for (int64_t r = 0; r < 3; ++r)
+    for (int64_t h = 0; h < 3; ++h)
+      for (int64_t s = 0; s < 3; ++s)
+        for (int64_t e = 0; e < 4; ++e) {
+          float want = s < 2 ? av[((src[r] * 3 + h) * 2 + s) * 4 + e] : cv[(r * 3 + h) * 4 + e];
+          EXPECT_EQ(yv[((r * 3 + h) * 3 + s) * 4 + e], want) << r << " " << h << " " << s;
+        }
+  Tensor bad = Tensor::from_vector(std::vector<int32_t>{1, 2, 0}, {3});
+  EXPECT_THROW(concat_time(a, bad, c, y), InternalError);
+}
+
 }  // namespace
 }  // namespace moemt::ops
