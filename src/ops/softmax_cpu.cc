@@ -3,9 +3,29 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/simd.h"
+#include "ops/fast_exp.h"
 #include "ops/softmax.h"
 
 namespace moemt::ops::cpu {
+
+namespace {
+// y[0, n) = softmax(x[0, n)), n >= 1; x and y may be the same row.
+MOEMT_SIMD_CLONES void softmax_row(const float* x, float* y, int64_t n) {
+  float m = x[0];
+#pragma omp simd reduction(max : m)
+  for (int64_t j = 0; j < n; ++j) m = x[j] > m ? x[j] : m;
+  float s = 0.f;
+#pragma omp simd reduction(+ : s)
+  for (int64_t j = 0; j < n; ++j) {
+    y[j] = exp_nonpos(x[j] - m);
+    s += y[j];
+  }
+  const float inv = 1.f / s;
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j) y[j] *= inv;
+}
+}  // namespace
 
 void softmax_forward(const Tensor& x, Tensor& y, const SoftmaxMask& mask) {
   const int64_t tk = x.shape().cols();
@@ -28,15 +48,7 @@ void softmax_forward(const Tensor& x, Tensor& y, const SoftmaxMask& mask) {
       std::fill(yr, yr + tk, 0.f);
       continue;
     }
-    float m = xr[0];
-    for (int64_t j = 1; j < limit; ++j) m = std::max(m, xr[j]);
-    float s = 0.f;
-    for (int64_t j = 0; j < limit; ++j) {
-      yr[j] = std::exp(xr[j] - m);
-      s += yr[j];
-    }
-    const float inv = 1.f / s;
-    for (int64_t j = 0; j < limit; ++j) yr[j] *= inv;
+    softmax_row(xr, yr, limit);
     std::fill(yr + limit, yr + tk, 0.f);
   }
 }
