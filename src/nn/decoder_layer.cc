@@ -10,14 +10,11 @@ DecoderLayer::DecoderLayer(ParamStore& store, const std::string& name, const Lay
     : cfg_(config),
       ln_self_(store, name + ".ln_self", config.attention.d_model, config.ln_eps),
       ln_cross_(store, name + ".ln_cross", config.attention.d_model, config.ln_eps),
-      ln_ffn_(store, name + ".ln_ffn", config.attention.d_model, config.ln_eps),
+      ffn_(store, name, config.attention.d_model, config.dropout, config.ln_eps, std::move(ffn)),
       self_attn_(store, name + ".self_attn", config.attention),
       cross_attn_(store, name + ".cross_attn", config.attention),
-      ffn_(std::move(ffn)),
       drop_self_(config.dropout),
-      drop_cross_(config.dropout),
-      drop_ffn_(config.dropout) {
-  MOEMT_CHECK(ffn_ != nullptr, "decoder layer '{}' without an FFN block", name);
+      drop_cross_(config.dropout) {
   if (config.dropout < 0.f || config.dropout >= 1.f)
     throw Error("decoder layer '{}': dropout {} not in [0, 1)", name, config.dropout);
 }
@@ -44,11 +41,7 @@ Tensor DecoderLayer::forward(Ctx& ctx, const Tensor& y, const Tensor& enc,
   Tensor y2 = Tensor::empty(y.shape(), DType::f32, y.device());
   ops::add(y1, c, y2);
   // out = y2 + Dropout(FFN(LN(y2)))
-  Tensor h3 = ln_ffn_.forward(ctx, y2).reshape({b_ * t_, d});
-  Tensor f = drop_ffn_.forward(ctx, ffn_->forward(ctx, h3));
-  Tensor out = Tensor::empty(y.shape(), DType::f32, y.device());
-  ops::add(y2, f.reshape(y.shape()), out);
-  return out;
+  return ffn_.forward(ctx, y2);
 }
 
 DecoderLayer::Grads DecoderLayer::backward(Ctx& ctx, const Tensor& dy) {
@@ -56,9 +49,7 @@ DecoderLayer::Grads DecoderLayer::backward(Ctx& ctx, const Tensor& dy) {
   MOEMT_CHECK(dy.numel() == b_ * t_ * d, "decoder layer backward: dy {} for ({},{},{})",
               dy.shape().str(), b_, t_, d);
   // forward: out = y2 + Dropout(FFN(LN(y2)))
-  Tensor df = drop_ffn_.backward(ctx, dy.reshape({b_ * t_, d}));
-  Tensor dy2 = ln_ffn_.backward(ctx, ffn_->backward(ctx, df)).reshape({b_, t_, d});
-  ops::add_inplace(dy2, dy);
+  Tensor dy2 = ffn_.backward(ctx, dy.reshape({b_, t_, d}));
   // forward: y2 = y1 + Dropout(CrossAttn(LN(y1), enc))
   auto gc = cross_attn_.backward(ctx, drop_cross_.backward(ctx, dy2));
   Tensor dy1 = ln_cross_.backward(ctx, gc.dq_in).reshape({b_, t_, d});
@@ -91,10 +82,7 @@ Tensor DecoderLayer::step(Ctx& ctx, const Tensor& y_t, DecoderLayerState& state)
   Tensor h2 = ln_cross_.apply(y1).reshape({b, tn, d});
   Tensor y2 = cross_attn_.forward_incremental(ctx, h2, state.cross);
   ops::add_inplace(y2, y1);
-  Tensor h3 = ln_ffn_.apply(y2).reshape({b * tn, d});
-  Tensor out = ffn_->forward(ctx, h3).reshape({b, tn, d});
-  ops::add_inplace(out, y2);
-  return out;
+  return ffn_.step(ctx, y2);
 }
 
 }  // namespace moemt::nn

@@ -14,6 +14,7 @@
 #include "nn/encoder_layer.h"
 #include "nn/ffn_block.h"
 #include "nn/layer_norm.h"
+#include "nn/residual_ffn.h"
 
 namespace moemt::nn {
 
@@ -53,14 +54,14 @@ class DecoderLayer {
   // Equals the corresponding rows of forward() on the whole prefix (eval mode).
   Tensor step(Ctx& ctx, const Tensor& y_t, DecoderLayerState& state);
 
-  FfnBlock& ffn() { return *ffn_; }
+  FfnBlock& ffn() { return ffn_.ffn(); }
 
  private:
   LayerConfig cfg_;
-  LayerNorm ln_self_, ln_cross_, ln_ffn_;
+  LayerNorm ln_self_, ln_cross_;
+  ResidualFfn ffn_;  // before the attentions: parameters keep their registration order
   MultiHeadAttention self_attn_, cross_attn_;
-  std::unique_ptr<FfnBlock> ffn_;
-  Dropout drop_self_, drop_cross_, drop_ffn_;
+  Dropout drop_self_, drop_cross_;
   int64_t b_ = 0, t_ = 0;
 };
 

@@ -9,12 +9,9 @@ EncoderLayer::EncoderLayer(ParamStore& store, const std::string& name, const Lay
                            std::unique_ptr<FfnBlock> ffn)
     : cfg_(config),
       ln_attn_(store, name + ".ln_attn", config.attention.d_model, config.ln_eps),
-      ln_ffn_(store, name + ".ln_ffn", config.attention.d_model, config.ln_eps),
+      ffn_(store, name, config.attention.d_model, config.dropout, config.ln_eps, std::move(ffn)),
       attn_(store, name + ".self_attn", config.attention),
-      ffn_(std::move(ffn)),
-      drop_attn_(config.dropout),
-      drop_ffn_(config.dropout) {
-  MOEMT_CHECK(ffn_ != nullptr, "encoder layer '{}' without an FFN block", name);
+      drop_attn_(config.dropout) {
   if (config.dropout < 0.f || config.dropout >= 1.f)
     throw Error("encoder layer '{}': dropout {} not in [0, 1)", name, config.dropout);
 }
@@ -31,22 +28,16 @@ Tensor EncoderLayer::forward(Ctx& ctx, const Tensor& x, const Tensor& src_length
   Tensor a = drop_attn_.forward(ctx, attn_.forward(ctx, h, h, src_lengths, false));
   Tensor x1 = Tensor::empty(x.shape(), DType::f32, x.device());
   ops::add(x, a, x1);
-  // out = x1 + Dropout(FFN(LN(x1))), the FFN seeing one row per token.
-  Tensor h2 = ln_ffn_.forward(ctx, x1).reshape({b_ * s_, d});
-  Tensor f = drop_ffn_.forward(ctx, ffn_->forward(ctx, h2));
-  Tensor out = Tensor::empty(x.shape(), DType::f32, x.device());
-  ops::add(x1, f.reshape(x.shape()), out);
-  return out;
+  // out = x1 + Dropout(FFN(LN(x1))).
+  return ffn_.forward(ctx, x1);
 }
 
 Tensor EncoderLayer::backward(Ctx& ctx, const Tensor& dy) {
   const int64_t d = cfg_.attention.d_model;
   MOEMT_CHECK(dy.numel() == b_ * s_ * d, "encoder layer backward: dy {} for ({},{},{})",
               dy.shape().str(), b_, s_, d);
-  // forward: out = x1 + Dropout(FFN(LN(x1))), so dx1 = dy + LN'(FFN'(Dropout'(dy))).
-  Tensor df = drop_ffn_.backward(ctx, dy.reshape({b_ * s_, d}));
-  Tensor dx1 = ln_ffn_.backward(ctx, ffn_->backward(ctx, df)).reshape({b_, s_, d});
-  ops::add_inplace(dx1, dy);
+  // forward: out = x1 + Dropout(FFN(LN(x1))).
+  Tensor dx1 = ffn_.backward(ctx, dy.reshape({b_, s_, d}));
   // forward: x1 = x + Dropout(SelfAttn(h, h)), h = LN(x); self-attention's two input gradients
   // both belong to h.
   auto g = attn_.backward(ctx, drop_attn_.backward(ctx, dx1));

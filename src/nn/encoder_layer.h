@@ -12,6 +12,7 @@
 #include "nn/dropout.h"
 #include "nn/ffn_block.h"
 #include "nn/layer_norm.h"
+#include "nn/residual_ffn.h"
 
 namespace moemt::nn {
 
@@ -35,15 +36,15 @@ class EncoderLayer {
   // dy (B,S,D) -> dx (B,S,D); accumulates parameter gradients.
   Tensor backward(Ctx& ctx, const Tensor& dy);
 
-  FfnBlock& ffn() { return *ffn_; }
+  FfnBlock& ffn() { return ffn_.ffn(); }
   MultiHeadAttention& self_attention() { return attn_; }
 
  private:
   LayerConfig cfg_;
-  LayerNorm ln_attn_, ln_ffn_;
+  LayerNorm ln_attn_;
+  ResidualFfn ffn_;  // before attn_: parameters keep their registration order
   MultiHeadAttention attn_;
-  std::unique_ptr<FfnBlock> ffn_;
-  Dropout drop_attn_, drop_ffn_;
+  Dropout drop_attn_;
   int64_t b_ = 0, s_ = 0;
 };
 
