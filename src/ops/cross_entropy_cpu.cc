@@ -7,11 +7,57 @@
 #include <cstring>
 #include <vector>
 
+#include "core/simd.h"
 #include "ops/cross_entropy.h"
 #include "ops/fast_exp.h"
 
 namespace moemt::ops::cpu {
 
+namespace {
+struct RowSums {
+  float max;
+  double se, sz;  // sum of exp(z - max), sum of z
+};
+
+// Sums in float over short runs, added into double: accurate and still vectorised. With dz,
+// leaves exp(z - max) there (dz may alias z).
+MOEMT_SIMD_CLONES RowSums row_sums(const float* z, float* dz, int64_t vocab) {
+  float m = z[0];
+#pragma omp simd reduction(max : m)
+  for (int64_t v = 0; v < vocab; ++v) m = z[v] > m ? z[v] : m;
+  double se = 0, sz = 0;
+  constexpr int64_t kRun = 256;
+  for (int64_t v0 = 0; v0 < vocab; v0 += kRun) {
+    int64_t v1 = v0 + kRun < vocab ? v0 + kRun : vocab;
+    float fse = 0.f, fsz = 0.f;
+    if (dz) {
+#pragma omp simd reduction(+ : fse, fsz)
+      for (int64_t v = v0; v < v1; ++v) {
+        float zv = z[v];
+        float e = exp_nonpos(zv - m);
+        dz[v] = e;
+        fse += e;
+        fsz += zv;
+      }
+    } else {
+#pragma omp simd reduction(+ : fse, fsz)
+      for (int64_t v = v0; v < v1; ++v) {
+        fse += exp_nonpos(z[v] - m);
+        fsz += z[v];
+      }
+    }
+    se += fse;
+    sz += fsz;
+  }
+  return {m, se, sz};
+}
+
+// d[v] = a * d[v] - b.
+MOEMT_SIMD_CLONES void scale_shift(float* d, int64_t n, float a, float b) {
+#pragma omp simd
+  for (int64_t v = 0; v < n; ++v) d[v] = a * d[v] - b;
+}
+}  // namespace
 
 CrossEntropyStats cross_entropy(const Tensor& logits, const Tensor& targets, float smoothing,
                                 int32_t ignore_index, float grad_scale, Tensor& dlogits,
@@ -39,34 +85,9 @@ CrossEntropyStats cross_entropy(const Tensor& logits, const Tensor& targets, flo
       continue;
     }
     const float zt = z[t];  // read before dz (which may alias z) is written
-    float m = z[0];
-#pragma omp simd reduction(max : m)
-    for (int64_t v = 0; v < vocab; ++v) m = z[v] > m ? z[v] : m;
-    // Sums in float over short runs, added into double: accurate and still vectorised.
-    double se = 0, sz = 0;
-    constexpr int64_t kRun = 256;
-    for (int64_t v0 = 0; v0 < vocab; v0 += kRun) {
-      int64_t v1 = v0 + kRun < vocab ? v0 + kRun : vocab;
-      float fse = 0.f, fsz = 0.f;
-      if (dz) {
-#pragma omp simd reduction(+ : fse, fsz)
-        for (int64_t v = v0; v < v1; ++v) {
-          float zv = z[v];
-          float e = exp_nonpos(zv - m);
-          dz[v] = e;
-          fse += e;
-          fsz += zv;
-        }
-      } else {
-#pragma omp simd reduction(+ : fse, fsz)
-        for (int64_t v = v0; v < v1; ++v) {
-          fse += exp_nonpos(z[v] - m);
-          fsz += z[v];
-        }
-      }
-      se += fse;
-      sz += fsz;
-    }
+    const RowSums rs = row_sums(z, dz, vocab);
+    const double se = rs.se, sz = rs.sz;
+    const float m = rs.max;
     double lse = m + std::log(se);
     // -log p_t and -mean_v log p_v = lse - mean_v z_v.
     double row_nll = lse - zt;
@@ -76,9 +97,7 @@ CrossEntropyStats cross_entropy(const Tensor& logits, const Tensor& targets, flo
     if (pl) pl[r] = static_cast<float>(row_loss_v);
     if (dz) {
       // d loss / d z_v = p_v - q_v with p_v = exp(z_v - m) / se.
-      const float a = static_cast<float>(grad_scale / se), b = grad_scale * uni;
-#pragma omp simd
-      for (int64_t v = 0; v < vocab; ++v) dz[v] = a * dz[v] - b;
+      scale_shift(dz, vocab, static_cast<float>(grad_scale / se), grad_scale * uni);
       dz[t] -= grad_scale * on;
     }
   }
