@@ -18,6 +18,39 @@ struct Live {
   float score = 0;
 };
 
+// A continuation: total score, beam row (within the sentence) and token.
+struct Cand {
+  float score;
+  int64_t row;
+  int32_t tok;
+};
+// Best first; ties broken by row then token.
+bool better(const Cand& a, const Cand& b) {
+  if (a.score != b.score) return a.score > b.score;
+  if (a.row != b.row) return a.row < b.row;
+  return a.tok < b.tok;
+}
+
+// Appends to `out` the m best continuations of one beam row (base + lp[v], in `better` order),
+// skipping -inf. Only these can be among the m best of the whole sentence, so the search
+// never materialises beam x vocab candidates.
+void best_of_row(const float* lp, int64_t vocab, float base, int64_t row, size_t m,
+                 std::vector<Cand>& out) {
+  const size_t begin = out.size();
+  const float kNeg = -std::numeric_limits<float>::infinity();
+  for (int64_t v = 0; v < vocab; ++v) {
+    if (!(lp[v] > kNeg)) continue;
+    Cand c{base + lp[v], row, static_cast<int32_t>(v)};
+    if (out.size() - begin == m) {
+      // Full: a later token with an equal score never beats an earlier one.
+      if (!(c.score > out.back().score)) continue;
+      out.pop_back();
+    }
+    auto at = std::upper_bound(out.begin() + static_cast<long>(begin), out.end(), c, better);
+    out.insert(at, c);
+  }
+}
+
 float normalized(float score, size_t length, float alpha) {
   if (alpha == 0.f) return score;
   return score / std::pow(static_cast<float>(std::max<size_t>(length, 1)), alpha);
@@ -98,34 +131,18 @@ std::vector<std::vector<Hypothesis>> beam_search(model::Seq2Seq& model, nn::Ctx&
       auto& beams = live[i];
       int64_t nb = static_cast<int64_t>(beams.size());
       bool at_limit = static_cast<int64_t>(beams[0].tokens.size()) + 1 >= max_len[i];
-      // Candidates: (score, row, token), best first; ties broken by row then token.
-      struct Cand {
-        float score;
-        int64_t row;
-        int32_t tok;
-      };
+      // Candidates, best first.
       std::vector<Cand> cands;
       if (k == 1) {
         const float* row = lp + row0 * vocab;
         int32_t best = static_cast<int32_t>(std::max_element(row, row + vocab) - row);
         cands.push_back({beams[0].score + row[best], 0, best});
       } else {
-        std::vector<Cand> all;
-        all.reserve(nb * vocab);
-        for (int64_t b = 0; b < nb; ++b) {
-          const float* row = lp + (row0 + b) * vocab;
-          for (int64_t v = 0; v < vocab; ++v)
-            if (row[v] > kNeg) all.push_back({beams[b].score + row[v], b, static_cast<int32_t>(v)});
-        }
-        size_t want = std::min<size_t>(all.size(), 2 * static_cast<size_t>(k));
-        auto better = [](const Cand& a, const Cand& b) {
-          if (a.score != b.score) return a.score > b.score;
-          if (a.row != b.row) return a.row < b.row;
-          return a.tok < b.tok;
-        };
-        std::partial_sort(all.begin(), all.begin() + static_cast<long>(want), all.end(), better);
-        all.resize(want);
-        cands = std::move(all);
+        const size_t want = 2 * static_cast<size_t>(k);
+        for (int64_t b = 0; b < nb; ++b)
+          best_of_row(lp + (row0 + b) * vocab, vocab, beams[b].score, b, want, cands);
+        std::sort(cands.begin(), cands.end(), better);
+        if (cands.size() > want) cands.resize(want);
       }
       std::vector<Live> next;
       for (const Cand& c : cands) {

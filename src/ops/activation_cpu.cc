@@ -1,6 +1,7 @@
 // CPU activations, OpenMP-parallel over elements.
 #include <cmath>
 
+#include "core/simd.h"
 #include "ops/activation.h"
 
 namespace moemt::ops::cpu {
@@ -10,6 +11,17 @@ constexpr float kSqrt2OverPi = 0.7978845608028654f;
 constexpr float kGeluC = 0.044715f;
 constexpr float kInvSqrt2 = 0.7071067811865476f;
 constexpr float kInvSqrt2Pi = 0.3989422804014327f;
+constexpr int64_t kReluChunk = 1 << 16;  // elements per thread at least: memory-bound loop
+
+// x and y (dx and dy) may be the same buffer.
+MOEMT_SIMD_CLONES void relu_forward(const float* x, float* y, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.f ? x[i] : 0.f;
+}
+MOEMT_SIMD_CLONES void relu_backward(const float* x, const float* dy, float* dx, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) dx[i] = x[i] > 0.f ? dy[i] : 0.f;
+}
 }  // namespace
 
 void activation_forward(Activation act, const Tensor& x, Tensor& y) {
@@ -18,8 +30,8 @@ void activation_forward(Activation act, const Tensor& x, Tensor& y) {
   int64_t n = x.numel();
   switch (act) {
     case Activation::relu:
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-      for (int64_t i = 0; i < n; ++i) py[i] = px[i] > 0.f ? px[i] : 0.f;
+      parallel_chunks(n, kReluChunk,
+                      [&](int, int64_t lo, int64_t hi) { relu_forward(px + lo, py + lo, hi - lo); });
       break;
     case Activation::gelu:
 #pragma omp parallel for schedule(static) if (n > 16384)
@@ -42,8 +54,9 @@ void activation_backward(Activation act, const Tensor& x, const Tensor& dy, Tens
   int64_t n = x.numel();
   switch (act) {
     case Activation::relu:
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-      for (int64_t i = 0; i < n; ++i) pdx[i] = px[i] > 0.f ? pdy[i] : 0.f;
+      parallel_chunks(n, kReluChunk, [&](int, int64_t lo, int64_t hi) {
+        relu_backward(px + lo, pdy + lo, pdx + lo, hi - lo);
+      });
       break;
     case Activation::gelu:
       // d/dv [0.5 v (1 + tanh u)], u = a (v + c v^3): 0.5 (1 + t) + 0.5 v (1 - t^2) a (1 + 3 c v^2)
