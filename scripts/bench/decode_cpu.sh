@@ -43,15 +43,12 @@ while [[ $# -gt 0 ]]; do
 done
 
 # --- reference environment (idempotent) ---------------------------------------------------
-PY=/usr/bin/python3  # Debian's python3-torch lives here, not in pyenv/venv interpreters
-"$REPO/scripts/setup.sh" --bench >&2  # the Debian packages of the references (idempotent)
+# shellcheck source=scripts/bench/reference_env.sh
+source "$REPO/scripts/bench/reference_env.sh"
 # CTranslate2 from PyPI in a venv that still sees Debian's torch, numpy and sentencepiece.
 [[ -x $VENV/bin/python ]] || $PY -m venv --system-site-packages "$VENV"
 "$VENV/bin/python" -c "import ctranslate2" 2>/dev/null ||
   "$VENV/bin/pip" install -q ctranslate2 >&2
-OMP_BLAS=/usr/lib/x86_64-linux-gnu/openblas-openmp
-[[ -d $OMP_BLAS ]] && export LD_LIBRARY_PATH=$OMP_BLAS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export OMP_NUM_THREADS=$THREADS OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "{\"bench\":\"decode_cpu\",\"measure\":\"env\",\"nproc\":$(nproc),\"threads\":$THREADS,\"sentences\":$SENTENCES,\"batch_size\":$BATCH,\"output_length\":$LENGTH,\"repeats\":$REPEATS,\"omp_wait_policy\":\"$OMP_WAIT_POLICY\",\"loadavg\":\"$(loadavg)\"}"

@@ -41,11 +41,8 @@ while [[ $# -gt 0 ]]; do
 done
 
 # --- reference environment (idempotent) ---------------------------------------------------
-PY=/usr/bin/python3  # Debian's python3-torch lives here, not in pyenv/venv interpreters
-"$REPO/scripts/setup.sh" --bench >&2  # the Debian packages of the references (idempotent)
-OMP_BLAS=/usr/lib/x86_64-linux-gnu/openblas-openmp
-[[ -d $OMP_BLAS ]] && export LD_LIBRARY_PATH=$OMP_BLAS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export OMP_NUM_THREADS=$THREADS OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+# shellcheck source=scripts/bench/reference_env.sh
+source "$REPO/scripts/bench/reference_env.sh"
 
 moe_flags=() moe_json=false tag=dense
 if ((MOE)); then

@@ -8,8 +8,10 @@
 
 namespace moemt {
 
-// One Philox4x32-10 block: 4 random 32-bit words for a 128-bit counter and 64-bit key.
-inline std::array<uint32_t, 4> philox4x32(uint64_t key, uint64_t ctr_hi, uint64_t ctr_lo) {
+// One Philox4x32-10 block: 4 random 32-bit words for a 128-bit counter and 64-bit key, as
+// four scalars, so that a loop over independent blocks vectorises.
+inline void philox4x32(uint64_t key, uint64_t ctr_hi, uint64_t ctr_lo, uint32_t& w0, uint32_t& w1,
+                       uint32_t& w2, uint32_t& w3) {
   uint32_t c0 = static_cast<uint32_t>(ctr_lo), c1 = static_cast<uint32_t>(ctr_lo >> 32);
   uint32_t c2 = static_cast<uint32_t>(ctr_hi), c3 = static_cast<uint32_t>(ctr_hi >> 32);
   uint32_t k0 = static_cast<uint32_t>(key), k1 = static_cast<uint32_t>(key >> 32);
@@ -25,7 +27,12 @@ inline std::array<uint32_t, 4> philox4x32(uint64_t key, uint64_t ctr_hi, uint64_
     k0 += kW0;
     k1 += kW1;
   }
-  return {c0, c1, c2, c3};
+  w0 = c0, w1 = c1, w2 = c2, w3 = c3;
+}
+inline std::array<uint32_t, 4> philox4x32(uint64_t key, uint64_t ctr_hi, uint64_t ctr_lo) {
+  std::array<uint32_t, 4> w;
+  philox4x32(key, ctr_hi, ctr_lo, w[0], w[1], w[2], w[3]);
+  return w;
 }
 
 // A stream of random numbers addressed by index. Streams are cheap values: make one per use

@@ -22,9 +22,7 @@ struct RowSums {
 // Sums in float over short runs, added into double: accurate and still vectorised. With dz,
 // leaves exp(z - max) there (dz may alias z).
 MOEMT_SIMD_CLONES RowSums row_sums(const float* z, float* dz, int64_t vocab) {
-  float m = z[0];
-#pragma omp simd reduction(max : m)
-  for (int64_t v = 0; v < vocab; ++v) m = z[v] > m ? z[v] : m;
+  const float m = max_of(z, vocab);
   double se = 0, sz = 0;
   constexpr int64_t kRun = 256;
   for (int64_t v0 = 0; v0 < vocab; v0 += kRun) {

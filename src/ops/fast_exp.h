@@ -1,4 +1,4 @@
-// exp for the max-shifted arguments of softmax-like ops: a branch-free polynomial that the
+// exp (and max) for the max-shifted arguments of softmax-like ops: a branch-free polynomial that the
 // compiler vectorises (libm's expf is scalar), accurate to a few ulp, far below what losses,
 // gradients and decoding scores need.
 #pragma once
@@ -27,6 +27,14 @@ inline float exp_nonpos(float x) {
   p = p * r * r + r + 1.f;
   int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
   return x < -87.f ? 0.f : p * std::bit_cast<float>(bits);
+}
+
+// max of x[0, n), n >= 1 (vectorised; the shift that keeps exp_nonpos's argument <= 0).
+inline float max_of(const float* x, int64_t n) {
+  float m = x[0];
+#pragma omp simd reduction(max : m)
+  for (int64_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;
+  return m;
 }
 
 }  // namespace moemt::ops

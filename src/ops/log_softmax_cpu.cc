@@ -11,9 +11,7 @@ namespace moemt::ops::cpu {
 namespace {
 // x and y may be the same row (in-place use).
 MOEMT_SIMD_CLONES void log_softmax_row(const float* x, float* y, int64_t v) {
-  float mx = x[0];
-#pragma omp simd reduction(max : mx)
-  for (int64_t i = 0; i < v; ++i) mx = x[i] > mx ? x[i] : mx;
+  const float mx = max_of(x, v);
   double s = 0;
   constexpr int64_t kRun = 256;
   for (int64_t i0 = 0; i0 < v; i0 += kRun) {

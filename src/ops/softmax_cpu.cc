@@ -12,9 +12,7 @@ namespace moemt::ops::cpu {
 namespace {
 // y[0, n) = softmax(x[0, n)), n >= 1; x and y may be the same row.
 MOEMT_SIMD_CLONES void softmax_row(const float* x, float* y, int64_t n) {
-  float m = x[0];
-#pragma omp simd reduction(max : m)
-  for (int64_t j = 0; j < n; ++j) m = x[j] > m ? x[j] : m;
+  const float m = max_of(x, n);
   float s = 0.f;
 #pragma omp simd reduction(+ : s)
   for (int64_t j = 0; j < n; ++j) {

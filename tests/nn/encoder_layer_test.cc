@@ -11,11 +11,7 @@ namespace moemt::nn {
 namespace {
 
 constexpr int64_t kB = 2, kS = 4;
-using testing::dense_ffn;
-using testing::kD;
-using testing::kTol;
-using testing::layer_config;
-using testing::lengths;
+using namespace testing;  // layer_fixture.h: kD, kTol, layer_config, dense_ffn, lengths
 
 void check_gradients(float dropout) {
   ParamStore store;
