@@ -33,7 +33,7 @@ Param ParamStore::add(const std::string& name, const Shape& shape, InitSpec init
   return Param{this, id};
 }
 
-void ParamStore::finalize(Device device, uint64_t seed) {
+void ParamStore::finalize(Device device, uint64_t seed, bool initialize) {
   MOEMT_CHECK(!finalized_, "ParamStore finalized twice");
   int64_t off = 0;
   for (ParamGroup g : {ParamGroup::dense, ParamGroup::expert}) {
@@ -49,7 +49,8 @@ void ParamStore::finalize(Device device, uint64_t seed) {
   Tensor host = Tensor::zeros({total_}, DType::f32, Device::cpu());
   float* h = host.data<float>();
   RngStream base{seed, 0};
-  for (auto& p : params_) init_values(h + p.offset, p.shape, p.init, base.sub(fnv1a64(p.name)));
+  if (initialize)
+    for (auto& p : params_) init_values(h + p.offset, p.shape, p.init, base.sub(fnv1a64(p.name)));
   values_ = device.is_cpu() ? host : host.to(device);
   grads_ = Tensor::zeros({total_}, DType::f32, device);
   written_.assign(params_.size(), 0);

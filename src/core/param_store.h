@@ -55,7 +55,8 @@ class ParamStore {
             ParamGroup group = ParamGroup::dense);
   // Lays out and allocates the flat buffers on `device` and initialises every parameter from
   // `seed`. Each parameter's values depend only on (seed, its name), not on the others.
-  void finalize(Device device, uint64_t seed);
+  // initialize = false leaves the values zero, for a caller that loads every parameter next.
+  void finalize(Device device, uint64_t seed, bool initialize = true);
   bool finalized() const { return finalized_; }
 
   int size() const { return static_cast<int>(params_.size()); }

@@ -57,7 +57,10 @@ class Seq2Seq {
  public:
   // Registers every parameter in its own ParamStore; call finalize() (or load) before use.
   explicit Seq2Seq(const ModelConfig& config);
-  void finalize(Device device, uint64_t seed) { params_.finalize(device, seed); }
+  // initialize = false: values left zero because every parameter is loaded next.
+  void finalize(Device device, uint64_t seed, bool initialize = true) {
+    params_.finalize(device, seed, initialize);
+  }
 
   ParamStore& params() { return params_; }
   const ModelConfig& config() const { return cfg_; }
