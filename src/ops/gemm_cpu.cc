@@ -1,17 +1,28 @@
 // CPU gemm through OpenBLAS (row-major CBLAS).
 #include <cblas.h>
+#include <omp.h>
 
 #include "ops/gemm.h"
 
 namespace moemt::ops::cpu {
 
+namespace {
+constexpr int64_t kSerialGemmMacs = int64_t{1} << 22;
+}  // namespace
+
 void gemm(const Tensor& a, bool ta, const Tensor& b, bool tb, Tensor& c, float alpha, float beta) {
   int64_t m = c.shape().rows(), n = c.shape().cols();
   int64_t k = ta ? a.shape().rows() : a.shape().cols();
   if (m == 0 || n == 0) return;
+  // OpenBLAS threads by omp_get_max_threads() of the caller; a small product finishes before
+  // a sleeping thread would wake up, so it runs on this thread alone.
+  const bool small = m * n * k < kSerialGemmMacs && omp_get_max_threads() > 1;
+  const int threads = small ? omp_get_max_threads() : 0;
+  if (small) omp_set_num_threads(1);
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
               k, alpha, a.data<float>(), a.shape().cols(), b.data<float>(), b.shape().cols(), beta,
               c.data<float>(), n);
+  if (small) omp_set_num_threads(threads);
 }
 
 void gemm_batched(const Tensor& a, bool ta, const Tensor& b, bool tb, Tensor& c, float alpha,
