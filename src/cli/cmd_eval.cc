@@ -39,6 +39,7 @@ int run_eval(const std::vector<std::string>& args) {
     ("cpu-threads", po::value<int>()->default_value(0), "CPU threads (0 = all cores)")
     ("devices,d", po::value<S>()->default_value("cpu"), "device: cpu or cuda:N")
     ("output-dir,o", po::value<S>()->default_value(""), "write report.md, report.json and hyp.<src>-<tgt>.txt here")
+    ("expert-usage", po::bool_switch(), "MoE models: also write experts.md/.html/.json (per layer, language x expert usage of the final translations; needs -o)")
     ("compare", po::value<S>()->default_value(""), "report.json of another run: print the score differences")
     ("format,f", po::value<S>()->default_value("md"), "what to print on stdout: md or json")
     ("quiet,q", po::bool_switch(), "no progress or info lines on stderr (warnings and errors stay)");
@@ -81,6 +82,9 @@ int run_eval(const std::vector<std::string>& args) {
   o.device = parse_device(vm["devices"].as<S>());
   o.output_dir = vm["output-dir"].as<S>();
   o.progress = !vm["quiet"].as<bool>();
+  o.expert_usage = vm["expert-usage"].as<bool>();
+  if (o.expert_usage && o.output_dir.empty())
+    throw Error("--expert-usage writes experts.md/.html/.json: give an output directory (-o DIR)");
   const S compare_path = vm["compare"].as<S>();
   // Read the other report first: a typo should not cost a whole evaluation.
   report::EvalReport other;
@@ -92,6 +96,12 @@ int run_eval(const std::vector<std::string>& args) {
     report::write_outputs(run, o.output_dir);
     log::info("wrote {}/report.md, report.json and {} hypothesis file(s)", o.output_dir,
               run.hypotheses.size());
+    if (o.expert_usage) {
+      std::string summary = run.expert_usage.summary();
+      while (!summary.empty() && summary.back() == '\n') summary.pop_back();
+      log::info("expert usage of the final translations:\n{}", summary);
+      log::info("wrote {0}/experts.md, {0}/experts.html and {0}/experts.json", o.output_dir);
+    }
   }
   std::optional<report::Comparison> cmp;
   if (!compare_path.empty()) cmp = report::compare(run.report, other);

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <set>
 
@@ -163,6 +164,9 @@ int run_recipe(const std::vector<std::string>& args) {
     }
     if (g_dry_run) return 0;
     std::printf("\n%s", read_file(out + "/eval/report.md").c_str());
+    if (std::filesystem::exists(out + "/eval/experts.html"))
+      std::printf("\nExpert usage per MoE layer and language: %s/eval/experts.html (and .md)\n",
+                  out.c_str());
     if (!flores_dir.empty())
       std::printf("\nFLORES-200 (%s):\n\n%s", flores_dir.c_str(), read_file(out + "/eval-flores/report.md").c_str());
   }

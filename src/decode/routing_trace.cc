@@ -7,12 +7,12 @@
 
 namespace moemt::decode {
 
-std::vector<nlohmann::json> routing_trace(model::Seq2Seq& model, const data::Vocab& vocab,
-                                          int64_t sentence, const std::vector<int32_t>& enc_in,
-                                          const std::vector<int32_t>& output, int32_t src_lang,
-                                          int32_t tgt_lang) {
-  std::vector<nlohmann::json> out;
-  auto dec_in = data::decoder_input(output, vocab.bos_id());
+namespace {
+// Runs the model teacher-forced on one sentence with `ctx` (its hooks set by the caller).
+void forced_pass(model::Seq2Seq& model, const data::Vocab& vocab,
+                 const std::vector<int32_t>& enc_in, const std::vector<int32_t>& dec_in,
+                 const std::vector<int32_t>& output, int32_t src_lang, int32_t tgt_lang,
+                 nn::Ctx& ctx) {
   auto dec_out = data::decoder_output(output, vocab.eos_id());
   model::BatchTensors b;
   int64_t s = static_cast<int64_t>(enc_in.size()), t = static_cast<int64_t>(dec_in.size());
@@ -29,9 +29,19 @@ std::vector<nlohmann::json> routing_trace(model::Seq2Seq& model, const data::Voc
   b.tgt_lengths_host = {static_cast<int32_t>(t)};
   b.src_lang = {src_lang};
   b.tgt_lang = {tgt_lang};
-  nn::Ctx ctx;
   ctx.device = dev;
   ctx.dropless = true;
+  model.evaluate(ctx, b);
+}
+}  // namespace
+
+std::vector<nlohmann::json> routing_trace(model::Seq2Seq& model, const data::Vocab& vocab,
+                                          int64_t sentence, const std::vector<int32_t>& enc_in,
+                                          const std::vector<int32_t>& output, int32_t src_lang,
+                                          int32_t tgt_lang) {
+  std::vector<nlohmann::json> out;
+  auto dec_in = data::decoder_input(output, vocab.bos_id());
+  nn::Ctx ctx;
   ctx.on_routing = [&](const std::string& layer, const moe::RoutingPlan& plan) {
     bool enc = ctx.stack == 0;
     const auto& tokens = enc ? enc_in : dec_in;
@@ -55,8 +65,17 @@ std::vector<nlohmann::json> routing_trace(model::Seq2Seq& model, const data::Voc
                      {"dropped", dropped}});
     }
   };
-  model.evaluate(ctx, b);
+  forced_pass(model, vocab, enc_in, dec_in, output, src_lang, tgt_lang, ctx);
   return out;
+}
+
+void record_routing(model::Seq2Seq& model, const data::Vocab& vocab,
+                    const std::vector<int32_t>& enc_in, const std::vector<int32_t>& output,
+                    int32_t src_lang, int32_t tgt_lang, moe::RoutingStats& stats) {
+  nn::Ctx ctx;
+  ctx.routing_stats = &stats;
+  forced_pass(model, vocab, enc_in, data::decoder_input(output, vocab.bos_id()), output, src_lang,
+              tgt_lang, ctx);
 }
 
 }  // namespace moemt::decode

@@ -1,5 +1,6 @@
 // Per-token routing traces (--routing-trace): which experts each source and output token of a
-// translation went to in every MoE layer, with gate values, as JSON lines.
+// translation went to in every MoE layer, with gate values, as JSON lines; and the same
+// routing summed into RoutingStats (moemt eval --expert-usage).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -9,6 +10,7 @@
 
 #include "data/vocab.h"
 #include "model/seq2seq.h"
+#include "moe/routing_stats.h"
 
 namespace moemt::decode {
 
@@ -20,5 +22,11 @@ std::vector<nlohmann::json> routing_trace(model::Seq2Seq& model, const data::Voc
                                           int64_t sentence, const std::vector<int32_t>& encoder_input,
                                           const std::vector<int32_t>& output, int32_t src_lang,
                                           int32_t tgt_lang);
+
+// The same teacher-forced pass, adding the sentence's routing to `stats` (encoder rows under
+// src_lang, decoder rows under tgt_lang): expert usage of final translations for reports.
+void record_routing(model::Seq2Seq& model, const data::Vocab& vocab,
+                    const std::vector<int32_t>& encoder_input, const std::vector<int32_t>& output,
+                    int32_t src_lang, int32_t tgt_lang, moe::RoutingStats& stats);
 
 }  // namespace moemt::decode

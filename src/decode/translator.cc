@@ -36,6 +36,7 @@ std::vector<TranslationOutput> Translator::translate(const std::vector<Translati
     }
     enc[i] = data::encoder_input(vocab_.tag_id(langs.at(inputs[i].tgt_lang)), pieces, vocab_.eos_id());
     out[i].input_tokens = static_cast<int64_t>(enc[i].size());
+    out[i].encoder_input = enc[i];
   }
   nn::Ctx ctx;
   ctx.device = model_.params().device();

@@ -31,6 +31,7 @@ struct TranslationOutput {
   std::vector<std::string> texts;  // detokenised, parallel to nbest
   bool truncated = false;          // the input was cut to max_input_tokens
   int64_t input_tokens = 0;
+  std::vector<int32_t> encoder_input;  // the token ids the encoder read
 };
 
 // Called after each mini-batch with (sentences done, output tokens so far).

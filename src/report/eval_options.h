@@ -32,6 +32,9 @@ struct EvalOptions {
   Device device = Device::cpu();
   bool progress = true;    // progress lines on stderr
   std::string output_dir;  // report.md, report.json, hyp.<src>-<tgt>.txt; "" = none
+  // --expert-usage: route the final translations teacher-forced and write experts.md,
+  // experts.html and experts.json (MoE models only; needs output_dir).
+  bool expert_usage = false;
 };
 
 }  // namespace moemt::report

@@ -12,6 +12,8 @@
 #include "eval/bleu.h"
 #include "eval/chrf.h"
 #include "eval/unicode_text.h"
+#include "decode/routing_trace.h"
+#include "report/expert_usage.h"
 #include "report/progress.h"
 
 namespace moemt::report {
@@ -72,7 +74,10 @@ EvalRun run_eval(const EvalOptions& o, decode::LoadedModel& m) {
   const int64_t n = o.max_sentences > 0 ? std::min<int64_t>(o.max_sentences, set.size())
                                         : static_cast<int64_t>(set.size());
 
+  if (o.expert_usage && m.model->moe_layers().empty())
+    throw Error("{}: --expert-usage needs a model with MoE layers; this one is dense", m.dir);
   EvalRun run;
+  run.languages = model_langs;
   auto& rep = run.report;
   rep.model_dir = m.dir;
   rep.set_dir = o.set_dir;
@@ -132,6 +137,9 @@ EvalRun run_eval(const EvalOptions& o, decode::LoadedModel& m) {
         in_tok += x.input_tokens;
         if (!x.nbest.empty()) out_tok += static_cast<int64_t>(x.nbest[0].tokens.size());
         truncated += x.truncated;
+        if (o.expert_usage && !x.nbest.empty())
+          decode::record_routing(*m.model, m.vocab, x.encoder_input, x.nbest[0].tokens,
+                                 m.lang_id(d.src), tgt_id, run.expert_usage);
       }
       if (truncated)
         log::warn("{}: {} input(s) longer than {} tokens were truncated", direction_key(d),
@@ -165,6 +173,16 @@ void write_outputs(const EvalRun& run, const std::string& dir) {
     std::string text;
     for (const auto& l : lines) text += l + "\n";
     write_text(fs::path(dir) / ("hyp." + key + ".txt"), text);
+  }
+  if (!run.expert_usage.empty()) {
+    write_text(fs::path(dir) / "experts.json",
+               run.expert_usage.to_json(run.languages).dump(2) + "\n");
+    write_text(fs::path(dir) / "experts.md",
+               expert_usage_markdown(run.expert_usage, run.languages));
+    write_text(fs::path(dir) / "experts.html",
+               expert_usage_html(run.expert_usage, run.languages,
+                                 "Expert usage: " + run.report.model_dir + " on " +
+                                     run.report.set_dir + " (" + run.report.split + ")"));
   }
 }
 

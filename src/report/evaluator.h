@@ -8,6 +8,7 @@
 
 #include "corpus/multiway.h"
 #include "decode/loaded_model.h"
+#include "moe/routing_stats.h"
 #include "report/eval_options.h"
 #include "report/eval_report.h"
 
@@ -16,6 +17,9 @@ namespace moemt::report {
 struct EvalRun {
   EvalReport report;
   std::map<std::string, std::vector<std::string>> hypotheses;  // direction_key -> lines
+  // With EvalOptions::expert_usage: routing of every final translation, by language.
+  moe::RoutingStats expert_usage;
+  std::vector<std::string> languages;  // the model's language codes, by id
 };
 
 // Scores one direction the way `moemt score` / sacrebleu score files: lines right-stripped,
@@ -26,7 +30,8 @@ DirectionResult score_direction(const Direction& dir, std::vector<std::string>& 
 // Runs the whole evaluation; progress goes to stderr.
 EvalRun run_eval(const EvalOptions& o, decode::LoadedModel& model);
 
-// Writes report.md, report.json and hyp.<src>-<tgt>.txt into `dir` (created if missing).
+// Writes report.md, report.json and hyp.<src>-<tgt>.txt into `dir` (created if missing), and
+// experts.md, experts.html and experts.json when the run recorded expert usage.
 void write_outputs(const EvalRun& run, const std::string& dir);
 
 }  // namespace moemt::report

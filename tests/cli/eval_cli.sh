@@ -2,7 +2,8 @@
 # CLI test of `moemt eval`: trains a tiny model on the committed sample corpus (a few seconds),
 # evaluates en-x/x-en on the first 20 devtest lines, checks the report files and table rows,
 # re-scores the written hypotheses with `moemt score` (same BLEU/chrF++ as the report), runs
-# --compare against itself and -f json, and checks the user errors.
+# --compare against itself and -f json, --expert-usage on a tiny MoE model, and checks the
+# user errors.
 set -uo pipefail
 MOEMT=${1:?usage: eval_cli.sh /path/to/moemt}
 TMP=$(mktemp -d)
@@ -103,6 +104,33 @@ assert j["compare"]["only_this"] == ["deu_Latn-fra_Latn", "fra_Latn-deu_Latn"]' 
     || bad "-f json with --compare is one valid JSON document"
 fi
 
+# 3b. --expert-usage on a tiny MoE model (4 experts, top-2, every other layer of 2+2): a table
+# per MoE layer with a row per language (encoder: source languages, decoder: targets), each
+# row's shares summing to 100, and the HTML heatmap page.
+"$MOEMT" train --train-sets $T/eng_Latn-deu_Latn.eng_Latn $T/eng_Latn-deu_Latn.deu_Latn \
+  --vocab-size 500 --dim-emb 32 --transformer-heads 2 --transformer-dim-ffn 64 --enc-depth 2 \
+  --dec-depth 2 --moe --moe-experts 4 --moe-top-k 2 --after 5u --cpu-threads 1 \
+  --log-level warn --model "$TMP/moe" >"$TMP/train-moe.log" 2>&1 \
+  || { cat "$TMP/train-moe.log"; bad "training the tiny MoE model"; }
+"$MOEMT" eval -m "$TMP/moe" --set corpora/sample --max-sentences 5 -b 1 --cpu-threads 1 \
+  --expert-usage -o "$TMP/moe-out" >/dev/null 2>"$TMP/moe-eval.err"
+check "--expert-usage exit status" 0 $?
+for f in experts.md experts.html experts.json; do
+  [[ -s "$TMP/moe-out/$f" ]] && ok "wrote $f" || bad "wrote $f"
+done
+check "one table per MoE layer" 2 "$(grep -c '^### .*moe (by' "$TMP/moe-out/experts.md")"
+grep -q '^### encoder.layers.1.moe (by source language)' "$TMP/moe-out/experts.md" \
+  && ok "encoder layer by source language" || bad "encoder layer by source language"
+for lang in eng_Latn deu_Latn; do
+  check "$lang rows (one per layer)" 2 "$(grep -c "^| $lang | [1-9]" "$TMP/moe-out/experts.md")"
+done
+sums=$(grep '^| \(all\|eng_Latn\|deu_Latn\) |' "$TMP/moe-out/experts.md" \
+  | awk -F'|' '{s=0; for (i=4; i<NF; ++i) s+=$i; printf "%.0f\n", s}' | sort -u)
+check "every row's shares sum to 100" 100 "$sums"
+grep -q 'rgba(31, 90, 180' "$TMP/moe-out/experts.html" && ok "heatmap cells" || bad "heatmap cells"
+grep -q 'expert usage of the final translations' "$TMP/moe-eval.err" \
+  && ok "summary logged" || bad "summary logged"
+
 # 4. User errors: one line, exit 1, naming the problem.
 err() {  # name, expected substring, args...
   local name=$1 want=$2; shift 2
@@ -116,6 +144,10 @@ err "not a model directory" "corpora/sample" -m corpora/sample --set corpora/sam
 err "missing split" "corpora/sample" -m "$TMP/m" --set corpora/sample --split test
 err "bad --compare file" "nope.json" -m "$TMP/m" --set corpora/sample --compare "$TMP/nope.json"
 err "bad format" "--format" -m "$TMP/m" --set corpora/sample -f csv
+err "--expert-usage on a dense model" "needs a model with MoE layers" -m "$TMP/m" \
+  --set corpora/sample --max-sentences 2 --expert-usage -o "$TMP/dense-experts"
+err "--expert-usage without -o" "give an output directory" -m "$TMP/m" --set corpora/sample \
+  --expert-usage
 mkdir -p "$TMP/empty/devtest" "$TMP/rus/devtest"
 : >"$TMP/empty/devtest/eng_Latn.devtest"
 : >"$TMP/empty/devtest/deu_Latn.devtest"
