@@ -77,7 +77,10 @@ std::vector<std::pair<int64_t, int64_t>> ParamStore::eager_ranges() const {
 void ParamStore::set_lazy_grad(Param p) {
   MOEMT_CHECK(p.store == this, "set_lazy_grad: parameter of another store");
   params_.at(p.id).lazy_grad = true;
-  if (finalized_) eager_ = eager_ranges();
+  if (finalized_) {
+    written_[p.id] = generation_;  // what it holds now is this step's gradient
+    eager_ = eager_ranges();
+  }
 }
 
 void ParamStore::zero_grad() {

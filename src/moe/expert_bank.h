@@ -1,8 +1,9 @@
 // ExpertBank: a set of feed-forward experts (x W1 + b1 -> activation -> W2 + b2), run as one
 // GEMM per expert over that expert's contiguous rows (routed experts) or over all rows
-// (shared experts). Hidden activations of all experts live in one buffer, so the activation
-// and its backward run per expert while its rows are in cache. Expert gradients are zeroed
-// lazily (ParamStore::set_lazy_grad): each step's first backward overwrites them.
+// (shared experts). Hidden activations of all experts live in one buffer; each expert runs
+// GEMM, activation and GEMM (and their backward) back to back while its rows are in cache.
+// Expert gradients are zeroed lazily (ParamStore::set_lazy_grad): each step's first backward
+// overwrites them.
 #pragma once
 
 #include <string>
