@@ -19,20 +19,26 @@
 
 namespace moemt {
 
-// Calls fn(thread, begin, end) once per thread on a contiguous, static share of [0, n), with
-// as many threads as keep each share >= min_chunk. The split depends only on n, min_chunk and
-// the thread count, so per-thread partial results combine deterministically. Returns the
-// number of shares (fn's thread argument runs over [0, shares)).
+// Calls fn(share, begin, end) once per thread of a team on a contiguous, static share of
+// [0, n), with as many threads as keep each share >= min_chunk. The split depends only on n,
+// min_chunk and the team size, so per-share partial results combine deterministically.
+// Returns the number of shares (fn's share argument runs over [0, shares)). Called inside a
+// parallel region (an expert's job, say) it runs as one share on the calling thread: the
+// split follows the team the runtime really gave, never the size that was asked for.
 template <class Fn>
 int parallel_chunks(int64_t n, int64_t min_chunk, Fn&& fn) {
   const int64_t most = std::max<int64_t>(1, n / std::max<int64_t>(min_chunk, 1));
-  const int nt = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), most));
-#pragma omp parallel num_threads(nt) if (nt > 1)
+  const int want = omp_in_parallel()
+                       ? 1
+                       : static_cast<int>(std::min<int64_t>(omp_get_max_threads(), most));
+  int shares = 1;
+#pragma omp parallel num_threads(want) if (want > 1)
   {
-    const int t = omp_get_thread_num();
+    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    if (t == 0) shares = nt;
     fn(t, n * t / nt, n * (t + 1) / nt);
   }
-  return nt;
+  return shares;
 }
 
 }  // namespace moemt

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/threads.h"
 #include "moe/routing_stats.h"
 #include "moe_fixture.h"
 
@@ -268,6 +269,32 @@ TEST(MoeLayer, ExpertParallelismModesAgree) {
 
 namespace moemt::moe {
 namespace {
+
+TEST(MoeLayer, ExpertParallelismModesAgreeOnLargeJobsWithTwoThreads) {
+  // Jobs large enough that each expert's own element-wise ops would split over threads
+  // (512 rows x 512 hidden): run across experts, those must not lose rows in nested regions.
+  const int before = num_threads();
+  set_num_threads(2);
+  MoeConfig c;
+  c.num_experts = 4;
+  c.top_k = 2;
+  c.capacity_factor_train = 0.f;
+  std::vector<std::vector<float>> outs, dxs, grads;
+  for (auto mode : {ExpertParallelism::inside_gemm, ExpertParallelism::across_experts}) {
+    MoeFixture f(c, 64, 512, ops::Activation::relu);
+    f.layer->set_expert_parallelism(mode);
+    Tensor x = nn::random_tensor({1024, 64}, 60);
+    Tensor probe = nn::random_tensor({1024, 64}, 61);
+    f.ps.zero_grad();
+    outs.push_back(f.layer->forward(f.ctx, x).to_vector());
+    dxs.push_back(f.layer->backward(f.ctx, probe).to_vector());
+    grads.push_back(f.ps.grads().to_vector());
+  }
+  set_num_threads(before);
+  for (auto* v : {&outs, &dxs, &grads})
+    for (size_t i = 0; i < (*v)[0].size(); ++i)
+      ASSERT_NEAR((*v)[0][i], (*v)[1][i], 1e-4 * (1 + std::abs((*v)[0][i]))) << i;
+}
 
 TEST(MoeLayer, LazyExpertGradientsAccumulateAndNeverLeakAcrossSteps) {
   // Expert gradients are not zeroed by zero_grad(): the first backward of a step overwrites
