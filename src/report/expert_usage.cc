@@ -57,18 +57,16 @@ const char* grouping(const std::string& layer) {
   return layer.rfind("encoder", 0) == 0 ? "by source language" : "by target language";
 }
 
-// One line of balance figures, the same ones the training log reports.
-std::string figures(const moe::LayerRoutingSums& s) {
-  std::vector<double> routed(s.routed.begin(), s.routed.end());
-  std::vector<int> dead;
-  for (int i = 0; i < s.num_experts; ++i)
-    if (i < static_cast<int>(s.routed.size()) && s.routed[i] == 0) dead.push_back(i);
-  const double h = s.tokens ? s.entropy_sum / static_cast<double>(s.tokens) : 0.0;
+// One line of balance figures, taken from the training log's derived figures
+// (RoutingStats::to_json) so both always agree.
+std::string figures(const moe::LayerRoutingSums& s, const nlohmann::json& derived) {
+  const auto dead = derived.at("dead_experts").get<std::vector<int>>();
   return fmt::format(
       "{} experts, top-{}; {} tokens; load CV {:.3f}; dropped {:.1f} %; router entropy {:.2f} of "
       "{:.2f} nats; dead experts: {}",
-      s.num_experts, s.k, s.tokens, moe::coefficient_of_variation(routed),
-      s.slots ? 100.0 * static_cast<double>(s.dropped) / static_cast<double>(s.slots) : 0.0, h,
+      s.num_experts, s.k, s.tokens, derived.at("load_cv").get<double>(),
+      100.0 * derived.at("drop_fraction").get<double>(),
+      derived.at("router_entropy").get<double>(),
       s.num_experts > 1 ? std::log(static_cast<double>(s.num_experts)) : 0.0,
       dead.empty() ? std::string("none") : fmt::format("{}", fmt::join(dead, ", ")));
 }
@@ -100,11 +98,12 @@ std::vector<double> expert_shares(const std::vector<int64_t>& routed) {
 
 std::string expert_usage_markdown(const moe::RoutingStats& stats,
                                   const std::vector<std::string>& lang_names) {
+  const nlohmann::json derived = stats.to_json(lang_names);
   std::string md = "## Expert usage\n\nShare of each language's routed slots per expert, in %.\n";
   for (const auto& [name, sums] : ordered(stats)) {
     const moe::LayerRoutingSums& s = *sums;
     md += fmt::format("\n### {} ({})\n\n{}\n\n| language | tokens |", name, grouping(name),
-                      figures(s));
+                      figures(s, derived.at(name)));
     for (int e = 0; e < s.num_experts; ++e) md += fmt::format(" e{} |", e);
     md += "\n| --- | ---: |";
     for (int e = 0; e < s.num_experts; ++e) md += " ---: |";
@@ -132,11 +131,12 @@ std::string expert_usage_html(const moe::RoutingStats& stats,
       "slots that went to the expert, in %. Shading is relative to an even split: a cell at "
       "1/E is mid blue, at 2/E or more full blue.</p>\n",
       html_escape(title));
+  const nlohmann::json derived = stats.to_json(lang_names);
   for (const auto& [name, sums] : ordered(stats)) {
     const moe::LayerRoutingSums& s = *sums;
     h += fmt::format("<h2>{} ({})</h2>\n<p>{}</p>\n<table>\n<tr><th class=\"lang\">language</th>"
                      "<th>tokens</th>",
-                     html_escape(name), grouping(name), html_escape(figures(s)));
+                     html_escape(name), grouping(name), html_escape(figures(s, derived.at(name))));
     for (int e = 0; e < s.num_experts; ++e) h += fmt::format("<th>e{}</th>", e);
     h += "</tr>\n";
     const double even = s.num_experts > 0 ? 1.0 / s.num_experts : 1.0;
