@@ -7,6 +7,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -29,7 +31,7 @@ std::string read_file(const std::string& path) {
 }
 
 void write_file_atomic(const std::string& path, std::string_view content) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  std::string tmp = temp_sibling(path, "tmp");
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw Error("{}: cannot create ({})", tmp, std::strerror(errno));
   size_t done = 0;
@@ -60,6 +62,45 @@ bool path_exists(const std::string& path) {
   return fs::exists(path, ec);
 }
 
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  return fs::equivalent(a, b, ec) && !ec;
+}
+
+std::string temp_sibling(const std::string& path, const char* tag) {
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  return p + "." + tag + "." + std::to_string(::getpid());
+}
+
+namespace {
+bool process_alive(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+}  // namespace
+
+int remove_stale_temps(const std::string& path) {
+  fs::path target(path);
+  while (target.has_relative_path() && target.filename().empty()) target = target.parent_path();
+  fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  const std::string base = target.filename().string();
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.size() <= base.size() + 1 || name.compare(0, base.size() + 1, base + ".") != 0) continue;
+    std::string rest = name.substr(base.size() + 1);  // TAG.PID
+    auto dot = rest.find('.');
+    if (dot == std::string::npos) continue;
+    std::string tag = rest.substr(0, dot), pid = rest.substr(dot + 1);
+    if (tag != "tmp" && tag != "writing" && tag != "old") continue;
+    if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (process_alive(std::stol(pid))) continue;
+    std::error_code rm;
+    fs::remove_all(entry.path(), rm);
+    if (!rm) ++removed;
+  }
+  return removed;
+}
+
 void make_dirs(const std::string& path) {
   std::error_code ec;
   fs::create_directories(path, ec);
@@ -75,7 +116,7 @@ void replace_dir_atomic(const std::string& src, const std::string& dst) {
   long r = ::syscall(SYS_renameat2, AT_FDCWD, src.c_str(), AT_FDCWD, dst.c_str(), RENAME_EXCHANGE);
   if (r != 0) {
     // Filesystems without RENAME_EXCHANGE: move the old one aside first (short window).
-    std::string old = dst + ".old." + std::to_string(::getpid());
+    std::string old = temp_sibling(dst, "old");
     if (::rename(dst.c_str(), old.c_str()) != 0 || ::rename(src.c_str(), dst.c_str()) != 0)
       throw Error("{}: cannot replace directory ({})", dst, std::strerror(errno));
     fs::remove_all(old);
