@@ -15,6 +15,10 @@ void save_model_files(const std::string& dir, const ModelConfig& config, const P
   write_file_atomic(dir + "/" + kVocabFile, vocab_bytes);
 }
 
+bool is_model_dir(const std::string& dir) {
+  return path_exists(dir + "/" + kConfigFile) && path_exists(dir + "/" + kParamsFile);
+}
+
 ModelConfig load_model_config(const std::string& dir) {
   std::string path = dir + "/" + kConfigFile;
   if (!path_exists(dir)) throw Error("{}: model directory does not exist", dir);

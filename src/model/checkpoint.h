@@ -19,6 +19,9 @@ inline constexpr const char* kVocabFile = "vocab.spm";
 void save_model_files(const std::string& dir, const ModelConfig& config, const ParamStore& params,
                       const std::string& vocab_bytes);
 
+// True when `dir` holds a moemt model (config.yml and model.safetensors).
+bool is_model_dir(const std::string& dir);
+
 // Reads config.yml; throws Error naming the file when `dir` is not a moemt model directory.
 ModelConfig load_model_config(const std::string& dir);
 

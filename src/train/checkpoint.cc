@@ -1,15 +1,31 @@
 // Checkpoint directory I/O.
 #include "train/checkpoint.h"
 
-#include <unistd.h>
+#include <filesystem>
 
 #include "core/file_io.h"
 #include "model/checkpoint.h"
 
 namespace moemt::train {
 
+void check_checkpoint_target(const std::string& dir, const char* option) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::file_status st = fs::symlink_status(dir, ec);
+  if (!fs::exists(st)) return;
+  if (!fs::is_directory(fs::status(dir, ec)))
+    throw Error("{} {}: is a file, not a model directory; choose another path", option, dir);
+  if (fs::is_empty(dir, ec) || model::is_model_dir(dir)) return;
+  throw Error("{} {}: exists, is not empty and holds no moemt model ({} and {}); it is left "
+              "untouched: choose another directory",
+              option, dir, model::kConfigFile, model::kParamsFile);
+}
+
 void save_checkpoint(const std::string& dir, const CheckpointContents& c) {
-  std::string tmp = dir + ".writing." + std::to_string(::getpid());
+  // Checked on every save, not only at start: the folder may have changed meanwhile, and the
+  // swap below would otherwise delete whatever was there.
+  check_checkpoint_target(dir);
+  std::string tmp = temp_sibling(dir, "writing");
   make_dirs(tmp);
   model::save_model_files(tmp, c.model->config(), c.model->params(), *c.vocab_bytes);
   save_safetensors(tmp + "/" + kOptimizerFile,

@@ -24,6 +24,10 @@ struct CheckpointContents {
   std::string train_yaml;  // the effective training options, for reference
 };
 
+// Throws Error unless `dir` may be (re)written as a checkpoint: it does not exist, is an empty
+// folder, or holds a moemt model. Anything else (a user's folder, a file) is never replaced.
+void check_checkpoint_target(const std::string& dir, const char* option = "--model");
+
 // Writes `dir` atomically: readers see the previous checkpoint or this one, never a mix.
 void save_checkpoint(const std::string& dir, const CheckpointContents& c);
 
