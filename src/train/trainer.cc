@@ -1,6 +1,7 @@
 // The training loop and its bookkeeping (display, validation, checkpoints, resume).
 #include "train/trainer.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include "eval/chrf.h"
 #include "model/checkpoint.h"
 #include "train/checkpoint.h"
+#include "train/interrupt.h"
 
 namespace moemt::train {
 
@@ -53,7 +55,15 @@ Trainer::Trainer(TrainOptions options, std::string train_yaml)
     : opt_(std::move(options)), train_yaml_(std::move(train_yaml)) {
   set_num_threads(opt_.cpu_threads);
   if (opt_.model_dir.empty()) throw Error("--model is required: the directory to write the model to");
-  bool exists = path_exists(opt_.model_dir + "/" + model::kConfigFile);
+  // Nothing that is not a moemt model is ever replaced: check the model folder and the
+  // best-model folder before any work, and clear what a killed save left behind.
+  check_checkpoint_target(opt_.model_dir);
+  if (!opt_.valid_pairs.empty() || !opt_.valid_tsv.empty())
+    check_checkpoint_target(best_dir(), "--model (best-model folder)");
+  for (const std::string& d : {opt_.model_dir, best_dir()})
+    if (int n = remove_stale_temps(d))
+      log::info("removed {} stale temporary folder(s) of {} left by an interrupted save", n, d);
+  bool exists = model::is_model_dir(opt_.model_dir);
   if (opt_.resume && !exists)
     throw Error("{}: nothing to resume (no checkpoint there); drop --resume to start training",
                 opt_.model_dir);
@@ -234,6 +244,13 @@ nlohmann::json Trainer::state_json() const {
           {"routing", total.state()}};
 }
 
+std::string Trainer::best_dir() const {
+  std::string base = opt_.model_dir;
+  while (base.size() > 1 && base.back() == '/') base.pop_back();
+  return opt_.valid_metrics.empty() ? base + ".best"
+                                    : base + ".best-" + valid_metric_name(opt_.valid_metrics[0]);
+}
+
 void Trainer::save(const std::string& dir) {
   save_checkpoint(dir, {model_.get(), &vocab_.serialized(), adam_.get(), state_json(), train_yaml_});
 }
@@ -300,8 +317,7 @@ double Trainer::validate(TrainResult& result) {
               valid_metric_name(vm), v,
               better ? "new best" : fmt::format("stalled {} times", m == 0 ? stalls_ : 0));
     rec[valid_metric_name(vm)] = v;
-    if (m == 0 && better && !opt_.model_dir.empty())
-      save(opt_.model_dir + ".best-" + valid_metric_name(vm));
+    if (m == 0 && better && !opt_.model_dir.empty()) save(best_dir());
   }
   rec["stalls"] = stalls_;
   log::json(rec);
@@ -313,6 +329,7 @@ double Trainer::validate(TrainResult& result) {
 
 TrainResult Trainer::run() {
   TrainResult result;
+  InterruptGuard interrupt;
   const bool tty = ::isatty(STDERR_FILENO);
   nn::Ctx ctx;
   ctx.device = opt_.device;
@@ -339,7 +356,7 @@ TrainResult Trainer::run() {
       if (due(opt_.valid_freq, epochs_done_) && valid_ && opt_.valid_freq.unit == Amount::epochs)
         validate(result);
       if (opt_.save_freq.unit == Amount::epochs && due(opt_.save_freq, epochs_done_)) save(opt_.model_dir);
-      stop = opt_.after.reached(updates_, epochs_done_, tgt_tokens_seen_);
+      stop = opt_.after.reached(updates_, epochs_done_, tgt_tokens_seen_) || InterruptGuard::pending();
       continue;
     }
     ++updates_;
@@ -407,11 +424,17 @@ TrainResult Trainer::run() {
     }
     if (opt_.save_freq.unit == Amount::updates && due(opt_.save_freq, 0)) save(opt_.model_dir);
     if (opt_.after.reached(updates_, epochs_done_, tgt_tokens_seen_)) stop = true;
+    if (InterruptGuard::pending()) stop = true;
   }
   if (tty) std::fprintf(stderr, "\r%*s\r", 60, "");
-  if (valid_ && result.valid_scores.empty()) validate(result);
+  result.interrupted_by = InterruptGuard::pending();
+  if (valid_ && result.valid_scores.empty() && !result.interrupted_by) validate(result);
   save(opt_.model_dir);
-  log::info("training finished after {} updates; model saved to {}", updates_, opt_.model_dir);
+  if (result.interrupted_by)
+    log::info("interrupted by {}: checkpoint saved to {} at update {}; continue with --resume",
+              result.interrupted_by == SIGINT ? "SIGINT" : "SIGTERM", opt_.model_dir, updates_);
+  else
+    log::info("training finished after {} updates; model saved to {}", updates_, opt_.model_dir);
   result.updates = updates_;
   result.epochs = epochs_done_;
   return result;

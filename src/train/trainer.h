@@ -22,6 +22,7 @@ struct TrainResult {
   std::vector<double> update_losses;  // per-token training loss of every update run here
   std::vector<double> valid_scores;   // first valid metric at each validation
   bool early_stopped = false;
+  int interrupted_by = 0;             // SIGINT/SIGTERM that stopped training after a save, or 0
 };
 
 class Trainer {
@@ -42,6 +43,7 @@ class Trainer {
   void fill_model_config(int64_t vocab_size);  // languages, groups, vocab size; validates
   double validate(TrainResult& result);
   void save(const std::string& dir);
+  std::string best_dir() const;  // MODEL.best-<first valid metric>
   nlohmann::json state_json() const;
   model::BatchTensors to_tensors(const data::Batch& b) const;
   int32_t lang_index(std::string_view code) const;

@@ -4,9 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <thread>
 
 #include "core/file_io.h"
 
@@ -143,6 +146,55 @@ TEST(Trainer, TruncatedCheckpointIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("model.safetensors"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("truncated or corrupt"), std::string::npos) << e.what();
   }
+}
+
+TEST(Trainer, ModelFolderThatIsNotAModelIsLeftAlone) {
+  std::string dir = fresh_dir("notes");
+  fs::create_directories(dir);
+  std::ofstream(dir + "/notes.txt") << "keep\n";
+  auto o = tiny_options(dir, false);
+  o.after = {Amount::updates, 2};
+  for (bool overwrite : {false, true}) {
+    o.overwrite = overwrite;
+    try {
+      Trainer t(o);
+      t.run();
+      FAIL() << "trained into a user's folder (overwrite " << overwrite << ")";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("holds no moemt model"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(read_file(dir + "/notes.txt"), "keep\n");
+  }
+  // The best-model folder is protected the same way.
+  std::string dir2 = fresh_dir("best");
+  fs::create_directories(dir2 + ".best-ce-mean-words");
+  std::ofstream(dir2 + ".best-ce-mean-words/notes.txt") << "keep\n";
+  auto o2 = tiny_options(dir2, false);
+  o2.valid_pairs = o2.train_pairs;
+  EXPECT_THROW(Trainer{o2}, Error);
+  EXPECT_EQ(read_file(dir2 + ".best-ce-mean-words/notes.txt"), "keep\n");
+}
+
+TEST(Trainer, SigtermSavesAtTheNextUpdateAndStops) {
+  std::string dir = fresh_dir("sigterm");
+  auto o = tiny_options(dir, false);
+  o.after = {Amount::updates, 100000};
+  Trainer t(o);
+  std::thread killer([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    ::kill(::getpid(), SIGTERM);
+  });
+  auto r = t.run();
+  killer.join();
+  EXPECT_EQ(r.interrupted_by, SIGTERM);
+  EXPECT_GT(r.updates, 0);
+  EXPECT_LT(r.updates, 100000);
+  auto state = nlohmann::json::parse(read_file(dir + "/state.json"));
+  EXPECT_EQ(state.at("updates").get<int64_t>(), r.updates) << "checkpoint not at the last update";
+  // The handler is gone after run(): SIGTERM's disposition is back to what it was.
+  struct sigaction now;
+  ::sigaction(SIGTERM, nullptr, &now);
+  EXPECT_EQ(now.sa_handler, SIG_DFL);
 }
 
 }  // namespace moemt::train
