@@ -1,9 +1,13 @@
 // `moemt train`: Marian-style flags and YAML config -> TrainOptions -> Trainer.
+#include <yaml-cpp/yaml.h>
+
 #include <iostream>
 
 #include "cli/command.h"
 #include "cli/options.h"
+#include "core/file_io.h"
 #include "core/log.h"
+#include "train/checkpoint.h"
 #include "train/trainer.h"
 
 namespace moemt::cli {
@@ -22,6 +26,36 @@ std::vector<data::TsvSource> tsv_from(const std::vector<std::string>& files) {
   std::vector<data::TsvSource> out;
   for (const auto& f : files) out.push_back({f, "", ""});
   return out;
+}
+
+// --resume keeps the checkpoint's architecture and vocabulary (its config.yml and vocab.spm):
+// an option given now that would change them is an error naming it, never silently ignored.
+void check_resume_options(const std::vector<std::string>& names, const po::options_description& all,
+                          const po::variables_map& vm, const std::string& dir) {
+  const std::string path = dir + "/" + train::kTrainConfigFile;
+  if (!path_exists(path)) {
+    log::warn("{}: missing; cannot check that the options given agree with the checkpoint's "
+              "architecture (the checkpoint's config.yml is used)", path);
+    return;
+  }
+  YAML::Node saved, now = YAML::Load(dump_options(all, vm));
+  try {
+    saved = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    throw Error("{}: cannot read the checkpoint's training options ({})", path, e.what());
+  }
+  for (const auto& name : names) {
+    auto it = vm.find(name);
+    if (it == vm.end() || it->second.defaulted() || !saved[name]) continue;
+    std::string given = YAML::Dump(now[name]), kept = YAML::Dump(saved[name]);
+    if (given != kept)
+      throw Error("--{} {}: --resume keeps the checkpoint's value {} ({}); the checkpoint fixes "
+                  "the architecture and vocabulary options. Drop --{}, or train a new model "
+                  "with --overwrite",
+                  name, given, kept, path, name);
+  }
+  log::info("resuming: architecture and vocabulary come from {}/config.yml; options given now "
+            "apply to optimisation, data and schedule", dir);
 }
 
 int run_train(const std::vector<std::string>& args) {
@@ -223,9 +257,18 @@ int run_train(const std::vector<std::string>& args) {
   o.valid_translations = vm["valid-translations"].as<int>();
   o.valid_max_sentences = vm["valid-max-sentences"].as<int64_t>();
 
+  if (o.resume && !o.model_dir.empty()) {
+    std::vector<S> fixed = {"vocabs", "vocab-size", "character-coverage", "sentencepiece-max-lines",
+                            "language-groups", "group-level"};
+    for (const auto* group : {&model_opts, &moe_opts})
+      for (const auto& opt : group->options()) fixed.push_back(opt->long_name());
+    check_resume_options(fixed, all, vm, o.model_dir);
+  }
   train::Trainer trainer(std::move(o), dump_options(all, vm));
-  trainer.run();
-  return 0;
+  train::TrainResult result = trainer.run();
+  // Interrupted runs saved a checkpoint but did not finish: the usual 128 + signal status keeps
+  // `moemt train && moemt eval` from going on.
+  return result.interrupted_by ? 128 + result.interrupted_by : 0;
 }
 
 }  // namespace
