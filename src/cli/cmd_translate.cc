@@ -3,14 +3,20 @@
 // on a terminal every line is translated and flushed as soon as it is typed.
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "cli/command.h"
 #include "cli/options.h"
+#include "core/file_io.h"
 #include "core/log.h"
+#include "core/output_file.h"
 #include "core/threads.h"
 #include "data/sample.h"
 #include "data/text.h"
@@ -93,24 +99,26 @@ int run_translate(const std::vector<std::string>& args) {
   decode::Translator translator(*lm.model, lm.vocab, to);
 
   const S in_path = vm["input"].as<S>(), out_path = vm["output"].as<S>();
+  const S trace_path = vm["routing-trace"].as<S>();
   const S in_name = in_path == "-" ? "stdin" : in_path;
+  for (const S& o : {out_path, trace_path})
+    if (in_path != "-" && !o.empty() && o != "-" && same_file(in_path, o))
+      throw Error("{}: is both the input and an output file; writing it would destroy the input",
+                  o);
+  if (out_path != "-" && !trace_path.empty() && same_file(out_path, trace_path))
+    throw Error("{}: given as both --output and --routing-trace", trace_path);
   std::ifstream in_file;
   if (in_path != "-") {
+    if (std::filesystem::is_directory(in_path)) throw Error("{}: is a directory, not an input file", in_path);
     in_file.open(in_path, std::ios::binary);
-    if (!in_file) throw Error("{}: cannot open input file", in_path);
+    if (!in_file) throw Error("{}: cannot open input file ({})", in_path, std::strerror(errno));
   }
   std::istream& in = in_path == "-" ? std::cin : in_file;
-  std::ofstream out_file;
-  if (out_path != "-") {
-    out_file.open(out_path, std::ios::binary);
-    if (!out_file) throw Error("{}: cannot open output file", out_path);
-  }
-  std::ostream& out = out_path == "-" ? std::cout : out_file;
-  std::ofstream trace;
-  if (!vm["routing-trace"].as<S>().empty()) {
-    trace.open(vm["routing-trace"].as<S>());
-    if (!trace) throw Error("{}: cannot open routing trace file", vm["routing-trace"].as<S>());
-  }
+  // Outputs go to temporary names renamed at the end: a failed run keeps the old files.
+  OutputFile out_file(out_path);
+  std::ostream& out = out_file.stream();
+  std::optional<OutputFile> trace_file;
+  if (!trace_path.empty()) trace_file.emplace(trace_path);
   const bool interactive = vm["interactive"].as<bool>() || (in_path == "-" && ::isatty(STDIN_FILENO));
   const bool progress = !vm["quiet"].as<bool>() && !interactive && ::isatty(STDERR_FILENO);
   const size_t chunk = interactive ? 1 : static_cast<size_t>(std::max(1, to.maxi_batch) * std::max(1, to.mini_batch));
@@ -167,20 +175,22 @@ int run_translate(const std::vector<std::string>& args) {
         out << r.texts[0] << "\n";
       }
       for (const auto& h : r.nbest) tokens += static_cast<int64_t>(h.tokens.size());
-      if (trace.is_open() && !r.nbest.empty()) {
+      if (trace_file && !r.nbest.empty()) {
         auto pieces = lm.vocab.encode(batch[j].text);
         if (static_cast<int64_t>(pieces.size()) > to.max_input_tokens - 2) pieces.resize(std::max(1, to.max_input_tokens - 2));
         const auto& langs = lm.model->config().languages;
         auto enc = data::encoder_input(lm.vocab.tag_id(langs.at(batch[j].tgt_lang)), pieces, lm.vocab.eos_id());
         for (auto& rec : decode::routing_trace(*lm.model, lm.vocab, ids[j], enc, r.nbest[0].tokens,
                                                batch[j].src_lang, batch[j].tgt_lang))
-          trace << rec.dump() << "\n";
+          trace_file->stream() << rec.dump() << "\n";
       }
     }
     done += static_cast<int64_t>(res.size());
     if (interactive) out.flush();
   }
-  out.flush();
+  if (in.bad()) throw Error("{}: read error after line {}; no output written", in_name, line_no);
+  out_file.commit();
+  if (trace_file) trace_file->commit();
   if (progress) std::fprintf(stderr, "\n");
   if (truncated > 0)
     log::warn("{} input line(s) longer than --max-input-length {} tokens were truncated", truncated,

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "core/error.h"
+#include "core/file_io.h"
 #include "core/log.h"
 #include "corpus/mo_reader.h"
 #include "corpus/sources.h"
@@ -117,8 +118,8 @@ void write_lines(const fs::path& path, const std::vector<std::string>& lines) {
   if (!out) throw Error("error writing {}", path.string());
 }
 
-// Refuses to overwrite a directory that holds something other than a previous corpus.
-void prepare_out_dir(const fs::path& out) {
+// Refuses to replace a directory that holds something other than a previous corpus.
+void check_out_dir(const fs::path& out) {
   std::error_code ec;
   if (fs::exists(out) && !fs::is_directory(out))
     throw Error("--out {} is not a directory", out.string());
@@ -127,11 +128,27 @@ void prepare_out_dir(const fs::path& out) {
         "--out {} exists, is not empty and holds no moemt corpus (stats.json); choose "
         "another directory",
         out.string());
-  for (const char* sub :
-       {"train", "dev", "devtest", "dropped", "metadata_dev.tsv", "metadata_devtest.tsv"})
-    fs::remove_all(out / sub, ec);
-  for (const char* sub : {"train", "dev", "devtest"}) fs::create_directories(out / sub);
 }
+
+// The corpus is written under a temporary folder beside --out and swapped in whole at the end,
+// so a failed or interrupted build leaves the previous corpus as it was.
+struct StagingDir {
+  fs::path path;
+  bool done = false;
+  explicit StagingDir(const std::string& out) : path(temp_sibling(out, "writing")) {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+    for (const char* sub : {"train", "dev", "devtest"}) fs::create_directories(path / sub);
+  }
+  ~StagingDir() {
+    std::error_code ec;
+    if (!done) fs::remove_all(path, ec);
+  }
+  void commit(const std::string& out) {
+    replace_dir_atomic(path.string(), out);
+    done = true;
+  }
+};
 
 }  // namespace
 
@@ -140,6 +157,9 @@ BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& 
   rep.options = opt;
   const data::Language& english = registry.get("eng_Latn");
   rep.source_flores = english.flores;
+  check_out_dir(opt.out_dir);  // before any download or parsing
+  if (int n = remove_stale_temps(opt.out_dir))
+    log::info("removed {} stale temporary folder(s) of {} left by an interrupted build", n, opt.out_dir);
   std::vector<const data::Language*> langs;
   for (const std::string& code : opt.langs) {
     const data::Language& l = registry.get(code);
@@ -265,8 +285,8 @@ BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& 
     for (const std::string& s : *v) held_keys.insert(heldout_key(s));
 
   // 5. Write.
-  fs::path out(opt.out_dir);
-  prepare_out_dir(out);
+  StagingDir staging(opt.out_dir);
+  const fs::path& out = staging.path;
   write_lines(out / "dev" / (english.flores + ".dev"), rep.heldout.dev);
   write_lines(out / "devtest" / (english.flores + ".devtest"), rep.heldout.devtest);
   // Like FLORES' metadata_*.tsv: where each held-out sentence comes from.
@@ -333,6 +353,8 @@ BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& 
   }
   write_stats_json(rep, (out / "stats.json").string());
   write_data_card(rep, registry, (out / "README.md").string());
+  check_out_dir(opt.out_dir);  // again: it may have changed during the build
+  staging.commit(opt.out_dir);
   nlohmann::json counts;
   for (const auto& [code, c] : rep.counts)
     counts[code] = {{"clean_pairs", c.clean_pairs}, {"train", c.train}, {"dev", c.dev},

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/output_file.h"
 #include "corpus/builder.h"
 
 namespace moemt::corpus {
@@ -22,11 +23,7 @@ nlohmann::ordered_json filters_json(const FilterOptions& f) {
           {"identical_max_words", f.identical_max_words}};
 }
 
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) throw Error("cannot write {}", path);
-}
+void write_text(const std::string& path, const std::string& text) { write_output_file(path, text); }
 
 }  // namespace
 

@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "core/error.h"
+#include "core/file_io.h"
 #include "core/log.h"
 #include "data/sampling.h"
 
@@ -221,9 +222,7 @@ Vocab Vocab::from_serialized(std::string_view bytes) {
 }
 
 void Vocab::save(const std::string& path) const {
-  std::ofstream out(path, std::ios::binary);
-  out.write(serialized_.data(), static_cast<std::streamsize>(serialized_.size()));
-  if (!out) throw file_error(path, 0, "cannot write sentencepiece model");
+  write_file_atomic(path, serialized_);
 }
 
 std::vector<int32_t> Vocab::encode(std::string_view text) const {

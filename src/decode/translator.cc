@@ -9,6 +9,16 @@
 
 namespace moemt::decode {
 
+namespace {
+// Byte-fallback pieces can decode to line breaks; a translation is one output line, or every
+// later line of the file would be misaligned with its input.
+std::string single_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+}  // namespace
+
 Translator::Translator(model::Seq2Seq& model, const data::Vocab& vocab, TranslatorOptions options)
     : model_(model), vocab_(vocab), opt_(std::move(options)) {
   auto& s = opt_.search;
@@ -77,7 +87,7 @@ std::vector<TranslationOutput> Translator::translate(const std::vector<Translati
         auto& o = out[ids[j]];
         o.nbest = std::move(res[j]);
         for (const auto& h : o.nbest) {
-          o.texts.push_back(vocab_.decode(h.tokens));
+          o.texts.push_back(single_line(vocab_.decode(h.tokens)));
           out_tokens += static_cast<int64_t>(h.tokens.size());
         }
       }

@@ -12,6 +12,7 @@
 #include "eval/bleu.h"
 #include "eval/chrf.h"
 #include "eval/unicode_text.h"
+#include "core/output_file.h"
 #include "decode/routing_trace.h"
 #include "report/expert_usage.h"
 #include "report/progress.h"
@@ -29,11 +30,7 @@ std::string as_line(std::string s) {
   return std::string(eval::rstrip_py_utf8(s));
 }
 
-void write_text(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  if (!out) throw Error("{}: cannot write file", p.string());
-}
+void write_text(const fs::path& p, const std::string& text) { write_output_file(p.string(), text); }
 
 }  // namespace
 
