@@ -1,11 +1,13 @@
 // Caching allocator implementation and the CPU raw allocator (64-byte aligned for SIMD/BLAS).
 #include "core/allocator.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
 
+#include "core/cuda_runtime.h"
 #include "core/error.h"
 
 namespace moemt {
@@ -32,14 +34,14 @@ class CpuRawAllocator : public RawAllocator {
 
 struct Registry {
   std::mutex mu;
-  RawAllocator* raw[2] = {nullptr, nullptr};
+  RawAllocator* cpu = nullptr;
   std::map<std::pair<int, int>, std::unique_ptr<CachingAllocator>> by_device;
 };
 Registry& registry() {
   static Registry* r = [] {
     auto* reg = new Registry();  // leaked on purpose: tensors may outlive static destruction
     static CpuRawAllocator cpu;
-    reg->raw[0] = &cpu;
+    reg->cpu = &cpu;
     return reg;
   }();
   return *r;
@@ -57,12 +59,13 @@ size_t CachingAllocator::round_size(size_t bytes) {
   return (bytes + step - 1) / step * step;
 }
 
-void* CachingAllocator::allocate(size_t bytes, size_t* rounded) {
+void* CachingAllocator::allocate(size_t bytes, size_t* rounded, void* stream) {
   size_t sz = round_size(bytes);
   *rounded = sz;
   {
     std::lock_guard lk(mu_);
-    auto it = free_.find(sz);
+    if (!pending_.empty()) collect_pending_locked();
+    auto it = free_.find({stream, sz});
     if (it != free_.end() && !it->second.empty()) {
       void* p = it->second.back();
       it->second.pop_back();
@@ -88,30 +91,44 @@ void* CachingAllocator::allocate(size_t bytes, size_t* rounded) {
   return p;
 }
 
-void CachingAllocator::deallocate(void* p, size_t rounded) {
+void CachingAllocator::deallocate(void* p, size_t rounded, void* stream,
+                                  const std::vector<void*>& used_on) {
+  std::vector<void*> events;
+  for (void* s : used_on)
+    if (s != stream)
+      if (void* e = raw_->record_event(s)) events.push_back(e);
   std::lock_guard lk(mu_);
-  free_[rounded].push_back(p);
   stats_.in_use -= rounded;
   stats_.cached += rounded;
+  if (events.empty()) free_[{stream, rounded}].push_back(p);
+  else pending_.push_back({p, rounded, stream, std::move(events)});
+}
+
+void CachingAllocator::collect_pending_locked() {
+  auto done = [&](Pending& b) {
+    for (void* e : b.events)
+      if (!raw_->event_done(e)) return false;
+    for (void* e : b.events) raw_->destroy_event(e);
+    free_[{b.stream, b.size}].push_back(b.ptr);
+    return true;
+  };
+  pending_.erase(std::remove_if(pending_.begin(), pending_.end(), done), pending_.end());
 }
 
 void CachingAllocator::empty_cache() {
   std::lock_guard lk(mu_);
-  for (auto& [sz, ptrs] : free_)
-    for (void* p : ptrs) raw_->deallocate(p);
+  collect_pending_locked();
+  for (auto& [key, ptrs] : free_)
+    for (void* p : ptrs) {
+      raw_->deallocate(p);
+      stats_.cached -= key.second;
+    }
   free_.clear();
-  stats_.cached = 0;
 }
 
 MemoryStats CachingAllocator::stats() const {
   std::lock_guard lk(mu_);
   return stats_;
-}
-
-void register_raw_allocator(DeviceKind kind, RawAllocator* raw) {
-  auto& r = registry();
-  std::lock_guard lk(r.mu);
-  r.raw[static_cast<int>(kind)] = raw;
 }
 
 CachingAllocator& allocator_for(Device d) {
@@ -120,8 +137,7 @@ CachingAllocator& allocator_for(Device d) {
   auto key = std::make_pair(static_cast<int>(d.kind), d.index);
   auto it = r.by_device.find(key);
   if (it != r.by_device.end()) return *it->second;
-  RawAllocator* raw = r.raw[static_cast<int>(d.kind)];
-  if (!raw) throw Error("device {} is not available in this build", d.str());
+  RawAllocator* raw = d.is_cpu() ? r.cpu : cuda_raw_allocator(d.index);
   auto [ins, ok] = r.by_device.emplace(key, std::make_unique<CachingAllocator>(raw));
   if (d.is_cpu() && CpuRawAllocator::poison()) ins->second->set_poison(true);
   return *ins->second;

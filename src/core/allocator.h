@@ -19,20 +19,30 @@ struct MemoryStats {
   uint64_t system_allocs = 0;  // calls that reached the system allocator
 };
 
-// Raw-memory backend of one device kind (malloc on CPU, cudaMalloc on CUDA).
+// Raw-memory backend of one device (malloc on CPU, cudaMalloc on CUDA), with the stream events
+// the caching allocator needs. The CPU runs in program order: its events are complete at once.
 class RawAllocator {
  public:
   virtual ~RawAllocator() = default;
   virtual void* allocate(size_t bytes) = 0;
   virtual void deallocate(void* p) = 0;
+  // An event after the work queued so far on `stream`; nullptr means already complete.
+  virtual void* record_event(void* stream) { return nullptr; }
+  virtual bool event_done(void* event) { return true; }
+  virtual void destroy_event(void* event) {}
 };
 
+// Stream-aware (as PyTorch's CUDA caching allocator): a freed block goes back to the bin of the
+// stream it was allocated on and is reused only by allocations on that stream, whose order
+// makes reuse safe. A block that other streams used (Tensor::record_stream: a communication
+// stream, say) is held until events recorded at free time on those streams have completed.
 class CachingAllocator {
  public:
   explicit CachingAllocator(RawAllocator* raw) : raw_(raw) {}
   ~CachingAllocator();
-  void* allocate(size_t bytes, size_t* rounded);
-  void deallocate(void* p, size_t rounded);
+  void* allocate(size_t bytes, size_t* rounded, void* stream = nullptr);
+  void deallocate(void* p, size_t rounded, void* stream = nullptr,
+                  const std::vector<void*>& used_on = {});
   void empty_cache();  // returns every cached block to the system
   MemoryStats stats() const;
   // Debugging aid (host memory only): fill every block handed out with 0xff bytes (NaN).
@@ -42,15 +52,25 @@ class CachingAllocator {
   static size_t round_size(size_t bytes);
 
  private:
+  struct Pending {  // freed, waiting for other streams' events
+    void* ptr;
+    size_t size;
+    void* stream;
+    std::vector<void*> events;
+  };
+  void collect_pending_locked();  // moves blocks whose events completed into their bins
+
   RawAllocator* raw_;
   mutable std::mutex mu_;
-  std::map<size_t, std::vector<void*>> free_;
+  std::map<std::pair<void*, size_t>, std::vector<void*>> free_;  // (stream, size) -> blocks
+  std::vector<Pending> pending_;
   MemoryStats stats_;
   bool poison_ = false;
 };
 
-// The allocator for a device; CUDA devices are registered by the CUDA backend at start-up.
+// The allocator for a device. CUDA devices are attached on first use (core/cuda_runtime.cc,
+// built with MOEMT_CUDA): an explicit call, not static registration, which a static library
+// would let the linker drop.
 CachingAllocator& allocator_for(Device d);
-void register_raw_allocator(DeviceKind kind, RawAllocator* raw);
 
 }  // namespace moemt

@@ -3,18 +3,14 @@
 
 #include <cstring>
 
+#include "core/cuda_runtime.h"
+
 namespace moemt {
 
-namespace {
-CopyFn g_copy[2] = {nullptr, nullptr};
+Storage::Storage(size_t n, Device d) : device(d), stream(current_stream(d).handle) {
+  ptr = allocator_for(d).allocate(n, &bytes, stream);
 }
-
-Storage::Storage(size_t n, Device d) : device(d) {
-  ptr = allocator_for(d).allocate(n, &bytes);
-}
-Storage::~Storage() { allocator_for(device).deallocate(ptr, bytes); }
-
-void register_copy(DeviceKind kind, CopyFn fn) { g_copy[static_cast<int>(kind)] = fn; }
+Storage::~Storage() { allocator_for(device).deallocate(ptr, bytes, stream, used_on); }
 
 void copy_bytes(void* dst, Device dst_dev, const void* src, Device src_dev, size_t bytes) {
   if (bytes == 0) return;
@@ -22,9 +18,14 @@ void copy_bytes(void* dst, Device dst_dev, const void* src, Device src_dev, size
     std::memcpy(dst, src, bytes);
     return;
   }
-  CopyFn fn = g_copy[static_cast<int>(DeviceKind::cuda)];
-  if (!fn) throw Error("copy between {} and {} needs the CUDA backend", src_dev.str(), dst_dev.str());
-  fn(dst, dst_dev, src, src_dev, bytes);
+  cuda_copy(dst, dst_dev, src, src_dev, bytes);
+}
+
+void Tensor::record_stream(const Stream& s) {
+  if (!storage_ || s.device.is_cpu() || s.handle == storage_->stream) return;
+  for (void* h : storage_->used_on)
+    if (h == s.handle) return;
+  storage_->used_on.push_back(s.handle);
 }
 
 std::string Shape::str() const {

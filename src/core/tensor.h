@@ -10,6 +10,7 @@
 #include "core/dtype.h"
 #include "core/error.h"
 #include "core/shape.h"
+#include "core/stream.h"
 
 namespace moemt {
 
@@ -19,6 +20,8 @@ struct Storage {
   void* ptr = nullptr;
   size_t bytes = 0;
   Device device;
+  void* stream = nullptr;        // the stream current when it was allocated
+  std::vector<void*> used_on;    // other streams that used it (Tensor::record_stream)
   Storage(size_t bytes, Device device);
   ~Storage();
   Storage(const Storage&) = delete;
@@ -59,6 +62,10 @@ class Tensor {
   // Rows [start, start+len) of the first dimension; shares memory.
   Tensor narrow(int64_t start, int64_t len) const;
 
+  // Tells the allocator that stream `s` (not the one this tensor was allocated on) uses the
+  // memory, so it is not reused before the work queued on `s` so far has finished.
+  void record_stream(const Stream& s);
+
   Tensor clone() const;
   Tensor to(Device device) const;
   void copy_from(const Tensor& src);  // same shape (numel) and dtype, any devices
@@ -77,9 +84,7 @@ class Tensor {
   Device device_;
 };
 
-// Copies between devices; the CUDA backend registers its implementation.
-using CopyFn = void (*)(void* dst, Device dst_dev, const void* src, Device src_dev, size_t bytes);
-void register_copy(DeviceKind kind, CopyFn fn);
+// Copies between devices (CUDA copies through core/cuda_runtime on the current stream).
 void copy_bytes(void* dst, Device dst_dev, const void* src, Device src_dev, size_t bytes);
 
 }  // namespace moemt

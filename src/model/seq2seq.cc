@@ -96,6 +96,7 @@ Tensor Seq2Seq::embed(nn::Ctx& ctx, nn::Embedding& emb, const Tensor& ids, int64
 
 LossStats Seq2Seq::forward_backward(nn::Ctx& ctx, const BatchTensors& batch, float label_smoothing,
                                     float grad_scale) {
+  StreamGuard on_stream = ctx.stream_scope();
   // src_ids (B,S), tgt_in/tgt_out (B,T)
   b_ = batch.src_ids.size(0);
   s_ = batch.src_ids.size(1);
@@ -141,6 +142,7 @@ LossStats Seq2Seq::forward_backward(nn::Ctx& ctx, const BatchTensors& batch, flo
 }
 
 LossStats Seq2Seq::evaluate(nn::Ctx& ctx, const BatchTensors& batch) {
+  StreamGuard on_stream = ctx.stream_scope();
   int64_t b = batch.src_ids.size(0), s = batch.src_ids.size(1), t = batch.tgt_in.size(1);
   ctx.aux_loss = 0;
   set_routing(ctx, 0, s, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s);
@@ -159,6 +161,7 @@ LossStats Seq2Seq::evaluate(nn::Ctx& ctx, const BatchTensors& batch) {
 
 DecoderState Seq2Seq::start(nn::Ctx& ctx, const Tensor& src_ids, const Tensor& src_lengths,
                             std::vector<int32_t> src_lang, std::vector<int32_t> tgt_lang) {
+  StreamGuard on_stream = ctx.stream_scope();
   // src_ids (B,S) -> encoder output (B,S,D) and per-layer cross-attention caches.
   int64_t s = src_ids.size(1);
   std::vector<int32_t> lens = src_lengths.to_ivector();
@@ -177,6 +180,7 @@ DecoderState Seq2Seq::start(nn::Ctx& ctx, const Tensor& src_ids, const Tensor& s
 }
 
 Tensor Seq2Seq::step(nn::Ctx& ctx, DecoderState& state, const std::vector<int32_t>& tokens) {
+  StreamGuard on_stream = ctx.stream_scope();
   // tokens (B) -> log-probabilities (B,V) of the next position.
   int64_t b = static_cast<int64_t>(tokens.size());
   MOEMT_CHECK(b == state.rows(), "step with {} tokens for {} rows", b, state.rows());

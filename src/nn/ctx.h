@@ -19,6 +19,11 @@ namespace moemt::nn {
 
 struct Ctx {
   Device device = Device::cpu();
+  // The device's compute stream (null = its default stream). Model entry points make it the
+  // current stream (stream_scope()), so every op they call is queued on it; communication may
+  // use another stream (Tensor::record_stream keeps shared buffers alive across both).
+  Stream stream;
+  StreamGuard stream_scope() const { return StreamGuard(stream.device == device ? stream : Stream{device, nullptr}); }
   bool training = false;
   uint64_t seed = 0;
   uint64_t step = 0;
