@@ -7,9 +7,9 @@ namespace moemt::cli {
 namespace {
 int run_version(const std::vector<std::string>&) {
 #if defined(MOEMT_WITH_CUDA_KERNELS)
-  const char* cuda = "yes";
+  const char* cuda = "yes; ops with CUDA kernels: " MOEMT_CUDA_OPS;
 #elif defined(MOEMT_WITH_CUDA)
-  const char* cuda = "toolkit found, no kernels yet";
+  const char* cuda = "runtime only, no kernels";
 #else
   const char* cuda = "no";
 #endif
