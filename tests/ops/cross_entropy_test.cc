@@ -8,7 +8,11 @@
 
 #include "core/rng.h"
 
+#include "device_test.h"
+
 namespace moemt::ops {
+
+class CrossEntropyTest : public moemt::testing::DeviceTest {};
 namespace {
 constexpr int32_t kPad = 1;
 
@@ -33,14 +37,15 @@ double ref_row(const std::vector<double>& z, int64_t off, int64_t vocab, int32_t
 }
 }  // namespace
 
-TEST(CrossEntropy, MatchesReferenceWithSmoothingAndIgnore) {
+TEST_P(CrossEntropyTest, MatchesReferenceWithSmoothingAndIgnore) {
+  MOEMT_NEEDS_KERNELS("cross_entropy");
   const int64_t rows = 9, vocab = 13;
   const float eps = 0.1f, gs = 0.5f;
   auto zv = rndv(rows * vocab, 1, 3.f);
   zv[5] = 60.f;  // a large logit: the log-sum-exp must stay finite
   std::vector<int32_t> tv = {3, kPad, 0, 12, 7, kPad, 5, 2, 3};
-  Tensor z = Tensor::from_vector(zv, {rows, vocab}), t = Tensor::from_vector(tv, {rows});
-  Tensor row_loss = Tensor::empty({rows}), dz = Tensor::empty({rows, vocab});
+  Tensor z = on(Tensor::from_vector(zv, {rows, vocab})), t = on(Tensor::from_vector(tv, {rows}));
+  Tensor row_loss = empty({rows}), dz = empty({rows, vocab});
   auto fwd = cross_entropy_forward(z, t, eps, kPad, row_loss);
   auto fused = cross_entropy_fused(z, t, eps, kPad, gs, dz, row_loss);
 
@@ -78,35 +83,37 @@ TEST(CrossEntropy, MatchesReferenceWithSmoothingAndIgnore) {
   EXPECT_EQ(fused.nll_sum, fwd.nll_sum);
 
   // In place (dlogits aliases logits) and the backward-only form give the same gradient.
-  Tensor z2 = Tensor::from_vector(zv, {rows, vocab}), none;
+  Tensor z2 = on(Tensor::from_vector(zv, {rows, vocab})), none;
   cross_entropy_fused(z2, t, eps, kPad, gs, z2, none);
   EXPECT_EQ(z2.to_vector(), dzv);
-  Tensor dz3 = Tensor::empty({rows, vocab});
+  Tensor dz3 = empty({rows, vocab});
   cross_entropy_backward(z, t, eps, kPad, gs, dz3);
   EXPECT_EQ(dz3.to_vector(), dzv);
 }
 
-TEST(CrossEntropy, NoSmoothingIsNllAndBadTargetsFail) {
+TEST_P(CrossEntropyTest, NoSmoothingIsNllAndBadTargetsFail) {
+  MOEMT_NEEDS_KERNELS("cross_entropy");
   const int64_t rows = 4, vocab = 6;
   auto zv = rndv(rows * vocab, 2, 1.f);
-  Tensor z = Tensor::from_vector(zv, {rows, vocab});
-  Tensor t = Tensor::from_vector(std::vector<int32_t>{0, 5, 2, 4}, {rows}), none;
+  Tensor z = on(Tensor::from_vector(zv, {rows, vocab}));
+  Tensor t = on(Tensor::from_vector(std::vector<int32_t>{0, 5, 2, 4}, {rows})), none;
   auto s = cross_entropy_forward(z, t, 0.f, -1, none);
   EXPECT_EQ(s.tokens, 4);
   EXPECT_DOUBLE_EQ(s.loss_sum, s.nll_sum);
-  Tensor bad = Tensor::from_vector(std::vector<int32_t>{0, 6, 2, 4}, {rows});
+  Tensor bad = on(Tensor::from_vector(std::vector<int32_t>{0, 6, 2, 4}, {rows}));
   EXPECT_THROW(cross_entropy_forward(z, bad, 0.f, -1, none), InternalError);
 }
 
-TEST(CrossEntropy, SoftmaxAccurateOverWideLogitRange) {
+TEST_P(CrossEntropyTest, SoftmaxAccurateOverWideLogitRange) {
+  MOEMT_NEEDS_KERNELS("cross_entropy");
   // Logits from -120 to 20: probabilities span ~60 orders of magnitude; the vectorised exp
   // match double precision to 2e-5 relative (f32 rounding of z - max at |z| ~ 100 alone gives
   // ~1e-5) wherever the result is a normal float.
   const int64_t vocab = 1401;
   std::vector<float> zv(vocab);
   for (int64_t v = 0; v < vocab; ++v) zv[v] = -120.f + 0.1f * static_cast<float>(v);
-  Tensor z = Tensor::from_vector(zv, {1, vocab}), dz = Tensor::empty({1, vocab}), none;
-  Tensor t = Tensor::from_vector(std::vector<int32_t>{3}, {1});
+  Tensor z = on(Tensor::from_vector(zv, {1, vocab})), dz = empty({1, vocab}), none;
+  Tensor t = on(Tensor::from_vector(std::vector<int32_t>{3}, {1}));
   auto s = cross_entropy_fused(z, t, 0.f, -1, 1.f, dz, none);
   double se = 0;
   for (float f : zv) se += std::exp(static_cast<double>(f) - 20.0);
@@ -121,5 +128,7 @@ TEST(CrossEntropy, SoftmaxAccurateOverWideLogitRange) {
       EXPECT_LT(std::abs(d[v]), 1e-36) << v;
   }
 }
+
+MOEMT_INSTANTIATE_ON_DEVICES(CrossEntropyTest);
 
 }  // namespace moemt::ops

@@ -5,10 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
 
 #include "core/cuda_runtime.h"
 #include "core/tensor.h"
+#include "ops/kernels_available.h"
 
 namespace moemt::testing {
 
@@ -18,8 +20,15 @@ class DeviceTest : public ::testing::TestWithParam<Device> {
     if (!GetParam().is_cpu() && cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
   }
   Device dev() const { return GetParam(); }
+  // Skips the CUDA instance while one of these ops has no CUDA kernel yet.
+  void needs(std::initializer_list<const char*> ops) {
+    if (dev().is_cpu()) return;
+    for (const char* op : ops)
+      if (!ops::has_cuda_kernel(op)) GTEST_SKIP() << "op '" << op << "' has no CUDA kernel yet";
+  }
   Tensor on(const Tensor& host) const { return host.to(dev()); }
   Tensor empty(const Shape& s, DType t = DType::f32) const { return Tensor::empty(s, t, dev()); }
+  Tensor zeros(const Shape& s, DType t = DType::f32) const { return Tensor::zeros(s, t, dev()); }
 };
 
 inline std::string device_name(const ::testing::TestParamInfo<Device>& info) {
@@ -32,3 +41,10 @@ inline std::string device_name(const ::testing::TestParamInfo<Device>& info) {
   INSTANTIATE_TEST_SUITE_P(Devices, Suite,                                                    \
                            ::testing::Values(::moemt::Device::cpu(), ::moemt::Device::cuda(0)), \
                            ::moemt::testing::device_name)
+
+// Returns from the test when its CUDA instance lacks one of the ops' kernels (skipped).
+#define MOEMT_NEEDS_KERNELS(...)        \
+  do {                                  \
+    needs({__VA_ARGS__});               \
+    if (IsSkipped()) return;            \
+  } while (0)

@@ -4,15 +4,20 @@
 
 #include <gtest/gtest.h>
 
+#include "device_test.h"
+
 namespace moemt::ops {
 
-TEST(Dropout, MaskFollowsStreamAndBackwardsAgree) {
+class DropoutTest : public moemt::testing::DeviceTest {};
+
+TEST_P(DropoutTest, MaskFollowsStreamAndBackwardsAgree) {
+  MOEMT_NEEDS_KERNELS("dropout");
   const int64_t n = 50001;  // several chunks and a ragged tail
   const float p = 0.3f;
   RngStream rng{42, 1234};
   std::vector<float> xv(n);
   for (int64_t i = 0; i < n; ++i) xv[i] = 0.001f * static_cast<float>(i % 1000) + 1.f;
-  Tensor x = Tensor::from_vector(xv, {n}), y = Tensor::empty({n}), mask = Tensor::empty({n});
+  Tensor x = on(Tensor::from_vector(xv, {n})), y = empty({n}), mask = empty({n});
   dropout_forward(x, p, rng, y, mask);
   auto yv = y.to_vector(), mv = mask.to_vector();
   int64_t kept = 0;
@@ -24,7 +29,7 @@ TEST(Dropout, MaskFollowsStreamAndBackwardsAgree) {
   }
   EXPECT_NEAR(static_cast<double>(kept) / n, 1.0 - p, 0.01);
 
-  Tensor dy = Tensor::from_vector(xv, {n}), dx1 = Tensor::empty({n}), dx2 = Tensor::empty({n});
+  Tensor dy = on(Tensor::from_vector(xv, {n})), dx1 = empty({n}), dx2 = empty({n});
   dropout_backward(dy, mask, dx1);
   dropout_backward(dy, p, rng, dx2);
   EXPECT_EQ(dx1.to_vector(), yv);
@@ -35,10 +40,12 @@ TEST(Dropout, MaskFollowsStreamAndBackwardsAgree) {
   dropout_forward(x, p, rng, x, none);
   EXPECT_EQ(x.to_vector(), yv);
   // p == 0 is the identity.
-  Tensor z = Tensor::from_vector(xv, {n}), zo = Tensor::empty({n});
+  Tensor z = on(Tensor::from_vector(xv, {n})), zo = empty({n});
   dropout_forward(z, 0.f, rng, zo, none);
   EXPECT_EQ(zo.to_vector(), xv);
   EXPECT_THROW(dropout_forward(z, 1.f, rng, zo, none), InternalError);
 }
+
+MOEMT_INSTANTIATE_ON_DEVICES(DropoutTest);
 
 }  // namespace moemt::ops

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/rng.h"
+#include "device_test.h"
 
 namespace moemt::ops {
 namespace {
@@ -13,33 +14,38 @@ Tensor rand_tensor(const Shape& s, uint64_t stream) {
   for (size_t i = 0; i < v.size(); ++i) v[i] = r.normal(i);
   return Tensor::from_vector(v, s);
 }
-float at(const Tensor& t, bool tr, int64_t i, int64_t j) {
+float at(const std::vector<float>& v, const Tensor& t, bool tr, int64_t i, int64_t j) {
   int64_t cols = t.shape().cols();
-  return tr ? t.data<float>()[j * cols + i] : t.data<float>()[i * cols + j];
+  return tr ? v[j * cols + i] : v[i * cols + j];
 }
 }  // namespace
 
-TEST(Gemm, MatchesNaiveAllTransposes) {
+class GemmTest : public moemt::testing::DeviceTest {};
+
+TEST_P(GemmTest, MatchesNaiveAllTransposes) {
+  MOEMT_NEEDS_KERNELS("gemm");
   const int64_t m = 5, k = 7, n = 3;
   for (bool ta : {false, true})
     for (bool tb : {false, true}) {
-      Tensor a = rand_tensor(ta ? Shape{k, m} : Shape{m, k}, 1);
-      Tensor b = rand_tensor(tb ? Shape{n, k} : Shape{k, n}, 2);
-      Tensor c = rand_tensor({m, n}, 3);
+      Tensor a = on(rand_tensor(ta ? Shape{k, m} : Shape{m, k}, 1));
+      Tensor b = on(rand_tensor(tb ? Shape{n, k} : Shape{k, n}, 2));
+      Tensor c = on(rand_tensor({m, n}, 3));
       auto c0 = c.to_vector();
       gemm(a, ta, b, tb, c, 0.5f, 2.f);
+      auto av = a.to_vector(), bv = b.to_vector(), cv = c.to_vector();
       for (int64_t i = 0; i < m; ++i)
         for (int64_t j = 0; j < n; ++j) {
           double s = 0;
-          for (int64_t p = 0; p < k; ++p) s += at(a, ta, i, p) * at(b, tb, p, j);
-          EXPECT_NEAR(c.data<float>()[i * n + j], 0.5 * s + 2.0 * c0[i * n + j], 1e-4);
+          for (int64_t p = 0; p < k; ++p) s += at(av, a, ta, i, p) * at(bv, b, tb, p, j);
+          EXPECT_NEAR(cv[i * n + j], 0.5 * s + 2.0 * c0[i * n + j], 1e-4);
         }
     }
 }
 
-TEST(Gemm, BatchedAndBroadcast) {
-  Tensor a = rand_tensor({4, 3, 6}, 4), b = rand_tensor({4, 6, 2}, 5), w = rand_tensor({6, 2}, 6);
-  Tensor c = Tensor::empty({4, 3, 2}), d = Tensor::empty({4, 3, 2});
+TEST_P(GemmTest, BatchedAndBroadcast) {
+  MOEMT_NEEDS_KERNELS("gemm");
+  Tensor a = on(rand_tensor({4, 3, 6}, 4)), b = on(rand_tensor({4, 6, 2}, 5)), w = on(rand_tensor({6, 2}, 6));
+  Tensor c = empty({4, 3, 2}), d = empty({4, 3, 2});
   gemm_batched(a, false, b, false, c);
   gemm_batched(a, false, w, false, d);
   for (int64_t i = 0; i < 4; ++i) {
@@ -51,8 +57,10 @@ TEST(Gemm, BatchedAndBroadcast) {
       EXPECT_NEAR(dv[j], di.to_vector()[j], 1e-5);
     }
   }
-  Tensor bad = Tensor::empty({3, 3});
+  Tensor bad = empty({3, 3});
   EXPECT_THROW(gemm(a.reshape({12, 6}), false, b.reshape({24, 2}), false, bad), InternalError);
 }
+
+MOEMT_INSTANTIATE_ON_DEVICES(GemmTest);
 
 }  // namespace moemt::ops

@@ -8,7 +8,11 @@
 
 #include "core/rng.h"
 
+#include "device_test.h"
+
 namespace moemt::ops {
+
+class LayerNormTest : public moemt::testing::DeviceTest {};
 namespace {
 std::vector<float> rndv(size_t n, uint64_t stream, float scale = 1.f, float shift = 0.f) {
   std::vector<float> v(n);
@@ -36,14 +40,15 @@ double ref_loss(const std::vector<double>& x, const std::vector<float>& g,
 }
 }  // namespace
 
-TEST(LayerNorm, ForwardAndBackwardMatchReference) {
+TEST_P(LayerNormTest, ForwardAndBackwardMatchReference) {
+  MOEMT_NEEDS_KERNELS("layer_norm");
   const int64_t rows = 70, c = 24;  // > one 32-row block for the partial sums
   const float eps = 1e-5f;
   auto xv = rndv(rows * c, 1, 2.f, 3.f), gv = rndv(c, 2, 0.5f, 1.f), bv = rndv(c, 3);
   auto probe = rndv(rows * c, 4);
-  Tensor x = Tensor::from_vector(xv, {rows, c}), g = Tensor::from_vector(gv, {c}),
-         b = Tensor::from_vector(bv, {c});
-  Tensor y = Tensor::empty({rows, c}), mean = Tensor::empty({rows}), rstd = Tensor::empty({rows});
+  Tensor x = on(Tensor::from_vector(xv, {rows, c})), g = on(Tensor::from_vector(gv, {c})),
+         b = on(Tensor::from_vector(bv, {c}));
+  Tensor y = empty({rows, c}), mean = empty({rows}), rstd = empty({rows});
   layer_norm_forward(x, g, b, eps, y, mean, rstd);
   auto yv = y.to_vector();
   for (int64_t r = 0; r < rows; ++r) {
@@ -58,12 +63,12 @@ TEST(LayerNorm, ForwardAndBackwardMatchReference) {
       ASSERT_NEAR(yv[r * c + j], (xv[r * c + j] - m) / std::sqrt(v + eps) * gv[j] + bv[j], 1e-4);
   }
   // Inference form without saved statistics gives the same y.
-  Tensor y2 = Tensor::empty({rows, c}), none;
+  Tensor y2 = empty({rows, c}), none;
   layer_norm_forward(x, g, b, eps, y2, none, none);
   EXPECT_EQ(y2.to_vector(), yv);
 
-  Tensor dy = Tensor::from_vector(probe, {rows, c}), dx = Tensor::empty({rows, c});
-  Tensor dg = Tensor::from_vector(std::vector<float>(c, 1.f), {c}), db = Tensor::zeros({c});
+  Tensor dy = on(Tensor::from_vector(probe, {rows, c})), dx = empty({rows, c});
+  Tensor dg = on(Tensor::from_vector(std::vector<float>(c, 1.f), {c})), db = zeros({c});
   layer_norm_backward(dy, x, g, mean, rstd, dx, dg, db);
   auto dxv = dx.to_vector(), dgv = dg.to_vector(), dbv = db.to_vector();
   std::vector<double> xd(xv.begin(), xv.end());
@@ -88,10 +93,12 @@ TEST(LayerNorm, ForwardAndBackwardMatchReference) {
     EXPECT_NEAR(dbv[j], sb, 1e-3);
   }
   // dx may alias dy.
-  Tensor dy2 = Tensor::from_vector(probe, {rows, c}), dg2 = Tensor::zeros({c}),
-         db2 = Tensor::zeros({c});
+  Tensor dy2 = on(Tensor::from_vector(probe, {rows, c})), dg2 = zeros({c}),
+         db2 = zeros({c});
   layer_norm_backward(dy2, x, g, mean, rstd, dy2, dg2, db2);
   EXPECT_EQ(dy2.to_vector(), dxv);
 }
+
+MOEMT_INSTANTIATE_ON_DEVICES(LayerNormTest);
 
 }  // namespace moemt::ops

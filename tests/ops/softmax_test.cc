@@ -8,7 +8,11 @@
 
 #include "nn/gradcheck.h"
 
+#include "device_test.h"
+
 namespace moemt::ops {
+
+class SoftmaxTest : public moemt::testing::DeviceTest {};
 namespace {
 
 // Reference: visible keys are j < len[b] and j <= i + offset (when causal).
@@ -43,15 +47,16 @@ struct Case {
 const Case kCases[] = {{{}, false, 0},    {{3, 5}, false, 0}, {{}, true, 0},
                        {{2, 4}, true, 0}, {{5, 1}, true, 1},  {{0, 3}, true, -1}};
 
-TEST(Softmax, MatchesReferenceWithMasks) {
+TEST_P(SoftmaxTest, MatchesReferenceWithMasks) {
+  MOEMT_NEEDS_KERNELS("softmax");
   // (B*H, Tq, Tk) = (2*2, 4, 5); scaled so the max-subtraction matters.
-  Tensor x = nn::random_tensor({4, 4, 5}, 1, 30.f);
+  Tensor x = on(nn::random_tensor({4, 4, 5}, 1, 30.f));
   for (const auto& c : kCases) {
     SoftmaxMask m;
-    if (!c.lens.empty()) m.key_lengths = Tensor::from_vector(c.lens, {2});
+    if (!c.lens.empty()) m.key_lengths = on(Tensor::from_vector(c.lens, {2}));
     m.causal = c.causal;
     m.causal_offset = c.offset;
-    Tensor y = Tensor::empty(x.shape());
+    Tensor y = empty(x.shape());
     softmax_forward(x, y, m);
     auto ref = reference(x, c.lens, c.causal, c.offset);
     auto got = y.to_vector();
@@ -62,10 +67,11 @@ TEST(Softmax, MatchesReferenceWithMasks) {
   }
 }
 
-TEST(Softmax, FullyMaskedRowsAreZeroAndInPlaceWorks) {
-  Tensor x = nn::random_tensor({2, 3, 4}, 2);
+TEST_P(SoftmaxTest, FullyMaskedRowsAreZeroAndInPlaceWorks) {
+  MOEMT_NEEDS_KERNELS("softmax");
+  Tensor x = on(nn::random_tensor({2, 3, 4}, 2));
   SoftmaxMask m;
-  m.key_lengths = Tensor::from_vector(std::vector<int32_t>{0, 4}, {2});
+  m.key_lengths = on(Tensor::from_vector(std::vector<int32_t>{0, 4}, {2}));
   m.causal = true;
   m.causal_offset = -1;  // query 0 sees no key at all
   softmax_forward(x, x, m);
@@ -73,29 +79,31 @@ TEST(Softmax, FullyMaskedRowsAreZeroAndInPlaceWorks) {
   for (int j = 0; j < 12; ++j) EXPECT_EQ(y[j], 0.f) << j;   // batch item 0: length 0
   for (int j = 12; j < 16; ++j) EXPECT_EQ(y[j], 0.f) << j;  // item 1, query 0
   EXPECT_NEAR(y[16], 1.f, 1e-6);                            // item 1, query 1 sees key 0 only
-  Tensor dy = nn::random_tensor(x.shape(), 3), dx = Tensor::empty(x.shape());
+  Tensor dy = on(nn::random_tensor(x.shape(), 3)), dx = empty(x.shape());
   softmax_backward(x, dy, dx);
   for (float v : dx.to_vector()) EXPECT_FALSE(std::isnan(v));
   for (int j = 0; j < 16; ++j) EXPECT_EQ(dx.to_vector()[j], 0.f);
 }
 
-TEST(Softmax, UnmaskedAnyRank) {
-  Tensor x = nn::random_tensor({3, 7}, 4), y = Tensor::empty({3, 7});
+TEST_P(SoftmaxTest, UnmaskedAnyRank) {
+  MOEMT_NEEDS_KERNELS("softmax");
+  Tensor x = on(nn::random_tensor({3, 7}, 4)), y = empty({3, 7});
   softmax_forward(x, y);
   auto ref = reference(x.reshape({1, 3, 7}), {}, false, 0);
   auto got = y.to_vector();
   for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], ref[i], 1e-6);
 }
 
-TEST(Softmax, BackwardMatchesFiniteDifferences) {
+TEST_P(SoftmaxTest, BackwardMatchesFiniteDifferences) {
+  MOEMT_NEEDS_KERNELS("softmax");
   for (const auto& c : kCases) {
-    Tensor x = nn::random_tensor({4, 4, 5}, 5);
-    Tensor probe = nn::random_tensor(x.shape(), 6);
+    Tensor x = on(nn::random_tensor({4, 4, 5}, 5));
+    Tensor probe = on(nn::random_tensor(x.shape(), 6));
     SoftmaxMask m;
-    if (!c.lens.empty()) m.key_lengths = Tensor::from_vector(c.lens, {2});
+    if (!c.lens.empty()) m.key_lengths = on(Tensor::from_vector(c.lens, {2}));
     m.causal = c.causal;
     m.causal_offset = c.offset;
-    Tensor y = Tensor::empty(x.shape()), dx = Tensor::empty(x.shape());
+    Tensor y = empty(x.shape()), dx = empty(x.shape());
     auto loss = [&] {
       softmax_forward(x, y, m);
       return nn::dot(y, probe);
@@ -107,15 +115,18 @@ TEST(Softmax, BackwardMatchesFiniteDifferences) {
   }
 }
 
-TEST(Softmax, RejectsBadShapes) {
-  Tensor x = Tensor::zeros({3, 2, 2}), y = Tensor::empty({3, 2, 2});
+TEST_P(SoftmaxTest, RejectsBadShapes) {
+  MOEMT_NEEDS_KERNELS("softmax");
+  Tensor x = zeros({3, 2, 2}), y = empty({3, 2, 2});
   SoftmaxMask m;
-  m.key_lengths = Tensor::from_vector(std::vector<int32_t>{1, 2}, {2});  // 3 rows into 2 items
+  m.key_lengths = on(Tensor::from_vector(std::vector<int32_t>{1, 2}, {2}));  // 3 rows into 2 items
   EXPECT_THROW(softmax_forward(x, y, m), InternalError);
-  m.key_lengths = Tensor::from_vector(std::vector<float>{1, 2}, {2});
+  m.key_lengths = on(Tensor::from_vector(std::vector<float>{1, 2}, {2}));
   Tensor x2 = x.reshape({2, 3, 2}), y2 = y.reshape({2, 3, 2});
   EXPECT_THROW(softmax_forward(x2, y2, m), InternalError);
 }
+
+MOEMT_INSTANTIATE_ON_DEVICES(SoftmaxTest);
 
 }  // namespace
 }  // namespace moemt::ops

@@ -1,0 +1,11 @@
+// Which ops have a CUDA kernel in this build (kernels land op by op): for tests that skip a
+// CUDA instance cleanly and for `moemt version`.
+#pragma once
+
+#include <string_view>
+
+namespace moemt::ops {
+
+bool has_cuda_kernel(std::string_view op);  // op = the file stem: "softmax", "cast", ...
+
+}  // namespace moemt::ops
