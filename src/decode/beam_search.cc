@@ -58,7 +58,7 @@ float normalized(float score, size_t length, float alpha) {
 
 }  // namespace
 
-std::vector<std::vector<Hypothesis>> beam_search(model::Seq2Seq& model, nn::Ctx& ctx,
+std::vector<std::vector<Hypothesis>> beam_search(model::Model& model, nn::Ctx& ctx,
                                                  const std::vector<std::vector<int32_t>>& src,
                                                  const std::vector<int32_t>& src_lang,
                                                  const std::vector<int32_t>& tgt_lang,
@@ -83,7 +83,7 @@ std::vector<std::vector<Hypothesis>> beam_search(model::Seq2Seq& model, nn::Ctx&
     src_ids = src_ids.to(dev);
     src_lens = src_lens.to(dev);
   }
-  model::DecoderState state = model.start(ctx, src_ids, src_lens, src_lang, tgt_lang);
+  std::unique_ptr<model::DecoderState> state = model.start(ctx, src_ids, src_lens, src_lang, tgt_lang);
 
   // Per sentence: its live hypotheses (row order in the state) and finished ones.
   std::vector<std::vector<Live>> live(n, std::vector<Live>(1));
@@ -108,7 +108,7 @@ std::vector<std::vector<Hypothesis>> beam_search(model::Seq2Seq& model, nn::Ctx&
   };
 
   for (int64_t t = 0; !active.empty(); ++t) {
-    Tensor lp_t = model.step(ctx, state, last);
+    Tensor lp_t = model.step(ctx, *state, last);
     Tensor lp_host = lp_t.device().is_cpu() ? lp_t : lp_t.to(Device::cpu());
     float* lp = lp_host.data<float>();
     // Suppress tokens that must never appear.
@@ -183,7 +183,7 @@ std::vector<std::vector<Hypothesis>> beam_search(model::Seq2Seq& model, nn::Ctx&
     }
     active = std::move(still);
     if (active.empty()) break;
-    state.reorder(reorder, same_sentences);
+    state->reorder(reorder, same_sentences);
     last = std::move(next_last);
   }
 

@@ -1,11 +1,11 @@
-// Beam search (and its greedy fast path) over a Seq2Seq model's cached decoding steps, for a
+// Beam search (and its greedy fast path) over a model's cached decoding steps, for a
 // batch of sentences; finished sentences leave the batch so later steps get cheaper.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "model/seq2seq.h"
+#include "model/model.h"
 
 namespace moemt::decode {
 
@@ -30,7 +30,7 @@ struct Hypothesis {
 
 // src: encoder inputs ([tag] + pieces + [eos]) of B sentences; returns B lists of n_best
 // hypotheses, best first. ctx must be in eval mode.
-std::vector<std::vector<Hypothesis>> beam_search(model::Seq2Seq& model, nn::Ctx& ctx,
+std::vector<std::vector<Hypothesis>> beam_search(model::Model& model, nn::Ctx& ctx,
                                                  const std::vector<std::vector<int32_t>>& src,
                                                  const std::vector<int32_t>& src_lang,
                                                  const std::vector<int32_t>& tgt_lang,

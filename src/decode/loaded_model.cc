@@ -24,7 +24,7 @@ LoadedModel load_model(const std::string& dir, Device device) {
   if (m.vocab.size() != cfg.vocab_size)
     throw Error("{}/{}: vocabulary has {} pieces but the model was built for {}", dir,
                 model::kVocabFile, m.vocab.size(), cfg.vocab_size);
-  m.model = std::make_unique<model::Seq2Seq>(cfg);
+  m.model = model::make_model(cfg);
   m.model->finalize(device, 0, /*initialize=*/false);  // load_params sets every parameter
   model::load_params(dir, m.model->params());
   return m;

@@ -6,12 +6,12 @@
 #include <string>
 
 #include "data/vocab.h"
-#include "model/seq2seq.h"
+#include "model/model.h"
 
 namespace moemt::decode {
 
 struct LoadedModel {
-  std::unique_ptr<model::Seq2Seq> model;
+  std::unique_ptr<model::Model> model;
   data::Vocab vocab;
   std::string dir;
   // Model language id of any registry code ("de", "deu", "deu_Latn"); throws Error listing the

@@ -9,7 +9,7 @@ namespace moemt::decode {
 
 namespace {
 // Runs the model teacher-forced on one sentence with `ctx` (its hooks set by the caller).
-void forced_pass(model::Seq2Seq& model, const data::Vocab& vocab,
+void forced_pass(model::Model& model, const data::Vocab& vocab,
                  const std::vector<int32_t>& enc_in, const std::vector<int32_t>& dec_in,
                  const std::vector<int32_t>& output, int32_t src_lang, int32_t tgt_lang,
                  nn::Ctx& ctx) {
@@ -35,7 +35,7 @@ void forced_pass(model::Seq2Seq& model, const data::Vocab& vocab,
 }
 }  // namespace
 
-std::vector<nlohmann::json> routing_trace(model::Seq2Seq& model, const data::Vocab& vocab,
+std::vector<nlohmann::json> routing_trace(model::Model& model, const data::Vocab& vocab,
                                           int64_t sentence, const std::vector<int32_t>& enc_in,
                                           const std::vector<int32_t>& output, int32_t src_lang,
                                           int32_t tgt_lang) {
@@ -69,7 +69,7 @@ std::vector<nlohmann::json> routing_trace(model::Seq2Seq& model, const data::Voc
   return out;
 }
 
-void record_routing(model::Seq2Seq& model, const data::Vocab& vocab,
+void record_routing(model::Model& model, const data::Vocab& vocab,
                     const std::vector<int32_t>& enc_in, const std::vector<int32_t>& output,
                     int32_t src_lang, int32_t tgt_lang, moe::RoutingStats& stats) {
   nn::Ctx ctx;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "data/vocab.h"
-#include "model/seq2seq.h"
+#include "model/model.h"
 #include "moe/routing_stats.h"
 
 namespace moemt::decode {
@@ -18,14 +18,14 @@ namespace moemt::decode {
 // one JSON record per (stack, MoE layer, position): {"sentence", "stack", "layer", "position",
 // "token", "experts", "gates", "dropped"}. The decoder position t is the step that read
 // token t of [bos] + output and predicted output token t (or eos).
-std::vector<nlohmann::json> routing_trace(model::Seq2Seq& model, const data::Vocab& vocab,
+std::vector<nlohmann::json> routing_trace(model::Model& model, const data::Vocab& vocab,
                                           int64_t sentence, const std::vector<int32_t>& encoder_input,
                                           const std::vector<int32_t>& output, int32_t src_lang,
                                           int32_t tgt_lang);
 
 // The same teacher-forced pass, adding the sentence's routing to `stats` (encoder rows under
 // src_lang, decoder rows under tgt_lang): expert usage of final translations for reports.
-void record_routing(model::Seq2Seq& model, const data::Vocab& vocab,
+void record_routing(model::Model& model, const data::Vocab& vocab,
                     const std::vector<int32_t>& encoder_input, const std::vector<int32_t>& output,
                     int32_t src_lang, int32_t tgt_lang, moe::RoutingStats& stats);
 

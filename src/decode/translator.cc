@@ -19,7 +19,7 @@ std::string single_line(std::string s) {
 }
 }  // namespace
 
-Translator::Translator(model::Seq2Seq& model, const data::Vocab& vocab, TranslatorOptions options)
+Translator::Translator(model::Model& model, const data::Vocab& vocab, TranslatorOptions options)
     : model_(model), vocab_(vocab), opt_(std::move(options)) {
   auto& s = opt_.search;
   s.bos_id = vocab_.bos_id();

@@ -8,7 +8,7 @@
 
 #include "data/vocab.h"
 #include "decode/beam_search.h"
-#include "model/seq2seq.h"
+#include "model/model.h"
 
 namespace moemt::decode {
 
@@ -39,7 +39,7 @@ using ProgressFn = std::function<void(int64_t, int64_t)>;
 
 class Translator {
  public:
-  Translator(model::Seq2Seq& model, const data::Vocab& vocab, TranslatorOptions options);
+  Translator(model::Model& model, const data::Vocab& vocab, TranslatorOptions options);
   // Translates `inputs` in chunks of maxi_batch mini-batches; output i belongs to input i
   // whatever the batching. Empty inputs give empty outputs without touching the model.
   std::vector<TranslationOutput> translate(const std::vector<TranslationInput>& inputs,
@@ -47,7 +47,7 @@ class Translator {
   const TranslatorOptions& options() const { return opt_; }
 
  private:
-  model::Seq2Seq& model_;
+  model::Model& model_;
   const data::Vocab& vocab_;
   TranslatorOptions opt_;
 };

@@ -14,7 +14,7 @@ Tensor lengths_tensor(const std::vector<int32_t>& v, Device d) {
 }
 }  // namespace
 
-void DecoderState::reorder(const std::vector<int32_t>& indices, bool same_sentences) {
+void TransformerState::reorder(const std::vector<int32_t>& indices, bool same_sentences) {
   for (auto& l : layers) l.reorder(indices, same_sentences);
   std::vector<int32_t> s, t;
   for (int32_t i : indices) {
@@ -159,8 +159,10 @@ LossStats Seq2Seq::evaluate(nn::Ctx& ctx, const BatchTensors& batch) {
   return {lr.loss_sum, lr.nll_sum, lr.tokens, ctx.aux_loss};
 }
 
-DecoderState Seq2Seq::start(nn::Ctx& ctx, const Tensor& src_ids, const Tensor& src_lengths,
-                            std::vector<int32_t> src_lang, std::vector<int32_t> tgt_lang) {
+std::unique_ptr<DecoderState> Seq2Seq::start(nn::Ctx& ctx, const Tensor& src_ids,
+                                             const Tensor& src_lengths,
+                                             std::vector<int32_t> src_lang,
+                                             std::vector<int32_t> tgt_lang) {
   StreamGuard on_stream = ctx.stream_scope();
   // src_ids (B,S) -> encoder output (B,S,D) and per-layer cross-attention caches.
   int64_t s = src_ids.size(1);
@@ -168,7 +170,8 @@ DecoderState Seq2Seq::start(nn::Ctx& ctx, const Tensor& src_ids, const Tensor& s
   set_routing(ctx, 0, s, src_lang, tgt_lang, lens, s);
   Tensor x = embed(ctx, *src_emb_, src_ids, 0);
   for (auto& layer : encoder_) x = layer->forward(ctx, x, src_lengths);
-  DecoderState st;
+  auto owned = std::make_unique<TransformerState>();
+  TransformerState& st = *owned;
   st.enc = enc_norm_->apply(x);
   st.src_lengths = src_lengths;
   st.src_lang = std::move(src_lang);
@@ -176,11 +179,12 @@ DecoderState Seq2Seq::start(nn::Ctx& ctx, const Tensor& src_ids, const Tensor& s
   st.layers.resize(decoder_.size());
   for (size_t i = 0; i < decoder_.size(); ++i)
     decoder_[i]->init_state(ctx, st.enc, src_lengths, st.layers[i]);
-  return st;
+  return owned;
 }
 
-Tensor Seq2Seq::step(nn::Ctx& ctx, DecoderState& state, const std::vector<int32_t>& tokens) {
+Tensor Seq2Seq::step(nn::Ctx& ctx, DecoderState& base, const std::vector<int32_t>& tokens) {
   StreamGuard on_stream = ctx.stream_scope();
+  auto& state = dynamic_cast<TransformerState&>(base);
   // tokens (B) -> log-probabilities (B,V) of the next position.
   int64_t b = static_cast<int64_t>(tokens.size());
   MOEMT_CHECK(b == state.rows(), "step with {} tokens for {} rows", b, state.rows());

@@ -37,7 +37,7 @@ void save_checkpoint(const std::string& dir, const CheckpointContents& c) {
   replace_dir_atomic(tmp, dir);
 }
 
-nlohmann::json load_checkpoint(const std::string& dir, model::Seq2Seq& model, Adam& adam) {
+nlohmann::json load_checkpoint(const std::string& dir, model::Model& model, Adam& adam) {
   model::load_params(dir, model.params());
   std::string opt_path = dir + "/" + kOptimizerFile;
   SafetensorsFile opt = load_safetensors(opt_path);

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "model/seq2seq.h"
+#include "model/model.h"
 #include "train/optimizer.h"
 
 namespace moemt::train {
@@ -17,7 +17,7 @@ inline constexpr const char* kStateFile = "state.json";
 inline constexpr const char* kTrainConfigFile = "train.yml";
 
 struct CheckpointContents {
-  model::Seq2Seq* model = nullptr;
+  model::Model* model = nullptr;
   const std::string* vocab_bytes = nullptr;
   Adam* adam = nullptr;
   nlohmann::json state;    // trainer state
@@ -32,6 +32,6 @@ void check_checkpoint_target(const std::string& dir, const char* option = "--mod
 void save_checkpoint(const std::string& dir, const CheckpointContents& c);
 
 // Restores parameters, optimizer moments and returns state.json. Errors name the file.
-nlohmann::json load_checkpoint(const std::string& dir, model::Seq2Seq& model, Adam& adam);
+nlohmann::json load_checkpoint(const std::string& dir, model::Model& model, Adam& adam);
 
 }  // namespace moemt::train

@@ -178,7 +178,7 @@ void Trainer::fill_model_config(int64_t vocab_size) {
 
 void Trainer::build_model() {
   if (!opt_.resume) fill_model_config(vocab_.size());
-  model_ = std::make_unique<model::Seq2Seq>(opt_.model);
+  model_ = model::make_model(opt_.model);
   model_->finalize(opt_.device, opt_.seed);
   adam_ = std::make_unique<Adam>(model_->params(), opt_.adam);
   log::info("model: {} parameters ({} dense, {} in experts), {} MoE layers, vocabulary {}",

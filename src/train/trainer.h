@@ -9,7 +9,7 @@
 
 #include "data/batch.h"
 #include "data/vocab.h"
-#include "model/seq2seq.h"
+#include "model/model.h"
 #include "moe/routing_stats.h"
 #include "train/optimizer.h"
 #include "train/options.h"
@@ -33,7 +33,7 @@ class Trainer {
   ~Trainer();
   TrainResult run();
 
-  model::Seq2Seq& model() { return *model_; }
+  model::Model& model() { return *model_; }
   const data::Vocab& vocab() const { return vocab_; }
 
  private:
@@ -53,7 +53,7 @@ class Trainer {
   std::vector<std::string> languages_;  // canonical FLORES codes, id order
   std::vector<std::string> groups_;
   data::Vocab vocab_;
-  std::unique_ptr<model::Seq2Seq> model_;
+  std::unique_ptr<model::Model> model_;
   std::unique_ptr<Adam> adam_;
   std::unique_ptr<data::BatchGenerator> gen_;
   std::unique_ptr<ValidSet> valid_;

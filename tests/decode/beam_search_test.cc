@@ -7,6 +7,8 @@
 #include <cmath>
 #include <functional>
 
+#include "model/seq2seq.h"
+
 namespace moemt::decode {
 namespace {
 
@@ -49,7 +51,7 @@ TEST(BeamSearch, GreedyMatchesArgmaxLoop) {
   std::vector<int32_t> out;
   int32_t last = 2;
   for (int t = 0; t < 6; ++t) {
-    auto lp = m.step(ctx, st, {last}).to_vector();
+    auto lp = m.step(ctx, *st, {last}).to_vector();
     lp[0] = lp[1] = lp[2] = -INFINITY;
     last = static_cast<int32_t>(std::max_element(lp.begin(), lp.end()) - lp.begin());
     if (last == 3) break;
@@ -95,7 +97,7 @@ TEST(BeamSearch, WideBeamFindsExhaustiveOptimum) {
     std::vector<float> lp;
     int32_t last = 2;
     for (size_t i = 0; i <= prefix.size(); ++i) {
-      lp = m.step(ctx, st, {last}).to_vector();
+      lp = m.step(ctx, *st, {last}).to_vector();
       if (i < prefix.size()) last = prefix[i];
     }
     for (int32_t v : allowed) {

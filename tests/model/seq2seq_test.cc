@@ -92,11 +92,11 @@ TEST(Seq2Seq, DecodingStepsMatchTeacherForcedForward) {
     // Sum of log p(tgt_out) via teacher forcing.
     LossStats full = model.evaluate(ctx, batch);
     // The same via incremental steps.
-    DecoderState st = model.start(ctx, batch.src_ids, batch.src_lengths, batch.src_lang, batch.tgt_lang);
+    auto st = model.start(ctx, batch.src_ids, batch.src_lengths, batch.src_lang, batch.tgt_lang);
     auto in = batch.tgt_in.to_ivector(), out = batch.tgt_out.to_ivector();
     double nll = 0;
     for (int t = 0; t < 3; ++t) {
-      Tensor lp = model.step(ctx, st, {in[t], in[3 + t]});
+      Tensor lp = model.step(ctx, *st, {in[t], in[3 + t]});
       auto v = lp.to_vector();
       for (int b = 0; b < 2; ++b)
         if (out[b * 3 + t] != 0) nll -= v[b * 13 + out[b * 3 + t]];

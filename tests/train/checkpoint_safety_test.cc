@@ -14,6 +14,7 @@
 #include "core/file_io.h"
 #include "core/threads.h"
 #include "model/checkpoint.h"
+#include "model/seq2seq.h"
 
 namespace moemt::train {
 namespace {

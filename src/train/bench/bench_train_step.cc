@@ -111,7 +111,7 @@ model::BatchTensors random_batch(const Args& a) {
 }
 
 struct Run {
-  model::Seq2Seq model;
+  model::Seq2Seq model;  // the concrete Transformer: the benchmark times its layers
   train::Adam adam;
   nn::Ctx ctx;
   Run(const Args& a, int experts)

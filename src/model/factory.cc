@@ -1,0 +1,11 @@
+// Model factory: config -> implementation.
+#include "model/model.h"
+#include "model/seq2seq.h"
+
+namespace moemt::model {
+
+std::unique_ptr<Model> make_model(const ModelConfig& config) {
+  return std::make_unique<Seq2Seq>(config);
+}
+
+}  // namespace moemt::model
