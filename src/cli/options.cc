@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <map>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "core/error.h"
@@ -50,12 +50,11 @@ E BoundedValue<T, E>::parse_one(const std::string& token) const {
   if constexpr (std::is_floating_point_v<E>) {
     double d = 0;
     auto [p, ec] = std::from_chars(b, e, d);
-    if (ec == std::errc::result_out_of_range)
-      throw value_error(range_.out_of_range(token));
-    if (ec != std::errc() || p != e || b == e) throw value_error(fmt::format("'{}' is not a number", token));
+    if (ec == std::errc::result_out_of_range) throw value_error(range_.out_of_range(token));
+    if (ec != std::errc() || p != e || b == e)
+      throw value_error(fmt::format("'{}' is not a number", token));
     if (!std::isfinite(d)) throw value_error(fmt::format("{} is not a finite number", token));
-    if (d < range_.lo || d > range_.hi)
-      throw value_error(range_.out_of_range(token));
+    if (d < range_.lo || d > range_.hi) throw value_error(range_.out_of_range(token));
     v = static_cast<E>(d);
   } else {
     // Wider types first, so "-5" for an unsigned option and 2^40 for an int are range errors
@@ -65,13 +64,11 @@ E BoundedValue<T, E>::parse_one(const std::string& token) const {
     if (std::is_unsigned_v<E> && b != e && *b == '-') {
       long long neg = 0;
       auto [p, ec] = std::from_chars(b, e, neg);
-      if (ec == std::errc() && p == e)
-        throw value_error(range_.out_of_range(token));
+      if (ec == std::errc() && p == e) throw value_error(range_.out_of_range(token));
       throw value_error(fmt::format("'{}' is not a whole number", token));
     }
     auto [p, ec] = std::from_chars(b, e, w);
-    if (ec == std::errc::result_out_of_range)
-      throw value_error(range_.out_of_range(token));
+    if (ec == std::errc::result_out_of_range) throw value_error(range_.out_of_range(token));
     if (ec != std::errc() || p != e || b == e)
       throw value_error(fmt::format("'{}' is not a whole number", token));
     if (w < static_cast<Wide>(range_.lo) || w > static_cast<Wide>(range_.hi))

@@ -48,7 +48,8 @@ int64_t available_memory_bytes() {
                   "/sys/fs/cgroup/memory/memory.usage_in_bytes"}}) {
     const int64_t limit = read_number(limit_file);
     if (limit < 0) continue;
-    const int64_t left = std::max<int64_t>(0, limit - std::max<int64_t>(0, read_number(usage_file)));
+    const int64_t left =
+        std::max<int64_t>(0, limit - std::max<int64_t>(0, read_number(usage_file)));
     avail = avail < 0 ? left : std::min(avail, left);
     break;
   }

@@ -81,7 +81,8 @@ std::string trainer_error(std::string msg, int vocab_size, double coverage) {
   if (auto at = msg.find(kTooSmall); at != std::string::npos) {
     // "... required_chars. 300 vs 317. Increase vocab_size or ..."
     long long needed = 0;
-    if (auto vs = msg.find(" vs ", at); vs != std::string::npos) needed = std::atoll(msg.c_str() + vs + 4);
+    if (auto vs = msg.find(" vs ", at); vs != std::string::npos)
+      needed = std::atoll(msg.c_str() + vs + 4);
     return fmt::format(
         "--vocab-size {} is too small for this text: its characters (at --character-coverage "
         "{}) and the fixed pieces need {} pieces; raise --vocab-size to at least that or lower "
@@ -92,8 +93,10 @@ std::string trainer_error(std::string msg, int vocab_size, double coverage) {
     if (auto end = msg.find("] "); end != std::string::npos) msg.erase(0, end + 2);
   for (auto [theirs, ours] : {std::pair{"--character_coverage", "--character-coverage"},
                               std::pair{"--vocab_size", "--vocab-size"}})
-    for (size_t at; (at = msg.find(theirs)) != std::string::npos;) msg.replace(at, std::strlen(theirs), ours);
-  return fmt::format("training the sentencepiece vocabulary (--vocab-size {}): {}", vocab_size, msg);
+    for (size_t at; (at = msg.find(theirs)) != std::string::npos;)
+      msg.replace(at, std::strlen(theirs), ours);
+  return fmt::format("training the sentencepiece vocabulary (--vocab-size {}): {}", vocab_size,
+                     msg);
 }
 
 // The trainer's log level is process-global; serialise trainings that change it.

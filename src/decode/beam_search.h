@@ -15,9 +15,9 @@ namespace moemt::decode {
 inline constexpr Range<int> kBeamSizeRange{1, 1024};
 inline constexpr Range<float> kNormalizeRange{0.f, 10.f};
 inline constexpr Range<float> kMaxLengthFactorRange{0.01f, 1000.f};
-inline constexpr Range<int> kOutputLengthRange{1, 65536};     // --max-length
-inline constexpr Range<int> kMinLengthRange{0, 65536};        // --min-length
-inline constexpr Range<int> kInputLengthRange{3, 65536};      // --max-input-length: tag, piece, eos
+inline constexpr Range<int> kOutputLengthRange{1, 65536};  // --max-length
+inline constexpr Range<int> kMinLengthRange{0, 65536};     // --min-length
+inline constexpr Range<int> kInputLengthRange{3, 65536};   // --max-input-length: tag, piece, eos
 
 struct SearchOptions {
   int beam_size = 4;        // --beam-size/-b; 1 = greedy

@@ -152,13 +152,14 @@ int64_t ModelConfig::parameter_count() const {
     if (!use_moe || !m.applies_to(layer)) return 2 * d * ffn_dim + ffn_dim + d;
     const double e_ff = static_cast<double>(m.expert_d_ff > 0 ? m.expert_d_ff : ffn_dim);
     const double s_ff = m.shared_d_ff > 0 ? static_cast<double>(m.shared_d_ff) : e_ff;
-    double n = d * m.num_experts * (m.noisy_gating ? 2 : 1);         // router wg (+ wnoise)
+    double n = d * m.num_experts * (m.noisy_gating ? 2 : 1);             // router wg (+ wnoise)
     if (m.group_by == moe::GroupBy::learned) n += 2 * d * m.num_groups;  // noisy group router
     n += m.num_experts * (2 * d * e_ff + e_ff + d);
     n += m.num_shared_experts * (2 * d * s_ff + s_ff + d);
     return n;
   };
-  double n = v * d * (tied_embeddings ? 1 : 3) + 2 * layer_norm;  // embeddings (+ output), final norms
+  double n =
+      v * d * (tied_embeddings ? 1 : 3) + 2 * layer_norm;  // embeddings (+ output), final norms
   for (int i = 0; i < enc_layers; ++i) n += 2 * layer_norm + attention + ffn(0, i);
   for (int i = 0; i < dec_layers; ++i) n += 3 * layer_norm + 2 * attention + ffn(1, i);
   return n >= 9e18 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(n);
@@ -168,7 +169,7 @@ int64_t training_state_bytes(const ModelConfig& c) {
   const int64_t n = c.parameter_count();
   constexpr int64_t kBuffers = 4 * sizeof(float);  // values, gradients, Adam m and v
   return n > std::numeric_limits<int64_t>::max() / kBuffers ? std::numeric_limits<int64_t>::max()
-                                                             : n * kBuffers;
+                                                            : n * kBuffers;
 }
 
 std::string to_yaml(const ModelConfig& config) {

@@ -24,6 +24,7 @@ struct Parsed {
 
 po::options_description make_desc() {
   po::options_description d("test");
+  // clang-format off
   d.add_options()
     ("help,h", "help")
     ("config,c", po::value<std::vector<std::string>>()->composing(), "config")
@@ -32,6 +33,7 @@ po::options_description make_desc() {
     ("size", bounded<size_t>(0, 1000), "size")
     ("rate,l", bounded(0.f, 1.f)->default_value(3e-4f), "learning rate")
     ("betas", bounded_list(0.f, 1.f)->multitoken(), "list");
+  // clang-format on
   return d;
 }
 
