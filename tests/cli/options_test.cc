@@ -93,8 +93,7 @@ TEST(BoundedOption, NonFiniteAndGarbageAreErrors) {
 
 TEST(BoundedOption, YamlValuesAreCheckedWithFileAndLine) {
   const std::string path = write_yaml("moemt_options_test.yml", "size: 10\ndepth: 100000000\n");
-  EXPECT_EQ(parse({"-c", path}).error,
-            path + ":2: --depth: 100000000 is out of range [1, 64]");
+  EXPECT_EQ(parse({"-c", path}).error, path + ":2: --depth: 100000000 is out of range [1, 64]");
   // The command line wins over the file, and its value is what is checked.
   Parsed p = parse({"-c", path, "--depth", "4"});
   EXPECT_EQ(p.error, "");
