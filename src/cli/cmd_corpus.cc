@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "cli/options.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "corpus/builder.h"
@@ -58,13 +59,13 @@ int run_build(const std::vector<std::string>& args) {
       "catalog-dir", po::value(&opt.catalog_dirs)->composing(),
       "extra tree with <locale>/LC_MESSAGES/*.mo (repeatable)")(
       "cache", po::value(&opt.cache_dir), "download/unpack cache (default ~/.cache/moemt/debs)")(
-      "dev-size", po::value(&opt.splits.dev_size)->default_value(opt.splits.dev_size),
+      "dev-size", bounded<size_t>(&opt.splits.dev_size, 0, 1'000'000)->default_value(opt.splits.dev_size),
       "dev sentences")("devtest-size",
-                       po::value(&opt.splits.devtest_size)->default_value(opt.splits.devtest_size),
+                       bounded<size_t>(&opt.splits.devtest_size, 0, 1'000'000)->default_value(opt.splits.devtest_size),
                        "devtest sentences")(
-      "max-chars", po::value(&opt.filters.max_chars)->default_value(opt.filters.max_chars),
+      "max-chars", bounded(&opt.filters.max_chars, 1, 1'000'000)->default_value(opt.filters.max_chars),
       "drop pairs with a side longer than this (code points)")(
-      "max-train", po::value(&opt.max_train)->default_value(0),
+      "max-train", bounded<int64_t>(&opt.max_train, 0, INT64_MAX)->default_value(0),
       "keep only the first N training pairs per direction (0 = all; for samples)")(
       "dump-dropped", po::bool_switch(&opt.dump_dropped),
       "also write DIR/dropped/<code>.tsv (filter reason, English, translation)")(

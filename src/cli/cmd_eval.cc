@@ -24,19 +24,19 @@ int run_eval(const std::vector<std::string>& args) {
     ("split", po::value<S>()->default_value("devtest"), "split to evaluate: dev or devtest")
     ("directions", po::value<S>()->default_value("en-x,x-en"),
      "comma-separated: en-x, x-en, x-y, all, or pairs SRC-TGT (de-fr, deu_Latn-fra_Latn)")
-    ("xy-sample", po::value<int>()->default_value(0), "evaluate only N random X->Y pairs (0 = all)")
-    ("seed", po::value<uint64_t>()->default_value(1), "seed of the X->Y sample")
-    ("max-sentences", po::value<int64_t>()->default_value(0), "use the first N lines of the set (0 = all)")
-    ("beam-size,b", po::value<int>()->default_value(4), "beam size (1 = greedy)")
-    ("normalize,n", po::value<float>()->default_value(0.6f), "length normalisation exponent")
-    ("max-length-factor", po::value<float>()->default_value(3.f), "output at most this many times the input length")
-    ("max-length", po::value<int>()->default_value(256), "output tokens at most")
-    ("max-input-length", po::value<int>()->default_value(256), "longer inputs are truncated (with a warning)")
+    ("xy-sample", bounded<int>(0, 1'000'000)->default_value(0), "evaluate only N random X->Y pairs (0 = all)")
+    ("seed", bounded<uint64_t>(0, UINT64_MAX)->default_value(1), "seed of the X->Y sample")
+    ("max-sentences", bounded<int64_t>(0, INT64_MAX)->default_value(0), "use the first N lines of the set (0 = all)")
+    ("beam-size,b", bounded(decode::kBeamSizeRange)->default_value(4), "beam size (1 = greedy)")
+    ("normalize,n", bounded(decode::kNormalizeRange)->default_value(0.6f), "length normalisation exponent")
+    ("max-length-factor", bounded(decode::kMaxLengthFactorRange)->default_value(3.f), "output at most this many times the input length")
+    ("max-length", bounded(decode::kOutputLengthRange)->default_value(256), "output tokens at most")
+    ("max-input-length", bounded(decode::kInputLengthRange)->default_value(256), "longer inputs are truncated (with a warning)")
     ("allow-unk", po::bool_switch(), "allow <unk> in the output")
-    ("mini-batch-words", po::value<int64_t>()->default_value(2048), "source tokens x beam per batch")
-    ("mini-batch", po::value<int>()->default_value(64), "sentences per batch at most")
-    ("maxi-batch", po::value<int>()->default_value(100), "batches read ahead and sorted by length")
-    ("cpu-threads", po::value<int>()->default_value(0), "CPU threads (0 = all cores)")
+    ("mini-batch-words", bounded(kMiniBatchWordsRange)->default_value(2048), "source tokens x beam per batch")
+    ("mini-batch", bounded(kMiniBatchRange)->default_value(64), "sentences per batch at most")
+    ("maxi-batch", bounded(kMaxiBatchRange)->default_value(100), "batches read ahead and sorted by length")
+    ("cpu-threads", bounded(kCpuThreadsRange)->default_value(0), "CPU threads (0 = all cores)")
     ("devices,d", po::value<S>()->default_value("cpu"), "device: cpu or cuda:N")
     ("output-dir,o", po::value<S>()->default_value(""), "write report.md, report.json and hyp.<src>-<tgt>.txt here")
     ("expert-usage", po::bool_switch(), "MoE models: also write experts.md/.html/.json (per layer, language x expert usage of the final translations; needs -o)")
@@ -78,7 +78,7 @@ int run_eval(const std::vector<std::string>& args) {
   t.maxi_batch = vm["maxi-batch"].as<int>();
   if (t.mini_batch_words < 1 || t.mini_batch < 1 || t.maxi_batch < 1)
     throw Error("--mini-batch-words, --mini-batch and --maxi-batch must be >= 1");
-  o.cpu_threads = vm["cpu-threads"].as<int>();
+  o.cpu_threads = cap_cpu_threads(vm["cpu-threads"].as<int>());
   o.device = parse_device(vm["devices"].as<S>());
   o.output_dir = vm["output-dir"].as<S>();
   o.progress = !vm["quiet"].as<bool>();

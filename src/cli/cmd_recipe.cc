@@ -70,7 +70,7 @@ int run_recipe(const std::vector<std::string>& args) {
     ("out,o", po::value<S>()->default_value(""), "working directory (default: runs/<recipe name>)")
     ("steps", po::value<std::vector<S>>()->multitoken(), "steps to run: corpus train eval (default: all)")
     ("flores", po::value<S>()->default_value(""), "also evaluate on this FLORES-200 directory (e.g. ../shared/data/flores200)")
-    ("cpu-threads", po::value<int>()->default_value(0), "CPU threads for training and evaluation (0 = all)")
+    ("cpu-threads", bounded(kCpuThreadsRange)->default_value(0), "CPU threads for training and evaluation (0 = all)")
     ("dry-run", po::bool_switch(), "check the recipe (languages, train options) and print the commands only");
   po::positional_options_description pos;
   pos.add("recipe", 1);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/options.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "eval/approx_randomization.h"
@@ -38,6 +39,10 @@ const std::map<std::string, std::string> kAliases = {
     {"-nr", "--num-refs"},      {"-cc", "--chrf-char-order"}, {"-cw", "--chrf-word-order"},
     {"-sv", "--smooth-value"},  {"-sh", "--short"},
 };
+
+// Resamples/trials of the statistical tests: sacrebleu uses 1000 and 10000; a million takes
+// minutes already.
+constexpr int kMaxResamples = 1'000'000;
 
 struct TextFile {
   std::string name;
@@ -122,11 +127,71 @@ void print_aligned(const std::vector<std::string>& lines) {
   }
 }
 
-std::string pad_right(const std::string& s, size_t w) {
-  // Width in code points, so "μ" and "±" count once.
-  size_t cps = 0;
-  for (unsigned char c : s) cps += (c & 0xC0) != 0x80;
-  return s + std::string(w > cps ? w - cps : 0, ' ');
+size_t display_width(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t nl; (nl = s.find('\n', start)) != std::string::npos; start = nl + 1)
+    out.push_back(s.substr(start, nl - start));
+  out.push_back(s.substr(start));
+  return out;
+}
+
+// The table sacrebleu prints for several systems: python-tabulate's "fancy_grid" with the
+// first column right-aligned and the others centred (extra space on the right), cells of
+// several lines, and columns at least 2 wider than their header.
+std::string fancy_grid(const std::vector<std::string>& headers,
+                       const std::vector<std::vector<std::string>>& rows) {
+  const size_t ncol = headers.size();
+  std::vector<size_t> w(ncol);
+  for (size_t c = 0; c < ncol; ++c) {
+    w[c] = display_width(headers[c]) + 2;
+    for (const auto& row : rows)
+      for (const auto& l : split_lines(row[c])) w[c] = std::max(w[c], display_width(l));
+  }
+  auto align = [&](const std::string& text, size_t c) {
+    const size_t pad = w[c] - display_width(text);
+    const size_t left = c == 0 ? pad : pad / 2;
+    return std::string(left, ' ') + text + std::string(pad - left, ' ');
+  };
+  auto rule = [&](const char* l, const char* fill, const char* mid, const char* r) {
+    std::string out = l;
+    for (size_t c = 0; c < ncol; ++c) {
+      for (size_t i = 0; i < w[c] + 2; ++i) out += fill;
+      out += c + 1 < ncol ? mid : r;
+    }
+    return out + "\n";
+  };
+  auto row_lines = [&](const std::vector<std::string>& row) {
+    std::vector<std::vector<std::string>> cells;
+    size_t height = 1;
+    for (const auto& cell : row) {
+      cells.push_back(split_lines(cell));
+      height = std::max(height, cells.back().size());
+    }
+    std::string out;
+    for (size_t i = 0; i < height; ++i) {
+      out += "│";
+      for (size_t c = 0; c < ncol; ++c) {
+        out += ' ';
+        out += align(i < cells[c].size() ? cells[c][i] : "", c);
+        out += " │";
+      }
+      out += "\n";
+    }
+    return out;
+  };
+  std::string out = rule("╒", "═", "╤", "╕") + row_lines(headers) + rule("╞", "═", "╪", "╡");
+  for (size_t r = 0; r < rows.size(); ++r) {
+    out += row_lines(rows[r]);
+    if (r + 1 < rows.size()) out += rule("├", "─", "┼", "┤");
+  }
+  return out + rule("╘", "═", "╧", "╛");
 }
 
 std::string usage() {
@@ -155,17 +220,17 @@ int run_score(const std::vector<std::string>& raw_args) {
       "input,i", po::value(&inputs)->multitoken(),
       "hypothesis file(s); several systems for --paired-bs, the first is the baseline")(
       "metrics,m", po::value(&metrics_names)->multitoken(), "bleu, chrf, ter (default: bleu)")(
-      "num-refs", po::value(&num_refs)->default_value(1),
+      "num-refs", bounded(&num_refs, 1, 1000)->default_value(1),
       "-nr: tab-separated references per line in one file")(
       "language-pair,l", po::value(&langpair), "SRC-TRG: picks the BLEU tokenizer for TRG")(
       "tokenize", po::value(&tokenize), "-tok: none, 13a (default), intl, char, zh")(
       "lowercase", po::bool_switch(), "-lc: case-insensitive BLEU")(
       "smooth-method,s", po::value(&smooth_method)->default_value("exp"),
-      "BLEU smoothing: exp, floor, add-k, none")("smooth-value", po::value(&smooth_value),
+      "BLEU smoothing: exp, floor, add-k, none")("smooth-value", bounded(&smooth_value, 0.0, 1000.0),
                                                  "-sv: value for floor (0.1) and add-k (1)")(
-      "chrf-char-order", po::value(&chrf_char_order)->default_value(6), "-cc")(
-      "chrf-word-order", po::value(&chrf_word_order)->default_value(0), "-cw: 2 gives chrF++")(
-      "chrf-beta", po::value(&chrf_beta)->default_value(2), "recall weight")(
+      "chrf-char-order", bounded(&chrf_char_order, 1, 100)->default_value(6), "-cc")(
+      "chrf-word-order", bounded(&chrf_word_order, 0, 100)->default_value(0), "-cw: 2 gives chrF++")(
+      "chrf-beta", bounded(&chrf_beta, 0, 100)->default_value(2), "recall weight")(
       "chrf-whitespace", po::bool_switch(), "keep whitespace in character n-grams")(
       "chrf-lowercase", po::bool_switch(), "case-insensitive chrF")(
       "chrf-eps-smoothing", po::bool_switch(), "epsilon smoothing (chrF++.py, Moses, NLTK)")(
@@ -175,16 +240,16 @@ int run_score(const std::vector<std::string>& raw_args) {
       "ter-normalized", po::bool_switch(), "Tercom normalisation and tokenisation")(
       "sentence-level", po::bool_switch(), "-sl: one score per segment (one metric)")(
       "confidence", po::bool_switch(), "-ci: bootstrap 95 % confidence interval")(
-      "confidence-n", po::value(&confidence_n)->default_value(confidence_n), "-cin: resamples")(
+      "confidence-n", bounded(&confidence_n, 1, kMaxResamples)->default_value(confidence_n), "-cin: resamples")(
       "paired-bs", po::bool_switch(), "-pbs: paired bootstrap test against the first -i")(
-      "paired-bs-n", po::value(&paired_bs_n)->default_value(paired_bs_n), "-pbsn: resamples")(
+      "paired-bs-n", bounded(&paired_bs_n, 1, kMaxResamples)->default_value(paired_bs_n), "-pbsn: resamples")(
       "paired-ar", po::bool_switch(), "-par: paired approximate randomization test")(
-      "paired-ar-n", po::value(&paired_ar_n)->default_value(paired_ar_n), "-parn: trials")(
-      "seed", po::value(&seed)->default_value(seed),
+      "paired-ar-n", bounded(&paired_ar_n, 1, kMaxResamples)->default_value(paired_ar_n), "-parn: trials")(
+      "seed", bounded(&seed, 0, UINT64_MAX)->default_value(seed),
       "seed of the paired tests and -ci (sacrebleu's SACREBLEU_SEED; same draws)")(
       "format,f", po::value(&format)->default_value("text"), "text or json")(
       "score-only,b", po::bool_switch(), "print only the score")(
-      "width,w", po::value(&width)->default_value(2), "decimals printed")(
+      "width,w", bounded(&width, 0, 10)->default_value(2), "decimals printed")(
       "short", po::bool_switch(), "-sh: accepted for sacrebleu compatibility")(
       "quiet,q", po::bool_switch(), "accepted for sacrebleu compatibility");
   po::positional_options_description pos;
@@ -397,7 +462,7 @@ int run_score(const std::vector<std::string>& raw_args) {
           c += " (" + eval::format_fixed(res[s].mean, width) + " ± " +
                eval::format_fixed(res[s].ci, width) + ")";
         if (res[s].p_value) {
-          c += fmt::format(" (p = {:.4f})", *res[s].p_value);
+          c += fmt::format("\n(p = {:.4f})", *res[s].p_value);  // a second line in the cell
           if (*res[s].p_value <= 0.05) c += "*";
         }
         cells[s].push_back(c);
@@ -430,35 +495,41 @@ int run_score(const std::vector<std::string>& raw_args) {
     std::printf("%s\n", json.dump(4).c_str());
     return 0;
   }
-  std::vector<size_t> w(headers.size());
-  auto cps = [](const std::string& s) {
-    size_t n = 0;
-    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-    return n;
-  };
-  for (size_t c = 0; c < headers.size(); ++c) {
-    w[c] = cps(headers[c]);
-    for (const auto& row : cells) w[c] = std::max(w[c], cps(row[c]));
-  }
+  std::printf("%s\n", fancy_grid(headers, cells).c_str());
   if (paired) {
-    std::string msg =
-        fmt::format("Paired bootstrap resampling test with {} resampling trials", paired_bs_n);
-    std::printf("%s\n%s\n%s\n", std::string(msg.size(), '-').c_str(), msg.c_str(),
-                std::string(msg.size(), '-').c_str());
-    std::printf(" - Each system is compared to the baseline%s.\n",
-                paired_bs ? "; score (bootstrap mean ± 95% CI)" : "");
+    // sacrebleu's explanation, word for word (it colours some words on a terminal only).
+    std::string msg = paired_bs
+                          ? fmt::format("Paired bootstrap resampling test with {} resampling trials",
+                                        paired_bs_n)
+                          : fmt::format("Paired approximate randomization test with {} trials",
+                                        paired_ar_n);
+    std::string rule(msg.size(), '-');
+    std::printf("%s\n%s\n%s\n", rule.c_str(), msg.c_str(), rule.c_str());
+    std::printf(" - Each system is pairwise compared to %s.\n", sys_names[0].c_str());
+    std::printf("%s", paired_bs ? "   Actual system score / bootstrap estimated true mean / 95% CI "
+                                  "are provided for each metric.\n"
+                                : "   Actual system score is provided for each metric.\n");
     std::printf(
-        " - p-values < 0.05 are marked with '*': the difference is unlikely to be chance.\n\n");
+        "\n"
+        " - Null hypothesis: the system and the baseline translations are essentially\n"
+        "   generated by the same underlying process. For a given system and the baseline,\n"
+        "   the p-value is roughly the probability of the absolute score difference (delta)\n"
+        "   or higher occurring due to chance, under the assumption that the null hypothesis is "
+        "correct.\n"
+        "\n"
+        " - Assuming a significance threshold of 0.05, the null hypothesis can be rejected\n"
+        "   for p-values < 0.05 (marked with \"*\"). This means that the delta is unlikely to be "
+        "attributed\n"
+        "   to chance, hence the system is significantly \"different\" than the baseline.\n"
+        "   Otherwise, the p-values are highlighted in red.\n"
+        "\n"
+        " - NOTE: Significance does not tell whether a system is \"better\" than the baseline but "
+        "rather\n"
+        "   emphasizes the \"difference\" of the systems in terms of the replicability of the "
+        "delta.\n"
+        "\n");
   }
-  std::string line;
-  for (size_t c = 0; c < headers.size(); ++c) line += pad_right(headers[c], w[c] + 2);
-  std::printf("%s\n", line.c_str());
-  for (const auto& row : cells) {
-    line.clear();
-    for (size_t c = 0; c < row.size(); ++c) line += pad_right(row[c], w[c] + 2);
-    std::printf("%s\n", line.c_str());
-  }
-  std::printf("\n-----------------\nMetric signatures\n-----------------\n");
+  std::printf("-----------------\nMetric signatures\n-----------------\n");
   for (const auto& [name, sig] : sigs) std::printf(" - %-10s %s\n", name.c_str(), sig.c_str());
   return 0;
 }

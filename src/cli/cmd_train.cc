@@ -70,8 +70,8 @@ int run_train(const std::vector<std::string>& args) {
     ("model,m", po::value<S>(), "checkpoint directory to write (and to resume from)")
     ("resume", po::bool_switch(), "continue training the model in --model exactly where it stopped")
     ("overwrite", po::bool_switch(), "replace an existing model in --model")
-    ("seed", po::value<uint64_t>()->default_value(1), "random seed (data order, init, dropout)")
-    ("cpu-threads", po::value<int>()->default_value(0), "CPU threads (0 = all cores)")
+    ("seed", bounded<uint64_t>(0, UINT64_MAX)->default_value(1), "random seed (data order, init, dropout)")
+    ("cpu-threads", bounded(kCpuThreadsRange)->default_value(0), "CPU threads (0 = all cores)")
     ("devices,d", po::value<S>()->default_value("cpu"), "device: cpu or cuda:N")
     ("log", po::value<S>()->default_value(""), "append JSON-lines records to this file")
     ("log-level", po::value<S>()->default_value("info"), "console log level");
@@ -82,63 +82,63 @@ int run_train(const std::vector<std::string>& args) {
     ("train-tsv", po::value<VS>()->multitoken()->composing(),
      "TSV training files (src<TAB>tgt, tgt_lang<TAB>src<TAB>tgt, or src_lang<TAB>tgt_lang<TAB>src<TAB>tgt)")
     ("vocabs,v", po::value<S>()->default_value(""), "existing sentencepiece model; default: train one")
-    ("vocab-size", po::value<int>()->default_value(8000), "pieces of the trained sentencepiece model")
-    ("character-coverage", po::value<double>()->default_value(0), "sentencepiece coverage (0 = auto)")
-    ("sentencepiece-max-lines", po::value<int64_t>()->default_value(2000000), "sentences sampled (temperature-balanced) to train the vocabulary")
+    ("vocab-size", bounded(data::kVocabSizeRange)->default_value(8000), "pieces of the trained sentencepiece model")
+    ("character-coverage", bounded(data::kCharacterCoverageRange)->default_value(0), "sentencepiece coverage (0 = auto)")
+    ("sentencepiece-max-lines", bounded<int64_t>(0, 1'000'000'000)->default_value(2000000), "sentences sampled (temperature-balanced) to train the vocabulary")
     ("both-directions", po::bool_switch(), "also train target->source on every pair")
     ("skip-empty", po::bool_switch(), "drop pairs with an empty side instead of stopping")
-    ("max-length", po::value<int>()->default_value(256), "longest sequence in tokens")
+    ("max-length", bounded<int>(0, model::kMaxLengthRange.hi)->default_value(256), "longest sequence in tokens")
     ("max-length-crop", po::bool_switch(), "cut longer sequences instead of dropping them")
-    ("mini-batch-words", po::value<int64_t>()->default_value(4096), "token budget of a mini-batch")
-    ("mini-batch", po::value<int>()->default_value(0), "at most this many sentences per batch (0 = no cap)")
-    ("maxi-batch", po::value<int>()->default_value(100), "mini-batches read ahead and sorted by length")
+    ("mini-batch-words", bounded(kMiniBatchWordsRange)->default_value(4096), "token budget of a mini-batch")
+    ("mini-batch", bounded<int>(0, kMiniBatchRange.hi)->default_value(0), "at most this many sentences per batch (0 = no cap)")
+    ("maxi-batch", bounded(kMaxiBatchRange)->default_value(100), "mini-batches read ahead and sorted by length")
     ("no-shuffle", po::bool_switch(), "keep the corpus order")
-    ("data-temperature", po::value<double>()->default_value(1.0), "sampling temperature over language pairs")
+    ("data-temperature", bounded(0.01, 1000.0)->default_value(1.0), "sampling temperature over language pairs")
     ("language-groups", po::value<VS>()->multitoken()->composing(),
      "explicit routing groups as CODE=GROUP (default: registry families/branches)")
     ("group-level", po::value<S>()->default_value("branch"), "registry level for groups: family or branch");
   model_opts.add_options()
-    ("dim-emb", po::value<int64_t>()->default_value(256), "model width")
-    ("transformer-heads", po::value<int>()->default_value(4), "attention heads")
-    ("transformer-dim-ffn", po::value<int64_t>()->default_value(1024), "feed-forward width")
-    ("enc-depth", po::value<int>()->default_value(3), "encoder layers")
-    ("dec-depth", po::value<int>()->default_value(3), "decoder layers")
-    ("transformer-dropout", po::value<float>()->default_value(0.1f), "residual/embedding dropout")
-    ("transformer-dropout-attention", po::value<float>()->default_value(0.f), "attention-probability dropout")
+    ("dim-emb", bounded(model::kDimEmbRange)->default_value(256), "model width")
+    ("transformer-heads", bounded(model::kHeadsRange)->default_value(4), "attention heads")
+    ("transformer-dim-ffn", bounded(model::kDimFfnRange)->default_value(1024), "feed-forward width")
+    ("enc-depth", bounded(model::kDepthRange)->default_value(3), "encoder layers")
+    ("dec-depth", bounded(model::kDepthRange)->default_value(3), "decoder layers")
+    ("transformer-dropout", bounded(model::kDropoutRange)->default_value(0.1f), "residual/embedding dropout")
+    ("transformer-dropout-attention", bounded(model::kDropoutRange)->default_value(0.f), "attention-probability dropout")
     ("transformer-ffn-activation", po::value<S>()->default_value("relu"), "relu, gelu or gelu_erf")
     ("tied-embeddings-all", po::value<bool>()->default_value(true), "share source, target and output embeddings");
   moe_opts.add_options()
     ("moe", po::bool_switch(), "use mixture-of-experts feed-forward layers")
-    ("moe-experts", po::value<int>()->default_value(8), "experts per MoE layer")
-    ("moe-top-k", po::value<int>()->default_value(2), "experts per token (1 = Switch, 2 = GShard)")
-    ("moe-every", po::value<int>()->default_value(2), "every Nth layer is MoE (both stacks)")
-    ("moe-enc-every", po::value<int>()->default_value(-1), "override --moe-every for the encoder")
-    ("moe-dec-every", po::value<int>()->default_value(-1), "override --moe-every for the decoder")
-    ("moe-expert-dim-ffn", po::value<int64_t>()->default_value(0), "expert width (0 = --transformer-dim-ffn)")
+    ("moe-experts", bounded(moe::kExpertsRange)->default_value(8), "experts per MoE layer")
+    ("moe-top-k", bounded(moe::kTopKRange)->default_value(2), "experts per token (1 = Switch, 2 = GShard)")
+    ("moe-every", bounded(moe::kEveryRange)->default_value(2), "every Nth layer is MoE (both stacks)")
+    ("moe-enc-every", bounded<int>(-1, moe::kEveryRange.hi)->default_value(-1), "override --moe-every for the encoder")
+    ("moe-dec-every", bounded<int>(-1, moe::kEveryRange.hi)->default_value(-1), "override --moe-every for the decoder")
+    ("moe-expert-dim-ffn", bounded(moe::kExpertDimFfnRange)->default_value(0), "expert width (0 = --transformer-dim-ffn)")
     ("moe-renormalize", po::value<bool>()->default_value(true), "renormalise the kept top-k gates")
     ("moe-noisy-gating", po::bool_switch(), "noisy top-k gating (Shazeer et al. 2017)")
-    ("moe-noise-scale", po::value<float>()->default_value(1.f), "scale of the gating noise")
-    ("moe-importance-loss", po::value<float>()->default_value(0.f), "importance loss coefficient")
-    ("moe-load-loss", po::value<float>()->default_value(0.f), "load loss coefficient (needs noisy gating)")
-    ("moe-switch-loss", po::value<float>()->default_value(0.01f), "Switch/GShard auxiliary loss coefficient")
-    ("moe-z-loss", po::value<float>()->default_value(0.001f), "router z-loss coefficient")
-    ("moe-capacity-factor", po::value<float>()->default_value(1.25f), "capacity factor in training (0 = dropless)")
-    ("moe-capacity-factor-eval", po::value<float>()->default_value(0.f), "capacity factor for the validation loss (0 = dropless)")
-    ("moe-min-capacity", po::value<int64_t>()->default_value(4), "minimum slots per expert")
-    ("moe-shared-experts", po::value<int>()->default_value(0), "always-on shared experts")
+    ("moe-noise-scale", bounded(moe::kCoefficientRange)->default_value(1.f), "scale of the gating noise")
+    ("moe-importance-loss", bounded(moe::kCoefficientRange)->default_value(0.f), "importance loss coefficient")
+    ("moe-load-loss", bounded(moe::kCoefficientRange)->default_value(0.f), "load loss coefficient (needs noisy gating)")
+    ("moe-switch-loss", bounded(moe::kCoefficientRange)->default_value(0.01f), "Switch/GShard auxiliary loss coefficient")
+    ("moe-z-loss", bounded(moe::kCoefficientRange)->default_value(0.001f), "router z-loss coefficient")
+    ("moe-capacity-factor", bounded(moe::kCapacityFactorRange)->default_value(1.25f), "capacity factor in training (0 = dropless)")
+    ("moe-capacity-factor-eval", bounded(moe::kCapacityFactorRange)->default_value(0.f), "capacity factor for the validation loss (0 = dropless)")
+    ("moe-min-capacity", bounded(moe::kMinCapacityRange)->default_value(4), "minimum slots per expert")
+    ("moe-shared-experts", bounded(moe::kSharedExpertsRange)->default_value(0), "always-on shared experts")
     ("moe-group-by", po::value<S>()->default_value("none"), "hierarchical routing: none, src, tgt or learned")
     ("moe-enc-group-by", po::value<S>()->default_value(""), "override --moe-group-by for the encoder")
     ("moe-dec-group-by", po::value<S>()->default_value(""), "override --moe-group-by for the decoder")
-    ("moe-groups", po::value<int>()->default_value(0), "expert groups (0 = one per language group)");
+    ("moe-groups", bounded<int>(0, moe::kGroupsRange.hi)->default_value(0), "expert groups (0 = one per language group)");
   train_opts.add_options()
     ("after", po::value<S>()->default_value("0"), "stop after: 10000u updates, 5e epochs, 10Mt target tokens (0 = never)")
-    ("learn-rate,l", po::value<float>()->default_value(3e-4f), "peak learning rate")
-    ("lr-warmup", po::value<int64_t>()->default_value(4000), "linear warm-up updates")
-    ("lr-decay-inv-sqrt", po::value<int64_t>()->default_value(0), "start of 1/sqrt decay (0 = end of warm-up)")
-    ("optimizer-params", po::value<std::vector<float>>()->multitoken(), "Adam beta1 beta2 eps (default 0.9 0.98 1e-9)")
-    ("clip-norm", po::value<float>()->default_value(1.f), "global gradient-norm clipping (0 = off)")
-    ("weight-decay", po::value<float>()->default_value(0.f), "decoupled weight decay")
-    ("label-smoothing", po::value<float>()->default_value(0.1f), "label smoothing")
+    ("learn-rate,l", bounded(0.f, 1.f)->default_value(3e-4f), "peak learning rate")
+    ("lr-warmup", bounded<int64_t>(0, 1'000'000'000)->default_value(4000), "linear warm-up updates")
+    ("lr-decay-inv-sqrt", bounded<int64_t>(0, 1'000'000'000)->default_value(0), "start of 1/sqrt decay (0 = end of warm-up)")
+    ("optimizer-params", bounded_list(0.f, 1.f)->multitoken(), "Adam beta1 beta2 eps (default 0.9 0.98 1e-9)")
+    ("clip-norm", bounded(0.f, 1e6f)->default_value(1.f), "global gradient-norm clipping (0 = off)")
+    ("weight-decay", bounded(0.f, 1.f)->default_value(0.f), "decoupled weight decay")
+    ("label-smoothing", bounded(0.f, 0.9f)->default_value(0.1f), "label smoothing")
     ("disp-freq", po::value<S>()->default_value("100u"), "display interval")
     ("save-freq", po::value<S>()->default_value("1000u"), "checkpoint interval");
   valid_opts.add_options()
@@ -146,9 +146,9 @@ int run_train(const std::vector<std::string>& args) {
     ("valid-tsv", po::value<VS>()->multitoken()->composing(), "validation TSV files")
     ("valid-freq", po::value<S>()->default_value("1000u"), "validation interval")
     ("valid-metrics", po::value<VS>()->multitoken(), "ce-mean-words (default), perplexity, bleu, chrf; the first decides early stopping")
-    ("early-stopping", po::value<int>()->default_value(10), "stop after N validations without improvement (0 = never)")
-    ("valid-translations", po::value<int>()->default_value(3), "dev sentences translated and printed at each validation")
-    ("valid-max-sentences", po::value<int64_t>()->default_value(500), "sentences decoded for bleu/chrf");
+    ("early-stopping", bounded<int>(0, 1'000'000)->default_value(10), "stop after N validations without improvement (0 = never)")
+    ("valid-translations", bounded<int>(0, 1'000'000)->default_value(3), "dev sentences translated and printed at each validation")
+    ("valid-max-sentences", bounded<int64_t>(0, 1'000'000'000)->default_value(500), "sentences decoded for bleu/chrf");
   po::options_description all("moemt train options");
   all.add(general).add(data_opts).add(model_opts).add(moe_opts).add(train_opts).add(valid_opts);
   po::variables_map vm;
@@ -241,6 +241,10 @@ int run_train(const std::vector<std::string>& args) {
   if (vm.count("optimizer-params")) {
     auto p = vm["optimizer-params"].as<std::vector<float>>();
     if (p.size() != 3) throw Error("--optimizer-params takes 3 values: beta1 beta2 eps");
+    // beta = 1 divides by zero in the bias correction; eps = 0 gives 0/0 for unused weights.
+    if (p[0] >= 1 || p[1] >= 1 || p[2] <= 0)
+      throw Error("--optimizer-params: need beta1 < 1, beta2 < 1 and eps > 0, got {} {} {}", p[0],
+                  p[1], p[2]);
     o.adam.beta1 = p[0];
     o.adam.beta2 = p[1];
     o.adam.eps = p[2];
@@ -263,6 +267,18 @@ int run_train(const std::vector<std::string>& args) {
     for (const auto* group : {&model_opts, &moe_opts})
       for (const auto& opt : group->options()) fixed.push_back(opt->long_name());
     check_resume_options(fixed, all, vm, o.model_dir);
+  }
+  o.cpu_threads = cap_cpu_threads(o.cpu_threads);
+  if (!o.resume) {
+    // Before any data is read: the parameters, their gradients and Adam's moments must fit.
+    // The vocabulary is not trained yet; --vocab-size stands in for its size.
+    model::ModelConfig sized = o.model;
+    sized.vocab_size = std::max(1, o.vocab.vocab_size);
+    check_memory(model::training_state_bytes(sized),
+                 fmt::format("a model of {:.3g} parameters (for values, gradients and Adam moments)",
+                             static_cast<double>(sized.parameter_count())),
+                 "--dim-emb, --transformer-dim-ffn, --enc-depth/--dec-depth, --moe-experts, "
+                 "--moe-expert-dim-ffn or --vocab-size");
   }
   train::Trainer trainer(std::move(o), dump_options(all, vm));
   train::TrainResult result = trainer.run();

@@ -46,25 +46,25 @@ int run_translate(const std::vector<std::string>& args) {
     ("tsv", po::bool_switch(), "input lines are LANG<TAB>TEXT with a target language per line")
     ("input,i", po::value<S>()->default_value("-"), "input file (- = stdin)")
     ("output,o", po::value<S>()->default_value("-"), "output file (- = stdout)")
-    ("beam-size,b", po::value<int>()->default_value(4), "beam size (1 = greedy)")
-    ("normalize,n", po::value<float>()->default_value(0.6f), "length normalisation exponent")
-    ("max-length-factor", po::value<float>()->default_value(3.f), "output at most this times the input length")
-    ("max-length", po::value<int>()->default_value(256), "output tokens at most")
-    ("max-input-length", po::value<int>()->default_value(256), "longer inputs are truncated (with a warning)")
-    ("min-length", po::value<int>()->default_value(0), "block end-of-sentence before this many output tokens")
+    ("beam-size,b", bounded(decode::kBeamSizeRange)->default_value(4), "beam size (1 = greedy)")
+    ("normalize,n", bounded(decode::kNormalizeRange)->default_value(0.6f), "length normalisation exponent")
+    ("max-length-factor", bounded(decode::kMaxLengthFactorRange)->default_value(3.f), "output at most this times the input length")
+    ("max-length", bounded(decode::kOutputLengthRange)->default_value(256), "output tokens at most")
+    ("max-input-length", bounded(decode::kInputLengthRange)->default_value(256), "longer inputs are truncated (with a warning)")
+    ("min-length", bounded(decode::kMinLengthRange)->default_value(0), "block end-of-sentence before this many output tokens")
     ("n-best", po::bool_switch(), "print Marian-style n-best lists: id ||| text ||| F0= score ||| normalized")
     ("allow-unk", po::bool_switch(), "allow <unk> in the output")
-    ("mini-batch-words", po::value<int64_t>()->default_value(2048), "token budget of a batch (x beam)")
-    ("mini-batch", po::value<int>()->default_value(64), "sentences per batch at most")
-    ("maxi-batch", po::value<int>()->default_value(20), "batches read ahead and sorted by length")
+    ("mini-batch-words", bounded(kMiniBatchWordsRange)->default_value(2048), "token budget of a batch (x beam)")
+    ("mini-batch", bounded(kMiniBatchRange)->default_value(64), "sentences per batch at most")
+    ("maxi-batch", bounded(kMaxiBatchRange)->default_value(20), "batches read ahead and sorted by length")
     ("interactive", po::bool_switch(), "translate and flush line by line (default when stdin is a terminal)")
     ("routing-trace", po::value<S>()->default_value(""), "write per-token MoE routing as JSON lines to this file")
-    ("cpu-threads", po::value<int>()->default_value(0), "CPU threads (0 = all cores)")
+    ("cpu-threads", bounded(kCpuThreadsRange)->default_value(0), "CPU threads (0 = all cores)")
     ("devices,d", po::value<S>()->default_value("cpu"), "device: cpu or cuda:N")
     ("quiet", po::bool_switch(), "no progress output");
   po::variables_map vm;
   if (!parse_options("translate", args, desc, vm)) return 0;
-  set_num_threads(vm["cpu-threads"].as<int>());
+  set_num_threads(cap_cpu_threads(vm["cpu-threads"].as<int>()));
 
   decode::LoadedModel lm = decode::load_model(vm["model"].as<S>(), parse_device(vm["devices"].as<S>()));
   const bool tsv = vm["tsv"].as<bool>();

@@ -1,15 +1,121 @@
 // YAML-to-program_options bridge, --dump-config and schedule units.
 #include "cli/options.h"
 
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/log.h"
+#include "core/memory.h"
+#include "core/threads.h"
 
 namespace moemt::cli {
+
+namespace {
+
+// Thrown while Boost parses a value; Boost adds the option's name (%canonical_option%).
+po::error_with_option_name value_error(const std::string& what) {
+  return po::error_with_option_name("%canonical_option%: " + what);
+}
+
+}  // namespace
+
+template <typename T, typename E>
+BoundedValue<T, E>* BoundedValue<T, E>::default_value(const T& v) {
+  if constexpr (std::is_same_v<T, E>)
+    MOEMT_CHECK(range_.contains(v), "default {} outside its range {}", v, range_.text());
+  po::typed_value<T>::default_value(v, fmt::format("{}", v));
+  return this;
+}
+
+template <typename T, typename E>
+std::string BoundedValue<T, E>::name() const {
+  const std::string r = range_.text();
+  return po::typed_value<T>::name() + (r[0] == '[' ? " in " : " ") + r;
+}
+
+template <typename T, typename E>
+E BoundedValue<T, E>::parse_one(const std::string& token) const {
+  const char* b = token.data();
+  const char* e = b + token.size();
+  if (b != e && *b == '+') ++b;  // from_chars takes no '+'
+  E v{};
+  if constexpr (std::is_floating_point_v<E>) {
+    double d = 0;
+    auto [p, ec] = std::from_chars(b, e, d);
+    if (ec == std::errc::result_out_of_range) throw value_error(range_.out_of_range(token));
+    if (ec != std::errc() || p != e || b == e)
+      throw value_error(fmt::format("'{}' is not a number", token));
+    if (!std::isfinite(d)) throw value_error(fmt::format("{} is not a finite number", token));
+    if (d < range_.lo || d > range_.hi) throw value_error(range_.out_of_range(token));
+    v = static_cast<E>(d);
+  } else {
+    // Wider types first, so "-5" for an unsigned option and 2^40 for an int are range errors
+    // rather than wrapped or "invalid" values.
+    using Wide = std::conditional_t<std::is_signed_v<E>, long long, unsigned long long>;
+    Wide w = 0;
+    if (std::is_unsigned_v<E> && b != e && *b == '-') {
+      long long neg = 0;
+      auto [p, ec] = std::from_chars(b, e, neg);
+      if (ec == std::errc() && p == e) throw value_error(range_.out_of_range(token));
+      throw value_error(fmt::format("'{}' is not a whole number", token));
+    }
+    auto [p, ec] = std::from_chars(b, e, w);
+    if (ec == std::errc::result_out_of_range) throw value_error(range_.out_of_range(token));
+    if (ec != std::errc() || p != e || b == e)
+      throw value_error(fmt::format("'{}' is not a whole number", token));
+    if (w < static_cast<Wide>(range_.lo) || w > static_cast<Wide>(range_.hi))
+      throw value_error(range_.out_of_range(token));
+    v = static_cast<E>(w);
+  }
+  return v;
+}
+
+template <typename T, typename E>
+void BoundedValue<T, E>::xparse(boost::any& store, const std::vector<std::string>& tokens) const {
+  if constexpr (std::is_same_v<T, E>) {
+    if (tokens.size() != 1) throw value_error("takes one value");
+    store = parse_one(tokens[0]);
+  } else {
+    if (store.empty()) store = T();
+    T& list = boost::any_cast<T&>(store);
+    for (const auto& t : tokens) list.push_back(parse_one(t));
+  }
+}
+
+template class BoundedValue<int>;
+template class BoundedValue<int64_t>;
+template class BoundedValue<uint64_t>;
+template class BoundedValue<float>;
+template class BoundedValue<double>;
+template class BoundedValue<std::vector<float>, float>;
+static_assert(std::is_same_v<size_t, uint64_t>, "size_t options use BoundedValue<uint64_t>");
+
+void check_memory(int64_t bytes, const std::string& what, const std::string& advice) {
+  const int64_t avail = available_memory_bytes();
+  if (avail < 0 || bytes <= avail) return;
+  throw Error("{} needs {} but only {} of memory is available; lower {}", what,
+              format_bytes(static_cast<double>(bytes)), format_bytes(static_cast<double>(avail)),
+              advice);
+}
+
+int cap_cpu_threads(int requested, const std::string& option) {
+  const int cores = available_cores();
+  if (requested <= 0) return cores;
+  if (requested > cores) {
+    log::warn("--{} {}: only {} core(s) available to this process; using {} threads", option,
+              requested, cores, cores);
+    return cores;
+  }
+  return requested;
+}
 
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -41,18 +147,20 @@ std::string suggestion(const po::options_description& desc, const std::string& k
 std::string scalar_text(const YAML::Node& n) { return n.as<std::string>(); }
 
 void flatten(const YAML::Node& node, const std::string& prefix, const std::string& path,
-             const po::options_description& desc, po::parsed_options& out) {
+             const po::options_description& desc, po::parsed_options& out,
+             std::map<std::string, int>& lines) {
   for (const auto& kv : node) {
     std::string key = kv.first.as<std::string>();
     std::string full = prefix.empty() ? key : prefix + "-" + key;
     const YAML::Node& v = kv.second;
     int line = kv.first.Mark().line + 1;
     if (v.IsMap()) {
-      flatten(v, full, path, desc, out);
+      flatten(v, full, path, desc, out, lines);
       continue;
     }
     const po::option_description* d = desc.find_nothrow(full, false);
     if (!d) throw Error("{}:{}: unknown option '{}'{}", path, line, full, suggestion(desc, full));
+    lines[full] = line;
     po::option opt;
     opt.string_key = full;
     if (v.IsSequence()) {
@@ -99,10 +207,18 @@ bool parse_options(const std::string& command, const std::vector<std::string>& a
       }
       if (root.IsNull()) continue;
       if (!root.IsMap()) throw Error("{}: a config file must be a YAML map of option: value", path);
-      po::parsed_options parsed(&desc);
-      flatten(root, "", path, desc, parsed);
+      // Long-option style, so that errors name keys as the flags they are ("--dim-emb").
+      po::parsed_options parsed(&desc, po::command_line_style::allow_long);
+      std::map<std::string, int> lines;
+      flatten(root, "", path, desc, parsed, lines);
       try {
         po::store(parsed, vm);
+      } catch (const po::error_with_option_name& e) {
+        std::string key = e.get_option_name();
+        key.erase(0, key.find_first_not_of('-'));
+        auto it = lines.find(key);
+        if (it == lines.end()) throw Error("{}: {}", path, e.what());
+        throw Error("{}:{}: {}", path, it->second, e.what());
       } catch (const po::error& e) {
         throw Error("{}: {}", path, e.what());
       }
@@ -152,7 +268,9 @@ train::Amount parse_schedule(const std::string& option, const std::string& text)
     mult = unit[0] == 'k' ? 1e3 : unit[0] == 'M' ? 1e6 : 1e9;
     unit = unit.substr(1);
   }
-  if (pos == 0 || num < 0 || !(unit.empty() || unit == "u" || unit == "e" || unit == "t"))
+  // Up to 1e15 of any unit: more than any run reaches, and exact after rounding to int64.
+  if (pos == 0 || !std::isfinite(num) || num < 0 || num * mult > 1e15 ||
+      !(unit.empty() || unit == "u" || unit == "e" || unit == "t"))
     throw Error("--{}: cannot read '{}' (use e.g. 500u for updates, 5e for epochs, 10Mt for target tokens)",
                 option, text);
   a.unit = unit == "e" ? train::Amount::epochs : unit == "t" ? train::Amount::tokens : train::Amount::updates;

@@ -6,13 +6,55 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "core/range.h"
 #include "train/schedule.h"
 
 namespace moemt::cli {
 
 namespace po = boost::program_options;
+
+// A numeric option (or a list of numbers) with an inclusive range. The value is checked where
+// it is parsed, whatever its source (command line, -c YAML, a recipe), and a bad one fails
+// with "--name: VALUE is out of range [LO, HI]"; NaN and infinities always fail, and so does
+// a leading '-' for an unsigned option (Boost would wrap "-5" to 2^64 - 5). --help shows the
+// range after the default: "arg (=256) in [8, 65536]".
+template <typename T, typename E = T>
+class BoundedValue : public po::typed_value<T> {
+ public:
+  BoundedValue(T* store, Range<E> range) : po::typed_value<T>(store), range_(range) {}
+  // A default outside the range is a bug in the option table.
+  BoundedValue* default_value(const T& v);
+  std::string name() const override;
+  void xparse(boost::any& store, const std::vector<std::string>& tokens) const override;
+  const Range<E>& range() const { return range_; }
+
+ private:
+  E parse_one(const std::string& token) const;
+  Range<E> range_;
+};
+
+// po::value<T>() with a range: bounded<int>(1, 64), bounded(&var, lo, hi), or from a shared
+// constant: bounded(model::kDimEmbRange).
+template <typename T>
+BoundedValue<T>* bounded(Range<T> r) {
+  return new BoundedValue<T>(nullptr, r);
+}
+template <typename T>
+BoundedValue<T>* bounded(T lo, T hi) {
+  return new BoundedValue<T>(nullptr, {lo, hi});
+}
+template <typename T>
+BoundedValue<T>* bounded(T* store, std::type_identity_t<T> lo, std::type_identity_t<T> hi) {
+  return new BoundedValue<T>(store, {lo, hi});
+}
+// A list of numbers, each in [lo, hi].
+template <typename E>
+BoundedValue<std::vector<E>, E>* bounded_list(E lo, E hi) {
+  return new BoundedValue<std::vector<E>, E>(nullptr, {lo, hi});
+}
 
 // Parses args against `desc` (+ positional), then fills options not given on the command line
 // from the YAML files named by -c/--config (later files lose to earlier ones). Nested YAML maps
@@ -21,6 +63,23 @@ namespace po = boost::program_options;
 bool parse_options(const std::string& command, const std::vector<std::string>& args,
                    po::options_description& desc, po::variables_map& vm,
                    const po::positional_options_description* positional = nullptr);
+
+// Ranges of options that several subcommands share (train, translate, eval, recipe).
+inline constexpr Range<int> kCpuThreadsRange{0, 1024};  // above the cores: capped, with a warning
+// Marian users go up to ~10^5 words and a few thousand sentences per batch; 100x that is still
+// a sane request, beyond it only a typo.
+inline constexpr Range<int64_t> kMiniBatchWordsRange{1, 10'000'000};
+inline constexpr Range<int> kMiniBatchRange{1, 1'000'000};
+inline constexpr Range<int> kMaxiBatchRange{1, 100'000};
+
+// Throws Error when `bytes` exceed the memory this process can get (MemAvailable, or the
+// cgroup limit if lower): "<what> needs X GiB but only Y GiB is available; lower <advice>".
+void check_memory(int64_t bytes, const std::string& what, const std::string& advice);
+
+// Caps a --cpu-threads request at the cores this process may run on (affinity mask and cgroup
+// CPU quota), with a one-line warning: more OpenMP/OpenBLAS threads than cores only slow down
+// (or stall in OpenBLAS's spin-waits). 0 stays 0 (= all cores). `option` names the flag.
+int cap_cpu_threads(int requested, const std::string& option = "cpu-threads");
 
 // The effective configuration as YAML (for --dump-config and for checkpoints).
 std::string dump_options(const po::options_description& desc, const po::variables_map& vm);

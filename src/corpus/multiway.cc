@@ -99,15 +99,27 @@ CorpusCounts count_corpus(const std::string& dir, const data::LanguageRegistry& 
   for (const std::string split : {"dev", "devtest"}) {
     if (!fs::is_directory(root / split, ec)) continue;
     any = true;
-    for (const auto& e : fs::directory_iterator(root / split)) {
-      if (!e.is_regular_file() || e.path().extension() != "." + split) continue;
-      std::string code = e.path().stem().string();
+    std::vector<fs::path> paths;
+    for (const auto& e : fs::directory_iterator(root / split))
+      if (e.is_regular_file() && e.path().extension() == "." + split) paths.push_back(e.path());
+    std::sort(paths.begin(), paths.end());
+    fs::path first;
+    int64_t first_n = -1;
+    for (const auto& path : paths) {
+      std::string code = path.stem().string();
       const data::Language* l = reg.find(code);
       if (!l || l->flores != code) {
-        c.unknown_files.push_back(split + "/" + e.path().filename().string());
+        c.unknown_files.push_back(split + "/" + path.filename().string());
         continue;
       }
-      (split == "dev" ? c.rows[code].dev : c.rows[code].devtest) = count_lines(e.path());
+      const int64_t n = count_lines(path);
+      // Line i of every language is the same sentence: a short file shifts all that follow.
+      if (first_n >= 0 && n != first_n)
+        throw Error(
+            "{}: {} lines, but {} has {}; a multi-way set needs the same count in every language",
+            path.string(), n, first.string(), first_n);
+      if (first_n < 0) first = path, first_n = n;
+      (split == "dev" ? c.rows[code].dev : c.rows[code].devtest) = n;
     }
   }
   if (fs::is_directory(root / "train", ec)) {
@@ -125,6 +137,10 @@ CorpusCounts count_corpus(const std::string& dir, const data::LanguageRegistry& 
       }
       c.source = src;
       c.rows[tgt].train = count_lines(e.path());
+      const fs::path src_side = root / "train" / (stem + "." + src);
+      if (fs::is_regular_file(src_side, ec) && count_lines(src_side) != c.rows[tgt].train)
+        throw Error("{}: {} lines, but {} has {}; the two sides of a pair need the same count",
+                    e.path().string(), c.rows[tgt].train, src_side.string(), count_lines(src_side));
     }
   }
   if (!any || (c.rows.empty() && c.unknown_files.empty()))

@@ -9,6 +9,8 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -73,6 +75,31 @@ void check(const sentencepiece::util::Status& st, const std::string& what) {
   if (!st.ok()) throw Error("{}: {}", what, st.ToString());
 }
 
+// A sentencepiece trainer failure in moemt's option names. Its messages start with its own
+// source location ("./src/trainer_interface.cc(123) [cond] ") and suggest its own flags.
+std::string trainer_error(std::string msg, int vocab_size, double coverage) {
+  const std::string kTooSmall = "Vocabulary size is smaller than required_chars.";
+  if (auto at = msg.find(kTooSmall); at != std::string::npos) {
+    // "... required_chars. 300 vs 317. Increase vocab_size or ..."
+    long long needed = 0;
+    if (auto vs = msg.find(" vs ", at); vs != std::string::npos)
+      needed = std::atoll(msg.c_str() + vs + 4);
+    return fmt::format(
+        "--vocab-size {} is too small for this text: its characters (at --character-coverage "
+        "{}) and the fixed pieces need {} pieces; raise --vocab-size to at least that or lower "
+        "--character-coverage",
+        vocab_size, coverage, needed);
+  }
+  if (msg.size() > 2 && msg[0] == '.' && msg[1] == '/')
+    if (auto end = msg.find("] "); end != std::string::npos) msg.erase(0, end + 2);
+  for (auto [theirs, ours] : {std::pair{"--character_coverage", "--character-coverage"},
+                              std::pair{"--vocab_size", "--vocab-size"}})
+    for (size_t at; (at = msg.find(theirs)) != std::string::npos;)
+      msg.replace(at, std::strlen(theirs), ours);
+  return fmt::format("training the sentencepiece vocabulary (--vocab-size {}): {}", vocab_size,
+                     msg);
+}
+
 // The trainer's log level is process-global; serialise trainings that change it.
 std::mutex g_train_mutex;
 
@@ -114,6 +141,10 @@ Vocab& Vocab::operator=(Vocab&&) noexcept = default;
 Vocab Vocab::train(const std::map<std::string, std::vector<std::string>>& texts_by_lang,
                    const VocabTrainOptions& o) {
   if (o.vocab_size <= 0) throw Error("--vocab-size must be positive, got {}", o.vocab_size);
+  // sentencepiece takes 0.98..1 and asserts otherwise, naming its own flag.
+  if (o.character_coverage != 0 && !(o.character_coverage >= 0.98 && o.character_coverage <= 1))
+    throw Error("--character-coverage: {} is out of range (use 0.98 to 1, or 0 for automatic)",
+                o.character_coverage);
   if (o.temperature <= 0) throw Error("vocabulary temperature must be > 0, got {}", o.temperature);
   const std::vector<std::string_view> sample =
       balanced_sample(texts_by_lang, o.temperature, o.max_sentences, o.seed);
@@ -125,6 +156,15 @@ Vocab Vocab::train(const std::map<std::string, std::vector<std::string>>& texts_
   for (const auto& l : langs) symbols.push_back(lang_tag(l));
   symbols.insert(symbols.end(), o.user_defined_symbols.begin(), o.user_defined_symbols.end());
 
+  // Pieces every vocabulary holds before any subword: pad, unk, bos, eos, the tags and other
+  // user symbols, and the 256 byte pieces of byte fallback. sentencepiece needs room for them
+  // and the text's characters; say so in our option names before it fails in its own.
+  const int fixed = 4 + static_cast<int>(symbols.size()) + (o.byte_fallback ? 256 : 0);
+  if (o.vocab_size <= fixed)
+    throw Error(
+        "--vocab-size {} is too small: {} pieces are fixed (4 special, {} language tag(s) and "
+        "symbols{}) before the characters and subwords of the text",
+        o.vocab_size, fixed, symbols.size(), o.byte_fallback ? ", 256 byte-fallback bytes" : "");
   double coverage = o.character_coverage;
   if (coverage <= 0) coverage = auto_character_coverage(sample);
 
@@ -163,8 +203,7 @@ Vocab Vocab::train(const std::map<std::string, std::vector<std::string>>& texts_
     VectorIterator it(sample);
     const auto st = sentencepiece::SentencePieceTrainer::Train(args, &it, &model);
     sentencepiece::logging::SetMinLogLevel(old_level);
-    check(st, fmt::format("training the sentencepiece vocabulary (vocab_size {}, {} sentences)",
-                          o.vocab_size, sample.size()));
+    if (!st.ok()) throw Error(trainer_error(st.message(), o.vocab_size, coverage));
   }
   Vocab v = from_serialized(model);
   log::info(
@@ -197,26 +236,31 @@ Vocab Vocab::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw file_error(path, 0, "cannot open sentencepiece model");
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  try {
-    return from_serialized(bytes);
-  } catch (const Error& e) {
-    throw file_error(path, 0, e.what());
-  }
+  return from_serialized(bytes, path);
 }
 
-Vocab Vocab::from_serialized(std::string_view bytes) {
+Vocab Vocab::from_serialized(std::string_view bytes, const std::string& origin) {
+  auto fail = [&](const std::string& msg) {
+    return origin.empty() ? Error(msg) : file_error(origin, 0, msg);
+  };
   Vocab v;
   v.sp_ = std::make_unique<sentencepiece::SentencePieceProcessor>();
-  check(v.sp_->LoadFromSerializedProto(bytes), "not a valid sentencepiece model");
+  // sentencepiece's status names its own source line and protobuf call, nothing a user can
+  // act on; the file and what it should be are what matter.
+  if (!v.sp_->LoadFromSerializedProto(bytes).ok())
+    throw fail(fmt::format(
+        "not a sentencepiece model ({} bytes that do not parse as one); give the .spm/.model "
+        "file that sentencepiece or `moemt train` wrote",
+        bytes.size()));
   v.serialized_.assign(bytes);
   const auto& sp = *v.sp_;
   if (sp.pad_id() != kPadId || sp.unk_id() != kUnkId || sp.bos_id() != kBosId ||
       sp.eos_id() != kEosId) {
-    throw Error(
+    throw fail(fmt::format(
         "sentencepiece model has special ids pad={} unk={} bos={} eos={}; moemt needs "
         "pad=0 unk=1 bos=2 eos=3 (train it with --pad_id=0 --unk_id=1 --bos_id=2 --eos_id=3, "
         "or let moemt train it with --vocab-size)",
-        sp.pad_id(), sp.unk_id(), sp.bos_id(), sp.eos_id());
+        sp.pad_id(), sp.unk_id(), sp.bos_id(), sp.eos_id()));
   }
   return v;
 }

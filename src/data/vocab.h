@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/range.h"
 #include "data/parallel.h"
 
 namespace sentencepiece {
@@ -23,6 +24,12 @@ inline constexpr int32_t kPadId = 0;
 inline constexpr int32_t kUnkId = 1;
 inline constexpr int32_t kBosId = 2;
 inline constexpr int32_t kEosId = 3;
+
+// --vocab-size and --character-coverage. The real floor of the vocabulary size depends on the
+// data (see Vocab::train); 2^21 is eight times the largest vocabularies in use (NLLB: 256k).
+inline constexpr Range<int> kVocabSizeRange{1, 1 << 21};
+// sentencepiece accepts coverages in [0.98, 1]; 0 asks moemt to choose (see below).
+inline constexpr Range<double> kCharacterCoverageRange{0, 1};
 
 // The target-language tag piece for a language: "deu_Latn" -> "<2deu_Latn>".
 std::string lang_tag(std::string_view lang);
@@ -66,8 +73,9 @@ class Vocab {
   static Vocab train(const std::vector<Example>& examples, const VocabTrainOptions& options);
   // Loads a .spm/.model file (error names the file).
   static Vocab load(const std::string& path);
-  // Loads the bytes returned by serialized() (e.g. vocab.spm read from a checkpoint).
-  static Vocab from_serialized(std::string_view bytes);
+  // Loads the bytes returned by serialized() (e.g. vocab.spm read from a checkpoint); errors
+  // name `origin` (the file the bytes came from) when given.
+  static Vocab from_serialized(std::string_view bytes, const std::string& origin = "");
 
   // The model as a serialized ModelProto: the exact bytes of a .spm file.
   const std::string& serialized() const { return serialized_; }

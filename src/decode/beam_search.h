@@ -5,9 +5,19 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/range.h"
 #include "model/model.h"
 
 namespace moemt::decode {
+
+// Ranges of the search options, shared by `moemt translate` and `moemt eval`. Marian users
+// decode with beams of 4-12 (100 for n-best reranking) and normalise with 0.6-1.0.
+inline constexpr Range<int> kBeamSizeRange{1, 1024};
+inline constexpr Range<float> kNormalizeRange{0.f, 10.f};
+inline constexpr Range<float> kMaxLengthFactorRange{0.01f, 1000.f};
+inline constexpr Range<int> kOutputLengthRange{1, 65536};  // --max-length
+inline constexpr Range<int> kMinLengthRange{0, 65536};     // --min-length
+inline constexpr Range<int> kInputLengthRange{3, 65536};   // --max-input-length: tag, piece, eos
 
 struct SearchOptions {
   int beam_size = 4;        // --beam-size/-b; 1 = greedy

@@ -20,7 +20,8 @@ LoadedModel load_model(const std::string& dir, Device device) {
   LoadedModel m;
   m.dir = dir;
   model::ModelConfig cfg = model::load_model_config(dir);
-  m.vocab = data::Vocab::from_serialized(model::load_vocab_bytes(dir));
+  m.vocab =
+      data::Vocab::from_serialized(model::load_vocab_bytes(dir), dir + "/" + model::kVocabFile);
   if (m.vocab.size() != cfg.vocab_size)
     throw Error("{}/{}: vocabulary has {} pieces but the model was built for {}", dir,
                 model::kVocabFile, m.vocab.size(), cfg.vocab_size);

@@ -39,6 +39,7 @@ std::vector<TranslationOutput> Translator::translate(const std::vector<Translati
   for (int64_t i = 0; i < n; ++i) {
     if (inputs[i].text.empty()) continue;
     auto pieces = vocab_.encode(inputs[i].text);
+    if (pieces.empty()) continue;  // only whitespace: an empty line, as for an empty input
     int64_t room = std::max(1, opt_.max_input_tokens - 2);
     if (static_cast<int64_t>(pieces.size()) > room) {
       pieces.resize(room);
@@ -70,7 +71,9 @@ std::vector<TranslationOutput> Translator::translate(const std::vector<Translati
       std::vector<int32_t> sl, tl;
       std::vector<int64_t> ids;
       int64_t longest = 0;
-      while (pos < order.size() && static_cast<int>(src.size()) < opt_.mini_batch) {
+      // Every batch takes at least one sentence, whatever the limits, so the loop advances.
+      while (pos < order.size() &&
+             (src.empty() || static_cast<int64_t>(src.size()) < opt_.mini_batch)) {
         int64_t i = order[pos];
         int64_t len = std::max<int64_t>(longest, static_cast<int64_t>(enc[i].size()));
         if (!src.empty() && len * (static_cast<int64_t>(src.size()) + 1) * beam > opt_.mini_batch_words)

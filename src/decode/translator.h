@@ -41,7 +41,8 @@ class Translator {
  public:
   Translator(model::Model& model, const data::Vocab& vocab, TranslatorOptions options);
   // Translates `inputs` in chunks of maxi_batch mini-batches; output i belongs to input i
-  // whatever the batching. Empty inputs give empty outputs without touching the model.
+  // whatever the batching. Empty (or all-whitespace) inputs give empty outputs
+  // without touching the model.
   std::vector<TranslationOutput> translate(const std::vector<TranslationInput>& inputs,
                                            const ProgressFn& progress = {});
   const TranslatorOptions& options() const { return opt_; }

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -95,15 +96,19 @@ void read_map(const YAML::Node& node, std::vector<Field>& fields, const std::str
 
 void ModelConfig::validate() const {
   auto bad = [](const std::string& what) { return Error("invalid model config: {}", what); };
-  if (vocab_size <= 0) throw bad("vocab-size must be > 0");
-  if (d_model <= 0 || heads <= 0 || d_model % heads != 0)
+  const char* prefix = "invalid model config: ";
+  kVocabSizeRange.check("vocab-size", vocab_size, prefix);
+  kDimEmbRange.check("dim-emb", d_model, prefix);
+  kHeadsRange.check("transformer-heads", heads, prefix);
+  if (d_model % heads != 0)
     throw bad(fmt::format("dim-emb ({}) must be a positive multiple of transformer-heads ({})",
                           d_model, heads));
-  if (ffn_dim <= 0) throw bad("transformer-dim-ffn must be > 0");
-  if (enc_layers <= 0 || dec_layers <= 0) throw bad("enc-depth and dec-depth must be > 0");
-  if (dropout < 0 || dropout >= 1 || attention_dropout < 0 || attention_dropout >= 1)
-    throw bad("dropout values must be in [0, 1)");
-  if (max_length <= 0) throw bad("max-length must be > 0");
+  kDimFfnRange.check("transformer-dim-ffn", ffn_dim, prefix);
+  kDepthRange.check("enc-depth", enc_layers, prefix);
+  kDepthRange.check("dec-depth", dec_layers, prefix);
+  kDropoutRange.check("transformer-dropout", dropout, prefix);
+  kDropoutRange.check("transformer-dropout-attention", attention_dropout, prefix);
+  kMaxLengthRange.check("max-length", max_length, prefix);
   if (languages.empty()) throw bad("languages must not be empty");
   if (!language_groups.empty() && language_groups.size() != languages.size())
     throw bad("language-groups must have one entry per language");
@@ -135,6 +140,36 @@ int ModelConfig::lang_id(const std::string& code) const {
   for (size_t i = 0; i < languages.size(); ++i)
     if (languages[i] == code) return static_cast<int>(i);
   return -1;
+}
+
+int64_t ModelConfig::parameter_count() const {
+  // Mirrors the constructors of Seq2Seq and its layers (tests/model/config_test.cc compares
+  // the two). Doubles: the largest configurations in range overflow int64 once in bytes.
+  const double d = static_cast<double>(d_model), v = static_cast<double>(vocab_size);
+  const double layer_norm = 2 * d, attention = 4 * (d * d + d);
+  auto ffn = [&](int stack, int layer) {
+    const moe::MoeConfig& m = moe.stack(stack);
+    if (!use_moe || !m.applies_to(layer)) return 2 * d * ffn_dim + ffn_dim + d;
+    const double e_ff = static_cast<double>(m.expert_d_ff > 0 ? m.expert_d_ff : ffn_dim);
+    const double s_ff = m.shared_d_ff > 0 ? static_cast<double>(m.shared_d_ff) : e_ff;
+    double n = d * m.num_experts * (m.noisy_gating ? 2 : 1);             // router wg (+ wnoise)
+    if (m.group_by == moe::GroupBy::learned) n += 2 * d * m.num_groups;  // noisy group router
+    n += m.num_experts * (2 * d * e_ff + e_ff + d);
+    n += m.num_shared_experts * (2 * d * s_ff + s_ff + d);
+    return n;
+  };
+  double n =
+      v * d * (tied_embeddings ? 1 : 3) + 2 * layer_norm;  // embeddings (+ output), final norms
+  for (int i = 0; i < enc_layers; ++i) n += 2 * layer_norm + attention + ffn(0, i);
+  for (int i = 0; i < dec_layers; ++i) n += 3 * layer_norm + 2 * attention + ffn(1, i);
+  return n >= 9e18 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(n);
+}
+
+int64_t training_state_bytes(const ModelConfig& c) {
+  const int64_t n = c.parameter_count();
+  constexpr int64_t kBuffers = 4 * sizeof(float);  // values, gradients, Adam m and v
+  return n > std::numeric_limits<int64_t>::max() / kBuffers ? std::numeric_limits<int64_t>::max()
+                                                            : n * kBuffers;
 }
 
 std::string to_yaml(const ModelConfig& config) {
@@ -183,7 +218,11 @@ ModelConfig model_config_from_yaml(const std::string& text, const std::string& p
       read_map(kv.second, mf, path, "moe-settings." + stack + ".", {});
     }
   }
-  c.validate();
+  try {
+    c.validate();
+  } catch (const Error& e) {
+    throw Error("{}: {}", path, e.what());
+  }
   return c;
 }
 

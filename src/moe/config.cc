@@ -30,32 +30,32 @@ const char* group_by_name(GroupBy g) {
 }
 
 void MoeConfig::validate(const std::string& w) const {
-  if (every < 0) throw Error("{}.every must be >= 0 (0 = no MoE layers), got {}", w, every);
+  const std::string p = w + ".";
+  kEveryRange.check(p + "every", every);
   if (every == 0) return;  // no MoE layers in this stack: nothing else matters
-  if (num_experts < 1) throw Error("{}.num_experts must be >= 1, got {}", w, num_experts);
-  if (num_groups < 1) throw Error("{}.num_groups must be >= 1, got {}", w, num_groups);
+  kExpertsRange.check(p + "num_experts", num_experts);
+  kGroupsRange.check(p + "num_groups", num_groups);
   if (num_experts % num_groups != 0)
     throw Error("{}.num_experts ({}) must be a multiple of num_groups ({})", w, num_experts,
                 num_groups);
   if (top_k < 1 || top_k > experts_per_group())
     throw Error("{}.top_k must be in [1, experts per group = {}], got {}", w, experts_per_group(),
                 top_k);
-  if (expert_d_ff < 0 || shared_d_ff < 0)
-    throw Error("{}: expert_d_ff and shared_d_ff must be >= 0 (0 = model d_ff)", w);
-  if (num_shared_experts < 0)
-    throw Error("{}.num_shared_experts must be >= 0, got {}", w, num_shared_experts);
+  kExpertDimFfnRange.check(p + "expert_d_ff", expert_d_ff);
+  kExpertDimFfnRange.check(p + "shared_d_ff", shared_d_ff);
+  kSharedExpertsRange.check(p + "num_shared_experts", num_shared_experts);
   auto nonneg = [&](float v, const char* name) {
     if (!(v >= 0.f) || !std::isfinite(v)) throw Error("{}.{} must be >= 0, got {}", w, name, v);
   };
-  nonneg(noise_scale, "noise_scale");
+  kCoefficientRange.check(p + "noise_scale", noise_scale);
   nonneg(router_init_std, "router_init_std");
-  nonneg(importance_loss_coef, "importance_loss_coef");
-  nonneg(load_loss_coef, "load_loss_coef");
-  nonneg(switch_loss_coef, "switch_loss_coef");
-  nonneg(z_loss_coef, "z_loss_coef");
-  nonneg(capacity_factor_train, "capacity_factor_train");
-  nonneg(capacity_factor_eval, "capacity_factor_eval");
-  if (min_capacity < 0) throw Error("{}.min_capacity must be >= 0, got {}", w, min_capacity);
+  kCoefficientRange.check(p + "importance_loss_coef", importance_loss_coef);
+  kCoefficientRange.check(p + "load_loss_coef", load_loss_coef);
+  kCoefficientRange.check(p + "switch_loss_coef", switch_loss_coef);
+  kCoefficientRange.check(p + "z_loss_coef", z_loss_coef);
+  kCapacityFactorRange.check(p + "capacity_factor_train", capacity_factor_train);
+  kCapacityFactorRange.check(p + "capacity_factor_eval", capacity_factor_eval);
+  kMinCapacityRange.check(p + "min_capacity", min_capacity);
   if (load_loss_coef > 0.f && !(noisy_gating && noise_scale > 0.f))
     throw Error(
         "{}.load_loss_coef > 0 needs noisy_gating with noise_scale > 0 (the load "

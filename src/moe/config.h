@@ -6,7 +6,23 @@
 #include <string>
 #include <vector>
 
+#include "core/range.h"
+
 namespace moemt::moe {
+
+// Ranges of the MoE settings, shared by `moemt train` (flags, --help) and config.yml. Switch-C
+// has 2048 experts per layer and DeepSeek-V3 routes 8 of 256; these leave room above both.
+inline constexpr Range<int> kEveryRange{0, 1024};
+inline constexpr Range<int> kExpertsRange{1, 4096};
+inline constexpr Range<int> kTopKRange{1, 256};
+inline constexpr Range<int64_t> kExpertDimFfnRange{0, 1 << 20};  // 0 = the model's d_ff
+inline constexpr Range<int> kSharedExpertsRange{0, 64};
+inline constexpr Range<int> kGroupsRange{1, 4096};
+inline constexpr Range<int64_t> kMinCapacityRange{0, 1 << 20};
+// Loss coefficients and the gating noise scale: typical values are 1e-3..1.
+inline constexpr Range<float> kCoefficientRange{0.f, 100.f};
+// Capacity factor 0 = dropless; a factor at or above the number of experts never drops.
+inline constexpr Range<float> kCapacityFactorRange{0.f, 4096.f};
 
 // How level 1 of hierarchical routing picks a token's expert group.
 enum class GroupBy : uint8_t {

@@ -116,7 +116,8 @@ void Trainer::load_data() {
     model::ModelConfig cfg = model::load_model_config(resume_dir);
     languages_ = cfg.languages;
     groups_ = cfg.language_groups;
-    vocab_ = data::Vocab::from_serialized(model::load_vocab_bytes(resume_dir));
+    vocab_ = data::Vocab::from_serialized(model::load_vocab_bytes(resume_dir),
+                                          resume_dir + "/" + model::kVocabFile);
     opt_.model = cfg;
   } else {
     std::set<std::string> langs;

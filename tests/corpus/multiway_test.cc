@@ -78,6 +78,33 @@ TEST(Multiway, CountsCorpusAndFloresDirectories) {
   EXPECT_THROW(count_corpus(std::string(MOEMT_SOURCE_DIR) + "/src"), Error);
 }
 
+// `corpus stats` counts must not hide a misaligned set: one language with a line fewer shifts
+// every later sentence against the others. Likewise the two sides of a training pair.
+TEST(Multiway, CountingMisalignedFilesIsAnError) {
+  const fs::path d = fs::temp_directory_path() / ("moemt_misaligned_" + std::to_string(getpid()));
+  fs::create_directories(d / "dev");
+  auto write = [](const fs::path& p, int lines) {
+    std::ofstream out(p);
+    for (int i = 0; i < lines; ++i) out << "sentence " << i << "\n";
+  };
+  write(d / "dev" / "eng_Latn.dev", 50);
+  write(d / "dev" / "fra_Latn.dev", 50);
+  write(d / "dev" / "deu_Latn.dev", 49);
+  std::string e = error_of([&] { count_corpus(d.string()); });
+  EXPECT_NE(e.find("eng_Latn.dev: 50 lines, but "), std::string::npos) << e;
+  EXPECT_NE(e.find("deu_Latn.dev has 49; a multi-way set needs the same count"), std::string::npos)
+      << e;
+  write(d / "dev" / "deu_Latn.dev", 50);
+  EXPECT_EQ(count_corpus(d.string()).rows.at("deu_Latn").dev, 50);
+  fs::create_directories(d / "train");
+  write(d / "train" / "eng_Latn-deu_Latn.eng_Latn", 10);
+  write(d / "train" / "eng_Latn-deu_Latn.deu_Latn", 9);
+  e = error_of([&] { count_corpus(d.string()); });
+  EXPECT_NE(e.find("eng_Latn-deu_Latn.deu_Latn: 9 lines, but "), std::string::npos) << e;
+  EXPECT_NE(e.find("eng_Latn-deu_Latn.eng_Latn has 10; the two sides"), std::string::npos) << e;
+  fs::remove_all(d);
+}
+
 TEST(Multiway, CommittedSampleIsMultiway) {
   MultiwaySet dev = load_multiway(std::string(MOEMT_SOURCE_DIR) + "/corpora/sample", "dev");
   EXPECT_EQ(dev.lines.size(), 5u);
