@@ -7,6 +7,7 @@ namespace moemt {
 
 namespace {
 CopyFn g_copy[2] = {nullptr, nullptr};
+ZeroFn g_zero[2] = {nullptr, nullptr};
 }
 
 Storage::Storage(size_t n, Device d) : device(d) {
@@ -25,6 +26,19 @@ void copy_bytes(void* dst, Device dst_dev, const void* src, Device src_dev, size
   CopyFn fn = g_copy[static_cast<int>(DeviceKind::cuda)];
   if (!fn) throw Error("copy between {} and {} needs the CUDA backend", src_dev.str(), dst_dev.str());
   fn(dst, dst_dev, src, src_dev, bytes);
+}
+
+void register_zero(DeviceKind kind, ZeroFn fn) { g_zero[static_cast<int>(kind)] = fn; }
+
+void zero_bytes(void* dst, Device dev, size_t bytes) {
+  if (bytes == 0) return;
+  if (dev.is_cpu()) {
+    std::memset(dst, 0, bytes);
+    return;
+  }
+  ZeroFn fn = g_zero[static_cast<int>(dev.kind)];
+  if (!fn) throw Error("zeroing memory on {} needs the CUDA backend", dev.str());
+  fn(dst, dev, bytes);
 }
 
 std::string Shape::str() const {
@@ -117,20 +131,7 @@ void Tensor::copy_from(const Tensor& src) {
   copy_bytes(data_, device_, src.data_, src.device_, nbytes());
 }
 
-void Tensor::zero() {
-  if (device_.is_cpu()) {
-    std::memset(data_, 0, nbytes());
-  } else {
-    std::vector<char> z(nbytes(), 0);
-    copy_bytes(data_, device_, z.data(), Device::cpu(), nbytes());
-  }
-}
-
-void Tensor::fill(float value) {
-  MOEMT_CHECK(dtype_ == DType::f32, "fill needs f32");
-  std::vector<float> v(static_cast<size_t>(numel()), value);
-  copy_bytes(data_, device_, v.data(), Device::cpu(), nbytes());
-}
+void Tensor::zero() { zero_bytes(data_, device_, nbytes()); }
 
 std::vector<float> Tensor::to_vector() const {
   MOEMT_CHECK(dtype_ == DType::f32, "to_vector needs f32, tensor is {}", dtype_name(dtype_));
