@@ -1,7 +1,9 @@
-// Tensor views, the caching allocator and device parsing.
+// Tensor views, the caching allocator, device parsing and the device zeroing primitive.
 #include "core/tensor.h"
 
 #include <gtest/gtest.h>
+
+#include <cstring>
 
 namespace moemt {
 
@@ -42,6 +44,39 @@ TEST(Device, Parse) {
   EXPECT_THROW(parse_device("tpu"), Error);
   EXPECT_THROW(parse_device("cuda:x"), Error);
   EXPECT_THROW(Tensor::empty({2}, DType::f32, Device::cuda(0)), Error);
+}
+
+}  // namespace moemt
+
+namespace moemt {
+namespace {
+int g_zero_calls = 0, g_copy_calls = 0;
+size_t g_zero_bytes = 0;
+}  // namespace
+
+// A device tensor is zeroed by the device's own primitive, never by uploading a host buffer
+// (ParamStore::zero_grad runs this on the whole gradient buffer every step). A fake "CUDA"
+// backend records the calls; the memory is host memory wrapped as a device tensor.
+TEST(Tensor, ZeroOnADeviceUsesTheDevicePrimitive) {
+  std::vector<float> mem(10, 1.f);
+  Tensor t = Tensor::wrap(mem.data(), {10}, DType::f32, Device::cuda(0));
+  EXPECT_THROW(t.zero(), Error);  // no backend registered: a clear error, not a host copy
+  register_zero(DeviceKind::cuda, [](void* dst, Device, size_t bytes) {
+    ++g_zero_calls;
+    g_zero_bytes = bytes;
+    std::memset(dst, 0, bytes);
+  });
+  register_copy(DeviceKind::cuda, [](void*, Device, const void*, Device, size_t) { ++g_copy_calls; });
+  t.narrow(2, 5).zero();
+  register_zero(DeviceKind::cuda, nullptr);
+  register_copy(DeviceKind::cuda, nullptr);
+  EXPECT_EQ(g_zero_calls, 1);
+  EXPECT_EQ(g_zero_bytes, 5 * sizeof(float));
+  EXPECT_EQ(g_copy_calls, 0);
+  EXPECT_EQ(mem[1], 1.f);
+  EXPECT_EQ(mem[2], 0.f);
+  EXPECT_EQ(mem[6], 0.f);
+  EXPECT_EQ(mem[7], 1.f);
 }
 
 }  // namespace moemt
