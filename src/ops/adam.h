@@ -23,12 +23,10 @@ struct AdamStepArgs {
 void adam_step(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamStepArgs& a);
 
 namespace cpu {
-void adam_step(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
-               const math::AdamCoeffs& c);
+void adam_step(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const math::AdamCoeffs& c);
 }  // namespace cpu
 namespace cuda {
-void adam_step(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
-               const math::AdamCoeffs& c);
+void adam_step(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const math::AdamCoeffs& c);
 }  // namespace cuda
 
 }  // namespace moemt::ops

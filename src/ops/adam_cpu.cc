@@ -15,8 +15,7 @@ MOEMT_SIMD_CLONES void adam_update(float* __restrict w, const float* __restrict 
 }
 }  // namespace
 
-void adam_step(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
-               const math::AdamCoeffs& c) {
+void adam_step(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const math::AdamCoeffs& c) {
   float* pw = param.data<float>();
   const float* pg = grad.data<float>();
   float* pm = m.data<float>();

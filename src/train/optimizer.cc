@@ -22,7 +22,8 @@ double Adam::step(float lr) {
   // (and the trainer logs it). A device backend could decide both on the device instead.
   const double norm = std::sqrt(read_scalar<double>(norm_sq_));
   float clip = 1.f;
-  if (opts_.clip_norm > 0 && norm > opts_.clip_norm) clip = static_cast<float>(opts_.clip_norm / norm);
+  if (opts_.clip_norm > 0 && norm > opts_.clip_norm)
+    clip = static_cast<float>(opts_.clip_norm / norm);
   if (!std::isfinite(norm)) return norm;  // skip a non-finite update rather than poison weights
   ++t_;
   ops::adam_step(w, g, m_, v_,

@@ -66,7 +66,8 @@ TEST(Tensor, ZeroOnADeviceUsesTheDevicePrimitive) {
     g_zero_bytes = bytes;
     std::memset(dst, 0, bytes);
   });
-  register_copy(DeviceKind::cuda, [](void*, Device, const void*, Device, size_t) { ++g_copy_calls; });
+  register_copy(DeviceKind::cuda,
+                [](void*, Device, const void*, Device, size_t) { ++g_copy_calls; });
   t.narrow(2, 5).zero();
   register_zero(DeviceKind::cuda, nullptr);
   register_copy(DeviceKind::cuda, nullptr);

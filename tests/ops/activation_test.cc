@@ -16,7 +16,9 @@ double gelu_ref(double v) {
 double gelu_erf_ref(double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); }
 // Central difference in double, step h.
 template <class F>
-double slope(F f, double v, double h = 1e-5) { return (f(v + h) - f(v - h)) / (2 * h); }
+double slope(F f, double v, double h = 1e-5) {
+  return (f(v + h) - f(v - h)) / (2 * h);
+}
 }  // namespace
 
 TEST(ActivationMath, MatchesDoubleReferences) {
@@ -41,10 +43,12 @@ TEST(Activation, OpRunsTheSharedFormula) {
   Tensor x = Tensor::from_vector(xv, {n}), dy = Tensor::from_vector(dyv, {n});
   Tensor y = Tensor::empty({n}), dx = Tensor::empty({n});
   using F = float (*)(float);
-  const struct { Activation act; F f, grad; } cases[] = {
-      {Activation::relu, math::relu, [](float v) { return math::relu_backward(v, 1.f); }},
-      {Activation::gelu, math::gelu, math::gelu_grad},
-      {Activation::gelu_erf, math::gelu_erf, math::gelu_erf_grad}};
+  const struct {
+    Activation act;
+    F f, grad;
+  } cases[] = {{Activation::relu, math::relu, [](float v) { return math::relu_backward(v, 1.f); }},
+               {Activation::gelu, math::gelu, math::gelu_grad},
+               {Activation::gelu_erf, math::gelu_erf, math::gelu_erf_grad}};
   for (const auto& c : cases) {
     activation_forward(c.act, x, y);
     activation_backward(c.act, x, dy, dx);

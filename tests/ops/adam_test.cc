@@ -27,8 +27,13 @@ TEST(AdamStep, MatchesTextbookFormula) {
     for (float& x : v0) x = std::abs(x);  // a second moment is never negative
     Tensor w = Tensor::from_vector(w0, {n}), g = Tensor::from_vector(g0, {n});
     Tensor m = Tensor::from_vector(m0, {n}), v = Tensor::from_vector(v0, {n});
-    const AdamStepArgs a{.lr = 3e-3f, .beta1 = 0.9f, .beta2 = 0.98f, .eps = 1e-8f,
-                         .weight_decay = 0.01f, .step = 7, .grad_scale = 0.5f};
+    const AdamStepArgs a{.lr = 3e-3f,
+                         .beta1 = 0.9f,
+                         .beta2 = 0.98f,
+                         .eps = 1e-8f,
+                         .weight_decay = 0.01f,
+                         .step = 7,
+                         .grad_scale = 0.5f};
     adam_step(w, g, m, v, a);
     auto w1 = w.to_vector(), m1 = m.to_vector(), v1 = v.to_vector();
     // The hyperparameters as the op receives them (f32): 1 - 0.98f is 1e-6 away from 0.02.

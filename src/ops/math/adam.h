@@ -11,7 +11,7 @@ namespace moemt::ops::math {
 
 // One step's constants, as the update loop wants them.
 struct AdamCoeffs {
-  float grad_scale;   // multiplies the gradient first (the clipping factor)
+  float grad_scale;  // multiplies the gradient first (the clipping factor)
   float b1, b2, eps;
   float step_size;    // lr / (1 - b1^t): the first moment's bias correction folded in
   float inv_sqrt_c2;  // 1 / sqrt(1 - b2^t): the second moment's bias correction
