@@ -14,6 +14,7 @@ const char* dtype_name(DType t) {
     case DType::bf16: return "bf16";
     case DType::f16: return "f16";
     case DType::i32: return "i32";
+    case DType::f64: return "f64";
   }
   return "?";
 }
@@ -25,7 +26,8 @@ DType dtype_from_name(const std::string& name) {
   if (n == "bf16" || n == "bfloat16") return DType::bf16;
   if (n == "f16" || n == "float16") return DType::f16;
   if (n == "i32" || n == "int32") return DType::i32;
-  throw Error("unknown dtype '{}' (expected f32, bf16, f16 or i32)", name);
+  if (n == "f64" || n == "float64") return DType::f64;
+  throw Error("unknown dtype '{}' (expected f32, bf16, f16, i32 or f64)", name);
 }
 
 std::string Device::str() const {

@@ -21,6 +21,7 @@ const char* st_dtype(DType t) {
     case DType::bf16: return "BF16";
     case DType::f16: return "F16";
     case DType::i32: return "I32";
+    case DType::f64: return "F64";
   }
   return "?";
 }

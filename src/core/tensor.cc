@@ -28,6 +28,15 @@ void Tensor::record_stream(const Stream& s) {
   storage_->used_on.push_back(s.handle);
 }
 
+void zero_bytes(void* dst, Device dev, size_t bytes) {
+  if (bytes == 0) return;
+  if (dev.is_cpu()) {
+    std::memset(dst, 0, bytes);
+    return;
+  }
+  cuda_memset(dst, dev, 0, bytes);  // on the device's current stream, no host buffer
+}
+
 std::string Shape::str() const {
   std::string s = "(";
   for (int i = 0; i < rank_; ++i) s += (i ? "," : "") + std::to_string(d_[i]);
@@ -118,20 +127,7 @@ void Tensor::copy_from(const Tensor& src) {
   copy_bytes(data_, device_, src.data_, src.device_, nbytes());
 }
 
-void Tensor::zero() {
-  if (device_.is_cpu()) {
-    std::memset(data_, 0, nbytes());
-  } else {
-    std::vector<char> z(nbytes(), 0);
-    copy_bytes(data_, device_, z.data(), Device::cpu(), nbytes());
-  }
-}
-
-void Tensor::fill(float value) {
-  MOEMT_CHECK(dtype_ == DType::f32, "fill needs f32");
-  std::vector<float> v(static_cast<size_t>(numel()), value);
-  copy_bytes(data_, device_, v.data(), Device::cpu(), nbytes());
-}
+void Tensor::zero() { zero_bytes(data_, device_, nbytes()); }
 
 std::vector<float> Tensor::to_vector() const {
   MOEMT_CHECK(dtype_ == DType::f32, "to_vector needs f32, tensor is {}", dtype_name(dtype_));

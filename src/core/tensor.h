@@ -69,8 +69,9 @@ class Tensor {
   Tensor clone() const;
   Tensor to(Device device) const;
   void copy_from(const Tensor& src);  // same shape (numel) and dtype, any devices
+  // All bytes zero, on the tensor's device (no host buffer). Layers call ops::zero/ops::fill;
+  // this is core's own primitive for Tensor::zeros and ParamStore::zero_grad.
   void zero();
-  void fill(float value);  // f32 tensors only
 
   std::vector<float> to_vector() const;      // f32 -> host vector
   std::vector<int32_t> to_ivector() const;   // i32 -> host vector
@@ -86,5 +87,20 @@ class Tensor {
 
 // Copies between devices (CUDA copies through core/cuda_runtime on the current stream).
 void copy_bytes(void* dst, Device dst_dev, const void* src, Device src_dev, size_t bytes);
+
+// Zeroes bytes in place on a device (memset, cudaMemsetAsync on the current stream).
+void zero_bytes(void* dst, Device dev, size_t bytes);
+
+// The one element of a 1-element tensor, read to the host: on a device this waits for the
+// work that computes it, so callers name each such read and keep it rare (an optimizer's norm
+// once per update, a loss once per display interval).
+template <typename T>
+T read_scalar(const Tensor& t) {
+  MOEMT_CHECK(t.numel() == 1, "read_scalar of a tensor {} with {} elements", t.shape().str(),
+              t.numel());
+  T v{};
+  copy_bytes(&v, Device::cpu(), t.data<T>(), t.device(), sizeof(T));
+  return v;
+}
 
 }  // namespace moemt

@@ -6,6 +6,7 @@
 
 #include "ops/elementwise.h"
 #include "ops/embedding.h"
+#include "ops/fill.h"
 #include "ops/gemm.h"
 
 namespace moemt::nn {
@@ -146,7 +147,7 @@ LossResult OutputLayer::loss(Ctx& ctx, const Tensor& x, const Tensor& targets,
   }
   if (rl.defined() && sel.index.defined()) {
     Tensor full = row_loss.reshape({n, 1});
-    full.zero();
+    ops::zero(full);
     ops::embedding_grad(sel.index, rl.reshape({k, 1}), 1.f, full);
   }
   return r;

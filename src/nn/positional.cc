@@ -1,41 +1,35 @@
-// Sinusoidal positional encodings with a lazily grown host table.
+// Sinusoidal positional encodings: a table per device, computed there by an op and grown
+// lazily; adding it is a bias add over the flattened (T*D) columns.
 #include "nn/positional.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "ops/elementwise.h"
+#include "ops/positional.h"
 
 namespace moemt::nn {
 
 PositionalEncoding::PositionalEncoding(int64_t dim) : dim_(dim) {
   MOEMT_CHECK(dim > 0, "PositionalEncoding needs a positive dim");
-  ensure(kInitialPositions);
 }
 
-void PositionalEncoding::ensure(int64_t len) {
-  if (len <= cached_len_) return;
-  int64_t n = std::max<int64_t>(len, 2 * cached_len_);
-  cache_.assign(static_cast<size_t>(n * dim_), 0.f);
-  int64_t half = dim_ / 2;
-  double inc = half > 1 ? std::log(10000.0) / static_cast<double>(half - 1) : 0.0;
-  for (int64_t pos = 0; pos < n; ++pos) {
-    float* row = cache_.data() + pos * dim_;
-    for (int64_t i = 0; i < half; ++i) {
-      double a = static_cast<double>(pos) * std::exp(-inc * static_cast<double>(i));
-      row[i] = static_cast<float>(std::sin(a));
-      row[half + i] = static_cast<float>(std::cos(a));
-    }
-  }
-  cached_len_ = n;
+const Tensor& PositionalEncoding::ensure(int64_t len, Device device) {
+  auto it = std::find_if(tables_.begin(), tables_.end(),
+                         [&](const Tensor& t) { return t.device() == device; });
+  if (it != tables_.end() && it->size(0) >= len) return *it;
+  const int64_t have = it == tables_.end() ? 0 : it->size(0);
+  const int64_t n = std::max({len, 2 * have, kInitialPositions});
+  // Views handed out earlier keep the old table alive; new calls see the larger one.
+  Tensor t = Tensor::empty({n, dim_}, DType::f32, device);
+  ops::sinusoidal_positions(t, 0);
+  if (it == tables_.end()) return tables_.emplace_back(std::move(t));
+  *it = std::move(t);
+  return *it;
 }
 
-Tensor PositionalEncoding::table(int64_t start, int64_t len) {
+Tensor PositionalEncoding::table(int64_t start, int64_t len, Device device) {
   MOEMT_CHECK(start >= 0 && len >= 0, "positional table({}, {})", start, len);
-  ensure(start + len);
-  Tensor t = Tensor::empty({len, dim_});
-  std::copy(cache_.begin() + start * dim_, cache_.begin() + (start + len) * dim_, t.data<float>());
-  return t;
+  return ensure(start + len, device).narrow(start, len);
 }
 
 // x (..., T, D) -> x + PE[start:start+T], in place.
@@ -44,10 +38,9 @@ void PositionalEncoding::add_inplace(Tensor& x, int64_t start) {
               x.shape().str(), dim_);
   if (x.numel() == 0) return;
   int64_t t = x.size(-2), lead = x.numel() / (t * dim_);
-  Tensor pe = table(start, t);
-  if (!x.device().is_cpu()) pe = pe.to(x.device());
+  Tensor pe = table(start, t, x.device());
   Tensor x3 = x.reshape({lead, t * dim_});
-  // The (T*D) table added to every leading row, as a bias over the flattened (T*D) columns.
+  // The (T*D) table rows added to every leading row, as a bias over the flattened columns.
   ops::add_bias(x3, pe.reshape({t * dim_}));
 }
 

@@ -1,10 +1,12 @@
 // CPU dropout. Random words are drawn one Philox block (4 words) at a time, which yields
-// exactly rng.uniform(i) for every i (RngStream::bits uses word i & 3 of block i >> 2).
+// exactly rng.uniform(i) for every i (RngStream::bits uses word i & 3 of block i >> 2); the
+// keep decision is ops/math/dropout.h.
 #include <algorithm>
 #include <cstring>
 
 #include "core/simd.h"
 #include "ops/dropout.h"
+#include "ops/math/dropout.h"
 
 namespace moemt::ops::cpu {
 
@@ -20,10 +22,10 @@ MOEMT_SIMD_CLONES void mask_blocks(uint64_t seed, uint64_t stream, uint64_t firs
   for (int64_t b = 0; b < blocks; ++b) {
     uint32_t w0, w1, w2, w3;
     philox4x32(seed, stream, first_block + static_cast<uint64_t>(b), w0, w1, w2, w3);
-    out[4 * b + 0] = (w0 >> 8) >= thr ? keep_scale : 0.f;
-    out[4 * b + 1] = (w1 >> 8) >= thr ? keep_scale : 0.f;
-    out[4 * b + 2] = (w2 >> 8) >= thr ? keep_scale : 0.f;
-    out[4 * b + 3] = (w3 >> 8) >= thr ? keep_scale : 0.f;
+    out[4 * b + 0] = math::dropout_multiplier(w0, thr, keep_scale);
+    out[4 * b + 1] = math::dropout_multiplier(w1, thr, keep_scale);
+    out[4 * b + 2] = math::dropout_multiplier(w2, thr, keep_scale);
+    out[4 * b + 3] = math::dropout_multiplier(w3, thr, keep_scale);
   }
 }
 
@@ -31,10 +33,7 @@ MOEMT_SIMD_CLONES void mask_blocks(uint64_t seed, uint64_t stream, uint64_t firs
 template <typename F>
 void for_each_mask(int64_t n, float p, RngStream rng, F&& f) {
   const float keep_scale = 1.f / (1.f - p);
-  // Keep iff (bits >> 8) * 2^-24 >= p, i.e. (bits >> 8) >= ceil(p * 2^24) in integers.
-  const double thr_d = static_cast<double>(p) * 16777216.0;
-  uint32_t thr = static_cast<uint32_t>(thr_d);
-  if (static_cast<double>(thr) < thr_d) ++thr;
+  const uint32_t thr = math::dropout_threshold(p);
   int64_t nchunks = (n + kChunk - 1) / kChunk;
 #pragma omp parallel for schedule(static) if (nchunks > 1)
   for (int64_t ch = 0; ch < nchunks; ++ch) {

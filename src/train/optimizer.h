@@ -31,10 +31,8 @@ class Adam {
   ParamStore& store_;
   AdamOptions opts_;
   Tensor m_, v_;
+  Tensor norm_sq_;  // (1) f64 on the store's device: ops::global_norm_sq's result
   int64_t t_ = 0;
 };
-
-// Euclidean norm of a flat f32 buffer, accumulated in double.
-double global_norm(const Tensor& flat);
 
 }  // namespace moemt::train

@@ -1,7 +1,9 @@
-// Tensor views, the caching allocator and device parsing.
+// Tensor views, the caching allocator, device parsing and the device zeroing primitive.
 #include "core/tensor.h"
 
 #include <gtest/gtest.h>
+
+#include <cstring>
 
 #include "core/cuda_runtime.h"
 
@@ -48,6 +50,23 @@ TEST(Device, Parse) {
     EXPECT_THROW(Tensor::empty({2}, DType::f32, Device::cuda(0)), Error);
   }
   EXPECT_THROW(Tensor::empty({2}, DType::f32, Device::cuda(cuda_device_count())), Error);
+}
+
+
+// A device tensor is zeroed by the device's memset (core/cuda_runtime), never by uploading a
+// host buffer (ParamStore::zero_grad runs this on the whole gradient buffer every step). Where
+// no GPU is visible that is a clear error naming the device; the memory stays untouched.
+TEST(Tensor, ZeroOnADeviceWithoutGpuIsAClearError) {
+  if (cuda_device_count() > 0) GTEST_SKIP() << "a GPU is visible";
+  std::vector<float> mem(10, 1.f);
+  Tensor t = Tensor::wrap(mem.data(), {10}, DType::f32, Device::cuda(0));
+  try {
+    t.narrow(2, 5).zero();
+    FAIL() << "zeroed a CUDA tensor without a GPU";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cuda:0"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(mem[2], 1.f);
 }
 
 }  // namespace moemt

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "grad_expect.h"
+#include "ops/fill.h"
 
 namespace moemt::nn {
 namespace {
@@ -36,7 +37,7 @@ TEST(Linear, ForwardMatchesNaiveAndGradientsCheck) {
   // Gradients accumulate: start from a non-zero gradient buffer and subtract it afterwards.
   store.zero_grad();
   Tensor gw = lin.weight.g();
-  gw.fill(0.25f);
+  ops::fill(gw, 0.25f);
   Tensor dx = lin.backward(ctx, probe);
   std::vector<float> acc = gw.to_vector();
   for (float& v : acc) v -= 0.25f;

@@ -6,13 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
-#ifndef MOEMT_HOST_DEVICE
-#ifdef __CUDACC__
-#define MOEMT_HOST_DEVICE __host__ __device__
-#else
-#define MOEMT_HOST_DEVICE
-#endif
-#endif
+#include "core/host_device.h"
 
 namespace moemt::math {
 
