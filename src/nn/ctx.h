@@ -13,7 +13,7 @@
 namespace moemt::moe {
 class RoutingStats;  // defined in moe/; nn only carries the pointer
 struct HostRoutingPlan;
-}
+}  // namespace moemt::moe
 
 namespace moemt::nn {
 

@@ -18,8 +18,8 @@ constexpr double kEps = 1e-10;
 struct View {
   int64_t n = 0;
   int e = 0, eg = 0, k = 0, ktop = 0, groups = 0;
-  const int32_t* group = nullptr;  // (n), -1 = padding (ignored everywhere)
-  const int32_t* top = nullptr;    // (n, ktop)
+  const int32_t* group = nullptr;              // (n), -1 = padding (ignored everywhere)
+  const int32_t* top = nullptr;                // (n, ktop)
   std::vector<double> h, p, clean, noise_std;  // noise_std empty without noise
   std::vector<double> gate;                    // (n, k)
   std::vector<int64_t> group_tokens;
@@ -210,8 +210,7 @@ double z_loss(const View& v, Grads* g, double scale) {
 }
 
 // All enabled losses; grads (scaled by scale * coef) when g is not null.
-void losses(const View& v, const BalanceCoefs& c, bool noisy, Grads* g, double scale,
-            double* out) {
+void losses(const View& v, const BalanceCoefs& c, bool noisy, Grads* g, double scale, double* out) {
   std::fill(out, out + kNumBalanceLosses, 0.0);
   if (v.valid == 0) return;
   if (c.importance > 0) out[kImportance] = importance_loss(v, g, scale * c.importance);
@@ -233,9 +232,9 @@ void balance_loss_forward(const RouterGateOptions& o, const BalanceCoefs& c, con
   float* pv = values.data<float>();
   for (int i = 0; i < kNumBalanceLosses; ++i) pv[i] = static_cast<float>(out[i]);
   if (aux_sum.defined())
-    aux_sum.data<float>()[0] += static_cast<float>(
-        c.importance * out[kImportance] + c.load * out[kLoad] + c.switch_aux * out[kSwitch] +
-        c.z * out[kZ]);
+    aux_sum.data<float>()[0] +=
+        static_cast<float>(c.importance * out[kImportance] + c.load * out[kLoad] +
+                           c.switch_aux * out[kSwitch] + c.z * out[kZ]);
 }
 
 void balance_loss_backward(const RouterGateOptions& o, const BalanceCoefs& c, const GateTensors& t,

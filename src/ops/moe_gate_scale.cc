@@ -28,8 +28,8 @@ void moe_gate_scale_backward(const Tensor& dout, const Tensor& gate, const Tenso
   check_f32(scale, gate.size(0), "scale");
   check_f32(dgate, gate.numel(), "dgate");
   check_f32(dscale, gate.size(0), "dscale");
-  MOEMT_DISPATCH(same_device(dout, gate, scale, dgate, dscale), moe_gate_scale_backward, dout,
-                 gate, scale, dgate, dscale);
+  MOEMT_DISPATCH(same_device(dout, gate, scale, dgate, dscale), moe_gate_scale_backward, dout, gate,
+                 scale, dgate, dscale);
 }
 
 }  // namespace moemt::ops

@@ -13,8 +13,8 @@ void check_i32(const Tensor& t, int64_t numel, const char* what) {
 }
 }  // namespace
 
-void moe_capacity(const Tensor& group, float cf, int k, int64_t min_capacity,
-                  int experts_per_group, Tensor& capacity) {
+void moe_capacity(const Tensor& group, float cf, int k, int64_t min_capacity, int experts_per_group,
+                  Tensor& capacity) {
   MOEMT_CHECK(k >= 1 && experts_per_group >= 1 && min_capacity >= 0, "capacity k={} eg={} min={}",
               k, experts_per_group, min_capacity);
   MOEMT_CHECK(capacity.numel() % experts_per_group == 0, "capacity of {} experts in groups of {}",

@@ -16,8 +16,8 @@ constexpr int32_t kUnlimitedCapacity = std::numeric_limits<int32_t>::max();
 // group (N) i32 (-1 = padding) -> capacity (E) i32, E = num_groups * experts_per_group:
 // max(min_capacity, ceil(cf * k * tokens_of_group / experts_per_group)); cf <= 0 gives
 // kUnlimitedCapacity.
-void moe_capacity(const Tensor& group, float cf, int k, int64_t min_capacity,
-                  int experts_per_group, Tensor& capacity);
+void moe_capacity(const Tensor& group, float cf, int k, int64_t min_capacity, int experts_per_group,
+                  Tensor& capacity);
 
 // The plan's tensors, allocated by the caller on one device.
 struct PlanTensors {
@@ -35,13 +35,13 @@ struct PlanTensors {
 void moe_plan(const Tensor& expert, const Tensor& capacity, PlanTensors& out);
 
 namespace cpu {
-void moe_capacity(const Tensor& group, float cf, int k, int64_t min_capacity,
-                  int experts_per_group, Tensor& capacity);
+void moe_capacity(const Tensor& group, float cf, int k, int64_t min_capacity, int experts_per_group,
+                  Tensor& capacity);
 void moe_plan(const Tensor& expert, const Tensor& capacity, PlanTensors& out);
 }  // namespace cpu
 namespace cuda {
-void moe_capacity(const Tensor& group, float cf, int k, int64_t min_capacity,
-                  int experts_per_group, Tensor& capacity);
+void moe_capacity(const Tensor& group, float cf, int k, int64_t min_capacity, int experts_per_group,
+                  Tensor& capacity);
 void moe_plan(const Tensor& expert, const Tensor& capacity, PlanTensors& out);
 }  // namespace cuda
 

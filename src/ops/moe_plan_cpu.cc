@@ -8,8 +8,8 @@
 
 namespace moemt::ops::cpu {
 
-void moe_capacity(const Tensor& group, float cf, int k, int64_t min_capacity,
-                  int experts_per_group, Tensor& capacity) {
+void moe_capacity(const Tensor& group, float cf, int k, int64_t min_capacity, int experts_per_group,
+                  Tensor& capacity) {
   const int64_t n = group.numel(), groups = capacity.numel() / experts_per_group;
   const int32_t* g = group.data<int32_t>();
   int32_t* cap = capacity.data<int32_t>();

@@ -10,8 +10,8 @@ void check_state(const RouterGateOptions& o, const GateTensors& t) {
   const Tensor& c = t.clean;
   MOEMT_CHECK(c.rank() == 2 && c.dtype() == DType::f32, "router logits {}", c.shape().str());
   const int64_t n = c.size(0), e = c.size(1);
-  MOEMT_CHECK(o.num_groups >= 1 && e % o.num_groups == 0 && o.k >= 1 &&
-                  o.k <= e / o.num_groups && o.ktop >= o.k && o.ktop <= e,
+  MOEMT_CHECK(o.num_groups >= 1 && e % o.num_groups == 0 && o.k >= 1 && o.k <= e / o.num_groups &&
+                  o.ktop >= o.k && o.ktop <= e,
               "router gate E={} G={} k={} ktop={}", e, o.num_groups, o.k, o.ktop);
   MOEMT_CHECK(t.group.dtype() == DType::i32 && t.group.numel() == n, "router groups {} for {} rows",
               t.group.shape().str(), n);

@@ -9,11 +9,11 @@
 namespace moemt::ops {
 
 struct RouterGateOptions {
-  int num_groups = 1;        // candidates of a token are the experts of its group
-  int k = 1;                 // choices per token
-  int ktop = 1;              // indices kept in `top`: k, or k + 1 for the load loss
-  bool renormalize = true;   // gates = softmax over the k kept logits (else p of the choice)
-  float noise_scale = 0.f;   // noise is on when raw is defined
+  int num_groups = 1;       // candidates of a token are the experts of its group
+  int k = 1;                // choices per token
+  int ktop = 1;             // indices kept in `top`: k, or k + 1 for the load loss
+  bool renormalize = true;  // gates = softmax over the k kept logits (else p of the choice)
+  float noise_scale = 0.f;  // noise is on when raw is defined
   // Noise stream: eps[t, i] = RngStream{seed, stream}.normal(t * E + i), so every device draws
   // the same numbers; the backward redraws them instead of saving them.
   uint64_t seed = 0, stream = 0;
@@ -36,7 +36,7 @@ struct GateTensors {
 // Gradients with respect to one level's gating tensors, f32; (N, E) unless noted. The
 // balancing losses add into all of them, the combine into dgate.
 struct GateGrads {
-  Tensor dgate;  // (N, k)
+  Tensor dgate;                     // (N, k)
   Tensor dprobs, dh, dclean, dstd;  // dstd: d/d(noise std), only with noise
 };
 

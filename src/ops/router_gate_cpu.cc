@@ -135,8 +135,8 @@ void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, cons
       for (int64_t i = 0; i < e; ++i) {
         dc[b + i] = static_cast<float>(dclean[b + i] + dh[i]);
         if (noisy)
-          dr[b + i] = static_cast<float>((dstd[b + i] + dh[i] * rng.normal(b + i)) *
-                                         o.noise_scale * sigmoid(raw[b + i]));
+          dr[b + i] = static_cast<float>((dstd[b + i] + dh[i] * rng.normal(b + i)) * o.noise_scale *
+                                         sigmoid(raw[b + i]));
       }
     }
   }

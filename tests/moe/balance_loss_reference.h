@@ -9,7 +9,6 @@
 
 namespace moemt::moe::reference {
 
-
 struct BalanceCoefs {
   double importance = 0, load = 0, switch_aux = 0, z = 0;
   bool any() const { return importance > 0 || load > 0 || switch_aux > 0 || z > 0; }
@@ -43,10 +42,6 @@ struct GateView {
 struct BalanceGrads {
   std::vector<double> dgate, dp, dh, dclean, dstd;
 };
-
-
-
-
 
 namespace {
 constexpr double kEps = 1e-10;

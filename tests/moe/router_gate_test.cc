@@ -4,6 +4,8 @@
 // Tolerances: experts and top-k indices identical; gates and probabilities within 1e-6
 // (the ops round to f32 what the reference keeps in double); loss values within 1e-5
 // relative; dclean/draw within 1e-5 of the largest reference gradient.
+#include "ops/router_gate.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,7 +13,6 @@
 
 #include "ops/balance_loss.h"
 #include "ops/moe_gate_scale.h"
-#include "ops/router_gate.h"
 #include "router_reference.h"
 
 namespace moemt::moe {
@@ -145,8 +146,8 @@ TEST(RouterGateOps, GateScaleMatchesTheHostLoops) {
   Tensor out = Tensor::empty({n, k});
   ops::moe_gate_scale(Tensor::from_vector(g2, {n, k}), Tensor::from_vector(pg, {n, 1}), out);
   Tensor dg = Tensor::from_vector(dgate, {n, k}), dpg = Tensor::empty({n, 1});
-  ops::moe_gate_scale_backward(dg, Tensor::from_vector(g2, {n, k}),
-                               Tensor::from_vector(pg, {n, 1}), dg, dpg);
+  ops::moe_gate_scale_backward(dg, Tensor::from_vector(g2, {n, k}), Tensor::from_vector(pg, {n, 1}),
+                               dg, dpg);
   // The host code of MoeLayer before the op (bit-identical).
   std::vector<float> gate = g2, dpg_ref(n, 0.f), dgate_ref = dgate;
   for (int64_t t = 0; t < n; ++t)

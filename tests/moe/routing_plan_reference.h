@@ -32,9 +32,8 @@ struct PlanRef {
   int64_t num_rows() const { return offsets.empty() ? 0 : offsets.back(); }
 };
 
-inline PlanRef make_plan(std::vector<int32_t> expert, std::vector<float> gate,
-                         int64_t num_tokens, int k, int num_experts,
-                         const std::vector<int64_t>& capacity) {
+inline PlanRef make_plan(std::vector<int32_t> expert, std::vector<float> gate, int64_t num_tokens,
+                         int k, int num_experts, const std::vector<int64_t>& capacity) {
   PlanRef p;
   p.num_tokens = num_tokens;
   p.k = k;

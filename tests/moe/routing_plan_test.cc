@@ -50,9 +50,9 @@ TEST(RoutingPlan, CapacityDropsLaterArrivalsAndSecondChoicesFirst) {
 }
 
 TEST(RoutingPlan, OffsetsAreTheOnlyHostReadTheLayerNeeds) {
-  RoutingPlan p = make_plan(Tensor::from_vector(std::vector<int32_t>{1, 0, 1, -1}, {2, 2}),
-                            Tensor::from_vector(std::vector<float>{.5f, .5f, 1.f, 0.f}, {2, 2}),
-                            i32({4, 4}));
+  RoutingPlan p =
+      make_plan(Tensor::from_vector(std::vector<int32_t>{1, 0, 1, -1}, {2, 2}),
+                Tensor::from_vector(std::vector<float>{.5f, .5f, 1.f, 0.f}, {2, 2}), i32({4, 4}));
   EXPECT_ANY_THROW(p.num_rows());  // not read yet
   p.read_offsets_to_host();
   EXPECT_EQ(p.host_offsets, (std::vector<int64_t>{0, 1, 3}));
