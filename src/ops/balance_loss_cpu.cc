@@ -18,10 +18,11 @@ constexpr double kEps = 1e-10;
 struct View {
   int64_t n = 0;
   int e = 0, eg = 0, k = 0, ktop = 0, groups = 0;
-  const int32_t* group = nullptr;              // (n), -1 = padding (ignored everywhere)
-  const int32_t* top = nullptr;                // (n, ktop)
-  std::vector<double> h, p, clean, noise_std;  // noise_std empty without noise
-  std::vector<double> gate;                    // (n, k)
+  const int32_t* group = nullptr;  // (n), -1 = padding (ignored everywhere)
+  const int32_t* top = nullptr;    // (n, ktop)
+  // Only those the enabled losses read (see make_view); noise_std empty without noise.
+  std::vector<double> h, p, clean, noise_std;
+  std::vector<double> gate;  // (n, k)
   std::vector<int64_t> group_tokens;
   int64_t valid = 0;
   double share(int g) const { return static_cast<double>(group_tokens[g]) / valid; }
@@ -36,7 +37,9 @@ std::vector<double> widen(const Tensor& t) {
   return std::vector<double>(p, p + t.numel());
 }
 
-View make_view(const RouterGateOptions& o, const GateTensors& t) {
+// Widens only what the enabled losses read: importance (gate), load (h, clean, noise std),
+// switch (p), z (h, p).
+View make_view(const RouterGateOptions& o, const BalanceCoefs& c, const GateTensors& t) {
   View v;
   v.n = t.clean.size(0);
   v.e = static_cast<int>(t.clean.size(1));
@@ -46,11 +49,12 @@ View make_view(const RouterGateOptions& o, const GateTensors& t) {
   v.groups = o.num_groups;
   v.group = t.group.data<int32_t>();
   v.top = t.top.data<int32_t>();
-  v.h = widen(t.h);
-  v.p = widen(t.probs);
-  v.clean = widen(t.clean);
-  v.gate = widen(t.gate);
-  if (t.noisy()) {
+  const bool load = c.load > 0 && t.noisy();
+  if (load || c.z > 0) v.h = widen(t.h);
+  if (c.switch_aux > 0 || c.z > 0) v.p = widen(t.probs);
+  if (c.importance > 0) v.gate = widen(t.gate);
+  if (load) {
+    v.clean = widen(t.clean);
     const float* raw = t.raw.data<float>();
     v.noise_std.resize(v.n * v.e);
     for (int64_t i = 0; i < v.n * v.e; ++i) v.noise_std[i] = o.noise_scale * softplus(raw[i]);
@@ -228,7 +232,7 @@ void add_into(const std::vector<double>& src, const Tensor& dst) {
 void balance_loss_forward(const RouterGateOptions& o, const BalanceCoefs& c, const GateTensors& t,
                           Tensor& values, Tensor& aux_sum) {
   double out[kNumBalanceLosses] = {0, 0, 0, 0};
-  if (c.any()) losses(make_view(o, t), c, t.noisy(), nullptr, 1.0, out);
+  if (c.any()) losses(make_view(o, c, t), c, t.noisy(), nullptr, 1.0, out);
   float* pv = values.data<float>();
   for (int i = 0; i < kNumBalanceLosses; ++i) pv[i] = static_cast<float>(out[i]);
   if (aux_sum.defined())
@@ -240,7 +244,7 @@ void balance_loss_forward(const RouterGateOptions& o, const BalanceCoefs& c, con
 void balance_loss_backward(const RouterGateOptions& o, const BalanceCoefs& c, const GateTensors& t,
                            double scale, GateGrads& g) {
   if (!c.any()) return;
-  View v = make_view(o, t);
+  View v = make_view(o, c, t);
   const size_t ne = static_cast<size_t>(v.n * v.e);
   Grads d;
   d.dgate.assign(v.n * v.k, 0.0);

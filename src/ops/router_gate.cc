@@ -32,6 +32,7 @@ void router_gate_forward(const RouterGateOptions& o, GateTensors& t) {
   check_state(o, t);
   const int64_t n = t.clean.size(0), e = t.clean.size(1);
   const Device dev = t.clean.device();
+  t.eps = t.noisy() ? Tensor::empty({n, e}, DType::f32, dev) : Tensor();
   t.h = Tensor::empty({n, e}, DType::f32, dev);
   t.probs = Tensor::empty({n, e}, DType::f32, dev);
   t.top = Tensor::empty({n, o.ktop}, DType::i32, dev);
@@ -53,6 +54,7 @@ void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, cons
     check_nk(*x, n, e, DType::f32, "router gradient");
   check_nk(dclean_out, n, e, DType::f32, "dclean");
   if (t.noisy()) {
+    check_nk(t.eps, n, e, DType::f32, "noise draws");
     check_nk(g.dstd, n, e, DType::f32, "dstd");
     check_nk(draw, n, e, DType::f32, "draw");
   }

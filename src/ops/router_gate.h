@@ -15,7 +15,7 @@ struct RouterGateOptions {
   bool renormalize = true;  // gates = softmax over the k kept logits (else p of the choice)
   float noise_scale = 0.f;  // noise is on when raw is defined
   // Noise stream: eps[t, i] = RngStream{seed, stream}.normal(t * E + i), so every device draws
-  // the same numbers; the backward redraws them instead of saving them.
+  // the same numbers.
   uint64_t seed = 0, stream = 0;
 };
 
@@ -25,6 +25,7 @@ struct GateTensors {
   Tensor group;   // (N) i32: the token's group, -1 for padding rows (routed nowhere)
   Tensor clean;   // x Wg
   Tensor raw;     // x Wnoise; undefined without noise
+  Tensor eps;     // the noise draws, saved for the backward; undefined without noise
   Tensor h;       // clean + eps * noise_scale * softplus(raw), -inf outside the group
   Tensor probs;   // softmax of h over the candidates, 0 elsewhere and on padding rows
   Tensor top;     // (N, ktop) i32: indices of h, largest first (ties: lower index first)
@@ -40,7 +41,8 @@ struct GateGrads {
   Tensor dprobs, dh, dclean, dstd;  // dstd: d/d(noise std), only with noise
 };
 
-// Allocates t.h, t.probs, t.top, t.expert and t.gate on clean's device and fills them.
+// Allocates t.eps (with noise), t.h, t.probs, t.top, t.expert and t.gate on clean's device
+// and fills them.
 void router_gate_forward(const RouterGateOptions& o, GateTensors& t);
 
 // From g (dgate, dprobs, dh, dclean, dstd) to dclean_out = dLoss/dclean and, with noise,

@@ -56,6 +56,7 @@ void router_gate_forward(const RouterGateOptions& o, GateTensors& t) {
   const int32_t* grp = t.group.data<int32_t>();
   const float* clean = t.clean.data<float>();
   const float* raw = noisy ? t.raw.data<float>() : nullptr;
+  float* eps = noisy ? t.eps.data<float>() : nullptr;
   float* hf = t.h.data<float>();
   float* p = t.probs.data<float>();
   int32_t* top = t.top.data<int32_t>();
@@ -74,7 +75,10 @@ void router_gate_forward(const RouterGateOptions& o, GateTensors& t) {
         const int64_t x = r * e + i;
         // H = clean + N(0,1) * noise_scale * softplus(x Wnoise)   (Shazeer et al. eq. 4)
         double v = clean[x];
-        if (noisy) v += static_cast<double>(rng.normal(x)) * (o.noise_scale * softplus(raw[x]));
+        if (noisy) {
+          eps[x] = rng.normal(x);
+          v += static_cast<double>(eps[x]) * (o.noise_scale * softplus(raw[x]));
+        }
         h[i] = not_candidate(g, static_cast<int>(i), eg) ? kNegInf : v;
         hf[x] = static_cast<float>(h[i]);
       }
@@ -95,7 +99,6 @@ void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, cons
   const int64_t n = t.clean.size(0), e = t.clean.size(1);
   const int k = o.k, kt = o.ktop;
   const bool noisy = t.noisy();
-  const RngStream rng{o.seed, o.stream};
   const int32_t* grp = t.group.data<int32_t>();
   const float* p = t.probs.data<float>();
   const int32_t* top = t.top.data<int32_t>();
@@ -105,6 +108,7 @@ void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, cons
               *dclean = g.dclean.data<float>();
   const float* dstd = noisy ? g.dstd.data<float>() : nullptr;
   const float* raw = noisy ? t.raw.data<float>() : nullptr;
+  const float* eps = noisy ? t.eps.data<float>() : nullptr;
   float* dc = dclean_out.data<float>();
   float* dr = noisy ? draw.data<float>() : nullptr;
 #pragma omp parallel if (n * e > kParallelMin)
@@ -135,7 +139,7 @@ void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, cons
       for (int64_t i = 0; i < e; ++i) {
         dc[b + i] = static_cast<float>(dclean[b + i] + dh[i]);
         if (noisy)
-          dr[b + i] = static_cast<float>((dstd[b + i] + dh[i] * rng.normal(b + i)) * o.noise_scale *
+          dr[b + i] = static_cast<float>((dstd[b + i] + dh[i] * eps[b + i]) * o.noise_scale *
                                          sigmoid(raw[b + i]));
       }
     }

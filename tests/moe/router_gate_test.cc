@@ -21,6 +21,7 @@ namespace {
 struct Case {
   int groups, k;
   bool renormalize, noisy;
+  ops::BalanceCoefs coefs{0.3, 0.5, 0.7, 0.2};
 };
 
 std::vector<float> normal_vector(std::mt19937& rng, size_t n, float stddev) {
@@ -43,8 +44,10 @@ void expect_near_all(const std::vector<float>& got, const std::vector<float>& wa
 }
 
 void check_case(const Case& c, uint32_t seed) {
-  SCOPED_TRACE(::testing::Message() << "groups " << c.groups << " k " << c.k << " renorm "
-                                    << c.renormalize << " noisy " << c.noisy << " seed " << seed);
+  SCOPED_TRACE(::testing::Message()
+               << "groups " << c.groups << " k " << c.k << " renorm " << c.renormalize << " noisy "
+               << c.noisy << " seed " << seed << " coefs " << c.coefs.importance << c.coefs.load
+               << c.coefs.switch_aux << c.coefs.z);
   std::mt19937 rng(seed);
   const int e = 4 * c.groups, k = c.k;
   const int64_t n = 40 + rng() % 30;
@@ -60,7 +63,7 @@ void check_case(const Case& c, uint32_t seed) {
   ref.k = k;
   ref.renormalize = c.renormalize;
   ref.noise_scale = c.noisy ? 0.8f : 0.f;
-  ref.coefs = {0.3, 0.5, 0.7, 0.2};
+  ref.coefs = {c.coefs.importance, c.coefs.load, c.coefs.switch_aux, c.coefs.z};
   ref.forward(clean, raw, group, stream);
 
   ops::RouterGateOptions o;
@@ -82,14 +85,14 @@ void check_case(const Case& c, uint32_t seed) {
   expect_near_all(t.probs.to_vector(), std::vector<float>(ref.p_.begin(), ref.p_.end()), 1e-6,
                   "probs");
 
-  const ops::BalanceCoefs coefs{0.3, 0.5, 0.7, 0.2};
+  const ops::BalanceCoefs coefs = c.coefs;
   Tensor values = Tensor::empty({4}), aux = Tensor::zeros({1});
   ops::balance_loss_forward(o, coefs, t, values, aux);
   auto v = values.to_vector();
   const double want[4] = {ref.values_.importance, ref.values_.load, ref.values_.switch_aux,
                           ref.values_.z};
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(v[i], want[i], 1e-5 * (1 + std::abs(want[i]))) << i;
-  if (c.noisy) EXPECT_GT(want[ops::kLoad], 0.0);
+  if (c.noisy && c.coefs.load > 0) EXPECT_GT(want[ops::kLoad], 0.0);
   const double weighted = ref.values_.weighted(ref.coefs);
   EXPECT_NEAR(aux.to_vector()[0], weighted, 1e-5 * (1 + weighted));
 
@@ -120,6 +123,20 @@ TEST(RouterGateOps, MatchTheHostRouterForwardLossesAndBackward) {
     for (int k : {1, 2, 3})
       for (bool renorm : {true, false})
         for (bool noisy : {false, true}) check_case({groups, k, renorm, noisy}, seed++);
+}
+
+TEST(RouterGateOps, MatchTheHostRouterWithEachLossAlone) {
+  // Each loss reads its own subset of the router's tensors.
+  uint32_t seed = 100;
+  for (int which = 0; which < 5; ++which) {
+    Case c{2, 2, true, true};
+    c.coefs = {};
+    if (which == 0) c.coefs.importance = 1;
+    if (which == 1) c.coefs.load = 1;
+    if (which == 2) c.coefs.switch_aux = 1;
+    if (which == 3) c.coefs.z = 1;  // which == 4: no loss at all
+    check_case(c, seed++);
+  }
 }
 
 TEST(RouterGateOps, PaddingRowsAreRoutedNowhere) {
