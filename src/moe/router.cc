@@ -59,13 +59,16 @@ double Router::read_entropy_sum_to_host() const {
 Tensor Router::backward(Tensor dgate, double aux_scale) {
   const int64_t n = t_.clean.size(0), e = opt_.num_experts;
   const Device dev = x_.device();
+  // Gradient buffers only for the enabled losses (dgate: the combine and importance).
+  const ops::BalanceCoefs& c = opt_.coefs;
+  const bool load = c.load > 0 && t_.noisy();
   ops::GateGrads g;
   g.dgate = dgate;
-  g.dprobs = Tensor::zeros({n, e}, DType::f32, dev);
-  g.dh = Tensor::zeros({n, e}, DType::f32, dev);
-  g.dclean = Tensor::zeros({n, e}, DType::f32, dev);
-  if (t_.noisy()) g.dstd = Tensor::zeros({n, e}, DType::f32, dev);
-  ops::balance_loss_backward(gate_opt_, opt_.coefs, t_, aux_scale, g);
+  if (c.switch_aux > 0) g.dprobs = Tensor::zeros({n, e}, DType::f32, dev);
+  if (c.z > 0 || load) g.dh = Tensor::zeros({n, e}, DType::f32, dev);
+  if (load) g.dclean = Tensor::zeros({n, e}, DType::f32, dev);
+  if (load) g.dstd = Tensor::zeros({n, e}, DType::f32, dev);
+  if (c.any()) ops::balance_loss_backward(gate_opt_, c, t_, aux_scale, g);
   Tensor dc = Tensor::empty({n, e}, DType::f32, dev), dr;
   if (t_.noisy()) dr = Tensor::empty({n, e}, DType::f32, dev);
   ops::router_gate_backward(gate_opt_, t_, g, dc, dr);

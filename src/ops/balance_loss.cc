@@ -16,6 +16,9 @@ void check_forward_state(const RouterGateOptions& o, const GateTensors& t) {
               "balance loss needs the router forward's tensors (h {}, probs {}, top {}, gate {})",
               t.h.shape().str(), t.probs.shape().str(), t.top.shape().str(), t.gate.shape().str());
   same_device(t.clean, t.group, t.h, t.probs, t.top, t.gate);
+  if (t.noisy())
+    MOEMT_CHECK(t.noise_std.shape() == t.clean.shape(), "balance loss noise std {}",
+                t.noise_std.shape().str());
 }
 }  // namespace
 
@@ -36,11 +39,19 @@ void balance_loss_backward(const RouterGateOptions& o, const BalanceCoefs& c, co
                            double scale, GateGrads& g) {
   check_forward_state(o, t);
   const Shape ne = t.clean.shape();
-  MOEMT_CHECK(g.dgate.numel() == t.gate.numel() && g.dprobs.shape() == ne && g.dh.shape() == ne &&
-                  g.dclean.shape() == ne && (!t.noisy() || g.dstd.shape() == ne),
-              "balance loss gradients for logits {}", ne.str());
-  MOEMT_DISPATCH(same_device(t.clean, g.dgate, g.dprobs, g.dh, g.dclean), balance_loss_backward, o,
-                 c, t, scale, g);
+  const bool load = c.load > 0 && t.noisy();
+  auto need = [&](const Tensor& x, bool needed, const Shape& shape, const char* what) {
+    if (!needed && !(x.defined() && x.numel() > 0)) return;
+    MOEMT_CHECK(x.defined() && x.shape() == shape && x.dtype() == DType::f32,
+                "balance loss gradient {} is {}, wants {}", what, x.shape().str(), shape.str());
+    same_device(t.clean, x);
+  };
+  need(g.dgate, true, t.gate.shape(), "dgate");
+  need(g.dprobs, c.switch_aux > 0, ne, "dprobs");
+  need(g.dh, c.z > 0 || load, ne, "dh");
+  need(g.dclean, load, ne, "dclean");
+  need(g.dstd, load, ne, "dstd");
+  MOEMT_DISPATCH(t.clean.device(), balance_loss_backward, o, c, t, scale, g);
 }
 
 }  // namespace moemt::ops

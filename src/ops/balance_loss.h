@@ -25,7 +25,7 @@ void balance_loss_forward(const RouterGateOptions& o, const BalanceCoefs& c, con
                           Tensor& values, Tensor& aux_sum);
 
 // Adds scale * coef * d(loss)/d(input) into g: dgate (importance), dprobs (switch), dh (load,
-// z), dclean and dstd (load).
+// z), dclean and dstd (load). Tensors of g that no enabled loss writes may be undefined.
 void balance_loss_backward(const RouterGateOptions& o, const BalanceCoefs& c, const GateTensors& t,
                            double scale, GateGrads& g);
 

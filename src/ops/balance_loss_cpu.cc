@@ -1,6 +1,6 @@
-// CPU balancing losses. The router's f32 tensors are widened to double and every loss is
-// computed in double, as the host router always did. Each block computes the loss as in its
-// paper and, right after, its gradient, so the two can be read side by side.
+// CPU balancing losses. Every loss is computed in double from the router's f32 tensors (each
+// element is widened as it is read), as the host router always did. Each block computes the loss as
+// in its paper and, right after, its gradient, so the two can be read side by side.
 #include <algorithm>
 #include <limits>
 #include <vector>
@@ -14,32 +14,29 @@ namespace {
 using namespace router_math;
 constexpr double kEps = 1e-10;
 
-// One router level's forward state as host arrays in double, row-major (n, e) unless noted.
+// One router level's forward state, row-major (n, e) unless noted. Tensors a loss does not
+// read may be null (noise_std is null without noise).
 struct View {
   int64_t n = 0;
   int e = 0, eg = 0, k = 0, ktop = 0, groups = 0;
   const int32_t* group = nullptr;  // (n), -1 = padding (ignored everywhere)
   const int32_t* top = nullptr;    // (n, ktop)
-  // Only those the enabled losses read (see make_view); noise_std empty without noise.
-  std::vector<double> h, p, clean, noise_std;
-  std::vector<double> gate;  // (n, k)
+  const float *h = nullptr, *p = nullptr, *clean = nullptr, *noise_std = nullptr;
+  const float* gate = nullptr;  // (n, k)
   std::vector<int64_t> group_tokens;
   int64_t valid = 0;
   double share(int g) const { return static_cast<double>(group_tokens[g]) / valid; }
 };
-// Gradients in double, added into the f32 tensors at the end.
+// The f32 gradient tensors the losses add into; null where no enabled loss writes.
 struct Grads {
-  std::vector<double> dgate, dp, dh, dclean, dstd;
+  float *dgate = nullptr, *dp = nullptr, *dh = nullptr, *dclean = nullptr, *dstd = nullptr;
 };
 
-std::vector<double> widen(const Tensor& t) {
-  const float* p = t.data<float>();
-  return std::vector<double>(p, p + t.numel());
+float* data_or_null(const Tensor& t) {
+  return t.defined() && t.numel() > 0 ? t.data<float>() : nullptr;
 }
 
-// Widens only what the enabled losses read: importance (gate), load (h, clean, noise std),
-// switch (p), z (h, p).
-View make_view(const RouterGateOptions& o, const BalanceCoefs& c, const GateTensors& t) {
+View make_view(const RouterGateOptions& o, const GateTensors& t) {
   View v;
   v.n = t.clean.size(0);
   v.e = static_cast<int>(t.clean.size(1));
@@ -49,16 +46,11 @@ View make_view(const RouterGateOptions& o, const BalanceCoefs& c, const GateTens
   v.groups = o.num_groups;
   v.group = t.group.data<int32_t>();
   v.top = t.top.data<int32_t>();
-  const bool load = c.load > 0 && t.noisy();
-  if (load || c.z > 0) v.h = widen(t.h);
-  if (c.switch_aux > 0 || c.z > 0) v.p = widen(t.probs);
-  if (c.importance > 0) v.gate = widen(t.gate);
-  if (load) {
-    v.clean = widen(t.clean);
-    const float* raw = t.raw.data<float>();
-    v.noise_std.resize(v.n * v.e);
-    for (int64_t i = 0; i < v.n * v.e; ++i) v.noise_std[i] = o.noise_scale * softplus(raw[i]);
-  }
+  v.h = t.h.data<float>();
+  v.p = t.probs.data<float>();
+  v.clean = t.clean.data<float>();
+  v.gate = t.gate.data<float>();
+  v.noise_std = t.noisy() ? t.noise_std.data<float>() : nullptr;
   v.group_tokens.assign(v.groups, 0);
   for (int64_t r = 0; r < v.n; ++r)
     if (v.group[r] >= 0) ++v.group_tokens[v.group[r]], ++v.valid;
@@ -199,9 +191,10 @@ double z_loss(const View& v, Grads* g, double scale) {
   for (int64_t t = 0; t < v.n; ++t) {
     int grp = v.group[t];
     if (grp < 0) continue;
-    const double* h = v.h.data() + t * v.e;
+    const float* h = v.h + t * v.e;
     double mx = -std::numeric_limits<double>::infinity();
-    for (int i = grp * v.eg; i < (grp + 1) * v.eg; ++i) mx = std::max(mx, h[i]);
+    for (int i = grp * v.eg; i < (grp + 1) * v.eg; ++i)
+      mx = std::max(mx, static_cast<double>(h[i]));
     double s = 0;
     for (int i = grp * v.eg; i < (grp + 1) * v.eg; ++i) s += std::exp(h[i] - mx);
     double lse = mx + std::log(s);
@@ -223,16 +216,12 @@ void losses(const View& v, const BalanceCoefs& c, bool noisy, Grads* g, double s
   if (c.z > 0) out[kZ] = z_loss(v, g, scale * c.z);
 }
 
-void add_into(const std::vector<double>& src, const Tensor& dst) {
-  float* p = dst.data<float>();
-  for (size_t i = 0; i < src.size(); ++i) p[i] += static_cast<float>(src[i]);
-}
 }  // namespace
 
 void balance_loss_forward(const RouterGateOptions& o, const BalanceCoefs& c, const GateTensors& t,
                           Tensor& values, Tensor& aux_sum) {
   double out[kNumBalanceLosses] = {0, 0, 0, 0};
-  if (c.any()) losses(make_view(o, c, t), c, t.noisy(), nullptr, 1.0, out);
+  if (c.any()) losses(make_view(o, t), c, t.noisy(), nullptr, 1.0, out);
   float* pv = values.data<float>();
   for (int i = 0; i < kNumBalanceLosses; ++i) pv[i] = static_cast<float>(out[i]);
   if (aux_sum.defined())
@@ -244,21 +233,14 @@ void balance_loss_forward(const RouterGateOptions& o, const BalanceCoefs& c, con
 void balance_loss_backward(const RouterGateOptions& o, const BalanceCoefs& c, const GateTensors& t,
                            double scale, GateGrads& g) {
   if (!c.any()) return;
-  View v = make_view(o, c, t);
-  const size_t ne = static_cast<size_t>(v.n * v.e);
   Grads d;
-  d.dgate.assign(v.n * v.k, 0.0);
-  d.dp.assign(ne, 0.0);
-  d.dh.assign(ne, 0.0);
-  d.dclean.assign(ne, 0.0);
-  d.dstd.assign(t.noisy() ? ne : 0, 0.0);
+  d.dgate = g.dgate.data<float>();
+  d.dp = data_or_null(g.dprobs);
+  d.dh = data_or_null(g.dh);
+  d.dclean = data_or_null(g.dclean);
+  d.dstd = data_or_null(g.dstd);
   double out[kNumBalanceLosses];
-  losses(v, c, t.noisy(), &d, scale, out);
-  add_into(d.dgate, g.dgate);
-  add_into(d.dp, g.dprobs);
-  add_into(d.dh, g.dh);
-  add_into(d.dclean, g.dclean);
-  if (t.noisy()) add_into(d.dstd, g.dstd);
+  losses(make_view(o, t), c, t.noisy(), &d, scale, out);
 }
 
 }  // namespace moemt::ops::cpu

@@ -33,6 +33,7 @@ void router_gate_forward(const RouterGateOptions& o, GateTensors& t) {
   const int64_t n = t.clean.size(0), e = t.clean.size(1);
   const Device dev = t.clean.device();
   t.eps = t.noisy() ? Tensor::empty({n, e}, DType::f32, dev) : Tensor();
+  t.noise_std = t.noisy() ? Tensor::empty({n, e}, DType::f32, dev) : Tensor();
   t.h = Tensor::empty({n, e}, DType::f32, dev);
   t.probs = Tensor::empty({n, e}, DType::f32, dev);
   t.top = Tensor::empty({n, o.ktop}, DType::i32, dev);
@@ -50,12 +51,14 @@ void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, cons
   check_nk(t.top, n, o.ktop, DType::i32, "top");
   check_nk(t.gate, n, o.k, DType::f32, "gate");
   check_nk(g.dgate, n, o.k, DType::f32, "dgate");
-  for (const Tensor* x : {&g.dprobs, &g.dh, &g.dclean})
-    check_nk(*x, n, e, DType::f32, "router gradient");
+  for (const Tensor* x : {&g.dprobs, &g.dh, &g.dclean, &g.dstd})
+    if (x->defined() && x->numel() > 0) {
+      check_nk(*x, n, e, DType::f32, "router gradient");
+      same_device(t.clean, *x);
+    }
   check_nk(dclean_out, n, e, DType::f32, "dclean");
   if (t.noisy()) {
     check_nk(t.eps, n, e, DType::f32, "noise draws");
-    check_nk(g.dstd, n, e, DType::f32, "dstd");
     check_nk(draw, n, e, DType::f32, "draw");
   }
   if (n == 0) return;

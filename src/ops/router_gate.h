@@ -22,27 +22,29 @@ struct RouterGateOptions {
 // One router level's tensors, on one device. Inputs: group, clean, raw. The forward writes
 // the rest; the balancing losses and the backward read them. (N, E) f32 unless noted.
 struct GateTensors {
-  Tensor group;   // (N) i32: the token's group, -1 for padding rows (routed nowhere)
-  Tensor clean;   // x Wg
-  Tensor raw;     // x Wnoise; undefined without noise
-  Tensor eps;     // the noise draws, saved for the backward; undefined without noise
-  Tensor h;       // clean + eps * noise_scale * softplus(raw), -inf outside the group
-  Tensor probs;   // softmax of h over the candidates, 0 elsewhere and on padding rows
-  Tensor top;     // (N, ktop) i32: indices of h, largest first (ties: lower index first)
-  Tensor expert;  // (N, k) i32: chosen experts, -1 on padding rows
-  Tensor gate;    // (N, k) f32: combine weights, 0 on padding rows
+  Tensor group;      // (N) i32: the token's group, -1 for padding rows (routed nowhere)
+  Tensor clean;      // x Wg
+  Tensor raw;        // x Wnoise; undefined without noise
+  Tensor eps;        // the noise draws, saved for the backward; undefined without noise
+  Tensor noise_std;  // noise_scale * softplus(raw), saved for the load loss; likewise
+  Tensor h;          // clean + eps * noise_scale * softplus(raw), -inf outside the group
+  Tensor probs;      // softmax of h over the candidates, 0 elsewhere and on padding rows
+  Tensor top;        // (N, ktop) i32: indices of h, largest first (ties: lower index first)
+  Tensor expert;     // (N, k) i32: chosen experts, -1 on padding rows
+  Tensor gate;       // (N, k) f32: combine weights, 0 on padding rows
   bool noisy() const { return raw.defined() && raw.numel() > 0; }
 };
 
 // Gradients with respect to one level's gating tensors, f32; (N, E) unless noted. The
-// balancing losses add into all of them, the combine into dgate.
+// combine and the balancing losses add into dgate, the losses into the others, which stay
+// undefined (zero) where no enabled loss writes them.
 struct GateGrads {
   Tensor dgate;                     // (N, k)
   Tensor dprobs, dh, dclean, dstd;  // dstd: d/d(noise std), only with noise
 };
 
-// Allocates t.eps (with noise), t.h, t.probs, t.top, t.expert and t.gate on clean's device
-// and fills them.
+// Allocates t.eps and t.noise_std (with noise), t.h, t.probs, t.top, t.expert and t.gate on clean's
+// device and fills them.
 void router_gate_forward(const RouterGateOptions& o, GateTensors& t);
 
 // From g (dgate, dprobs, dh, dclean, dstd) to dclean_out = dLoss/dclean and, with noise,

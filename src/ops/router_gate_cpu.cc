@@ -15,6 +15,10 @@ using namespace router_math;
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 constexpr int64_t kParallelMin = 1 << 14;  // elements (N * E) below which threads cost more
 
+const float* or_null(const Tensor& t) {
+  return t.defined() && t.numel() > 0 ? t.data<float>() : nullptr;
+}
+
 // Top-k of one row of f32 values by insertion, largest first, the earlier index ahead on ties
 // (the same order as ops::topk, which the routing plan's reproducibility relies on).
 void topk_row(const float* row, int64_t e, int k, float* v, int32_t* id) {
@@ -57,6 +61,7 @@ void router_gate_forward(const RouterGateOptions& o, GateTensors& t) {
   const float* clean = t.clean.data<float>();
   const float* raw = noisy ? t.raw.data<float>() : nullptr;
   float* eps = noisy ? t.eps.data<float>() : nullptr;
+  float* sd = noisy ? t.noise_std.data<float>() : nullptr;
   float* hf = t.h.data<float>();
   float* p = t.probs.data<float>();
   int32_t* top = t.top.data<int32_t>();
@@ -76,8 +81,10 @@ void router_gate_forward(const RouterGateOptions& o, GateTensors& t) {
         // H = clean + N(0,1) * noise_scale * softplus(x Wnoise)   (Shazeer et al. eq. 4)
         double v = clean[x];
         if (noisy) {
+          const double std = o.noise_scale * softplus(raw[x]);
           eps[x] = rng.normal(x);
-          v += static_cast<double>(eps[x]) * (o.noise_scale * softplus(raw[x]));
+          sd[x] = static_cast<float>(std);
+          v += eps[x] * std;
         }
         h[i] = not_candidate(g, static_cast<int>(i), eg) ? kNegInf : v;
         hf[x] = static_cast<float>(h[i]);
@@ -104,9 +111,8 @@ void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, cons
   const int32_t* top = t.top.data<int32_t>();
   const float* gate = t.gate.data<float>();
   const float* dgate = g.dgate.data<float>();
-  const float *dprobs = g.dprobs.data<float>(), *dh_in = g.dh.data<float>(),
-              *dclean = g.dclean.data<float>();
-  const float* dstd = noisy ? g.dstd.data<float>() : nullptr;
+  const float *dprobs = or_null(g.dprobs), *dh_in = or_null(g.dh), *dclean = or_null(g.dclean),
+              *dstd = noisy ? or_null(g.dstd) : nullptr;  // null: no loss wrote them (zero)
   const float* raw = noisy ? t.raw.data<float>() : nullptr;
   const float* eps = noisy ? t.eps.data<float>() : nullptr;
   float* dc = dclean_out.data<float>();
@@ -117,7 +123,10 @@ void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, cons
 #pragma omp for schedule(static)
     for (int64_t r = 0; r < n; ++r) {
       const int64_t b = r * e;
-      for (int64_t i = 0; i < e; ++i) dp[i] = dprobs[b + i], dh[i] = dh_in[b + i];
+      for (int64_t i = 0; i < e; ++i) {
+        dp[i] = dprobs ? dprobs[b + i] : 0.0;
+        dh[i] = dh_in ? dh_in[b + i] : 0.0;
+      }
       if (grp[r] >= 0) {
         const int32_t* tp = top + r * kt;
         const float *dg = dgate + r * k, *gt = gate + r * k;
@@ -137,10 +146,10 @@ void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, cons
       }
       // h = clean + eps * std, std = noise_scale * softplus(raw).
       for (int64_t i = 0; i < e; ++i) {
-        dc[b + i] = static_cast<float>(dclean[b + i] + dh[i]);
+        dc[b + i] = static_cast<float>((dclean ? dclean[b + i] : 0.0) + dh[i]);
         if (noisy)
-          dr[b + i] = static_cast<float>((dstd[b + i] + dh[i] * eps[b + i]) * o.noise_scale *
-                                         sigmoid(raw[b + i]));
+          dr[b + i] = static_cast<float>(((dstd ? dstd[b + i] : 0.0) + dh[i] * eps[b + i]) *
+                                         o.noise_scale * sigmoid(raw[b + i]));
       }
     }
   }
