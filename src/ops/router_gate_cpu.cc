@@ -81,10 +81,10 @@ void router_gate_forward(const RouterGateOptions& o, GateTensors& t) {
         // H = clean + N(0,1) * noise_scale * softplus(x Wnoise)   (Shazeer et al. eq. 4)
         double v = clean[x];
         if (noisy) {
-          const double std = o.noise_scale * softplus(raw[x]);
+          const double sdev = o.noise_scale * softplus(raw[x]);
           eps[x] = rng.normal(x);
-          sd[x] = static_cast<float>(std);
-          v += eps[x] * std;
+          sd[x] = static_cast<float>(sdev);
+          v += eps[x] * sdev;
         }
         h[i] = not_candidate(g, static_cast<int>(i), eg) ? kNegInf : v;
         hf[x] = static_cast<float>(h[i]);

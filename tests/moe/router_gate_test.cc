@@ -11,6 +11,7 @@
 #include <cmath>
 #include <random>
 
+#include "core/threads.h"
 #include "ops/balance_loss.h"
 #include "ops/moe_gate_scale.h"
 #include "router_reference.h"
@@ -137,6 +138,50 @@ TEST(RouterGateOps, MatchTheHostRouterWithEachLossAlone) {
     if (which == 3) c.coefs.z = 1;  // which == 4: no loss at all
     check_case(c, seed++);
   }
+}
+
+TEST(RouterGateOps, ResultsDoNotDependOnThreads) {
+  // Large enough (N * E = 2^15) for the row loops to run in parallel.
+  std::mt19937 rng(11);
+  const int64_t n = 2048, e = 16, k = 2;
+  std::vector<int32_t> group(n);
+  for (auto& g : group) g = static_cast<int32_t>(rng() % 3) - 1;
+  Tensor clean = Tensor::from_vector(normal_vector(rng, n * e, 1.f), {n, e});
+  Tensor raw = Tensor::from_vector(normal_vector(rng, n * e, 1.f), {n, e});
+  Tensor dgate = Tensor::from_vector(normal_vector(rng, n * k, 1.f), {n, k});
+  auto run = [&](int threads) {
+    const int before = num_threads();
+    set_num_threads(threads);
+    ops::RouterGateOptions o;
+    o.num_groups = 2;
+    o.k = k;
+    o.ktop = 3;
+    o.noise_scale = 1.f;
+    o.seed = 9;
+    ops::GateTensors t;
+    t.group = Tensor::from_vector(group, {n});
+    t.clean = clean;
+    t.raw = raw;
+    ops::router_gate_forward(o, t);
+    ops::GateGrads g;
+    g.dgate = dgate.clone();
+    g.dh = Tensor::zeros({n, e});
+    g.dclean = Tensor::zeros({n, e});
+    g.dstd = Tensor::zeros({n, e});
+    ops::balance_loss_backward(o, {0, 1, 0, 1}, t, 1.0, g);
+    Tensor dc = Tensor::empty({n, e}), dr = Tensor::empty({n, e});
+    ops::router_gate_backward(o, t, g, dc, dr);
+    set_num_threads(before);
+    std::vector<float> all;
+    for (const Tensor* x : {&t.gate, &t.h, &t.probs, &dc, &dr}) {
+      std::vector<float> v = x->to_vector();
+      all.insert(all.end(), v.begin(), v.end());
+    }
+    auto ex = t.top.to_ivector();
+    all.insert(all.end(), ex.begin(), ex.end());
+    return all;
+  };
+  EXPECT_EQ(run(1), run(2));
 }
 
 TEST(RouterGateOps, PaddingRowsAreRoutedNowhere) {
