@@ -1,8 +1,6 @@
 // Router forward and backward. Shapes: x (N, D), Wg and Wnoise (D, E), logits (N, E).
 #include "moe/router.h"
 
-#include <cmath>
-
 #include "ops/gemm.h"
 
 namespace moemt::moe {
@@ -49,11 +47,9 @@ void Router::forward(nn::Ctx& ctx, const Tensor& x, const Tensor& group) {
 }
 
 double Router::read_entropy_sum_to_host() const {
-  std::vector<float> p = t_.probs.to_vector();  // device -> host, statistics only
-  double s = 0;
-  for (float v : p)
-    if (v > 0) s -= static_cast<double>(v) * std::log(static_cast<double>(v));
-  return s;
+  Tensor h = Tensor::empty({1}, DType::f32, t_.probs.device());
+  ops::router_entropy(t_.probs, h);
+  return h.to_vector()[0];  // device -> host: one number, for statistics only
 }
 
 Tensor Router::backward(Tensor dgate, double aux_scale) {

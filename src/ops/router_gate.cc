@@ -66,4 +66,12 @@ void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, cons
                  dclean_out, draw);
 }
 
+void router_entropy(const Tensor& probs, Tensor& out) {
+  MOEMT_CHECK(probs.rank() == 2 && probs.dtype() == DType::f32, "router probs {}",
+              probs.shape().str());
+  MOEMT_CHECK(out.numel() == 1 && out.dtype() == DType::f32, "router entropy out {}",
+              out.shape().str());
+  MOEMT_DISPATCH(same_device(probs, out), router_entropy, probs, out);
+}
+
 }  // namespace moemt::ops

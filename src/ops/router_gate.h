@@ -52,13 +52,19 @@ void router_gate_forward(const RouterGateOptions& o, GateTensors& t);
 void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, const GateGrads& g,
                           Tensor& dclean_out, Tensor& draw);
 
+// out (1) f32 = sum over rows of the entropy (nats) of probs (N, E) f32; zero entries (outside
+// the group, padding rows) add nothing. For routing statistics, read once per call.
+void router_entropy(const Tensor& probs, Tensor& out);
+
 namespace cpu {
 void router_gate_forward(const RouterGateOptions& o, GateTensors& t);
+void router_entropy(const Tensor& probs, Tensor& out);
 void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, const GateGrads& g,
                           Tensor& dclean_out, Tensor& draw);
 }  // namespace cpu
 namespace cuda {
 void router_gate_forward(const RouterGateOptions& o, GateTensors& t);
+void router_entropy(const Tensor& probs, Tensor& out);
 void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, const GateGrads& g,
                           Tensor& dclean_out, Tensor& draw);
 }  // namespace cuda

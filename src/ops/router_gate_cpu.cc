@@ -1,6 +1,7 @@
 // CPU router gating, one token row at a time (rows are independent, so threads do not change
 // results). The math after the f32 logits runs in double, as the host router always did;
 // outputs are rounded to f32 once.
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -153,6 +154,14 @@ void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, cons
       }
     }
   }
+}
+
+void router_entropy(const Tensor& probs, Tensor& out) {
+  const float* p = probs.data<float>();
+  double s = 0;  // serial: a fixed summation order
+  for (int64_t i = 0; i < probs.numel(); ++i)
+    if (p[i] > 0) s -= static_cast<double>(p[i]) * std::log(static_cast<double>(p[i]));
+  out.data<float>()[0] = static_cast<float>(s);
 }
 
 }  // namespace moemt::ops::cpu

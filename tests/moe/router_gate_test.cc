@@ -1,4 +1,4 @@
-// The router gating, balancing-loss and gate-product ops against the host router they
+// The router gating (and entropy), balancing-loss and gate-product ops against the host router they
 // replaced (router_reference.h): random logits with padding rows, several groups, k = 1..3,
 // with and without noise and renormalisation, every balancing loss on.
 // Tolerances: experts and top-k indices identical; gates and probabilities within 1e-6
@@ -85,6 +85,10 @@ void check_case(const Case& c, uint32_t seed) {
   expect_near_all(t.gate.to_vector(), ref.gate_f_, 1e-6, "gate");
   expect_near_all(t.probs.to_vector(), std::vector<float>(ref.p_.begin(), ref.p_.end()), 1e-6,
                   "probs");
+
+  Tensor entropy = Tensor::empty({1});
+  ops::router_entropy(t.probs, entropy);
+  EXPECT_NEAR(entropy.to_vector()[0], ref.entropy_sum(), 1e-5 * ref.entropy_sum());
 
   const ops::BalanceCoefs coefs = c.coefs;
   Tensor values = Tensor::empty({4}), aux = Tensor::zeros({1});

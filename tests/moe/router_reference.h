@@ -107,6 +107,19 @@ struct RouterRef {
     values_ = balance_losses(view(), coefs, nullptr, 1.0);
   }
 
+  // Router::entropy_sum: sum over valid tokens of the entropy (nats) of p.
+  double entropy_sum() const {
+    double s = 0;
+    for (int64_t t = 0; t < n_; ++t) {
+      if (group_[t] < 0) continue;
+      for (int i = 0; i < e; ++i) {
+        double p = p_[t * e + i];
+        if (p > 0) s -= p * std::log(p);
+      }
+    }
+    return s;
+  }
+
   // dgate (N*k) -> dclean and (with noise) draw, each (N*E).
   void backward(const std::vector<float>& dgate_in, double aux_scale, std::vector<float>& dclean,
                 std::vector<float>& draw) const {
