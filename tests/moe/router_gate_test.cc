@@ -12,9 +12,12 @@
 #include <random>
 
 #include "core/threads.h"
+#include "moe/routing_plan.h"
 #include "ops/balance_loss.h"
 #include "ops/moe_gate_scale.h"
+#include "ops/moe_plan.h"
 #include "router_reference.h"
+#include "routing_plan_reference.h"
 
 namespace moemt::moe {
 namespace {
@@ -85,6 +88,25 @@ void check_case(const Case& c, uint32_t seed) {
   expect_near_all(t.gate.to_vector(), ref.gate_f_, 1e-6, "gate");
   expect_near_all(t.probs.to_vector(), std::vector<float>(ref.p_.begin(), ref.p_.end()), 1e-6,
                   "probs");
+
+  // Route -> plan with capacity drops: the same plan as the host code built, bit for bit.
+  std::vector<int64_t> group_tokens(c.groups, 0);
+  for (int32_t g : group)
+    if (g >= 0) ++group_tokens[g];
+  auto ref_plan = reference::make_plan(ref.expert_, ref.gate_f_, n, k, e,
+                                       reference::expert_capacities(0.8f, k, 1, group_tokens, 4));
+  Tensor capacity = Tensor::empty({e}, DType::i32);
+  ops::moe_capacity(t.group, 0.8f, k, 1, 4, capacity);
+  HostRoutingPlan plan = make_plan(t.expert, t.gate, capacity).read_to_host();
+  EXPECT_EQ(plan.expert, ref_plan.expert);
+  EXPECT_EQ(plan.position, ref_plan.position);
+  EXPECT_EQ(plan.row, ref_plan.row);
+  EXPECT_EQ(plan.offsets, ref_plan.offsets);
+  EXPECT_EQ(plan.row_token, ref_plan.row_token);
+  EXPECT_EQ(plan.dropped, ref_plan.dropped);
+  EXPECT_EQ(plan.valid_tokens, ref_plan.valid_tokens);
+  expect_near_all(plan.gate, ref_plan.gate, 1e-6, "plan gate");
+  if (k > 1 || c.groups == 1) EXPECT_FALSE(ref_plan.dropped.empty());
 
   Tensor entropy = Tensor::empty({1});
   ops::router_entropy(t.probs, entropy);
