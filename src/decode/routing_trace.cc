@@ -42,7 +42,7 @@ std::vector<nlohmann::json> routing_trace(model::Model& model, const data::Vocab
   std::vector<nlohmann::json> out;
   auto dec_in = data::decoder_input(output, vocab.bos_id());
   nn::Ctx ctx;
-  ctx.on_routing = [&](const std::string& layer, const moe::RoutingPlan& plan) {
+  ctx.on_routing = [&](const std::string& layer, const moe::HostRoutingPlan& plan) {
     bool enc = ctx.stack == 0;
     const auto& tokens = enc ? enc_in : dec_in;
     for (int64_t pos = 0; pos < plan.num_tokens; ++pos) {

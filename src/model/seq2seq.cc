@@ -102,7 +102,7 @@ LossStats Seq2Seq::forward_backward(nn::Ctx& ctx, const BatchTensors& batch, flo
   s_ = batch.src_ids.size(1);
   t_ = batch.tgt_in.size(1);
   const int64_t d = cfg_.d_model;
-  ctx.aux_loss = 0;
+  ctx.reset_aux_loss();
 
   set_routing(ctx, 0, s_, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s_);
   Tensor x = src_drop_.forward(ctx, embed(ctx, *src_emb_, batch.src_ids, 0));
@@ -122,7 +122,8 @@ LossStats Seq2Seq::forward_backward(nn::Ctx& ctx, const BatchTensors& batch, flo
   nn::LossResult lr = output_->loss_forward_backward(ctx, h.reshape({b_ * t_, d}),
                                                      batch.tgt_out.reshape({b_ * t_}),
                                                      label_smoothing, 0, scale);
-  LossStats st{lr.loss_sum, lr.nll_sum, lr.tokens, ctx.aux_loss};
+  // The balancing losses are read from their device buffer once, for this loss report.
+  LossStats st{lr.loss_sum, lr.nll_sum, lr.tokens, ctx.read_aux_loss_to_host()};
 
   // Backward, mirroring the forward from the loss down.
   Tensor dy = dec_norm_->backward(ctx, lr.dx.reshape({b_, t_, d}));
@@ -144,7 +145,7 @@ LossStats Seq2Seq::forward_backward(nn::Ctx& ctx, const BatchTensors& batch, flo
 LossStats Seq2Seq::evaluate(nn::Ctx& ctx, const BatchTensors& batch) {
   StreamGuard on_stream = ctx.stream_scope();
   int64_t b = batch.src_ids.size(0), s = batch.src_ids.size(1), t = batch.tgt_in.size(1);
-  ctx.aux_loss = 0;
+  ctx.reset_aux_loss();
   set_routing(ctx, 0, s, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s);
   Tensor x = embed(ctx, *src_emb_, batch.src_ids, 0);
   for (auto& layer : encoder_) x = layer->forward(ctx, x, batch.src_lengths);
@@ -156,7 +157,7 @@ LossStats Seq2Seq::evaluate(nn::Ctx& ctx, const BatchTensors& batch) {
   Tensor none;
   nn::LossResult lr = output_->loss(ctx, h.reshape({b * t, cfg_.d_model}),
                                     batch.tgt_out.reshape({b * t}), 0.f, 0, none);
-  return {lr.loss_sum, lr.nll_sum, lr.tokens, ctx.aux_loss};
+  return {lr.loss_sum, lr.nll_sum, lr.tokens, ctx.read_aux_loss_to_host()};
 }
 
 std::unique_ptr<DecoderState> Seq2Seq::start(nn::Ctx& ctx, const Tensor& src_ids,

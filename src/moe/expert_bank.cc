@@ -2,30 +2,12 @@
 #include "moe/expert_bank.h"
 
 #include "core/threads.h"
+#include "ops/elementwise.h"
 #include "ops/gemm.h"
 
 namespace moemt::moe {
 
 namespace {
-// y[r, :] += b for every row.
-void add_rows(Tensor& y, const Tensor& b) {
-  int64_t n = y.shape().rows(), d = y.shape().cols();
-  float* py = y.data<float>();
-  const float* pb = b.data<float>();
-#pragma omp parallel for schedule(static) if (n * d > 65536)
-  for (int64_t r = 0; r < n; ++r)
-    for (int64_t c = 0; c < d; ++c) py[r * d + c] += pb[c];
-}
-// db = (overwrite ? 0 : db) + column sums of dy.
-void col_sums(const Tensor& dy, Tensor db, bool overwrite) {
-  int64_t n = dy.shape().rows(), d = dy.shape().cols();
-  const float* p = dy.data<float>();
-  float* pb = db.data<float>();
-  std::vector<double> acc(d, 0.0);
-  for (int64_t r = 0; r < n; ++r)
-    for (int64_t c = 0; c < d; ++c) acc[c] += p[r * d + c];
-  for (int64_t c = 0; c < d; ++c) pb[c] = static_cast<float>(acc[c]) + (overwrite ? 0.f : pb[c]);
-}
 Tensor rows(const Tensor& t, int64_t start, int64_t len) { return t.narrow(start, len); }
 // Backward of y = in·W + b over one expert's rows: db += colsum(dout), dW += inᵀ·dout,
 // din = dout·Wᵀ + din_beta·din (beta 1 sums into din, as shared experts need). The first
@@ -34,8 +16,9 @@ void linear_backward(const Tensor& in, const Tensor& dout, const Param& w, const
                      Tensor din, float din_beta) {
   ParamStore& ps = *w.store;
   const bool new_w = ps.take_grad(w.id), new_b = ps.take_grad(b.id);
-  Tensor gw = w.g();
-  col_sums(dout, b.g(), new_b);
+  Tensor gw = w.g(), gb = b.g();
+  if (new_b) gb.zero();
+  ops::bias_grad(dout, gb);
   ops::gemm(in, true, dout, false, gw, 1.f, new_w ? 0.f : 1.f);
   ops::gemm(dout, false, w.w(), true, din, 1.f, din_beta);
 }
@@ -81,11 +64,11 @@ void ExpertBank::forward_job(const Job& j, const Tensor& x, Tensor& y, float bet
   const Weights& w = experts_[j.expert];
   Tensor h = rows(h_, j.hid_row, j.rows), a = rows(a_, j.hid_row, j.rows);
   ops::gemm(rows(x, j.in_row, j.rows), false, w.w1.w(), false, h);
-  add_rows(h, w.b1.w());
+  ops::add_bias(h, w.b1.w());
   ops::activation_forward(act_, h, a);
   Tensor out = rows(y, j.in_row, j.rows);
   ops::gemm(a, false, w.w2.w(), false, out, 1.f, beta);
-  add_rows(out, w.b2.w());
+  ops::add_bias(out, w.b2.w());
 }
 
 void ExpertBank::backward_job(const Job& j, const Tensor& dy, Tensor& da, Tensor& dx,
@@ -96,8 +79,7 @@ void ExpertBank::backward_job(const Job& j, const Tensor& dy, Tensor& da, Tensor
   Tensor dh = rows(da, j.hid_row, j.rows);
   linear_backward(rows(a_, j.hid_row, j.rows), rows(dy, j.in_row, j.rows), w.w2, w.b2, dh, 0.f);
   ops::activation_backward(act_, rows(h_, j.hid_row, j.rows), dh, dh);
-  linear_backward(rows(x_, j.in_row, j.rows), dh, w.w1, w.b1, rows(dx, j.in_row, j.rows),
-                  dx_beta);
+  linear_backward(rows(x_, j.in_row, j.rows), dh, w.w1, w.b1, rows(dx, j.in_row, j.rows), dx_beta);
 }
 
 void ExpertBank::run_forward(const Tensor& x, Tensor& y, float beta) {

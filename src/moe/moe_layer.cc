@@ -2,6 +2,9 @@
 #include "moe/moe_layer.h"
 
 #include "moe/routing_stats.h"
+#include "ops/elementwise.h"
+#include "ops/moe_gate_scale.h"
+#include "ops/moe_plan.h"
 #include "ops/permute.h"
 
 namespace moemt::moe {
@@ -36,13 +39,6 @@ const MoeConfig& validated(const MoeConfig& c, const std::string& name) {
   MOEMT_CHECK(c.every > 0, "MoeLayer {} built for a stack without MoE layers", name);
   return c;
 }
-void add_into(Tensor& y, const Tensor& x) {
-  float* py = y.data<float>();
-  const float* px = x.data<float>();
-  int64_t n = y.numel();
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) py[i] += px[i];
-}
 }  // namespace
 
 MoeLayer::MoeLayer(ParamStore& ps, const std::string& name, const MoeConfig& cfg, int64_t d_model,
@@ -61,7 +57,9 @@ MoeLayer::MoeLayer(ParamStore& ps, const std::string& name, const MoeConfig& cfg
                     ParamGroup::dense);
 }
 
-std::vector<int32_t> MoeLayer::token_groups(nn::Ctx& ctx, const Tensor& x) {
+Tensor MoeLayer::token_groups(nn::Ctx& ctx, const Tensor& x) {
+  // Groups come from the batch's host metadata (padding rows, sentence languages) and are
+  // uploaded once; learned groups are the group router's choices and stay on the device.
   const int64_t n = x.shape().rows();
   MOEMT_CHECK(ctx.row_valid.empty() || static_cast<int64_t>(ctx.row_valid.size()) == n,
               "row_valid has {} entries for {} rows", ctx.row_valid.size(), n);
@@ -84,12 +82,11 @@ std::vector<int32_t> MoeLayer::token_groups(nn::Ctx& ctx, const Tensor& x) {
             name_, lang, cfg_.lang_to_group.size());
       g[t] = cfg_.lang_to_group[lang];
     }
-  } else if (group_router_) {
-    group_router_->forward(ctx, x, g);
-    const auto& chosen = group_router_->expert();
-    for (int64_t t = 0; t < n; ++t) g[t] = g[t] < 0 ? -1 : chosen[t];
   }
-  return g;
+  Tensor groups = Tensor::from_vector(g, {n}).to(x.device());
+  if (!group_router_) return groups;
+  group_router_->forward(ctx, x, groups);
+  return group_router_->expert().reshape({n});  // -1 on padding rows, as their input group
 }
 
 Tensor MoeLayer::forward(nn::Ctx& ctx, const Tensor& x) {
@@ -97,38 +94,47 @@ Tensor MoeLayer::forward(nn::Ctx& ctx, const Tensor& x) {
   MOEMT_CHECK(x.shape().cols() == d_model_, "{}: input {} for d_model {}", name_, x.shape().str(),
               d_model_);
   const int64_t n = x.shape().rows();
-  const int k = cfg_.top_k, e = cfg_.num_experts, eg = cfg_.experts_per_group();
+  const int k = cfg_.top_k, e = cfg_.num_experts;
+  const Device dev = x.device();
+
+  // Route: each token's group, then the router's top-k experts inside it (the balancing
+  // losses go into ctx's device buffer). gate = level-2 gate, times the learned group gate.
   groups_ = token_groups(ctx, x);
   router_.forward(ctx, x, groups_);
-
-  // gate = level-2 gate, times the level-1 group gate when that is learned.
-  std::vector<float> gate = router_.gate();
+  Tensor gate = router_.gate();
   if (group_router_) {
-    const auto& pg = group_router_->gate();
-    for (int64_t t = 0; t < n; ++t)
-      for (int j = 0; j < k; ++j) gate[t * k + j] *= pg[t];
+    gate = Tensor::empty({n, k}, DType::f32, dev);
+    ops::moe_gate_scale(router_.gate(), group_router_->gate(), gate);
   }
-  std::vector<int64_t> group_tokens(cfg_.num_groups, 0);
-  for (int32_t g : groups_)
-    if (g >= 0) ++group_tokens[g];
+
+  // Plan: capacities from each group's token count, stable sort by expert, capacity cuts.
   float cf = ctx.training ? cfg_.capacity_factor_train : cfg_.capacity_factor_eval;
   if (ctx.dropless) cf = 0.f;  // decoding: batch-independent results
-  plan_ = make_plan(router_.expert(), std::move(gate), n, k, e,
-                    expert_capacities(cf, k, cfg_.min_capacity, group_tokens, eg));
+  Tensor capacity = Tensor::empty({e}, DType::i32, dev);
+  ops::moe_capacity(groups_, cf, k, cfg_.min_capacity, cfg_.experts_per_group(), capacity);
+  plan_ = make_plan(router_.expert(), gate, capacity);
+  plan_.read_offsets_to_host();  // the one host read: it sizes the buffer and expert GEMMs
 
-  // permute -> one GEMM per expert -> weighted combine back to token order.
-  rows_ = plan_.row_tensor();
-  gates_ = plan_.gate_tensor();
-  Tensor xp = Tensor::empty({plan_.num_rows(), d_model_}, DType::f32, x.device());
-  ops::permute(x, rows_, Tensor(), xp);
-  y_perm_ = experts_.forward_grouped(xp, plan_.offsets);
-  Tensor out = Tensor::empty({n, d_model_}, DType::f32, x.device());
-  ops::unpermute_combine(y_perm_, rows_, gates_, out, 0.f);
+  // Dispatch: token rows into expert-contiguous rows (with expert parallelism, the all-to-all
+  // goes here, after the permute).
+  Tensor xp = Tensor::empty({plan_.num_rows(), d_model_}, DType::f32, dev);
+  ops::permute(x, plan_.row, Tensor(), xp);
+  // Experts: one GEMM pair per expert over its rows.
+  y_perm_ = experts_.forward_grouped(xp, plan_.host_offsets);
+  // Combine: gate-weighted sum of each token's expert rows, plus the shared experts.
+  Tensor out = Tensor::empty({n, d_model_}, DType::f32, dev);
+  ops::unpermute_combine(y_perm_, plan_.row, plan_.gate, out, 0.f);
   if (shared_) shared_->forward_all(x, out);
 
-  last_aux_ = router_.aux_loss() + (group_router_ ? group_router_->aux_loss() : 0.0);
-  ctx.aux_loss += last_aux_;
+  if (ctx.routing_stats != nullptr || ctx.on_routing) report_routing(ctx);
+  return out;
+}
+
+void MoeLayer::report_routing(nn::Ctx& ctx) const {
+  // Host reads for statistics and traces only, never on the compute path.
+  const HostRoutingPlan plan = plan_.read_to_host();
   if (ctx.routing_stats != nullptr) {
+    const int64_t n = plan.num_tokens;
     const auto& langs = ctx.stack == 0 ? ctx.src_lang : ctx.tgt_lang;
     std::vector<int32_t> token_lang;
     if (!langs.empty()) {
@@ -137,45 +143,38 @@ Tensor MoeLayer::forward(nn::Ctx& ctx, const Tensor& x) {
       for (int64_t t = 0; t < n; ++t)
         token_lang[t] = t / rps < static_cast<int64_t>(langs.size()) ? langs[t / rps] : -1;
     }
-    ctx.routing_stats->record(name_, plan_, router_.entropy_sum(), token_lang);
+    ctx.routing_stats->record(name_, plan, router_.read_entropy_sum_to_host(), token_lang);
   }
-  if (ctx.on_routing) ctx.on_routing(name_, plan_);
-  return out;
+  if (ctx.on_routing) ctx.on_routing(name_, plan);
 }
 
 Tensor MoeLayer::backward(nn::Ctx& ctx, const Tensor& dy) {
   (void)ctx;
   const int64_t n = dy.shape().rows();
   const int k = cfg_.top_k;
+  const Device dev = dy.device();
   MOEMT_CHECK(n == plan_.num_tokens, "{}: backward of {} rows after forward of {}", name_, n,
               plan_.num_tokens);
-  Tensor dx = Tensor::zeros({n, d_model_}, DType::f32, dy.device());
-  if (shared_) add_into(dx, shared_->backward(dy));
+  Tensor dx = Tensor::zeros({n, d_model_}, DType::f32, dev);
+  if (shared_) ops::add_inplace(dx, shared_->backward(dy));
 
-  // In the forward, out[t] = sum_j gate[t,j] * y_perm[row[t,j]]: so
+  // Combine: out[t] = sum_j gate[t,j] * y_perm[row[t,j]], so
   // dgate[t,j] = dot(dy[t], y_perm[row[t,j]]) and dy_perm[row[t,j]] = gate[t,j] * dy[t].
-  Tensor dgate_t = Tensor::empty({n, k});
-  ops::combine_weight_grad(dy, y_perm_, rows_, dgate_t);
-  Tensor dyp = Tensor::empty({plan_.num_rows(), d_model_}, DType::f32, dy.device());
-  ops::permute(dy, rows_, gates_, dyp);
+  Tensor dgate = Tensor::empty({n, k}, DType::f32, dev);
+  ops::combine_weight_grad(dy, y_perm_, plan_.row, dgate);
+  Tensor dyp = Tensor::empty({plan_.num_rows(), d_model_}, DType::f32, dev);
+  ops::permute(dy, plan_.row, plan_.gate, dyp);
+  // Experts, then dispatch: xp[row[t,j]] = x[t], so dx[t] += sum_j dxp[row[t,j]].
   Tensor dxp = experts_.backward(dyp);
-  // xp[row[t,j]] = x[t]: dx[t] += sum_j dxp[row[t,j]].
-  ops::unpermute_combine(dxp, rows_, Tensor(), dx, 1.f);
+  ops::unpermute_combine(dxp, plan_.row, Tensor(), dx, 1.f);
 
-  // gate = g2 * pg (learned groups): dg2 = dgate * pg, dpg = sum_j dgate * g2.
-  std::vector<float> dgate = dgate_t.to_vector();
+  // Route: gate = g2 * pg (learned groups): dg2 = dgate * pg, dpg = sum_j dgate * g2.
   if (group_router_) {
-    const auto& pg = group_router_->gate();
-    const auto& g2 = router_.gate();
-    std::vector<float> dpg(n, 0.f);
-    for (int64_t t = 0; t < n; ++t)
-      for (int j = 0; j < k; ++j) {
-        dpg[t] += dgate[t * k + j] * g2[t * k + j];
-        dgate[t * k + j] *= pg[t];
-      }
-    add_into(dx, group_router_->backward(dpg, aux_grad_scale_));
+    Tensor dpg = Tensor::empty({n, 1}, DType::f32, dev);
+    ops::moe_gate_scale_backward(dgate, router_.gate(), group_router_->gate(), dgate, dpg);
+    ops::add_inplace(dx, group_router_->backward(dpg, aux_grad_scale_));
   }
-  add_into(dx, router_.backward(dgate, aux_grad_scale_));
+  ops::add_inplace(dx, router_.backward(dgate, aux_grad_scale_));
   return dx;
 }
 

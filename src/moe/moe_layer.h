@@ -27,8 +27,9 @@ class MoeLayer : public nn::FfnBlock {
   MoeLayer(ParamStore& ps, const std::string& name, const MoeConfig& cfg, int64_t d_model,
            int64_t d_ff, ops::Activation act);
 
-  // x (N, D) -> (N, D). Adds the weighted balancing losses to ctx.aux_loss and, when
-  // ctx.routing_stats is set, records this call's routing.
+  // x (N, D) -> (N, D), at the seams route -> plan -> dispatch -> experts -> combine. Adds the
+  // weighted balancing losses to ctx's aux-loss buffer and, when ctx.routing_stats or
+  // ctx.on_routing is set, reports this call's routing (a host copy of the plan).
   Tensor forward(nn::Ctx& ctx, const Tensor& x) override;
   // dy (N, D) -> dx (N, D); accumulates expert, router and shared gradients, including
   // aux_grad_scale() times the balancing losses' gradient.
@@ -48,16 +49,16 @@ class MoeLayer : public nn::FfnBlock {
 
   const std::string& name() const { return name_; }
   const MoeConfig& config() const { return cfg_; }
-  // State of the last forward, for tests and tools.
+  // State of the last forward (device tensors), for tests and tools.
   const RoutingPlan& plan() const { return plan_; }
   const Router& router() const { return router_; }
   const Router* group_router() const { return group_router_ ? &*group_router_ : nullptr; }
-  const std::vector<int32_t>& token_groups() const { return groups_; }
+  const Tensor& token_groups() const { return groups_; }  // (N) i32, -1 for padding
   const ExpertBank& experts() const { return experts_; }
-  double last_aux_loss() const { return last_aux_; }
 
  private:
-  std::vector<int32_t> token_groups(nn::Ctx& ctx, const Tensor& x);
+  Tensor token_groups(nn::Ctx& ctx, const Tensor& x);
+  void report_routing(nn::Ctx& ctx) const;
 
   std::string name_;
   MoeConfig cfg_;
@@ -68,10 +69,9 @@ class MoeLayer : public nn::FfnBlock {
   std::optional<ExpertBank> shared_;
   double aux_grad_scale_ = 1.0;
   // Saved by forward.
-  std::vector<int32_t> groups_;
+  Tensor groups_;
   RoutingPlan plan_;
-  Tensor rows_, gates_, y_perm_;
-  double last_aux_ = 0;
+  Tensor y_perm_;
 };
 
 }  // namespace moemt::moe

@@ -1,6 +1,7 @@
 // RoutingPlan: where every (token, choice) slot goes — its expert, gate, arrival position and
-// row in the expert-contiguous buffer — after capacity cuts. Permute, the expert GEMMs, the
-// combine, statistics (and later the all-to-all) all read this one plan.
+// row in the expert-contiguous buffer — after capacity cuts, as tensors on the layer's device.
+// Dispatch, the expert GEMMs, the combine (and later the all-to-all) read this one plan;
+// statistics and traces read a host copy (HostRoutingPlan).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,8 @@ namespace moemt::moe {
 
 constexpr int64_t kUnlimited = std::numeric_limits<int64_t>::max();
 
-struct RoutingPlan {
+// A host copy of a plan, for statistics, routing traces and tests (never the compute path).
+struct HostRoutingPlan {
   int64_t num_tokens = 0;  // N (rows of the layer input, padding included)
   int k = 0;
   int num_experts = 0;
@@ -37,24 +39,36 @@ struct RoutingPlan {
   double drop_fraction() const {
     return num_slots() ? static_cast<double>(dropped.size()) / num_slots() : 0.0;
   }
-  // slot -> row as an (N, k) i32 tensor, gates as (N, k) f32, for the permutation ops.
-  Tensor row_tensor() const;
-  Tensor gate_tensor() const;
 };
 
-// Builds the plan from the router's choices. expert/gate are (N*k) slot arrays with expert -1
-// on padding rows. Arrival order is choice-major (all first choices, then all second choices,
-// each in token order), so first choices win capacity over second ones (GShard); rows within
-// an expert follow arrival order, i.e. a stable sort by expert. capacity has one entry per
-// expert (kUnlimited = no cut).
-RoutingPlan make_plan(std::vector<int32_t> expert, std::vector<float> gate, int64_t num_tokens,
-                      int k, int num_experts, const std::vector<int64_t>& capacity);
+struct RoutingPlan {
+  int64_t num_tokens = 0;
+  int k = 0;
+  int num_experts = 0;
+  Tensor expert;     // (N, k) i32, -1 for padding rows
+  Tensor gate;       // (N, k) f32 combine weights
+  Tensor position;   // (N, k) i32 arrival rank in the expert's queue, -1 for padding
+  Tensor row;        // (N, k) i32 row in the expert buffer, -1 = dropped or padding
+  Tensor capacity;   // (E) i32, ops::kUnlimitedCapacity when dropless
+  Tensor demand;     // (E) i32 slots routed to each expert before the cut
+  Tensor offsets;    // (E + 1) i32: rows [offsets[e], offsets[e+1]) belong to expert e
+  Tensor row_token;  // (N * k) i32 token of each buffer row; only the first num_rows() used
+  Tensor counts;     // (2) i32: valid tokens, dropped slots
 
-// capacity = max(min_capacity, ceil(cf * k * tokens / experts)) for each expert, where tokens
-// and experts are those of the expert's group (group_tokens[g], experts_per_group); cf = 0
-// gives kUnlimited.
-std::vector<int64_t> expert_capacities(float cf, int k, int64_t min_capacity,
-                                       const std::vector<int64_t>& group_tokens,
-                                       int experts_per_group);
+  // THE host read of a dynamic-shape MoE layer: the E+1 expert offsets, which size the expert
+  // buffer and the per-expert GEMMs. Fills host_offsets; everything else stays on the device.
+  void read_offsets_to_host();
+  std::vector<int64_t> host_offsets;  // valid after read_offsets_to_host()
+  int64_t num_rows() const;           // rows of the expert buffer (needs the host offsets)
+
+  // Copies the whole plan to the host: for statistics and traces only (see HostRoutingPlan).
+  HostRoutingPlan read_to_host() const;
+};
+
+// Builds the plan (ops::moe_plan) from the router's choices: expert (N, k) i32 with -1 on
+// padding rows, gate (N, k) f32, capacity (E) i32 (ops::moe_capacity). Arrival order is
+// choice-major, so first choices win capacity over second ones (GShard); rows within an
+// expert follow arrival order, i.e. a stable sort by expert. Offsets are not read here.
+RoutingPlan make_plan(const Tensor& expert, const Tensor& gate, const Tensor& capacity);
 
 }  // namespace moemt::moe

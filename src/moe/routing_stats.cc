@@ -46,7 +46,7 @@ void LayerRoutingSums::merge(const LayerRoutingSums& o) {
   }
 }
 
-void RoutingStats::record(const std::string& layer, const RoutingPlan& plan, double entropy_sum,
+void RoutingStats::record(const std::string& layer, const HostRoutingPlan& plan, double entropy_sum,
                           const std::vector<int32_t>& token_lang) {
   LayerRoutingSums& s = layers_[layer];
   const int e = plan.num_experts;

@@ -33,7 +33,7 @@ struct LayerRoutingSums {
 class RoutingStats {
  public:
   // One MoE layer call. token_lang (N) gives each row's language id (-1 unknown) or is empty.
-  void record(const std::string& layer, const RoutingPlan& plan, double entropy_sum,
+  void record(const std::string& layer, const HostRoutingPlan& plan, double entropy_sum,
               const std::vector<int32_t>& token_lang);
 
   // Adds another interval's (or rank's) sums; layers match by name.

@@ -12,8 +12,8 @@
 
 namespace moemt::moe {
 class RoutingStats;  // defined in moe/; nn only carries the pointer
-struct RoutingPlan;
-}
+struct HostRoutingPlan;
+}  // namespace moemt::moe
 
 namespace moemt::nn {
 
@@ -48,9 +48,21 @@ struct Ctx {
   bool dropless = false;
 
   moe::RoutingStats* routing_stats = nullptr;  // collects per-layer expert usage when set
-  // Called by every MoE layer with its routing plan after each forward (routing traces).
-  std::function<void(const std::string& layer, const moe::RoutingPlan& plan)> on_routing;
-  double aux_loss = 0.0;  // balancing losses added by MoE layers this step (for logging)
+  // Called by every MoE layer with a host copy of its routing plan (routing traces).
+  std::function<void(const std::string& layer, const moe::HostRoutingPlan& plan)> on_routing;
+
+  // Weighted balancing losses added by MoE layers since reset_aux_loss(): a (1) f32 tensor on
+  // the layers' device, so no layer reads it back; undefined until a layer adds to it.
+  Tensor aux_loss;
+  void reset_aux_loss() { aux_loss = Tensor(); }
+  Tensor& aux_loss_buffer(Device d) {
+    if (!aux_loss.defined()) aux_loss = Tensor::zeros({1}, DType::f32, d);
+    return aux_loss;
+  }
+  // The one host read of the balancing losses, for loss reports and logs.
+  double read_aux_loss_to_host() const {
+    return aux_loss.defined() ? static_cast<double>(aux_loss.to_vector()[0]) : 0.0;
+  }
 
  private:
   uint64_t calls_ = 0;

@@ -1,5 +1,5 @@
 // Shared test fixture: one MoeLayer in its own ParamStore, a training Ctx with a fixed seed,
-// and the scalar loss L = sum(out * probe) + ctx.aux_loss used by the gradient checks.
+// and the scalar loss L = sum(out * probe) + the balancing losses used by the gradient checks.
 #pragma once
 
 #include <memory>
@@ -24,9 +24,9 @@ struct MoeFixture {
   // Same step and call numbering every time, so the gating noise is identical across calls.
   double loss(const Tensor& x, const Tensor& probe) {
     ctx.begin_step(3);
-    ctx.aux_loss = 0;
+    ctx.reset_aux_loss();
     Tensor y = layer->forward(ctx, x);
-    return nn::dot(y, probe) + ctx.aux_loss;
+    return nn::dot(y, probe) + ctx.read_aux_loss_to_host();
   }
   Tensor backward_grads(const Tensor& x, const Tensor& probe) {
     ps.zero_grad();

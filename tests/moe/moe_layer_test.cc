@@ -78,6 +78,7 @@ TEST(MoeLayer, MatchesPerTokenReferenceForK124) {
       for (size_t i = 0; i < yv.size(); ++i) worst = std::max(worst, std::abs(yv[i] - ref[i]));
       EXPECT_LT(worst, 1e-4) << "k=" << k << " renormalize=" << renorm;
       EXPECT_EQ(f.layer->plan().num_rows(), 40 * k);
+      EXPECT_EQ(f.layer->plan().read_to_host().num_rows(), 40 * k);
     }
   }
 }
@@ -118,7 +119,7 @@ TEST(MoeLayer, DroppedSlotsContributeNothing) {
   MoeFixture f(c, 8, 6, ops::Activation::relu);
   Tensor x = nn::random_tensor({32, 8}, 20);
   Tensor y = f.layer->forward(f.ctx, x);
-  const RoutingPlan& p = f.layer->plan();
+  const HostRoutingPlan p = f.layer->plan().read_to_host();
   for (int e = 0; e < 4; ++e) {
     EXPECT_EQ(p.capacity[e], 8);
     EXPECT_LE(p.rows_of(e), 8);
@@ -147,9 +148,9 @@ TEST(MoeLayer, PaddingRowsUseNoCapacityAndGetZeroOutput) {
   f.ctx.row_valid = {1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0};
   RoutingStats stats;
   f.ctx.routing_stats = &stats;
-  f.ctx.aux_loss = 0;
+  f.ctx.reset_aux_loss();
   Tensor y = f.layer->forward(f.ctx, x);
-  const RoutingPlan& p = f.layer->plan();
+  const HostRoutingPlan p = f.layer->plan().read_to_host();
   EXPECT_EQ(p.valid_tokens, 6);
   EXPECT_EQ(p.capacity[0], 3);  // ceil(1.0 * 2 * 6 / 4), padding not counted
   int64_t routed = 0;
@@ -160,12 +161,12 @@ TEST(MoeLayer, PaddingRowsUseNoCapacityAndGetZeroOutput) {
     for (int c2 = 0; c2 < 8; ++c2) EXPECT_EQ(yv[t * 8 + c2], 0.f);
   EXPECT_EQ(stats.layers().at("moe").tokens, 6);
   // The balancing loss ignores padding: changing padding rows leaves it unchanged.
-  double aux = f.ctx.aux_loss;
+  double aux = f.ctx.read_aux_loss_to_host();
   Tensor x2 = x.clone();
   for (int c2 = 0; c2 < 8; ++c2) x2.data<float>()[4 * 8 + c2] = 5.f;
-  f.ctx.aux_loss = 0;
+  f.ctx.reset_aux_loss();
   f.layer->forward(f.ctx, x2);
-  EXPECT_DOUBLE_EQ(f.ctx.aux_loss, aux);
+  EXPECT_DOUBLE_EQ(f.ctx.read_aux_loss_to_host(), aux);
 }
 
 TEST(MoeLayer, HierarchicalRoutingNeverLeavesTheGroup) {
@@ -187,8 +188,8 @@ TEST(MoeLayer, HierarchicalRoutingNeverLeavesTheGroup) {
       f.ctx.begin_step(step);
       Tensor x = nn::random_tensor({30, 8}, 100 + step);
       f.layer->forward(f.ctx, x);
-      const RoutingPlan& p = f.layer->plan();
-      const auto& groups = f.layer->token_groups();
+      const HostRoutingPlan p = f.layer->plan().read_to_host();
+      const auto groups = f.layer->token_groups().to_ivector();
       for (int64_t t = 0; t < 30; ++t) {
         int g = groups[t];
         if (by == GroupBy::src_family) {
@@ -227,9 +228,9 @@ TEST(MoeLayer, NoiseIsDeterministicAndOffAtInference) {
   double a = f.loss(x, probe), b = f.loss(x, probe);
   EXPECT_EQ(a, b);
   f.ctx.begin_step(4);
-  f.ctx.aux_loss = 0;
+  f.ctx.reset_aux_loss();
   double c4 = nn::dot(f.layer->forward(f.ctx, x), probe);
-  EXPECT_NE(c4 + f.ctx.aux_loss, a);  // another step draws other noise
+  EXPECT_NE(c4 + f.ctx.read_aux_loss_to_host(), a);  // another step draws other noise
   f.ctx.training = false;
   f.ctx.begin_step(5);
   Tensor e1 = f.layer->forward(f.ctx, x);
@@ -313,7 +314,7 @@ TEST(MoeLayer, LazyExpertGradientsAccumulateAndNeverLeakAcrossSteps) {
   f.ps.zero_grad();
   f.layer->forward(f.ctx, one);
   f.layer->backward(f.ctx, pone);
-  const int used = f.layer->plan().expert[0];
+  const int used = f.layer->plan().expert.to_ivector()[0];
   for (int e = 0; e < 4; ++e) {
     std::vector<float> w1 = f.layer->experts().expert(e).w1.g().to_vector();
     double sum = 0;

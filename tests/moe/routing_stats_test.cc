@@ -9,12 +9,14 @@
 namespace moemt::moe {
 namespace {
 
-RoutingPlan hand_plan() {
+HostRoutingPlan hand_plan() {
   // 4 tokens (token 3 padding), k = 2, 3 experts, capacity 2: experts 0 and 1 get 3 slots each
   // and drop one each.
   std::vector<int32_t> ex = {0, 1, 0, 1, 0, 1, -1, -1};
   std::vector<float> g = {.75f, .25f, .5f, .5f, .6f, .4f, 0.f, 0.f};
-  return make_plan(ex, g, 4, 2, 3, {2, 2, 2});
+  return make_plan(Tensor::from_vector(ex, {4, 2}), Tensor::from_vector(g, {4, 2}),
+                   Tensor::from_vector(std::vector<int32_t>{2, 2, 2}, {3}))
+      .read_to_host();
 }
 
 TEST(RoutingStats, SumsDerivedFiguresAndLanguageMatrix) {

@@ -243,7 +243,7 @@ void moe_vs_dense(const Args& a) {
     Tensor dyp = nn::random_tensor({plan.num_rows(), a.d_model}, 4, 1e-3f);
     auto& bank = const_cast<moe::ExpertBank&>(run.layer->experts());  // same weights
     double experts_ms = median_ms(a, [&] {
-      bank.forward_grouped(xp, plan.offsets);
+      bank.forward_grouped(xp, plan.host_offsets);
       bank.backward(dyp);
     });
     nlohmann::json j = {{"bench", "moe_vs_dense"},
@@ -256,7 +256,7 @@ void moe_vs_dense(const Args& a) {
                         {"k", a.k},
                         {"threads", num_threads()},
                         {"expert_parallel", parallel_name(a.parallel)},
-                        {"drop_fraction", plan.drop_fraction()},
+                        {"drop_fraction", plan.read_to_host().drop_fraction()},
                         {"dense_ms", dense_ms},
                         {"moe_ms", moe_ms},
                         {"moe_experts_only_ms", experts_ms},

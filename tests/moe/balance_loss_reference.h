@@ -1,11 +1,47 @@
-// Balancing losses. Each block computes the loss as in its paper and, right after, its
-// gradient, so the two can be read side by side.
-#include "moe/balance_loss.h"
+// REFERENCE for tests only: the host balancing losses as they were before they became ops
+// (src/moe/balance_loss.{h,cc} at 508a850), verbatim but for `inline` and the namespace.
+#pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <vector>
 
-namespace moemt::moe {
+namespace moemt::moe::reference {
+
+struct BalanceCoefs {
+  double importance = 0, load = 0, switch_aux = 0, z = 0;
+  bool any() const { return importance > 0 || load > 0 || switch_aux > 0 || z > 0; }
+};
+
+// The unweighted loss values (each is what its coefficient multiplies).
+struct BalanceValues {
+  double importance = 0, load = 0, switch_aux = 0, z = 0;
+  double weighted(const BalanceCoefs& c) const {
+    return c.importance * importance + c.load * load + c.switch_aux * switch_aux + c.z * z;
+  }
+};
+
+// One router level's forward state, host arrays, row-major (n, e) unless noted. Experts of
+// group g are [g*eg, (g+1)*eg); a token only has candidates inside its group.
+struct GateView {
+  int64_t n = 0;
+  int e = 0, eg = 0, k = 0;
+  const int32_t* group = nullptr;     // (n) token's group, -1 = padding (ignored everywhere)
+  const double* h = nullptr;          // logits fed to the softmax (noisy in training)
+  const double* p = nullptr;          // softmax of h over the candidates, 0 elsewhere
+  const double* clean = nullptr;      // x Wg; only read by the load loss
+  const double* noise_std = nullptr;  // (n, e) noise std; null when there is no noise
+  const int32_t* top = nullptr;       // (n, ktop) indices of h, largest first
+  int ktop = 0;                       // k, or k + 1 when the load loss is on
+  const double* gate = nullptr;       // (n, k) gate of each choice
+};
+
+// Gradients the losses add (+=) into, sized by the caller: dgate (n*k), dp, dh, dclean, dstd
+// (n*e each).
+struct BalanceGrads {
+  std::vector<double> dgate, dp, dh, dclean, dstd;
+};
 
 namespace {
 constexpr double kEps = 1e-10;
@@ -15,7 +51,7 @@ double normal_cdf(double z) { return 0.5 * std::erfc(-z * kInvSqrt2); }
 double normal_pdf(double z) { return kInvSqrt2Pi * std::exp(-0.5 * z * z); }
 }  // namespace
 
-double cv_squared(const double* x, int m, double* d, double scale) {
+inline double cv_squared(const double* x, int m, double* d, double scale) {
   if (m <= 1) return 0.0;
   double mean = 0;
   for (int i = 0; i < m; ++i) mean += x[i];
@@ -32,8 +68,8 @@ double cv_squared(const double* x, int m, double* d, double scale) {
   return var / den;
 }
 
-BalanceValues balance_losses(const GateView& v, const BalanceCoefs& c, BalanceGrads* g,
-                             double scale) {
+inline BalanceValues balance_losses(const GateView& v, const BalanceCoefs& c, BalanceGrads* g,
+                                    double scale) {
   BalanceValues out;
   const int e = v.e, eg = v.eg, k = v.k;
   const int groups = e / eg;
@@ -172,4 +208,4 @@ BalanceValues balance_losses(const GateView& v, const BalanceCoefs& c, BalanceGr
   return out;
 }
 
-}  // namespace moemt::moe
+}  // namespace moemt::moe::reference

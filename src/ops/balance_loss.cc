@@ -1,0 +1,57 @@
+// Entry points of the balancing-loss ops: shape checks, then device dispatch.
+#include "ops/balance_loss.h"
+
+#include "ops/dispatch.h"
+
+namespace moemt::ops {
+
+namespace {
+void check_forward_state(const RouterGateOptions& o, const GateTensors& t) {
+  const int64_t n = t.clean.size(0), e = t.clean.size(1);
+  MOEMT_CHECK(t.clean.rank() == 2 && e % o.num_groups == 0, "balance loss logits {} for {} groups",
+              t.clean.shape().str(), o.num_groups);
+  MOEMT_CHECK(t.group.numel() == n && t.h.shape() == t.clean.shape() &&
+                  t.probs.shape() == t.clean.shape() && t.top.numel() == n * o.ktop &&
+                  t.gate.numel() == n * o.k,
+              "balance loss needs the router forward's tensors (h {}, probs {}, top {}, gate {})",
+              t.h.shape().str(), t.probs.shape().str(), t.top.shape().str(), t.gate.shape().str());
+  same_device(t.clean, t.group, t.h, t.probs, t.top, t.gate);
+  if (t.noisy())
+    MOEMT_CHECK(t.noise_std.shape() == t.clean.shape(), "balance loss noise std {}",
+                t.noise_std.shape().str());
+}
+}  // namespace
+
+void balance_loss_forward(const RouterGateOptions& o, const BalanceCoefs& c, const GateTensors& t,
+                          Tensor& values, Tensor& aux_sum) {
+  check_forward_state(o, t);
+  MOEMT_CHECK(values.numel() == kNumBalanceLosses && values.dtype() == DType::f32,
+              "balance loss values {}", values.shape().str());
+  if (aux_sum.defined()) {
+    MOEMT_CHECK(aux_sum.numel() == 1 && aux_sum.dtype() == DType::f32, "aux loss sum {}",
+                aux_sum.shape().str());
+    same_device(values, aux_sum);
+  }
+  MOEMT_DISPATCH(same_device(t.clean, values), balance_loss_forward, o, c, t, values, aux_sum);
+}
+
+void balance_loss_backward(const RouterGateOptions& o, const BalanceCoefs& c, const GateTensors& t,
+                           double scale, GateGrads& g) {
+  check_forward_state(o, t);
+  const Shape ne = t.clean.shape();
+  const bool load = c.load > 0 && t.noisy();
+  auto need = [&](const Tensor& x, bool needed, const Shape& shape, const char* what) {
+    if (!needed && !(x.defined() && x.numel() > 0)) return;
+    MOEMT_CHECK(x.defined() && x.shape() == shape && x.dtype() == DType::f32,
+                "balance loss gradient {} is {}, wants {}", what, x.shape().str(), shape.str());
+    same_device(t.clean, x);
+  };
+  need(g.dgate, true, t.gate.shape(), "dgate");
+  need(g.dprobs, c.switch_aux > 0, ne, "dprobs");
+  need(g.dh, c.z > 0 || load, ne, "dh");
+  need(g.dclean, load, ne, "dclean");
+  need(g.dstd, load, ne, "dstd");
+  MOEMT_DISPATCH(t.clean.device(), balance_loss_backward, o, c, t, scale, g);
+}
+
+}  // namespace moemt::ops

@@ -1,0 +1,35 @@
+// Entry points of the gate-product ops: shape checks, then device dispatch.
+#include "ops/moe_gate_scale.h"
+
+#include "ops/dispatch.h"
+
+namespace moemt::ops {
+
+namespace {
+void check_f32(const Tensor& t, int64_t numel, const char* what) {
+  MOEMT_CHECK(t.defined() && t.dtype() == DType::f32 && t.numel() == numel,
+              "gate product {} is {} {}, wants {} f32", what, t.shape().str(),
+              dtype_name(t.dtype()), numel);
+}
+}  // namespace
+
+void moe_gate_scale(const Tensor& gate, const Tensor& scale, Tensor& out) {
+  MOEMT_CHECK(gate.rank() == 2, "gates {} are not (N, k)", gate.shape().str());
+  check_f32(gate, gate.numel(), "gate");
+  check_f32(scale, gate.size(0), "scale");
+  check_f32(out, gate.numel(), "out");
+  MOEMT_DISPATCH(same_device(gate, scale, out), moe_gate_scale, gate, scale, out);
+}
+
+void moe_gate_scale_backward(const Tensor& dout, const Tensor& gate, const Tensor& scale,
+                             Tensor& dgate, Tensor& dscale) {
+  MOEMT_CHECK(gate.rank() == 2, "gates {} are not (N, k)", gate.shape().str());
+  check_f32(dout, gate.numel(), "dout");
+  check_f32(scale, gate.size(0), "scale");
+  check_f32(dgate, gate.numel(), "dgate");
+  check_f32(dscale, gate.size(0), "dscale");
+  MOEMT_DISPATCH(same_device(dout, gate, scale, dgate, dscale), moe_gate_scale_backward, dout, gate,
+                 scale, dgate, dscale);
+}
+
+}  // namespace moemt::ops
