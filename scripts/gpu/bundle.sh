@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds the CUDA build here (sm_90a + compute_90 PTX) and gathers what a GPU machine without
+# our Debian libraries needs into one folder: the moemt binary, the test binaries, every shared
+# library they load except the GPU driver and cuBLAS (the machine's CUDA toolkit has those), and
+# the dynamic loader, so the binaries run there with this machine's glibc.
+# Usage: scripts/gpu/bundle.sh [OUT_DIR]   (default gpu-bundle/, ignored by git; BUILD_DIR=build-gpu)
+# Writes OUT_DIR and OUT_DIR.tar.xz (~20 MB: OpenBLAS and ICU data are most of it), the one to
+# carry to the GPU machine; there, from the repository root: scripts/gpu/check.sh OUT_DIR.tar.xz
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${1:-gpu-bundle}
+BUILD_DIR=${BUILD_DIR:-build-gpu}
+command -v nvcc > /dev/null || PATH=/usr/local/cuda/bin:$PATH
+command -v nvcc > /dev/null || { echo "bundle.sh: nvcc not found (install the CUDA toolkit)" >&2; exit 1; }
+scripts/setup.sh > /dev/null
+launcher=()
+command -v ccache > /dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DMOEMT_CUDA=ON -DMOEMT_TESTS=ON \
+  -DCMAKE_CUDA_ARCHITECTURES="90a-real;90-virtual" "${launcher[@]}" > /dev/null
+cmake --build "$BUILD_DIR" -j"$(nproc)"
+
+rm -rf "$OUT.tmp" && mkdir -p "$OUT.tmp/bin" "$OUT.tmp/lib"
+bins=("$BUILD_DIR/bin/moemt")
+for t in "$BUILD_DIR"/tests/test_*; do [[ -x $t && ! $t =~ \.cmake$ ]] && bins+=("$t"); done
+cp "${bins[@]}" "$OUT.tmp/bin/"
+# Every library the binaries load, but not the driver (libcuda, libnvidia-*) nor cuBLAS/cuBLASLt
+# (hundreds of MB; the GPU machine's toolkit provides them, check.sh puts it on the path).
+for b in "${bins[@]}"; do
+  ldd "$b" | awk '/=> \// {print $3} /^\s*\/lib.*ld-linux/ {print $1}'
+done | sort -u | while read -r lib; do
+  case "$(basename "$lib")" in
+    libcuda.so*|libnvidia*|libcublas*|libcublasLt*) ;;
+    *) cp -L "$lib" "$OUT.tmp/lib/" ;;
+  esac
+done
+cp -L /lib64/ld-linux-x86-64.so.2 "$OUT.tmp/lib/"
+git rev-parse HEAD > "$OUT.tmp/COMMIT"
+rm -rf "$OUT" && mv "$OUT.tmp" "$OUT"
+XZ_OPT=-T0 tar -cJf "$OUT.tar.xz.tmp" "$OUT" && mv "$OUT.tar.xz.tmp" "$OUT.tar.xz"
+for p in "/$OUT/" "/$OUT.tar.xz"; do
+  grep -qxF "$p" .git/info/exclude 2>/dev/null || echo "$p" >> .git/info/exclude
+done
+echo "bundle.sh: $(du -sh "$OUT" | cut -f1) in $OUT ($(ls "$OUT/bin" | wc -l) binaries," \
+  "$(ls "$OUT/lib" | wc -l) libraries), $(du -sh "$OUT.tar.xz" | cut -f1) as $OUT.tar.xz"

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine, from the repository root, with the folder bundle.sh made: the CUDA
+# instances of the device-parameterised tests and the CUDA runtime tests, then prints a summary.
+# Everything runs through the bundled dynamic loader and libraries; the machine's CUDA toolkit
+# provides the driver and cuBLAS. Usage: scripts/gpu/check.sh [BUNDLE_DIR | BUNDLE.tar.xz]
+# (default gpu-bundle, else gpu-bundle.tar.xz). $OUT, where set, receives the logs.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+B=${1:-gpu-bundle}
+[[ -d $B || ! -f gpu-bundle.tar.xz || $# -gt 0 ]] || B=gpu-bundle.tar.xz
+if [[ -f $B && $B == *.tar.xz ]]; then
+  mkdir -p /tmp/moemt-bundle && tar -xJf "$B" -C /tmp/moemt-bundle || exit 2
+  B=/tmp/moemt-bundle/$(basename "$B" .tar.xz)
+fi
+[[ -x $B/bin/moemt ]] || { echo "check.sh: no bundle in $B (run scripts/gpu/bundle.sh first)" >&2; exit 2; }
+cuda_libs=""
+for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/lib/x86_64-linux-gnu; do
+  [[ -d $d ]] && cuda_libs+=":$d"
+done
+run() {  # the bundled loader, our libraries first, then the toolkit's
+  "$B/lib/ld-linux-x86-64.so.2" --library-path "$(realpath "$B")/lib$cuda_libs" "$@"
+}
+OUT_DIR=${OUT:-/tmp/moemt-gpu-check}
+mkdir -p "$OUT_DIR"
+{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 || true; } | sed 's/^/gpu: /'
+echo "bundle commit: $(cat "$B/COMMIT" 2>/dev/null)"
+run "$B/bin/moemt" version
+status=0
+for t in test_core test_ops test_nn; do
+  [[ -x $B/bin/$t ]] || continue
+  # CUDA instances (and the core runtime tests) only: the CPU ones ran in CI.
+  run "$B/bin/$t" --gtest_filter='*cuda*:*Cuda*:*Caching*:*Convert*:Tensor.*:Device.*' \
+    --gtest_output="json:$OUT_DIR/$t.json" > "$OUT_DIR/$t.log" 2>&1
+  rc=$?
+  passed=$(grep -c '^\[       OK \]' "$OUT_DIR/$t.log")
+  skipped=$(grep -c '^\[  SKIPPED \]' "$OUT_DIR/$t.log")
+  failed=$(grep -c '^\[  FAILED  \]' "$OUT_DIR/$t.log")
+  echo "{\"suite\": \"$t\", \"rc\": $rc, \"passed\": $passed, \"skipped\": $skipped, \"failed_lines\": $failed}"
+  [[ $rc -eq 0 ]] || { status=1; grep -E '^\[  FAILED|Failure|error' "$OUT_DIR/$t.log" | head -20; }
+done
+echo "check.sh: $([[ $status -eq 0 ]] && echo all passed || echo FAILURES) (logs in $OUT_DIR)"
+exit $status
