@@ -271,8 +271,7 @@ std::string dump_options(const po::options_description& desc, const po::variable
   return std::string(out.c_str()) + "\n";
 }
 
-train::Amount parse_schedule(const std::string& option, const std::string& text,
-                             bool time_units) {
+train::Amount parse_schedule(const std::string& option, const std::string& text, bool time_units) {
   train::Amount a;
   if (text.empty() || text == "0") return a;
   size_t pos = 0;
@@ -293,9 +292,10 @@ train::Amount parse_schedule(const std::string& option, const std::string& text,
   // Up to 1e15 of any unit: more than any run reaches, and exact after rounding to int64.
   if (pos == 0 || !std::isfinite(num) || num < 0 || num * mult > 1e15 ||
       !(is_time || unit.empty() || unit == "u" || unit == "e" || unit == "t"))
-    throw Error("--{}: cannot read '{}' (use e.g. 500u for updates, 5e for epochs, 10Mt for target "
-                "tokens{})",
-                option, text, time_units ? ", 90s, 30m or 2h of training time" : "");
+    throw Error(
+        "--{}: cannot read '{}' (use e.g. 500u for updates, 5e for epochs, 10Mt for target "
+        "tokens{})",
+        option, text, time_units ? ", 90s, 30m or 2h of training time" : "");
   a.unit = is_time       ? train::Amount::seconds
            : unit == "e" ? train::Amount::epochs
            : unit == "t" ? train::Amount::tokens

@@ -45,14 +45,16 @@ void average_models(const std::vector<std::string>& dirs, const std::string& out
   for (size_t i = 1; i < dirs.size(); ++i) {
     std::string text = model::to_yaml(model::load_model_config(dirs[i]));
     if (text != config_text)
-      throw Error("{}/{}: another architecture than {}/{} ({}); only models of one config can "
-                  "be averaged",
-                  dirs[i], model::kConfigFile, dirs[0], model::kConfigFile,
-                  first_difference(config_text, text));
+      throw Error(
+          "{}/{}: another architecture than {}/{} ({}); only models of one config can "
+          "be averaged",
+          dirs[i], model::kConfigFile, dirs[0], model::kConfigFile,
+          first_difference(config_text, text));
     if (model::load_vocab_bytes(dirs[i]) != vocab)
-      throw Error("{}/{}: another vocabulary than {}/{}; only models of one vocabulary can be "
-                  "averaged",
-                  dirs[i], model::kVocabFile, dirs[0], model::kVocabFile);
+      throw Error(
+          "{}/{}: another vocabulary than {}/{}; only models of one vocabulary can be "
+          "averaged",
+          dirs[i], model::kVocabFile, dirs[0], model::kVocabFile);
   }
 
   std::unique_ptr<model::Model> m = model::make_model(config);

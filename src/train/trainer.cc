@@ -272,8 +272,8 @@ void Trainer::build_model() {
     raw_ = Tensor::zeros({model_->params().numel()}, DType::f32, model_->params().device());
   }
   if (opt_.resume) {
-    resumed_state_ = load_checkpoint(opt_.model_dir, *model_, *adam_,
-                                     average_.defined() ? &average_ : nullptr);
+    resumed_state_ =
+        load_checkpoint(opt_.model_dir, *model_, *adam_, average_.defined() ? &average_ : nullptr);
     try {
       updates_ = resumed_state_.at("updates").get<int64_t>();
       epochs_done_ = resumed_state_.at("epochs").get<int64_t>();
@@ -478,7 +478,8 @@ TrainResult Trainer::run() {
       case Amount::updates: return updates_ % a.value == 0;
       case Amount::epochs: return last_epoch_end > 0 && last_epoch_end % a.value == 0;
       case Amount::tokens: return false;  // handled by the display interval only
-      case Amount::seconds: return false;  // only --after takes time units
+      case Amount::seconds:
+        return false;  // --after only
     }
     return false;
   };
@@ -503,7 +504,8 @@ TrainResult Trainer::run() {
       for (int i = 0; i < n; ++i) micro_tensors.push_back(to_tensors(micro[i]));
       auto st = forward_backward_accumulated(*model_, ctx, micro_tensors, opt_.label_smoothing);
       double gnorm = adam_->step(opt_.lr.lr_at(updates_));
-      if (!std::isfinite(gnorm)) log::warn("update {}: non-finite gradient norm, update skipped", updates_);
+      if (!std::isfinite(gnorm))
+        log::warn("update {}: non-finite gradient norm, update skipped", updates_);
       if (average_.defined())
         ops::ema_update(average_, model_->params().values(),
                         ops::math::ema_decay(opt_.exponential_smoothing, updates_));
@@ -523,18 +525,20 @@ TrainResult Trainer::run() {
       seconds_run = std::chrono::duration<double>(t_now - t_start).count();
       if (tty) {
         double secs = std::chrono::duration<double>(t_now - t_disp).count();
-        std::fprintf(stderr, "\r  Up. %lld : loss %.4f : %.0f tokens/s   ", static_cast<long long>(updates_),
-                     loss, (disp_tokens + disp_src) / std::max(secs, 1e-9));
+        std::fprintf(stderr, "\r  Up. %lld : loss %.4f : %.0f tokens/s   ",
+                     static_cast<long long>(updates_), loss,
+                     (disp_tokens + disp_src) / std::max(secs, 1e-9));
         std::fflush(stderr);
       }
       if (due(opt_.disp_freq, 0)) {
         double secs = std::chrono::duration<double>(t_now - t_disp).count();
         if (tty) std::fprintf(stderr, "\r%*s\r", 60, "");
         double tps = (disp_tokens + disp_src) / std::max(secs, 1e-9);
-        log::info("Ep. {} : Up. {} : Sen. {} : Cost {:.5f} : Aux {:.5f} : Time {:.2f}s : {:.1f} "
-                  "tokens/s : gNorm {:.4f} : L.r. {:.4e}",
-                  epochs_done_ + 1, updates_, disp_sent, disp_loss / std::max<int64_t>(disp_tokens, 1),
-                  disp_aux / disp_updates, secs, tps, disp_gnorm / disp_updates, opt_.lr.lr_at(updates_));
+        log::info(
+            "Ep. {} : Up. {} : Sen. {} : Cost {:.5f} : Aux {:.5f} : Time {:.2f}s : {:.1f} "
+            "tokens/s : gNorm {:.4f} : L.r. {:.4e}",
+            epochs_done_ + 1, updates_, disp_sent, disp_loss / std::max<int64_t>(disp_tokens, 1),
+            disp_aux / disp_updates, secs, tps, disp_gnorm / disp_updates, opt_.lr.lr_at(updates_));
         nlohmann::json rec = {{"type", "train"},
                               {"update", updates_},
                               {"epoch", epochs_done_ + 1},
@@ -575,7 +579,8 @@ TrainResult Trainer::run() {
       log::info("epoch {} finished after {} updates", epochs_done_, updates_);
       if (due(opt_.valid_freq, epochs_done_) && valid_ && opt_.valid_freq.unit == Amount::epochs)
         validate(result);
-      if (opt_.save_freq.unit == Amount::epochs && due(opt_.save_freq, epochs_done_)) save_periodic();
+      if (opt_.save_freq.unit == Amount::epochs && due(opt_.save_freq, epochs_done_))
+        save_periodic();
       stop = stop || budget_spent() || InterruptGuard::pending();
     }
   }

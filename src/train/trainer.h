@@ -62,7 +62,7 @@ class Trainer {
   // --keep-checkpoints (older ones beyond N removed).
   void save_periodic();
   void prune_iterations();
-  std::string base_path() const;  // --model without trailing '/'
+  std::string base_path() const;                  // --model without trailing '/'
   std::string best_dir(size_t metric = 0) const;  // MODEL.best-<valid metric>
   std::chrono::steady_clock::time_point now() const;
   nlohmann::json state_json() const;

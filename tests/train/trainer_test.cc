@@ -123,9 +123,11 @@ TEST(Trainer, AccumulatedGradientsEqualOneLargeBatch) {
   for (int i = 0; i < 6; ++i) {
     data::Sample s;
     int src_len = 3 + (i * 5) % 9, tgt_len = 2 + (i * 7) % 8;
-    for (int j = 0; j < src_len; ++j) s.src.push_back(4 + static_cast<int32_t>(r.uniform(i * 100 + j) * 400));
+    for (int j = 0; j < src_len; ++j)
+      s.src.push_back(4 + static_cast<int32_t>(r.uniform(i * 100 + j) * 400));
     s.src.push_back(data::kEosId);
-    for (int j = 0; j < tgt_len; ++j) s.tgt.push_back(4 + static_cast<int32_t>(r.uniform(i * 100 + 50 + j) * 400));
+    for (int j = 0; j < tgt_len; ++j)
+      s.tgt.push_back(4 + static_cast<int32_t>(r.uniform(i * 100 + 50 + j) * 400));
     s.src_lang = 0;
     s.tgt_lang = 1 + i % 2;
     samples.push_back(s);
@@ -261,8 +263,8 @@ TEST(Trainer, ResumeContinuesExactlyWithSmoothingAndDelay) {
     float smoothing;
     int delay;
   };
-  for (const Case& k : {Case{"ema", false, 1e-2f, 1}, Case{"delay", true, 0.f, 2},
-                        Case{"both", false, 1e-2f, 3}}) {
+  for (const Case& k :
+       {Case{"ema", false, 1e-2f, 1}, Case{"delay", true, 0.f, 2}, Case{"both", false, 1e-2f, 3}}) {
     std::string a = fresh_dir(std::string("resume2_a_") + k.name);
     std::string c = fresh_dir(std::string("resume2_c_") + k.name);
     auto opts = [&](const std::string& dir, int64_t updates) {
