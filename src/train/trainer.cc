@@ -492,7 +492,11 @@ TrainResult Trainer::run() {
     // so epochs end, validate and stop exactly where they would without a delay.
     int n = 0;
     bool epoch_end = false;
-    while (n < delay && !(epoch_end = !gen_->next(micro[n]))) ++n;
+    for (; n < delay; ++n)
+      if (!gen_->next(micro[n])) {
+        epoch_end = true;
+        break;
+      }
     // Counted at once: a save during this update pairs the new epoch's data position with it.
     if (epoch_end) ++epochs_done_;
     if (n > 0) {

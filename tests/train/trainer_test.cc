@@ -291,7 +291,7 @@ TEST(Trainer, ResumeContinuesExactlyWithSmoothingAndDelay) {
 }
 
 // A time limit in --after stops at the first update that ends past it, then validates and
-// saves; the clock is injected, so the test does not depend on the machine's speed.
+// saves (with --keep-best, the best model of each metric); the clock is injected, so the test does not depend on the machine's speed.
 TEST(Trainer, TimeBudgetStopsWithinOneUpdate) {
   std::string dir = fresh_dir("budget");
   auto o = tiny_options(dir, false);
@@ -300,6 +300,8 @@ TEST(Trainer, TimeBudgetStopsWithinOneUpdate) {
   o.after = b;
   o.valid_pairs = {o.train_pairs[0]};
   o.valid_translations = 1;
+  o.valid_metrics = {ValidMetric::ce_mean_words, ValidMetric::perplexity};
+  o.keep_best = true;  // a best model per metric
   auto readings = std::make_shared<std::vector<double>>();
   // 7 fake seconds pass between readings: the limit of 60 s is crossed at the 9th update.
   o.clock = [readings] {
@@ -319,6 +321,7 @@ TEST(Trainer, TimeBudgetStopsWithinOneUpdate) {
   auto state = nlohmann::json::parse(read_file(dir + "/state.json"));
   EXPECT_EQ(state.at("updates").get<int64_t>(), r.updates);
   EXPECT_TRUE(model::is_model_dir(dir + ".best-ce-mean-words"));
+  EXPECT_TRUE(model::is_model_dir(dir + ".best-perplexity")) << "--keep-best";
 }
 
 TEST(Trainer, BadInputStopsBeforeWriting) {
