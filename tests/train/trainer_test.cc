@@ -291,7 +291,8 @@ TEST(Trainer, ResumeContinuesExactlyWithSmoothingAndDelay) {
 }
 
 // A time limit in --after stops at the first update that ends past it, then validates and
-// saves (with --keep-best, the best model of each metric); the clock is injected, so the test does not depend on the machine's speed.
+// saves (with --keep-best, the best model of each metric); the clock is injected, so the test does
+// not depend on the machine's speed.
 TEST(Trainer, TimeBudgetStopsWithinOneUpdate) {
   std::string dir = fresh_dir("budget");
   auto o = tiny_options(dir, false);
