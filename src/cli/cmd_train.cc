@@ -131,7 +131,7 @@ int run_train(const std::vector<std::string>& args) {
     ("moe-dec-group-by", po::value<S>()->default_value(""), "override --moe-group-by for the decoder")
     ("moe-groups", bounded<int>(0, moe::kGroupsRange.hi)->default_value(0), "expert groups (0 = one per language group)");
   train_opts.add_options()
-    ("after", po::value<S>()->default_value("0"), "stop after: 10000u updates, 5e epochs, 10Mt target tokens (0 = never)")
+    ("after", po::value<S>()->default_value("0"), "stop after: 10000u updates, 5e epochs, 10Mt target tokens, 90s/30m/2h of training time (this run); a comma list stops at the first reached: 10000u,30m (0 = never)")
     ("learn-rate,l", bounded(0.f, 1.f)->default_value(3e-4f), "peak learning rate")
     ("lr-warmup", bounded<int64_t>(0, 1'000'000'000)->default_value(4000), "linear warm-up updates")
     ("lr-decay-inv-sqrt", bounded<int64_t>(0, 1'000'000'000)->default_value(0), "start of 1/sqrt decay (0 = end of warm-up)")
@@ -139,13 +139,17 @@ int run_train(const std::vector<std::string>& args) {
     ("clip-norm", bounded(0.f, 1e6f)->default_value(1.f), "global gradient-norm clipping (0 = off)")
     ("weight-decay", bounded(0.f, 1.f)->default_value(0.f), "decoupled weight decay")
     ("label-smoothing", bounded(0.f, 0.9f)->default_value(0.1f), "label smoothing")
+    ("optimizer-delay", bounded<int>(1, 65536)->default_value(1), "accumulate the gradients of N mini-batches per update (as one N times larger batch)")
+    ("exponential-smoothing", bounded(0.f, 1.f)->default_value(0.f)->implicit_value(1e-4f), "keep a moving average of the weights with this factor (alone: 1e-4); it is validated and saved as the model")
     ("disp-freq", po::value<S>()->default_value("100u"), "display interval")
-    ("save-freq", po::value<S>()->default_value("1000u"), "checkpoint interval");
+    ("save-freq", po::value<S>()->default_value("1000u"), "checkpoint interval")
+    ("keep-checkpoints", bounded<int>(0, 1'000'000)->default_value(0), "at each save also write MODEL.iter<update> and keep the N newest (0 = none)");
   valid_opts.add_options()
     ("valid-sets", po::value<VS>()->multitoken()->composing(), "validation files: SRC TGT [SRC TGT ...]")
     ("valid-tsv", po::value<VS>()->multitoken()->composing(), "validation TSV files")
     ("valid-freq", po::value<S>()->default_value("1000u"), "validation interval")
     ("valid-metrics", po::value<VS>()->multitoken(), "ce-mean-words (default), perplexity, bleu, chrf; the first decides early stopping")
+    ("keep-best", po::bool_switch(), "keep the best model of every validation metric (MODEL.best-<metric>), not only the first's")
     ("early-stopping", bounded<int>(0, 1'000'000)->default_value(10), "stop after N validations without improvement (0 = never)")
     ("valid-translations", bounded<int>(0, 1'000'000)->default_value(3), "dev sentences translated and printed at each validation")
     ("valid-max-sentences", bounded<int64_t>(0, 1'000'000'000)->default_value(500), "sentences decoded for bleu/chrf");
@@ -231,7 +235,7 @@ int run_train(const std::vector<std::string>& args) {
     c.num_groups = c.group_by == moe::GroupBy::none ? 1 : std::max(1, vm["moe-groups"].as<int>());
   }
 
-  o.after = parse_schedule("after", vm["after"].as<S>());
+  o.after = parse_budget("after", vm["after"].as<S>());
   o.disp_freq = parse_schedule("disp-freq", vm["disp-freq"].as<S>());
   o.save_freq = parse_schedule("save-freq", vm["save-freq"].as<S>());
   o.valid_freq = parse_schedule("valid-freq", vm["valid-freq"].as<S>());
@@ -252,6 +256,10 @@ int run_train(const std::vector<std::string>& args) {
   o.adam.clip_norm = vm["clip-norm"].as<float>();
   o.adam.weight_decay = vm["weight-decay"].as<float>();
   o.label_smoothing = vm["label-smoothing"].as<float>();
+  o.optimizer_delay = vm["optimizer-delay"].as<int>();
+  o.exponential_smoothing = vm["exponential-smoothing"].as<float>();
+  o.keep_checkpoints = vm["keep-checkpoints"].as<int>();
+  o.keep_best = vm["keep-best"].as<bool>();
   if (vm.count("valid-metrics")) {
     o.valid_metrics.clear();
     for (const auto& name : vm["valid-metrics"].as<VS>())

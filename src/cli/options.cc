@@ -36,6 +36,15 @@ BoundedValue<T, E>* BoundedValue<T, E>::default_value(const T& v) {
 }
 
 template <typename T, typename E>
+BoundedValue<T, E>* BoundedValue<T, E>::implicit_value(const T& v) {
+  if constexpr (std::is_same_v<T, E>)
+    MOEMT_CHECK(range_.contains(v), "implicit value {} outside its range {}", v, range_.text());
+  po::typed_value<T>::implicit_value(v, fmt::format("{}", v));
+  implicit_ = v;
+  return this;
+}
+
+template <typename T, typename E>
 std::string BoundedValue<T, E>::name() const {
   const std::string r = range_.text();
   return po::typed_value<T>::name() + (r[0] == '[' ? " in " : " ") + r;
@@ -81,6 +90,16 @@ E BoundedValue<T, E>::parse_one(const std::string& token) const {
 template <typename T, typename E>
 void BoundedValue<T, E>::xparse(boost::any& store, const std::vector<std::string>& tokens) const {
   if constexpr (std::is_same_v<T, E>) {
+    // An option with an implicit value (Marian's `--exponential-smoothing` alone) is also a
+    // switch in YAML: true gives the implicit value, false the default.
+    if (implicit_ && (tokens.empty() || tokens[0] == "true" || tokens[0] == "yes")) {
+      store = *implicit_;
+      return;
+    }
+    if (implicit_ && (tokens[0] == "false" || tokens[0] == "no")) {
+      this->apply_default(store);
+      return;
+    }
     if (tokens.size() != 1) throw value_error("takes one value");
     store = parse_one(tokens[0]);
   } else {
@@ -252,7 +271,7 @@ std::string dump_options(const po::options_description& desc, const po::variable
   return std::string(out.c_str()) + "\n";
 }
 
-train::Amount parse_schedule(const std::string& option, const std::string& text) {
+train::Amount parse_schedule(const std::string& option, const std::string& text, bool time_units) {
   train::Amount a;
   if (text.empty() || text == "0") return a;
   size_t pos = 0;
@@ -268,14 +287,41 @@ train::Amount parse_schedule(const std::string& option, const std::string& text)
     mult = unit[0] == 'k' ? 1e3 : unit[0] == 'M' ? 1e6 : 1e9;
     unit = unit.substr(1);
   }
+  const bool is_time = time_units && (unit == "s" || unit == "m" || unit == "h");
+  if (is_time) mult *= unit == "h" ? 3600 : unit == "m" ? 60 : 1;
   // Up to 1e15 of any unit: more than any run reaches, and exact after rounding to int64.
   if (pos == 0 || !std::isfinite(num) || num < 0 || num * mult > 1e15 ||
-      !(unit.empty() || unit == "u" || unit == "e" || unit == "t"))
-    throw Error("--{}: cannot read '{}' (use e.g. 500u for updates, 5e for epochs, 10Mt for target tokens)",
-                option, text);
-  a.unit = unit == "e" ? train::Amount::epochs : unit == "t" ? train::Amount::tokens : train::Amount::updates;
+      !(is_time || unit.empty() || unit == "u" || unit == "e" || unit == "t"))
+    throw Error(
+        "--{}: cannot read '{}' (use e.g. 500u for updates, 5e for epochs, 10Mt for target "
+        "tokens{})",
+        option, text, time_units ? ", 90s, 30m or 2h of training time" : "");
+  a.unit = is_time       ? train::Amount::seconds
+           : unit == "e" ? train::Amount::epochs
+           : unit == "t" ? train::Amount::tokens
+                         : train::Amount::updates;
   a.value = static_cast<int64_t>(num * mult + 0.5);
   return a;
+}
+
+train::Budget parse_budget(const std::string& option, const std::string& text) {
+  train::Budget b;
+  if (text.empty()) return b;
+  size_t start = 0;
+  while (true) {
+    size_t comma = text.find(',', start);
+    std::string part = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (part.empty())
+      throw Error("--{}: empty item in '{}' (write limits as 10000u,30m)", option, text);
+    train::Amount a = parse_schedule(option, part, /*time_units=*/true);
+    for (const train::Amount& have : b.limits)
+      if (have.unit == a.unit)
+        throw Error("--{}: '{}' gives two limits in the same unit", option, text);
+    if (a.enabled()) b.limits.push_back(a);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return b;
 }
 
 }  // namespace moemt::cli

@@ -5,6 +5,7 @@
 #include <boost/program_options.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -27,6 +28,9 @@ class BoundedValue : public po::typed_value<T> {
   BoundedValue(T* store, Range<E> range) : po::typed_value<T>(store), range_(range) {}
   // A default outside the range is a bug in the option table.
   BoundedValue* default_value(const T& v);
+  // The value of the option given without one ("--exponential-smoothing" alone, or `true` in
+  // YAML); `false` in YAML gives the default.
+  BoundedValue* implicit_value(const T& v);
   std::string name() const override;
   void xparse(boost::any& store, const std::vector<std::string>& tokens) const override;
   const Range<E>& range() const { return range_; }
@@ -34,6 +38,7 @@ class BoundedValue : public po::typed_value<T> {
  private:
   E parse_one(const std::string& token) const;
   Range<E> range_;
+  std::optional<T> implicit_;
 };
 
 // po::value<T>() with a range: bounded<int>(1, 64), bounded(&var, lo, hi), or from a shared
@@ -85,8 +90,11 @@ int cap_cpu_threads(int requested, const std::string& option = "cpu-threads");
 std::string dump_options(const po::options_description& desc, const po::variables_map& vm);
 
 // Marian-style schedule amounts: "500u" updates, "5e" epochs, "10Mt"/"20kt" target tokens;
-// a bare number means updates.
-train::Amount parse_schedule(const std::string& option, const std::string& text);
+// a bare number means updates. time_units also accepts "90s", "30m", "2h" (wall-clock seconds).
+train::Amount parse_schedule(const std::string& option, const std::string& text,
+                             bool time_units = false);
+// --after: a comma list of amounts, time units included ("10000u,30m"), at most one per unit.
+train::Budget parse_budget(const std::string& option, const std::string& text);
 
 // Edit distance, for "did you mean" suggestions.
 size_t edit_distance(const std::string& a, const std::string& b);

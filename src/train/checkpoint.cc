@@ -28,8 +28,9 @@ void save_checkpoint(const std::string& dir, const CheckpointContents& c) {
   std::string tmp = temp_sibling(dir, "writing");
   make_dirs(tmp);
   model::save_model_files(tmp, c.model->config(), c.model->params(), *c.vocab_bytes);
-  save_safetensors(tmp + "/" + kOptimizerFile,
-                   {{"adam.m", c.adam->m()}, {"adam.v", c.adam->v()}},
+  std::vector<NamedTensor> opt_tensors = {{"adam.m", c.adam->m()}, {"adam.v", c.adam->v()}};
+  if (c.raw_params) opt_tensors.push_back({kRawParamsTensor, *c.raw_params});
+  save_safetensors(tmp + "/" + kOptimizerFile, opt_tensors,
                    {{"steps", std::to_string(c.adam->steps())},
                     {"params", std::to_string(c.model->params().numel())}});
   write_file_atomic(tmp + "/" + kStateFile, c.state.dump(2) + "\n");
@@ -37,10 +38,20 @@ void save_checkpoint(const std::string& dir, const CheckpointContents& c) {
   replace_dir_atomic(tmp, dir);
 }
 
-nlohmann::json load_checkpoint(const std::string& dir, model::Model& model, Adam& adam) {
+nlohmann::json load_checkpoint(const std::string& dir, model::Model& model, Adam& adam,
+                               Tensor* average) {
   model::load_params(dir, model.params());
   std::string opt_path = dir + "/" + kOptimizerFile;
   SafetensorsFile opt = load_safetensors(opt_path);
+  Tensor values = model.params().values();
+  if (average) average->copy_from(values);
+  if (opt.tensors.count(kRawParamsTensor)) {
+    const Tensor& raw = opt.at(kRawParamsTensor);
+    if (raw.numel() != values.numel())
+      throw Error("{}: {} has {} values, the model has {} parameters", opt_path, kRawParamsTensor,
+                  raw.numel(), values.numel());
+    values.copy_from(raw);
+  }
   const Tensor& m = opt.at("adam.m");
   const Tensor& v = opt.at("adam.v");
   if (m.numel() != adam.m().numel() || v.numel() != adam.v().numel())

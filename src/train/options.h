@@ -2,7 +2,9 @@
 // and YAML; nothing below the CLI reads strings).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,8 +44,18 @@ struct TrainOptions {
   AdamOptions adam;
   LrSchedule lr;
   float label_smoothing = 0.1f;
+  // --optimizer-delay: mini-batches whose gradients are summed (weighted by target tokens) into
+  // one update, as one batch this many times larger.
+  int optimizer_delay = 1;
+  // --exponential-smoothing: factor of the moving average of the parameters (0 = off). The
+  // average is what is validated and saved as the model; training continues from the raw
+  // weights, kept in the checkpoint.
+  float exponential_smoothing = 0.f;
 
-  Amount after;                      // --after: stop when reached (0 = never)
+  Budget after;  // --after: stop at the first limit reached (none = never)
+  // The clock of the time limits in `after` and of the displayed rates; empty = steady_clock.
+  // Tests inject a fake one. Read once when run() starts and once per update.
+  std::function<std::chrono::steady_clock::time_point()> clock;
   Amount disp_freq{Amount::updates, 100};
   Amount valid_freq{Amount::updates, 1000};
   Amount save_freq{Amount::updates, 1000};
@@ -51,6 +63,11 @@ struct TrainOptions {
   int early_stopping = 10;            // stop after this many validations without improvement
   int valid_translations = 3;         // dev sentences printed (greedy) at each validation
   int64_t valid_max_sentences = 500;  // cap for BLEU/chrF decoding during validation
+  // --keep-best: a best model per validation metric (MODEL.best-<metric>), not only the first.
+  bool keep_best = false;
+  // --keep-checkpoints N: at each periodic save also write MODEL.iter<update> and keep the N
+  // newest of them (0 = none).
+  int keep_checkpoints = 0;
 
   uint64_t seed = 1;
   int cpu_threads = 0;  // 0 = all cores

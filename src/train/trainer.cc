@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <set>
 
 #include "core/file_io.h"
@@ -19,6 +20,7 @@
 #include "eval/bleu.h"
 #include "eval/chrf.h"
 #include "model/checkpoint.h"
+#include "ops/ema.h"
 #include "train/checkpoint.h"
 #include "train/interrupt.h"
 
@@ -51,6 +53,76 @@ struct Trainer::ValidSet {
   std::vector<data::Sample> samples;
 };
 
+// With --exponential-smoothing, puts the moving average into the model for its lifetime (for
+// validation and saving) and then the raw weights back, copied exactly so that training goes
+// on bit-for-bit as if nothing happened. Nested scopes do nothing.
+class Trainer::AverageScope {
+ public:
+  explicit AverageScope(Trainer& t) : t_(t) {
+    if (!t_.average_.defined() || t_.average_in_model_) return;
+    Tensor values = t_.model_->params().values();
+    t_.raw_.copy_from(values);
+    values.copy_from(t_.average_);
+    t_.average_in_model_ = active_ = true;
+  }
+  ~AverageScope() {
+    if (!active_) return;
+    t_.model_->params().values().copy_from(t_.raw_);
+    t_.average_in_model_ = false;
+  }
+  AverageScope(const AverageScope&) = delete;
+  AverageScope& operator=(const AverageScope&) = delete;
+
+ private:
+  Trainer& t_;
+  bool active_ = false;
+};
+
+model::BatchTensors batch_tensors(const data::Batch& b, Device d) {
+  model::BatchTensors t;
+  int64_t B = b.batch_size;
+  auto mk = [&](const std::vector<int32_t>& v, Shape s) {
+    Tensor x = Tensor::from_vector(v, s);
+    return d.is_cpu() ? x : x.to(d);
+  };
+  t.src_ids = mk(b.src_ids, {B, b.src_len});
+  t.src_lengths = mk(b.src_lengths, {B});
+  t.tgt_in = mk(b.tgt_in, {B, b.tgt_len});
+  t.tgt_out = mk(b.tgt_out, {B, b.tgt_len});
+  t.src_lengths_host = b.src_lengths;
+  t.tgt_lengths_host = b.tgt_lengths;
+  t.src_lang = b.src_lang;
+  t.tgt_lang = b.tgt_lang;
+  return t;
+}
+
+model::LossStats forward_backward_accumulated(model::Model& model, nn::Ctx& ctx,
+                                              const std::vector<model::BatchTensors>& micro,
+                                              float label_smoothing) {
+  // The large batch's loss is sum(token losses) / T over all T target tokens; micro-batch i
+  // computes sum_i / T_i, so weighting it by T_i / T makes the gradients add up to the same.
+  std::vector<int64_t> tokens(micro.size(), 0);
+  int64_t total = 0;
+  for (size_t i = 0; i < micro.size(); ++i) {
+    for (int32_t l : micro[i].tgt_lengths_host) tokens[i] += l;
+    total += tokens[i];
+  }
+  model::LossStats sum;
+  for (size_t i = 0; i < micro.size(); ++i) {
+    // One micro-batch gets exactly 1, so --optimizer-delay 1 computes what it always did.
+    const double share = micro.size() == 1 ? 1.0
+                                           : static_cast<double>(tokens[i]) /
+                                                 static_cast<double>(std::max<int64_t>(total, 1));
+    model::LossStats st =
+        model.forward_backward(ctx, micro[i], label_smoothing, static_cast<float>(share));
+    sum.loss_sum += st.loss_sum;
+    sum.nll_sum += st.nll_sum;
+    sum.tokens += st.tokens;
+    sum.aux_loss += share * st.aux_loss;
+  }
+  return sum;
+}
+
 Trainer::Trainer(TrainOptions options, std::string train_yaml)
     : opt_(std::move(options)), train_yaml_(std::move(train_yaml)) {
   set_num_threads(opt_.cpu_threads);
@@ -58,11 +130,19 @@ Trainer::Trainer(TrainOptions options, std::string train_yaml)
   // Nothing that is not a moemt model is ever replaced: check the model folder and the
   // best-model folder before any work, and clear what a killed save left behind.
   check_checkpoint_target(opt_.model_dir);
+  std::vector<std::string> written = {opt_.model_dir};
+  const size_t best_kept = opt_.keep_best ? std::max<size_t>(opt_.valid_metrics.size(), 1) : 1;
+  for (size_t m = 0; m < best_kept; ++m) written.push_back(best_dir(m));
   if (!opt_.valid_pairs.empty() || !opt_.valid_tsv.empty())
-    check_checkpoint_target(best_dir(), "--model (best-model folder)");
-  for (const std::string& d : {opt_.model_dir, best_dir()})
+    for (size_t m = 0; m < best_kept; ++m)
+      check_checkpoint_target(best_dir(m), "--model (best-model folder)");
+  for (const std::string& d : written)
     if (int n = remove_stale_temps(d))
       log::info("removed {} stale temporary folder(s) of {} left by an interrupted save", n, d);
+  if (opt_.optimizer_delay < 1)
+    throw Error("--optimizer-delay {}: must be at least 1", opt_.optimizer_delay);
+  if (!(opt_.exponential_smoothing >= 0.f && opt_.exponential_smoothing <= 1.f))
+    throw Error("--exponential-smoothing {}: must be in [0, 1]", opt_.exponential_smoothing);
   bool exists = model::is_model_dir(opt_.model_dir);
   if (opt_.resume && !exists)
     throw Error("{}: nothing to resume (no checkpoint there); drop --resume to start training",
@@ -187,8 +267,13 @@ void Trainer::build_model() {
             model_->params().numel() - model_->params().dense_numel(), model_->moe_layers().size(),
             vocab_.size());
   best_.assign(opt_.valid_metrics.size(), std::nan(""));
+  if (opt_.exponential_smoothing > 0) {
+    average_ = model_->params().values().clone();
+    raw_ = Tensor::zeros({model_->params().numel()}, DType::f32, model_->params().device());
+  }
   if (opt_.resume) {
-    resumed_state_ = load_checkpoint(opt_.model_dir, *model_, *adam_);
+    resumed_state_ =
+        load_checkpoint(opt_.model_dir, *model_, *adam_, average_.defined() ? &average_ : nullptr);
     try {
       updates_ = resumed_state_.at("updates").get<int64_t>();
       epochs_done_ = resumed_state_.at("epochs").get<int64_t>();
@@ -210,22 +295,7 @@ void Trainer::build_model() {
 }
 
 model::BatchTensors Trainer::to_tensors(const data::Batch& b) const {
-  model::BatchTensors t;
-  int64_t B = b.batch_size;
-  Device d = opt_.device;
-  auto mk = [&](const std::vector<int32_t>& v, Shape s) {
-    Tensor x = Tensor::from_vector(v, s);
-    return d.is_cpu() ? x : x.to(d);
-  };
-  t.src_ids = mk(b.src_ids, {B, b.src_len});
-  t.src_lengths = mk(b.src_lengths, {B});
-  t.tgt_in = mk(b.tgt_in, {B, b.tgt_len});
-  t.tgt_out = mk(b.tgt_out, {B, b.tgt_len});
-  t.src_lengths_host = b.src_lengths;
-  t.tgt_lengths_host = b.tgt_lengths;
-  t.src_lang = b.src_lang;
-  t.tgt_lang = b.tgt_lang;
-  return t;
+  return batch_tensors(b, opt_.device);
 }
 
 nlohmann::json Trainer::state_json() const {
@@ -245,18 +315,74 @@ nlohmann::json Trainer::state_json() const {
           {"routing", total.state()}};
 }
 
-std::string Trainer::best_dir() const {
+std::string Trainer::base_path() const {
   std::string base = opt_.model_dir;
   while (base.size() > 1 && base.back() == '/') base.pop_back();
-  return opt_.valid_metrics.empty() ? base + ".best"
-                                    : base + ".best-" + valid_metric_name(opt_.valid_metrics[0]);
+  return base;
 }
 
+std::string Trainer::best_dir(size_t metric) const {
+  return metric >= opt_.valid_metrics.size()
+             ? base_path() + ".best"
+             : base_path() + ".best-" + valid_metric_name(opt_.valid_metrics[metric]);
+}
+
+Clock::time_point Trainer::now() const { return opt_.clock ? opt_.clock() : Clock::now(); }
+
 void Trainer::save(const std::string& dir) {
-  save_checkpoint(dir, {model_.get(), &vocab_.serialized(), adam_.get(), state_json(), train_yaml_});
+  // Marian's smoothing: the average is the model (what translate loads); the raw weights ride
+  // along in optimizer.safetensors for --resume.
+  AverageScope average(*this);
+  save_checkpoint(dir, {model_.get(), &vocab_.serialized(), adam_.get(), state_json(), train_yaml_,
+                        average_.defined() ? &raw_ : nullptr});
+}
+
+void Trainer::save_periodic() {
+  save(opt_.model_dir);
+  if (opt_.keep_checkpoints <= 0 || last_iter_saved_ == updates_) return;
+  save(base_path() + ".iter" + std::to_string(updates_));
+  last_iter_saved_ = updates_;
+  prune_iterations();
+}
+
+void Trainer::prune_iterations() {
+  namespace fs = std::filesystem;
+  const fs::path base(base_path());
+  fs::path folder = base.parent_path().empty() ? fs::path(".") : base.parent_path();
+  const std::string prefix = base.filename().string() + ".iter";
+  std::vector<std::pair<int64_t, std::string>> iters;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    std::string digits = name.substr(prefix.size());
+    if (size_t old = digits.find(".old."); old != std::string::npos) {
+      // Left by a kill during an earlier removal: gone if its process is.
+      remove_stale_temps((folder / (prefix + digits.substr(0, old))).string());
+      continue;
+    }
+    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 18) continue;
+    iters.push_back({std::stoll(digits), entry.path().string()});
+  }
+  std::sort(iters.rbegin(), iters.rend());
+  for (size_t i = static_cast<size_t>(opt_.keep_checkpoints); i < iters.size(); ++i) {
+    const std::string& dir = iters[i].second;
+    // A folder of that name that is not a moemt model is the user's: never deleted.
+    if (!model::is_model_dir(dir)) {
+      log::warn("{}: not a moemt model, left in place (--keep-checkpoints)", dir);
+      continue;
+    }
+    // Renamed first, so a kill during the removal leaves a temp name remove_stale_temps knows.
+    std::string old = temp_sibling(dir, "old");
+    fs::rename(dir, old, ec);
+    if (ec) throw Error("{}: cannot remove an old checkpoint ({})", dir, ec.message());
+    fs::remove_all(old, ec);
+  }
 }
 
 double Trainer::validate(TrainResult& result) {
+  AverageScope average(*this);  // Marian validates the smoothed weights
+  last_valid_update_ = updates_;
   nn::Ctx ctx;
   ctx.device = opt_.device;
   ctx.training = false;
@@ -318,7 +444,7 @@ double Trainer::validate(TrainResult& result) {
               valid_metric_name(vm), v,
               better ? "new best" : fmt::format("stalled {} times", m == 0 ? stalls_ : 0));
     rec[valid_metric_name(vm)] = v;
-    if (m == 0 && better && !opt_.model_dir.empty()) save(best_dir());
+    if ((m == 0 || opt_.keep_best) && better && !opt_.model_dir.empty()) save(best_dir(m));
   }
   rec["stalls"] = stalls_;
   log::json(rec);
@@ -336,8 +462,14 @@ TrainResult Trainer::run() {
   ctx.device = opt_.device;
   ctx.seed = opt_.seed;
   ctx.routing_stats = &routing_;
-  data::Batch batch;
-  auto t_disp = Clock::now();
+  const int delay = opt_.optimizer_delay;
+  std::vector<data::Batch> micro(static_cast<size_t>(delay));
+  std::vector<model::BatchTensors> micro_tensors;
+  // The clock is read here and once per update (TrainOptions::clock): time limits count this
+  // run's wall-clock time, validation and saving included.
+  const Clock::time_point t_start = now();
+  double seconds_run = 0;
+  auto t_disp = t_start;
   double disp_loss = 0, disp_aux = 0, disp_gnorm = 0;
   int64_t disp_tokens = 0, disp_src = 0, disp_updates = 0, disp_sent = 0;
   auto due = [&](const Amount& a, int64_t last_epoch_end) {
@@ -346,91 +478,122 @@ TrainResult Trainer::run() {
       case Amount::updates: return updates_ % a.value == 0;
       case Amount::epochs: return last_epoch_end > 0 && last_epoch_end % a.value == 0;
       case Amount::tokens: return false;  // handled by the display interval only
+      case Amount::seconds:
+        return false;  // --after only
     }
     return false;
   };
-  bool stop = opt_.after.reached(updates_, epochs_done_, tgt_tokens_seen_);
+  auto budget_spent = [&] {
+    return opt_.after.reached(updates_, epochs_done_, tgt_tokens_seen_, seconds_run);
+  };
+  bool stop = budget_spent();
   while (!stop) {
-    if (!gen_->next(batch)) {
-      ++epochs_done_;
+    // The mini-batches of one update (--optimizer-delay). An epoch's end cuts the update short,
+    // so epochs end, validate and stop exactly where they would without a delay.
+    int n = 0;
+    bool epoch_end = false;
+    for (; n < delay; ++n)
+      if (!gen_->next(micro[n])) {
+        epoch_end = true;
+        break;
+      }
+    // Counted at once: a save during this update pairs the new epoch's data position with it.
+    if (epoch_end) ++epochs_done_;
+    if (n > 0) {
+      ++updates_;
+      ctx.begin_step(static_cast<uint64_t>(updates_));
+      ctx.training = true;
+      model_->params().zero_grad();
+      micro_tensors.clear();
+      for (int i = 0; i < n; ++i) micro_tensors.push_back(to_tensors(micro[i]));
+      auto st = forward_backward_accumulated(*model_, ctx, micro_tensors, opt_.label_smoothing);
+      double gnorm = adam_->step(opt_.lr.lr_at(updates_));
+      if (!std::isfinite(gnorm))
+        log::warn("update {}: non-finite gradient norm, update skipped", updates_);
+      if (average_.defined())
+        ops::ema_update(average_, model_->params().values(),
+                        ops::math::ema_decay(opt_.exponential_smoothing, updates_));
+      double loss = st.loss_sum / std::max<int64_t>(st.tokens, 1);
+      result.update_losses.push_back(loss);
+      for (int i = 0; i < n; ++i) {
+        tgt_tokens_seen_ += micro[i].tgt_tokens;
+        disp_src += micro[i].src_tokens;
+        disp_sent += micro[i].batch_size;
+      }
+      disp_loss += st.loss_sum;
+      disp_aux += st.aux_loss;
+      disp_gnorm += gnorm;
+      disp_tokens += st.tokens;
+      ++disp_updates;
+      const Clock::time_point t_now = now();
+      seconds_run = std::chrono::duration<double>(t_now - t_start).count();
+      if (tty) {
+        double secs = std::chrono::duration<double>(t_now - t_disp).count();
+        std::fprintf(stderr, "\r  Up. %lld : loss %.4f : %.0f tokens/s   ",
+                     static_cast<long long>(updates_), loss,
+                     (disp_tokens + disp_src) / std::max(secs, 1e-9));
+        std::fflush(stderr);
+      }
+      if (due(opt_.disp_freq, 0)) {
+        double secs = std::chrono::duration<double>(t_now - t_disp).count();
+        if (tty) std::fprintf(stderr, "\r%*s\r", 60, "");
+        double tps = (disp_tokens + disp_src) / std::max(secs, 1e-9);
+        log::info(
+            "Ep. {} : Up. {} : Sen. {} : Cost {:.5f} : Aux {:.5f} : Time {:.2f}s : {:.1f} "
+            "tokens/s : gNorm {:.4f} : L.r. {:.4e}",
+            epochs_done_ + 1, updates_, disp_sent, disp_loss / std::max<int64_t>(disp_tokens, 1),
+            disp_aux / disp_updates, secs, tps, disp_gnorm / disp_updates, opt_.lr.lr_at(updates_));
+        nlohmann::json rec = {{"type", "train"},
+                              {"update", updates_},
+                              {"epoch", epochs_done_ + 1},
+                              {"loss", disp_loss / std::max<int64_t>(disp_tokens, 1)},
+                              {"aux_loss", disp_aux / disp_updates},
+                              {"grad_norm", disp_gnorm / disp_updates},
+                              {"lr", opt_.lr.lr_at(updates_)},
+                              {"updates", disp_updates},
+                              {"sentences", disp_sent},
+                              {"src_tokens", disp_src},
+                              {"tgt_tokens", disp_tokens},
+                              {"seconds", secs},
+                              {"tokens_per_s", tps}};
+        if (!routing_.empty()) {
+          rec["routing"] = routing_.to_json(languages_);
+          log::info("routing: {}", routing_.summary());
+          routing_total_.merge(routing_);
+          routing_.reset();
+        }
+        log::json(rec);
+        disp_loss = disp_aux = disp_gnorm = 0;
+        disp_tokens = disp_src = disp_updates = disp_sent = 0;
+        t_disp = t_now;
+      }
+      if (valid_ && opt_.valid_freq.unit == Amount::updates && due(opt_.valid_freq, 0)) {
+        validate(result);
+        if (opt_.early_stopping > 0 && stalls_ >= opt_.early_stopping) {
+          log::info("early stopping: no improvement in {} validations", stalls_);
+          result.early_stopped = true;
+          stop = true;
+        }
+      }
+      if (opt_.save_freq.unit == Amount::updates && due(opt_.save_freq, 0)) save_periodic();
+      if (budget_spent()) stop = true;
+      if (InterruptGuard::pending()) stop = true;
+    }
+    if (epoch_end) {
       log::info("epoch {} finished after {} updates", epochs_done_, updates_);
       if (due(opt_.valid_freq, epochs_done_) && valid_ && opt_.valid_freq.unit == Amount::epochs)
         validate(result);
-      if (opt_.save_freq.unit == Amount::epochs && due(opt_.save_freq, epochs_done_)) save(opt_.model_dir);
-      stop = opt_.after.reached(updates_, epochs_done_, tgt_tokens_seen_) || InterruptGuard::pending();
-      continue;
+      if (opt_.save_freq.unit == Amount::epochs && due(opt_.save_freq, epochs_done_))
+        save_periodic();
+      stop = stop || budget_spent() || InterruptGuard::pending();
     }
-    ++updates_;
-    ctx.begin_step(static_cast<uint64_t>(updates_));
-    ctx.training = true;
-    model_->params().zero_grad();
-    auto st = model_->forward_backward(ctx, to_tensors(batch), opt_.label_smoothing);
-    double gnorm = adam_->step(opt_.lr.lr_at(updates_));
-    if (!std::isfinite(gnorm)) log::warn("update {}: non-finite gradient norm, update skipped", updates_);
-    double loss = st.loss_sum / std::max<int64_t>(st.tokens, 1);
-    result.update_losses.push_back(loss);
-    tgt_tokens_seen_ += batch.tgt_tokens;
-    disp_loss += st.loss_sum;
-    disp_aux += st.aux_loss;
-    disp_gnorm += gnorm;
-    disp_tokens += st.tokens;
-    disp_src += batch.src_tokens;
-    disp_sent += batch.batch_size;
-    ++disp_updates;
-    if (tty) {
-      double secs = std::chrono::duration<double>(Clock::now() - t_disp).count();
-      std::fprintf(stderr, "\r  Up. %lld : loss %.4f : %.0f tokens/s   ", static_cast<long long>(updates_),
-                   loss, (disp_tokens + disp_src) / std::max(secs, 1e-9));
-      std::fflush(stderr);
-    }
-    if (due(opt_.disp_freq, 0)) {
-      double secs = std::chrono::duration<double>(Clock::now() - t_disp).count();
-      if (tty) std::fprintf(stderr, "\r%*s\r", 60, "");
-      double tps = (disp_tokens + disp_src) / std::max(secs, 1e-9);
-      log::info("Ep. {} : Up. {} : Sen. {} : Cost {:.5f} : Aux {:.5f} : Time {:.2f}s : {:.1f} "
-                "tokens/s : gNorm {:.4f} : L.r. {:.4e}",
-                epochs_done_ + 1, updates_, disp_sent, disp_loss / std::max<int64_t>(disp_tokens, 1),
-                disp_aux / disp_updates, secs, tps, disp_gnorm / disp_updates, opt_.lr.lr_at(updates_));
-      nlohmann::json rec = {{"type", "train"},
-                            {"update", updates_},
-                            {"epoch", epochs_done_ + 1},
-                            {"loss", disp_loss / std::max<int64_t>(disp_tokens, 1)},
-                            {"aux_loss", disp_aux / disp_updates},
-                            {"grad_norm", disp_gnorm / disp_updates},
-                            {"lr", opt_.lr.lr_at(updates_)},
-                            {"updates", disp_updates},
-                            {"sentences", disp_sent},
-                            {"src_tokens", disp_src},
-                            {"tgt_tokens", disp_tokens},
-                            {"seconds", secs},
-                            {"tokens_per_s", tps}};
-      if (!routing_.empty()) {
-        rec["routing"] = routing_.to_json(languages_);
-        log::info("routing: {}", routing_.summary());
-        routing_total_.merge(routing_);
-        routing_.reset();
-      }
-      log::json(rec);
-      disp_loss = disp_aux = disp_gnorm = 0;
-      disp_tokens = disp_src = disp_updates = disp_sent = 0;
-      t_disp = Clock::now();
-    }
-    if (valid_ && opt_.valid_freq.unit == Amount::updates && due(opt_.valid_freq, 0)) {
-      validate(result);
-      if (opt_.early_stopping > 0 && stalls_ >= opt_.early_stopping) {
-        log::info("early stopping: no improvement in {} validations", stalls_);
-        result.early_stopped = true;
-        stop = true;
-      }
-    }
-    if (opt_.save_freq.unit == Amount::updates && due(opt_.save_freq, 0)) save(opt_.model_dir);
-    if (opt_.after.reached(updates_, epochs_done_, tgt_tokens_seen_)) stop = true;
-    if (InterruptGuard::pending()) stop = true;
   }
   if (tty) std::fprintf(stderr, "\r%*s\r", 60, "");
   result.interrupted_by = InterruptGuard::pending();
-  if (valid_ && result.valid_scores.empty() && !result.interrupted_by) validate(result);
-  save(opt_.model_dir);
+  // The last weights are validated (and saved) whatever limit ended training, a time limit
+  // included, unless this update was just validated.
+  if (valid_ && last_valid_update_ != updates_ && !result.interrupted_by) validate(result);
+  save_periodic();
   if (result.interrupted_by)
     log::info("interrupted by {}: checkpoint saved to {} at update {}; continue with --resume",
               result.interrupted_by == SIGINT ? "SIGINT" : "SIGTERM", opt_.model_dir, updates_);

@@ -137,5 +137,27 @@ TEST(Schedule, NonFiniteOrHugeAmountsAreErrors) {
   EXPECT_THROW(parse_schedule("after", "1e300u"), Error);
 }
 
+TEST(Schedule, AfterTakesTimeUnitsAndCommaLists) {
+  train::Budget b = parse_budget("after", "10000u,30m");
+  ASSERT_EQ(b.limits.size(), 2u);
+  EXPECT_EQ(b.limits[0].unit, train::Amount::updates);
+  EXPECT_EQ(b.limits[0].value, 10000);
+  EXPECT_EQ(b.limits[1].unit, train::Amount::seconds);
+  EXPECT_EQ(b.limits[1].value, 1800);
+  EXPECT_EQ(parse_budget("after", "2h").limits.at(0).value, 7200);
+  EXPECT_EQ(parse_budget("after", "90s").limits.at(0).value, 90);
+  EXPECT_EQ(parse_budget("after", "1.5h,5e").limits.at(0).value, 5400);
+  EXPECT_TRUE(parse_budget("after", "0").limits.empty());
+  // Whichever comes first: the time limit alone stops a run that has few updates.
+  EXPECT_TRUE(b.reached(10, 0, 0, 1800.0));
+  EXPECT_FALSE(b.reached(10, 0, 0, 1799.9));
+  EXPECT_TRUE(b.reached(10000, 0, 0, 1.0));
+  // Time units only where a wall-clock limit makes sense; typos and duplicates are errors.
+  EXPECT_THROW(parse_schedule("disp-freq", "30m"), Error);
+  EXPECT_THROW(parse_budget("after", "10u,,30m"), Error);
+  EXPECT_THROW(parse_budget("after", "10u,20u"), Error);
+  EXPECT_THROW(parse_budget("after", "30min"), Error);
+}
+
 }  // namespace
 }  // namespace moemt::cli
