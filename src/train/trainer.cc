@@ -12,7 +12,9 @@
 
 #include "core/file_io.h"
 #include "core/log.h"
+#include "core/rng.h"
 #include "core/threads.h"
+#include "data/batch.h"
 #include "data/language.h"
 #include "data/sample.h"
 #include "decode/translator.h"
@@ -51,8 +53,15 @@ struct Trainer::ValidSet {
   std::vector<data::Sample> samples;
 };
 
-Trainer::Trainer(TrainOptions options, std::string train_yaml)
+Trainer::Trainer(TrainOptions options, std::string train_yaml, dist::Communicator* comm)
     : opt_(std::move(options)), train_yaml_(std::move(train_yaml)) {
+  if (comm == nullptr) {
+    own_comm_ = dist::make_local(opt_.comm_timeout);
+    comm = own_comm_.get();
+  }
+  comm_ = comm;
+  comm_->set_timeout(opt_.comm_timeout);
+  lead_ = comm_->rank() == 0;
   set_num_threads(opt_.cpu_threads);
   if (opt_.model_dir.empty()) throw Error("--model is required: the directory to write the model to");
   // Nothing that is not a moemt model is ever replaced: check the model folder and the
@@ -61,7 +70,7 @@ Trainer::Trainer(TrainOptions options, std::string train_yaml)
   if (!opt_.valid_pairs.empty() || !opt_.valid_tsv.empty())
     check_checkpoint_target(best_dir(), "--model (best-model folder)");
   for (const std::string& d : {opt_.model_dir, best_dir()})
-    if (int n = remove_stale_temps(d))
+    if (int n = lead_ ? remove_stale_temps(d) : 0)
       log::info("removed {} stale temporary folder(s) of {} left by an interrupted save", n, d);
   bool exists = model::is_model_dir(opt_.model_dir);
   if (opt_.resume && !exists)
@@ -71,9 +80,15 @@ Trainer::Trainer(TrainOptions options, std::string train_yaml)
     throw Error("{}: a model already exists there; pass --resume to continue training it or "
                 "--overwrite to start again",
                 opt_.model_dir);
-  if (!opt_.log_path.empty()) log::set_json_path(opt_.log_path);
+  if (!opt_.log_path.empty() && lead_) log::set_json_path(opt_.log_path);
   load_data();
   build_model();
+  if (comm_->size() > 1) {
+    log::info("data parallel: {} ranks ({}), rank {}; each trains on its shard of every batch of "
+              "--mini-batch-words {}",
+              comm_->size(), comm_->backend(), comm_->rank(), opt_.batching.mini_batch_words);
+    check_replicas(opt_.resume ? "after resuming" : "after initialisation");
+  }
 }
 
 Trainer::~Trainer() = default;
@@ -140,7 +155,7 @@ void Trainer::load_data() {
     fill_model_config(std::max(1, opt_.vocab.vocab_size));
     if (!opt_.vocab_path.empty()) {
       vocab_ = data::Vocab::load(opt_.vocab_path);
-    } else {
+    } else if (lead_) {
       auto vo = opt_.vocab;
       vo.extra_langs = languages_;
       vo.seed = opt_.seed;
@@ -148,12 +163,27 @@ void Trainer::load_data() {
                 vo.vocab_size, languages_.size());
       vocab_ = data::Vocab::train(examples, vo);
     }
+    if (opt_.vocab_path.empty() && comm_->size() > 1) {
+      // Rank 0 trains the vocabulary once (its training is not promised to be bit-identical
+      // across processes); the others receive its bytes.
+      std::string bytes = lead_ ? vocab_.serialized() : std::string();
+      {
+        dist::TimeoutScope long_wait(*comm_, 10 * opt_.comm_timeout);
+        dist::broadcast_string(*comm_, bytes, 0, "vocabulary");
+      }
+      if (!lead_) vocab_ = data::Vocab::from_serialized(bytes, "the vocabulary of rank 0");
+    }
   }
+  if (comm_->size() > 1)
+    dist::check_same(*comm_, fnv1a64(vocab_.serialized()), "the vocabulary", "loading data");
   auto samples = data::encode_examples(vocab_, examples,
                                        [this](std::string_view c) { return lang_index(c); });
   auto bo = opt_.batching;
   bo.seed = opt_.seed;
   gen_ = std::make_unique<data::BatchGenerator>(std::move(samples), bo);
+  if (comm_->size() > 1)
+    dist::check_same(*comm_, gen_->position().fingerprint,
+                     "the training data or batching options (data fingerprint)", "loading data");
 
   if (!opt_.valid_pairs.empty() || !opt_.valid_tsv.empty()) {
     valid_ = std::make_unique<ValidSet>();
@@ -256,6 +286,116 @@ void Trainer::save(const std::string& dir) {
   save_checkpoint(dir, {model_.get(), &vocab_.serialized(), adam_.get(), state_json(), train_yaml_});
 }
 
+namespace {
+// FNV-1a over a tensor's bytes (copied to the host first if it lives on a device).
+uint64_t checksum(const Tensor& t, uint64_t h = 0xcbf29ce484222325ull) {
+  Tensor host = t.device().is_cpu() ? t : t.to(Device::cpu());
+  const auto* p = static_cast<const unsigned char*>(host.raw());
+  for (size_t i = 0; i < host.nbytes(); ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+
+// Dropout and gating noise must differ between ranks (they see different sentences); rank 0
+// keeps the run's seed, so a one-process run is unchanged.
+uint64_t rank_seed(uint64_t seed, int rank) {
+  if (rank == 0) return seed;
+  auto w = philox4x32(seed, 0x5eed0000d15a11ull, static_cast<uint64_t>(rank));
+  return (static_cast<uint64_t>(w[0]) << 32) | w[1];
+}
+}  // namespace
+
+void Trainer::check_replicas(const std::string& context) {
+  // Same seed => same initialisation, and the summed gradients are bitwise equal on every rank,
+  // so the replicas must agree exactly; a difference is a bug or a mismatched set-up.
+  uint64_t h = checksum(model_->params().values());
+  h = checksum(adam_->m(), h);
+  h = checksum(adam_->v(), h);
+  dist::check_same(*comm_, h, "the parameter and optimizer-state checksum", context);
+}
+
+void Trainer::sync_routing(const std::string& context) {
+  if (comm_->size() == 1) return;
+  auto states = dist::gather_strings(*comm_, routing_.state().dump(), 0, context);
+  if (!lead_) {
+    routing_.reset();
+    return;
+  }
+  for (size_t r = 1; r < states.size(); ++r)
+    routing_.merge(moe::RoutingStats::from_state(nlohmann::json::parse(states[r])));
+}
+
+void Trainer::save_synced(const std::string& dir, const std::string& context) {
+  if (comm_->size() > 1) {
+    sync_routing(context);
+    check_replicas(context);
+  }
+  if (lead_) save(dir);
+  if (comm_->size() > 1) {
+    dist::TimeoutScope long_wait(*comm_, 10 * opt_.comm_timeout);
+    comm_->barrier(context + ", rank 0 writing " + dir);
+  }
+}
+
+double Trainer::validate_synced(TrainResult& result) {
+  std::string context = fmt::format("validation at update {}", updates_);
+  sync_routing(context);
+  double out[2] = {0, 0};  // the first metric, stalls
+  if (lead_) {
+    out[0] = validate(result);
+    out[1] = stalls_;
+  }
+  if (comm_->size() > 1) {
+    dist::TimeoutScope long_wait(*comm_, 10 * opt_.comm_timeout);
+    comm_->broadcast_bytes(out, sizeof(out), 0, context);
+    if (!lead_) {
+      result.valid_scores.push_back(out[0]);
+      stalls_ = static_cast<int>(out[1]);
+    }
+  }
+  return out[0];
+}
+
+Trainer::StepStats Trainer::compute_gradients(nn::Ctx& ctx, const data::Batch& batch,
+                                              const std::string& context) {
+  const int ranks = comm_->size();
+  model_->params().zero_grad();
+  if (ranks == 1) return {model_->forward_backward(ctx, to_tensors(batch), opt_.label_smoothing)};
+  // This rank's rows of the global batch. The loss is the mean over the global batch's target
+  // tokens: a shard's gradient is scaled by its share of them, so the sum over the ranks is the
+  // gradient of the one-process step (and a shard without rows adds zeros).
+  data::Batch shard;
+  data::shard_batch(batch, comm_->rank(), ranks, shard);
+  const double share = static_cast<double>(shard.tgt_tokens) /
+                       static_cast<double>(std::max<int64_t>(batch.tgt_tokens, 1));
+  model::LossStats st;
+  if (shard.batch_size > 0)
+    st = model_->forward_backward(ctx, to_tensors(shard), opt_.label_smoothing,
+                                  static_cast<float>(share));
+  // No expert parallelism yet: every gradient is replicated, so the whole flat buffer (dense
+  // range first, then experts) is summed.
+  Tensor grads = model_->params().grads();
+  comm_->all_reduce_sum(grads, context);
+  // The statistics of the global batch, the balancing losses weighted as in the objective; the
+  // same reduction tells every rank whether a signal reached any of them.
+  double sums[5] = {st.loss_sum, st.nll_sum, static_cast<double>(st.tokens), st.aux_loss * share,
+                    InterruptGuard::pending() != 0 ? 1.0 : 0.0};
+  comm_->all_reduce_sum(sums, 5, context);
+  if (sums[4] > 0 && interrupted_by_ == 0)
+    interrupted_by_ = InterruptGuard::pending() ? InterruptGuard::pending() : SIGTERM;
+  return {{sums[0], sums[1], static_cast<int64_t>(sums[2]), sums[3]}, sums[4] > 0};
+}
+
+bool Trainer::interrupt_requested(const std::string& context) {
+  double v[2] = {InterruptGuard::pending() != 0 ? 1.0 : 0.0,
+                 static_cast<double>(InterruptGuard::pending())};
+  if (comm_->size() > 1) comm_->all_reduce_sum(v, 2, context);
+  if (v[0] > 0 && interrupted_by_ == 0)
+    // Another rank's signal: mpirun forwards the same one to every rank.
+    interrupted_by_ = InterruptGuard::pending() ? InterruptGuard::pending()
+                                                : static_cast<int>(v[1] / v[0]);
+  return v[0] > 0;
+}
+
 double Trainer::validate(TrainResult& result) {
   nn::Ctx ctx;
   ctx.device = opt_.device;
@@ -331,10 +471,11 @@ double Trainer::validate(TrainResult& result) {
 TrainResult Trainer::run() {
   TrainResult result;
   InterruptGuard interrupt;
-  const bool tty = ::isatty(STDERR_FILENO);
+  const bool tty = lead_ && ::isatty(STDERR_FILENO);
+  const int ranks = comm_->size();
   nn::Ctx ctx;
   ctx.device = opt_.device;
-  ctx.seed = opt_.seed;
+  ctx.seed = rank_seed(opt_.seed, comm_->rank());
   ctx.routing_stats = &routing_;
   data::Batch batch;
   auto t_disp = Clock::now();
@@ -351,22 +492,27 @@ TrainResult Trainer::run() {
   };
   bool stop = opt_.after.reached(updates_, epochs_done_, tgt_tokens_seen_);
   while (!stop) {
+    // Every rank runs the same generator, so all see the same global batch and the same
+    // epoch ends, and the data position does not depend on the rank count.
     if (!gen_->next(batch)) {
       ++epochs_done_;
-      log::info("epoch {} finished after {} updates", epochs_done_, updates_);
+      std::string context = fmt::format("end of epoch {}", epochs_done_);
+      if (lead_) log::info("epoch {} finished after {} updates", epochs_done_, updates_);
       if (due(opt_.valid_freq, epochs_done_) && valid_ && opt_.valid_freq.unit == Amount::epochs)
-        validate(result);
-      if (opt_.save_freq.unit == Amount::epochs && due(opt_.save_freq, epochs_done_)) save(opt_.model_dir);
-      stop = opt_.after.reached(updates_, epochs_done_, tgt_tokens_seen_) || InterruptGuard::pending();
+        validate_synced(result);
+      if (opt_.save_freq.unit == Amount::epochs && due(opt_.save_freq, epochs_done_))
+        save_synced(opt_.model_dir, context);
+      stop = opt_.after.reached(updates_, epochs_done_, tgt_tokens_seen_) ||
+             interrupt_requested(context);
       continue;
     }
     ++updates_;
+    const std::string step_context = fmt::format("update {}", updates_);
     ctx.begin_step(static_cast<uint64_t>(updates_));
     ctx.training = true;
-    model_->params().zero_grad();
-    auto st = model_->forward_backward(ctx, to_tensors(batch), opt_.label_smoothing);
+    auto [st, interrupt] = compute_gradients(ctx, batch, step_context);
     double gnorm = adam_->step(opt_.lr.lr_at(updates_));
-    if (!std::isfinite(gnorm)) log::warn("update {}: non-finite gradient norm, update skipped", updates_);
+    if (!std::isfinite(gnorm) && lead_) log::warn("update {}: non-finite gradient norm, update skipped", updates_);
     double loss = st.loss_sum / std::max<int64_t>(st.tokens, 1);
     result.update_losses.push_back(loss);
     tgt_tokens_seen_ += batch.tgt_tokens;
@@ -383,7 +529,8 @@ TrainResult Trainer::run() {
                    loss, (disp_tokens + disp_src) / std::max(secs, 1e-9));
       std::fflush(stderr);
     }
-    if (due(opt_.disp_freq, 0)) {
+    if (due(opt_.disp_freq, 0)) sync_routing(step_context);
+    if (due(opt_.disp_freq, 0) && lead_) {
       double secs = std::chrono::duration<double>(Clock::now() - t_disp).count();
       if (tty) std::fprintf(stderr, "\r%*s\r", 60, "");
       double tps = (disp_tokens + disp_src) / std::max(secs, 1e-9);
@@ -414,27 +561,33 @@ TrainResult Trainer::run() {
       disp_loss = disp_aux = disp_gnorm = 0;
       disp_tokens = disp_src = disp_updates = disp_sent = 0;
       t_disp = Clock::now();
+    } else if (due(opt_.disp_freq, 0)) {
+      disp_loss = disp_aux = disp_gnorm = 0;
+      disp_tokens = disp_src = disp_updates = disp_sent = 0;
+      t_disp = Clock::now();
     }
     if (valid_ && opt_.valid_freq.unit == Amount::updates && due(opt_.valid_freq, 0)) {
-      validate(result);
+      validate_synced(result);
       if (opt_.early_stopping > 0 && stalls_ >= opt_.early_stopping) {
-        log::info("early stopping: no improvement in {} validations", stalls_);
+        if (lead_) log::info("early stopping: no improvement in {} validations", stalls_);
         result.early_stopped = true;
         stop = true;
       }
     }
-    if (opt_.save_freq.unit == Amount::updates && due(opt_.save_freq, 0)) save(opt_.model_dir);
+    if (opt_.save_freq.unit == Amount::updates && due(opt_.save_freq, 0))
+      save_synced(opt_.model_dir, step_context);
     if (opt_.after.reached(updates_, epochs_done_, tgt_tokens_seen_)) stop = true;
-    if (InterruptGuard::pending()) stop = true;
+    // One process reads the signal flag now; several agreed on it in the step's reduction.
+    if (ranks == 1 ? InterruptGuard::pending() != 0 : interrupt) stop = true;
   }
   if (tty) std::fprintf(stderr, "\r%*s\r", 60, "");
-  result.interrupted_by = InterruptGuard::pending();
-  if (valid_ && result.valid_scores.empty() && !result.interrupted_by) validate(result);
-  save(opt_.model_dir);
-  if (result.interrupted_by)
+  result.interrupted_by = ranks == 1 ? InterruptGuard::pending() : interrupted_by_;
+  if (valid_ && result.valid_scores.empty() && !result.interrupted_by) validate_synced(result);
+  save_synced(opt_.model_dir, "end of training");
+  if (lead_ && result.interrupted_by)
     log::info("interrupted by {}: checkpoint saved to {} at update {}; continue with --resume",
               result.interrupted_by == SIGINT ? "SIGINT" : "SIGTERM", opt_.model_dir, updates_);
-  else
+  else if (lead_)
     log::info("training finished after {} updates; model saved to {}", updates_, opt_.model_dir);
   result.updates = updates_;
   result.epochs = epochs_done_;
