@@ -9,6 +9,7 @@ pkgs=(
   libsentencepiece-dev sentencepiece
   libboost-program-options-dev libicu-dev libyaml-cpp-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev
+  libopenmpi-dev openmpi-bin
   libgtest-dev libgmock-dev libbenchmark-dev
   gettext apt-utils dpkg-dev ca-certificates
 )

@@ -1,12 +1,15 @@
 // `moemt train`: Marian-style flags and YAML config -> TrainOptions -> Trainer.
 #include <yaml-cpp/yaml.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/command.h"
 #include "cli/options.h"
 #include "core/file_io.h"
 #include "core/log.h"
+#include "core/threads.h"
+#include "dist/communicator.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
 
@@ -58,6 +61,16 @@ void check_resume_options(const std::vector<std::string>& names, const po::optio
             "apply to optimisation, data and schedule", dir);
 }
 
+// The number of processes mpirun (OpenMPI) or mpiexec (MPICH) started, from their environment
+// variable `world` or `local` (processes on this node); 1 when not started by one.
+int launcher_size(bool local) {
+  const char* names[] = {local ? "OMPI_COMM_WORLD_LOCAL_SIZE" : "OMPI_COMM_WORLD_SIZE",
+                         local ? "MPI_LOCALNRANKS" : "PMI_SIZE"};
+  for (const char* name : names)
+    if (const char* v = std::getenv(name)) return std::max(1, std::atoi(v));
+  return 1;
+}
+
 int run_train(const std::vector<std::string>& args) {
   po::options_description general("General"), data_opts("Data"), model_opts("Model"),
       moe_opts("Mixture of experts"), train_opts("Training"), valid_opts("Validation");
@@ -74,7 +87,10 @@ int run_train(const std::vector<std::string>& args) {
     ("cpu-threads", bounded(kCpuThreadsRange)->default_value(0), "CPU threads (0 = all cores)")
     ("devices,d", po::value<S>()->default_value("cpu"), "device: cpu or cuda:N")
     ("log", po::value<S>()->default_value(""), "append JSON-lines records to this file")
-    ("log-level", po::value<S>()->default_value("info"), "console log level");
+    ("log-level", po::value<S>()->default_value("info"), "console log level")
+    ("comm-timeout", bounded(0.001, 1e7)->default_value(300.0),
+     "multi-process training (mpirun): seconds a collective waits for the other ranks before it "
+     "fails naming the rank and update (rank 0's validation and saves: 10x)");
   data_opts.add_options()
     ("train-sets,t", po::value<VS>()->multitoken()->composing(),
      "parallel training files: SRC TGT [SRC TGT ...]; languages from the last extension "
@@ -171,6 +187,7 @@ int run_train(const std::vector<std::string>& args) {
   o.cpu_threads = vm["cpu-threads"].as<int>();
   o.device = parse_device(vm["devices"].as<S>());
   o.log_path = vm["log"].as<S>();
+  o.comm_timeout = vm["comm-timeout"].as<double>();
   if (vm.count("train-sets")) o.train_pairs = pairs_from(vm["train-sets"].as<VS>(), "train-sets");
   if (vm.count("train-tsv")) o.train_tsv = tsv_from(vm["train-tsv"].as<VS>());
   if (vm.count("valid-sets")) o.valid_pairs = pairs_from(vm["valid-sets"].as<VS>(), "valid-sets");
@@ -276,6 +293,9 @@ int run_train(const std::vector<std::string>& args) {
       for (const auto& opt : group->options()) fixed.push_back(opt->long_name());
     check_resume_options(fixed, all, vm, o.model_dir);
   }
+  // Processes started on one node share its cores: "all cores" means this rank's share.
+  const int local_ranks = launcher_size(true);
+  if (o.cpu_threads == 0 && local_ranks > 1) o.cpu_threads = std::max(1, available_cores() / local_ranks);
   o.cpu_threads = cap_cpu_threads(o.cpu_threads);
   if (!o.resume) {
     // Before any data is read: the parameters, their gradients and Adam's moments must fit.
@@ -288,8 +308,21 @@ int run_train(const std::vector<std::string>& args) {
                  "--dim-emb, --transformer-dim-ffn, --enc-depth/--dec-depth, --moe-experts, "
                  "--moe-expert-dim-ffn or --vocab-size");
   }
-  train::Trainer trainer(std::move(o), dump_options(all, vm));
-  train::TrainResult result = trainer.run();
+  // Started by mpirun with several processes: data-parallel training over MPI.
+  std::unique_ptr<dist::Communicator> comm = launcher_size(false) > 1
+                                                 ? dist::make_mpi_world(o.comm_timeout)
+                                                 : dist::make_local(o.comm_timeout);
+  if (comm->rank() != 0) log::set_level("error");  // rank 0 logs for all
+  train::TrainResult result;
+  try {
+    train::Trainer trainer(std::move(o), dump_options(all, vm), comm.get());
+    result = trainer.run();
+  } catch (const std::exception& e) {
+    // A failing rank stops every rank (MPI_Abort after printing the error) instead of leaving
+    // them waiting in the next collective.
+    if (comm->size() > 1) comm->abort(e.what());
+    throw;
+  }
   // Interrupted runs saved a checkpoint but did not finish: the usual 128 + signal status keeps
   // `moemt train && moemt eval` from going on.
   return result.interrupted_by ? 128 + result.interrupted_by : 0;

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "dist/communicator.h"
 
 namespace moemt::cli {
 namespace {
@@ -13,7 +14,7 @@ int run_version(const std::vector<std::string>&) {
 #else
   const char* cuda = "no";
 #endif
-  std::printf("moemt 0.1.0 (cuda: %s)\n", cuda);
+  std::printf("moemt 0.1.0 (cuda: %s, mpi: %s)\n", cuda, dist::mpi_built() ? "yes" : "no");
   return 0;
 }
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <mutex>
 #include <utility>
 
 namespace moemt::train {
@@ -13,6 +14,10 @@ namespace {
 
 std::atomic<int> g_signal{0};
 struct sigaction g_old_int, g_old_term;
+// Guards alive: trainers of in-process ranks (tests) overlap; the first one installs the
+// handlers and the last one restores what was there before.
+std::mutex g_mu;
+int g_depth = 0;
 
 void on_signal(int sig) {
   if (g_signal.exchange(sig) != 0) {
@@ -32,6 +37,8 @@ void on_signal(int sig) {
 }  // namespace
 
 InterruptGuard::InterruptGuard() {
+  std::lock_guard<std::mutex> lk(g_mu);
+  if (g_depth++ > 0) return;
   g_signal.store(0);
   struct sigaction sa;
   std::memset(&sa, 0, sizeof sa);
@@ -47,6 +54,8 @@ InterruptGuard::InterruptGuard() {
 }
 
 InterruptGuard::~InterruptGuard() {
+  std::lock_guard<std::mutex> lk(g_mu);
+  if (--g_depth > 0) return;
   ::sigaction(SIGINT, &g_old_int, nullptr);
   ::sigaction(SIGTERM, &g_old_term, nullptr);
 }

@@ -4,7 +4,8 @@
 
 namespace moemt::train {
 
-// Installs the handlers for its lifetime and restores the previous ones when destroyed.
+// Installs the handlers for its lifetime and restores the previous ones when destroyed. Guards
+// may overlap (trainers of in-process ranks): the outermost one installs and restores.
 class InterruptGuard {
  public:
   InterruptGuard();

@@ -73,6 +73,10 @@ struct TrainOptions {
   int cpu_threads = 0;  // 0 = all cores
   Device device = Device::cpu();
   std::string log_path;  // JSON lines
+  // --comm-timeout: seconds a collective of multi-process training may wait for the other
+  // ranks before it fails naming the rank, the collective and the update. Waits for rank 0's
+  // validation and checkpoints get 10 times as long.
+  double comm_timeout = 300;
   bool resume = false;   // continue from model_dir's checkpoint
   bool overwrite = false;
 };

@@ -13,7 +13,9 @@
 
 #include "core/file_io.h"
 #include "core/log.h"
+#include "core/rng.h"
 #include "core/threads.h"
+#include "data/batch.h"
 #include "data/language.h"
 #include "data/sample.h"
 #include "decode/translator.h"
@@ -96,35 +98,15 @@ model::BatchTensors batch_tensors(const data::Batch& b, Device d) {
   return t;
 }
 
-model::LossStats forward_backward_accumulated(model::Model& model, nn::Ctx& ctx,
-                                              const std::vector<model::BatchTensors>& micro,
-                                              float label_smoothing) {
-  // The large batch's loss is sum(token losses) / T over all T target tokens; micro-batch i
-  // computes sum_i / T_i, so weighting it by T_i / T makes the gradients add up to the same.
-  std::vector<int64_t> tokens(micro.size(), 0);
-  int64_t total = 0;
-  for (size_t i = 0; i < micro.size(); ++i) {
-    for (int32_t l : micro[i].tgt_lengths_host) tokens[i] += l;
-    total += tokens[i];
-  }
-  model::LossStats sum;
-  for (size_t i = 0; i < micro.size(); ++i) {
-    // One micro-batch gets exactly 1, so --optimizer-delay 1 computes what it always did.
-    const double share = micro.size() == 1 ? 1.0
-                                           : static_cast<double>(tokens[i]) /
-                                                 static_cast<double>(std::max<int64_t>(total, 1));
-    model::LossStats st =
-        model.forward_backward(ctx, micro[i], label_smoothing, static_cast<float>(share));
-    sum.loss_sum += st.loss_sum;
-    sum.nll_sum += st.nll_sum;
-    sum.tokens += st.tokens;
-    sum.aux_loss += share * st.aux_loss;
-  }
-  return sum;
-}
-
-Trainer::Trainer(TrainOptions options, std::string train_yaml)
+Trainer::Trainer(TrainOptions options, std::string train_yaml, dist::Communicator* comm)
     : opt_(std::move(options)), train_yaml_(std::move(train_yaml)) {
+  if (comm == nullptr) {
+    own_comm_ = dist::make_local(opt_.comm_timeout);
+    comm = own_comm_.get();
+  }
+  comm_ = comm;
+  comm_->set_timeout(opt_.comm_timeout);
+  lead_ = comm_->rank() == 0;
   set_num_threads(opt_.cpu_threads);
   if (opt_.model_dir.empty()) throw Error("--model is required: the directory to write the model to");
   // Nothing that is not a moemt model is ever replaced: check the model folder and the
@@ -137,7 +119,7 @@ Trainer::Trainer(TrainOptions options, std::string train_yaml)
     for (size_t m = 0; m < best_kept; ++m)
       check_checkpoint_target(best_dir(m), "--model (best-model folder)");
   for (const std::string& d : written)
-    if (int n = remove_stale_temps(d))
+    if (int n = lead_ ? remove_stale_temps(d) : 0)
       log::info("removed {} stale temporary folder(s) of {} left by an interrupted save", n, d);
   if (opt_.optimizer_delay < 1)
     throw Error("--optimizer-delay {}: must be at least 1", opt_.optimizer_delay);
@@ -151,9 +133,15 @@ Trainer::Trainer(TrainOptions options, std::string train_yaml)
     throw Error("{}: a model already exists there; pass --resume to continue training it or "
                 "--overwrite to start again",
                 opt_.model_dir);
-  if (!opt_.log_path.empty()) log::set_json_path(opt_.log_path);
+  if (!opt_.log_path.empty() && lead_) log::set_json_path(opt_.log_path);
   load_data();
   build_model();
+  if (comm_->size() > 1) {
+    log::info("data parallel: {} ranks ({}), rank {}; each trains on its shard of every batch of "
+              "--mini-batch-words {}",
+              comm_->size(), comm_->backend(), comm_->rank(), opt_.batching.mini_batch_words);
+    check_replicas(opt_.resume ? "after resuming" : "after initialisation");
+  }
 }
 
 Trainer::~Trainer() = default;
@@ -220,7 +208,7 @@ void Trainer::load_data() {
     fill_model_config(std::max(1, opt_.vocab.vocab_size));
     if (!opt_.vocab_path.empty()) {
       vocab_ = data::Vocab::load(opt_.vocab_path);
-    } else {
+    } else if (lead_) {
       auto vo = opt_.vocab;
       vo.extra_langs = languages_;
       vo.seed = opt_.seed;
@@ -228,12 +216,27 @@ void Trainer::load_data() {
                 vo.vocab_size, languages_.size());
       vocab_ = data::Vocab::train(examples, vo);
     }
+    if (opt_.vocab_path.empty() && comm_->size() > 1) {
+      // Rank 0 trains the vocabulary once (its training is not promised to be bit-identical
+      // across processes); the others receive its bytes.
+      std::string bytes = lead_ ? vocab_.serialized() : std::string();
+      {
+        dist::TimeoutScope long_wait(*comm_, 10 * opt_.comm_timeout);
+        dist::broadcast_string(*comm_, bytes, 0, "vocabulary");
+      }
+      if (!lead_) vocab_ = data::Vocab::from_serialized(bytes, "the vocabulary of rank 0");
+    }
   }
+  if (comm_->size() > 1)
+    dist::check_same(*comm_, fnv1a64(vocab_.serialized()), "the vocabulary", "loading data");
   auto samples = data::encode_examples(vocab_, examples,
                                        [this](std::string_view c) { return lang_index(c); });
   auto bo = opt_.batching;
   bo.seed = opt_.seed;
   gen_ = std::make_unique<data::BatchGenerator>(std::move(samples), bo);
+  if (comm_->size() > 1)
+    dist::check_same(*comm_, gen_->position().fingerprint,
+                     "the training data or batching options (data fingerprint)", "loading data");
 
   if (!opt_.valid_pairs.empty() || !opt_.valid_tsv.empty()) {
     valid_ = std::make_unique<ValidSet>();
@@ -380,9 +383,136 @@ void Trainer::prune_iterations() {
   }
 }
 
+namespace {
+// FNV-1a over a tensor's bytes (copied to the host first if it lives on a device).
+uint64_t checksum(const Tensor& t, uint64_t h = 0xcbf29ce484222325ull) {
+  Tensor host = t.device().is_cpu() ? t : t.to(Device::cpu());
+  const auto* p = static_cast<const unsigned char*>(host.raw());
+  for (size_t i = 0; i < host.nbytes(); ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+
+// Dropout and gating noise must differ between ranks (they see different sentences); rank 0
+// keeps the run's seed, so a one-process run is unchanged.
+uint64_t rank_seed(uint64_t seed, int rank) {
+  if (rank == 0) return seed;
+  auto w = philox4x32(seed, 0x5eed0000d15a11ull, static_cast<uint64_t>(rank));
+  return (static_cast<uint64_t>(w[0]) << 32) | w[1];
+}
+}  // namespace
+
+void Trainer::check_replicas(const std::string& context) {
+  // Same seed => same initialisation, and the summed gradients are bitwise equal on every rank,
+  // so the replicas must agree exactly; a difference is a bug or a mismatched set-up.
+  uint64_t h = checksum(model_->params().values());
+  h = checksum(adam_->m(), h);
+  h = checksum(adam_->v(), h);
+  dist::check_same(*comm_, h, "the parameter and optimizer-state checksum", context);
+}
+
+void Trainer::sync_routing(const std::string& context) {
+  if (comm_->size() == 1) return;
+  auto states = dist::gather_strings(*comm_, routing_.state().dump(), 0, context);
+  if (!lead_) {
+    routing_.reset();
+    return;
+  }
+  for (size_t r = 1; r < states.size(); ++r)
+    routing_.merge(moe::RoutingStats::from_state(nlohmann::json::parse(states[r])));
+}
+
+void Trainer::save_synced(const std::string& context) {
+  if (comm_->size() > 1) {
+    sync_routing(context);
+    check_replicas(context);
+  }
+  if (lead_) save_periodic();
+  if (comm_->size() > 1) {
+    dist::TimeoutScope long_wait(*comm_, 10 * opt_.comm_timeout);
+    comm_->barrier(context + ", rank 0 writing " + opt_.model_dir);
+  }
+}
+
+double Trainer::validate_synced(TrainResult& result) {
+  std::string context = fmt::format("validation at update {}", updates_);
+  last_valid_update_ = updates_;  // on every rank: they decide alike whether to validate at the end
+  sync_routing(context);
+  double out[2] = {0, 0};  // the first metric, stalls
+  if (lead_) {
+    out[0] = validate(result);
+    out[1] = stalls_;
+  }
+  if (comm_->size() > 1) {
+    dist::TimeoutScope long_wait(*comm_, 10 * opt_.comm_timeout);
+    comm_->broadcast_bytes(out, sizeof(out), 0, context);
+    if (!lead_) {
+      result.valid_scores.push_back(out[0]);
+      stalls_ = static_cast<int>(out[1]);
+    }
+  }
+  return out[0];
+}
+
+Trainer::StepStats Trainer::compute_gradients(nn::Ctx& ctx, const data::Batch& batch,
+                                              const std::string& context) {
+  return compute_gradients(ctx, std::vector<data::Batch>{batch}, context);
+}
+
+Trainer::StepStats Trainer::compute_gradients(nn::Ctx& ctx, const std::vector<data::Batch>& micro,
+                                              const std::string& context) {
+  const int ranks = comm_->size();
+  model_->params().zero_grad();
+  // The update's loss is the mean over all T target tokens of its mini-batches (--optimizer-
+  // delay) on all ranks; a piece holding T_i of them computes its own mean, so weighting its
+  // gradient by T_i / T makes the pieces add up to the one-batch, one-process gradient (and a
+  // rank's empty shard adds zeros). One piece gets exactly 1, so a plain step is unchanged.
+  int64_t total = 0;
+  for (const auto& b : micro) total += b.tgt_tokens;
+  const bool whole = micro.size() == 1 && ranks == 1;
+  model::LossStats sum;
+  data::Batch shard;
+  for (const auto& b : micro) {
+    if (ranks > 1) data::shard_batch(b, comm_->rank(), ranks, shard);
+    const data::Batch& piece = ranks > 1 ? shard : b;
+    if (piece.batch_size == 0) continue;
+    const double share = whole ? 1.0
+                               : static_cast<double>(piece.tgt_tokens) /
+                                     static_cast<double>(std::max<int64_t>(total, 1));
+    model::LossStats st = model_->forward_backward(ctx, to_tensors(piece), opt_.label_smoothing,
+                                                   static_cast<float>(share));
+    sum.loss_sum += st.loss_sum;
+    sum.nll_sum += st.nll_sum;
+    sum.tokens += st.tokens;
+    sum.aux_loss += share * st.aux_loss;
+  }
+  if (ranks == 1) return {sum, false};
+  // No expert parallelism yet: every gradient is replicated, so the whole flat buffer (dense
+  // range first, then experts) is summed.
+  Tensor grads = model_->params().grads();
+  comm_->all_reduce_sum(grads, context);
+  // The statistics of the global batch; the same reduction tells every rank whether a signal
+  // reached any of them.
+  double sums[5] = {sum.loss_sum, sum.nll_sum, static_cast<double>(sum.tokens), sum.aux_loss,
+                    InterruptGuard::pending() != 0 ? 1.0 : 0.0};
+  comm_->all_reduce_sum(sums, 5, context);
+  if (sums[4] > 0 && interrupted_by_ == 0)
+    interrupted_by_ = InterruptGuard::pending() ? InterruptGuard::pending() : SIGTERM;
+  return {{sums[0], sums[1], static_cast<int64_t>(sums[2]), sums[3]}, sums[4] > 0};
+}
+
+bool Trainer::interrupt_requested(const std::string& context) {
+  double v[2] = {InterruptGuard::pending() != 0 ? 1.0 : 0.0,
+                 static_cast<double>(InterruptGuard::pending())};
+  if (comm_->size() > 1) comm_->all_reduce_sum(v, 2, context);
+  if (v[0] > 0 && interrupted_by_ == 0)
+    // Another rank's signal: mpirun forwards the same one to every rank.
+    interrupted_by_ = InterruptGuard::pending() ? InterruptGuard::pending()
+                                                : static_cast<int>(v[1] / v[0]);
+  return v[0] > 0;
+}
+
 double Trainer::validate(TrainResult& result) {
   AverageScope average(*this);  // Marian validates the smoothed weights
-  last_valid_update_ = updates_;
   nn::Ctx ctx;
   ctx.device = opt_.device;
   ctx.training = false;
@@ -457,14 +587,14 @@ double Trainer::validate(TrainResult& result) {
 TrainResult Trainer::run() {
   TrainResult result;
   InterruptGuard interrupt;
-  const bool tty = ::isatty(STDERR_FILENO);
+  const bool tty = lead_ && ::isatty(STDERR_FILENO);
+  const int ranks = comm_->size();
   nn::Ctx ctx;
   ctx.device = opt_.device;
-  ctx.seed = opt_.seed;
+  ctx.seed = rank_seed(opt_.seed, comm_->rank());
   ctx.routing_stats = &routing_;
   const int delay = opt_.optimizer_delay;
   std::vector<data::Batch> micro(static_cast<size_t>(delay));
-  std::vector<model::BatchTensors> micro_tensors;
   // The clock is read here and once per update (TrainOptions::clock): time limits count this
   // run's wall-clock time, validation and saving included.
   const Clock::time_point t_start = now();
@@ -501,14 +631,12 @@ TrainResult Trainer::run() {
     if (epoch_end) ++epochs_done_;
     if (n > 0) {
       ++updates_;
+      const std::string step_context = fmt::format("update {}", updates_);
       ctx.begin_step(static_cast<uint64_t>(updates_));
       ctx.training = true;
-      model_->params().zero_grad();
-      micro_tensors.clear();
-      for (int i = 0; i < n; ++i) micro_tensors.push_back(to_tensors(micro[i]));
-      auto st = forward_backward_accumulated(*model_, ctx, micro_tensors, opt_.label_smoothing);
+      auto [st, interrupt] = compute_gradients(ctx, {micro.begin(), micro.begin() + n}, step_context);
       double gnorm = adam_->step(opt_.lr.lr_at(updates_));
-      if (!std::isfinite(gnorm))
+      if (!std::isfinite(gnorm) && lead_)
         log::warn("update {}: non-finite gradient norm, update skipped", updates_);
       if (average_.defined())
         ops::ema_update(average_, model_->params().values(),
@@ -527,6 +655,8 @@ TrainResult Trainer::run() {
       ++disp_updates;
       const Clock::time_point t_now = now();
       seconds_run = std::chrono::duration<double>(t_now - t_start).count();
+      // Ranks' clocks differ: rank 0's decides a time limit for all, or they would part ways.
+      if (ranks > 1) comm_->broadcast_bytes(&seconds_run, sizeof seconds_run, 0, step_context);
       if (tty) {
         double secs = std::chrono::duration<double>(t_now - t_disp).count();
         std::fprintf(stderr, "\r  Up. %lld : loss %.4f : %.0f tokens/s   ",
@@ -534,7 +664,12 @@ TrainResult Trainer::run() {
                      (disp_tokens + disp_src) / std::max(secs, 1e-9));
         std::fflush(stderr);
       }
-      if (due(opt_.disp_freq, 0)) {
+      if (due(opt_.disp_freq, 0)) sync_routing(step_context);
+      if (due(opt_.disp_freq, 0) && !lead_) {
+        disp_loss = disp_aux = disp_gnorm = 0;
+        disp_tokens = disp_src = disp_updates = disp_sent = 0;
+        t_disp = t_now;
+      } else if (due(opt_.disp_freq, 0)) {
         double secs = std::chrono::duration<double>(t_now - t_disp).count();
         if (tty) std::fprintf(stderr, "\r%*s\r", 60, "");
         double tps = (disp_tokens + disp_src) / std::max(secs, 1e-9);
@@ -568,36 +703,41 @@ TrainResult Trainer::run() {
         t_disp = t_now;
       }
       if (valid_ && opt_.valid_freq.unit == Amount::updates && due(opt_.valid_freq, 0)) {
-        validate(result);
+        validate_synced(result);
         if (opt_.early_stopping > 0 && stalls_ >= opt_.early_stopping) {
-          log::info("early stopping: no improvement in {} validations", stalls_);
+          if (lead_) log::info("early stopping: no improvement in {} validations", stalls_);
           result.early_stopped = true;
           stop = true;
         }
       }
-      if (opt_.save_freq.unit == Amount::updates && due(opt_.save_freq, 0)) save_periodic();
+      if (opt_.save_freq.unit == Amount::updates && due(opt_.save_freq, 0))
+        save_synced(step_context);
       if (budget_spent()) stop = true;
-      if (InterruptGuard::pending()) stop = true;
+      // One process reads the signal flag now; several agreed on it in the step's reduction.
+      if (ranks == 1 ? InterruptGuard::pending() != 0 : interrupt) stop = true;
     }
     if (epoch_end) {
-      log::info("epoch {} finished after {} updates", epochs_done_, updates_);
+      // Every rank runs the same generator, so all see the same epoch ends.
+      const std::string context = fmt::format("end of epoch {}", epochs_done_);
+      if (lead_) log::info("epoch {} finished after {} updates", epochs_done_, updates_);
       if (due(opt_.valid_freq, epochs_done_) && valid_ && opt_.valid_freq.unit == Amount::epochs)
-        validate(result);
+        validate_synced(result);
       if (opt_.save_freq.unit == Amount::epochs && due(opt_.save_freq, epochs_done_))
-        save_periodic();
-      stop = stop || budget_spent() || InterruptGuard::pending();
+        save_synced(context);
+      bool interrupted = interrupt_requested(context);
+      stop = stop || budget_spent() || interrupted;
     }
   }
   if (tty) std::fprintf(stderr, "\r%*s\r", 60, "");
-  result.interrupted_by = InterruptGuard::pending();
+  result.interrupted_by = ranks == 1 ? InterruptGuard::pending() : interrupted_by_;
   // The last weights are validated (and saved) whatever limit ended training, a time limit
   // included, unless this update was just validated.
-  if (valid_ && last_valid_update_ != updates_ && !result.interrupted_by) validate(result);
-  save_periodic();
-  if (result.interrupted_by)
+  if (valid_ && last_valid_update_ != updates_ && !result.interrupted_by) validate_synced(result);
+  save_synced("end of training");
+  if (lead_ && result.interrupted_by)
     log::info("interrupted by {}: checkpoint saved to {} at update {}; continue with --resume",
               result.interrupted_by == SIGINT ? "SIGINT" : "SIGTERM", opt_.model_dir, updates_);
-  else
+  else if (lead_)
     log::info("training finished after {} updates; model saved to {}", updates_, opt_.model_dir);
   result.updates = updates_;
   result.epochs = epochs_done_;

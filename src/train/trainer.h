@@ -1,5 +1,5 @@
-// Trainer: the training loop, top to bottom — next batch, forward, loss, backward, clip,
-// Adam step, schedule, log, validate, checkpoint — with exact resume from a checkpoint.
+// Trainer: the training loop, top to bottom — next batch, forward, loss, backward, all-reduce,
+// clip, Adam step, schedule, log, validate, checkpoint — with exact resume from a checkpoint.
 #pragma once
 
 #include <chrono>
@@ -10,6 +10,7 @@
 
 #include "data/batch.h"
 #include "data/vocab.h"
+#include "dist/communicator.h"
 #include "model/model.h"
 #include "moe/routing_stats.h"
 #include "train/optimizer.h"
@@ -29,25 +30,33 @@ struct TrainResult {
 // A batch as the model's tensors, on `device`.
 model::BatchTensors batch_tensors(const data::Batch& b, Device device);
 
-// Forward and backward over the micro-batches of one update (--optimizer-delay): the summed
-// gradients equal those of one batch holding all their sentences, up to round-off, because each
-// micro-batch's mean-over-tokens loss is weighted by its share of the target tokens. The MoE
-// balancing losses get the same weights (a token-weighted mean of the micro-batches' losses;
-// a batch-level loss such as Switch's f*P product is not linear in the batch, so there the
-// large batch would differ slightly). Returns the summed statistics, aux_loss token-weighted.
-model::LossStats forward_backward_accumulated(model::Model& model, nn::Ctx& ctx,
-                                              const std::vector<model::BatchTensors>& micro,
-                                              float label_smoothing);
-
 class Trainer {
  public:
   // Loads data, builds or trains the vocabulary, builds the model (or restores it with
   // options.resume). `train_yaml` is stored in checkpoints for reference.
-  Trainer(TrainOptions options, std::string train_yaml = "");
+  // Data parallelism: every rank of `comm` (null = one process) builds a Trainer with the same
+  // options; each runs the same batch generator and trains on its shard of every global batch,
+  // gradients and loss statistics are summed over the ranks, and rank 0 alone logs, validates
+  // and writes checkpoints. Its timeout is set to options.comm_timeout.
+  Trainer(TrainOptions options, std::string train_yaml = "", dist::Communicator* comm = nullptr);
   ~Trainer();
   TrainResult run();
 
+  // One update's gradients for a global batch: forward/backward on this rank's shard, then the
+  // sum over the ranks, left in model().params().grads(); returns the whole batch's statistics
+  // and whether a signal reached any rank (several ranks only). Every rank calls it.
+  struct StepStats {
+    model::LossStats loss;
+    bool interrupt = false;
+  };
+  StepStats compute_gradients(nn::Ctx& ctx, const data::Batch& batch, const std::string& context);
+  // The mini-batches of one update (--optimizer-delay), each sharded over the ranks.
+  StepStats compute_gradients(nn::Ctx& ctx, const std::vector<data::Batch>& micro,
+                              const std::string& context);
+
   model::Model& model() { return *model_; }
+  data::BatchGenerator& batches() { return *gen_; }
+  dist::Communicator& communicator() { return *comm_; }
   const data::Vocab& vocab() const { return vocab_; }
 
  private:
@@ -67,10 +76,19 @@ class Trainer {
   std::chrono::steady_clock::time_point now() const;
   nlohmann::json state_json() const;
   model::BatchTensors to_tensors(const data::Batch& b) const;
+  // Data-parallel bookkeeping; each is a collective (every rank calls it at the same point).
+  void sync_routing(const std::string& context);  // rank 0 gets every rank's routing_
+  void check_replicas(const std::string& context);  // parameters (and moments) agree
+  void save_synced(const std::string& context);  // rank 0 makes the periodic save
+  double validate_synced(TrainResult& result);  // rank 0 validates, the others get the result
+  bool interrupt_requested(const std::string& context);  // a signal reached any rank
   int32_t lang_index(std::string_view code) const;
 
   TrainOptions opt_;
   std::string train_yaml_;
+  std::unique_ptr<dist::Communicator> own_comm_;  // the local one when none was given
+  dist::Communicator* comm_ = nullptr;
+  bool lead_ = true;  // rank 0: logs, validates, writes checkpoints
   std::vector<std::string> languages_;  // canonical FLORES codes, id order
   std::vector<std::string> groups_;
   data::Vocab vocab_;
@@ -89,6 +107,7 @@ class Trainer {
   std::vector<double> best_;  // per valid metric
   int stalls_ = 0;
   int64_t last_valid_update_ = -1, last_iter_saved_ = -1;
+  int interrupted_by_ = 0;  // a signal received by any rank
   nlohmann::json resumed_state_;
 };
 

@@ -132,13 +132,16 @@ TEST(Trainer, AccumulatedGradientsEqualOneLargeBatch) {
     s.tgt_lang = 1 + i % 2;
     samples.push_back(s);
   }
-  auto batch_of = [&](std::vector<int> rows) {
+  auto raw_batch = [&](std::vector<int> rows) {
     std::vector<const data::Sample*> ptr;
     for (int i : rows) ptr.push_back(&samples[i]);
     data::Batch b;
     data::BatchGenerator::make_batch(ptr, data::SpecialIds{}, b);
-    return batch_tensors(b, Device::cpu());
+    return b;
   };
+  auto batch_of = [&](std::vector<int> rows) { return batch_tensors(raw_batch(rows), Device::cpu()); };
+  // The trainer's own path for one update of three mini-batches (--optimizer-delay 3).
+  std::vector<data::Batch> micro_raw = {raw_batch({0, 1}), raw_batch({2, 3, 4}), raw_batch({5})};
   std::vector<model::BatchTensors> micro = {batch_of({0, 1}), batch_of({2, 3, 4}), batch_of({5})};
   model::BatchTensors large = batch_of({0, 1, 2, 3, 4, 5});
   nn::Ctx ctx;
@@ -151,7 +154,7 @@ TEST(Trainer, AccumulatedGradientsEqualOneLargeBatch) {
     return std::make_pair(st, m.params().grads().to_vector());
   };
   auto [st_acc, g_acc] =
-      grads_of([&] { return forward_backward_accumulated(m, ctx, micro, 0.1f); });
+      grads_of([&] { return t.compute_gradients(ctx, micro_raw, "test").loss; });
   auto [st_one, g_one] = grads_of([&] { return m.forward_backward(ctx, large, 0.1f); });
   auto [st_naive, g_naive] = grads_of([&] {
     model::LossStats sum;

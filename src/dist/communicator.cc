@@ -1,0 +1,143 @@
+// The backend-independent parts of Communicator (Tensor wrappers, helpers) and the local
+// (one-rank) backend.
+#include "dist/communicator.h"
+
+#include <cstring>
+
+#include "core/error.h"
+
+namespace moemt::dist {
+
+std::string Communicator::where(std::string_view collective, std::string_view context) const {
+  return fmt::format("rank {} of {} ({}): {}{}{}{}", rank(), size(), backend(), collective,
+                     context.empty() ? "" : " (", context, context.empty() ? "" : ")");
+}
+
+namespace {
+void check_host(const Tensor& x, const char* what) {
+  MOEMT_CHECK(x.device().is_cpu(), "{}: communicator tensors are host memory", what);
+}
+}  // namespace
+
+void Communicator::all_reduce_sum(Tensor& x, std::string_view context) {
+  check_host(x, "all_reduce_sum");
+  all_reduce_sum(x.data<float>(), x.numel(), context);
+}
+
+void Communicator::broadcast(Tensor& x, int root, std::string_view context) {
+  check_host(x, "broadcast");
+  broadcast_bytes(x.raw(), x.nbytes(), root, context);
+}
+
+Tensor Communicator::all_to_all_v(const Tensor& send, const std::vector<int64_t>& send_counts,
+                                  std::vector<int64_t>* recv_counts, std::string_view context) {
+  // send (N, D) -> (M, D)
+  check_host(send, "all_to_all_v");
+  MOEMT_CHECK(send.rank() == 2, "all_to_all_v takes (N, D) rows, got {}", send.shape().str());
+  MOEMT_CHECK(static_cast<int>(send_counts.size()) == size(), "all_to_all_v: {} counts for {} ranks",
+              send_counts.size(), size());
+  int64_t n = 0;
+  for (int64_t c : send_counts) {
+    MOEMT_CHECK(c >= 0, "all_to_all_v: negative count {}", c);
+    n += c;
+  }
+  MOEMT_CHECK(n == send.size(0), "all_to_all_v: counts sum to {} but send has {} rows", n,
+              send.size(0));
+  const int64_t d = send.size(1);
+  std::vector<int64_t> rc;
+  exchange_counts(send_counts, rc, context);
+  int64_t m = 0;
+  for (int64_t c : rc) m += c;
+  Tensor recv = Tensor::empty({m, d}, send.dtype());
+  all_to_all_v_bytes(send.raw(), send_counts, recv.raw(), rc, d * dtype_size(send.dtype()), context);
+  if (recv_counts) *recv_counts = std::move(rc);
+  return recv;
+}
+
+void broadcast_string(Communicator& c, std::string& s, int root, std::string_view context) {
+  uint64_t n = s.size();
+  c.broadcast_bytes(&n, sizeof(n), root, context);
+  s.resize(n);
+  c.broadcast_bytes(s.data(), n, root, context);
+}
+
+std::vector<std::string> gather_strings(Communicator& c, const std::string& s, int root,
+                                        std::string_view context) {
+  // An all-to-all-v of byte rows in which only `root` receives.
+  std::vector<int64_t> send(c.size(), 0), recv;
+  send[root] = static_cast<int64_t>(s.size());
+  c.exchange_counts(send, recv, context);
+  int64_t total = 0;
+  for (int64_t n : recv) total += n;
+  std::string all(total, '\0');
+  c.all_to_all_v_bytes(s.data(), send, all.data(), recv, 1, context);
+  std::vector<std::string> out;
+  if (c.rank() != root) return out;
+  size_t at = 0;
+  for (int64_t n : recv) {
+    out.push_back(all.substr(at, n));
+    at += n;
+  }
+  return out;
+}
+
+void check_same(Communicator& c, uint64_t value, std::string_view what, std::string_view context) {
+  uint64_t root = value;
+  c.broadcast_bytes(&root, sizeof(root), 0, context);
+  double differ = root != value ? 1 : 0;
+  c.all_reduce_sum(&differ, 1, context);
+  if (differ > 0)
+    throw Error("{}: {} differs between ranks ({} of {} ranks disagree with rank 0); the ranks "
+                "must run the same build, options, data and checkpoint",
+                context, what, static_cast<int>(differ), c.size());
+}
+
+namespace {
+
+// One rank: every collective is the identity (or a copy from send to recv).
+class LocalCommunicator final : public Communicator {
+ public:
+  using Communicator::Communicator;
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  const char* backend() const override { return "local"; }
+  using Communicator::all_reduce_sum;
+  void all_reduce_sum(float*, int64_t, std::string_view) override {}
+  void all_reduce_sum(double*, int64_t, std::string_view) override {}
+  void broadcast_bytes(void*, size_t, int root, std::string_view context) override {
+    MOEMT_CHECK(root == 0, "{}: root {} out of range", where("broadcast", context), root);
+  }
+  void barrier(std::string_view) override {}
+  void exchange_counts(const std::vector<int64_t>& send_counts, std::vector<int64_t>& recv_counts,
+                       std::string_view context) override {
+    MOEMT_CHECK(send_counts.size() == 1, "{}: {} counts for 1 rank",
+                where("all_to_all_v", context), send_counts.size());
+    recv_counts = send_counts;
+  }
+  void all_to_all_v_bytes(const void* send, const std::vector<int64_t>& send_counts, void* recv,
+                          const std::vector<int64_t>&, size_t row_bytes,
+                          std::string_view) override {
+    if (send_counts[0] > 0) std::memcpy(recv, send, send_counts[0] * row_bytes);
+  }
+  std::unique_ptr<Communicator> split(int color, int, std::string_view context) override {
+    MOEMT_CHECK(color >= 0, "{}: color {} must be >= 0", where("split", context), color);
+    return std::make_unique<LocalCommunicator>(timeout_s());
+  }
+  void abort(const std::string&) override {}
+};
+
+}  // namespace
+
+std::unique_ptr<Communicator> make_local(double timeout_s) {
+  return std::make_unique<LocalCommunicator>(timeout_s);
+}
+
+bool mpi_built() {
+#if MOEMT_WITH_MPI
+  return true;
+#else
+  return false;
+#endif
+}
+
+}  // namespace moemt::dist

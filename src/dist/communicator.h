@@ -1,0 +1,111 @@
+// Communicator: the collectives of data- and expert-parallel training (all-reduce, all-to-all-v,
+// broadcast, barrier, split) over a group of ranks, with backends local, threads and MPI.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace moemt::dist {
+
+// Every collective takes a `context` string from the caller ("step 120") that its errors quote.
+// A collective that has not completed after timeout_s() seconds throws moemt::Error naming the
+// rank, the collective and the context. Collectives must be called by every rank of the group
+// in the same order. Tensors are host (CPU) memory.
+class Communicator {
+ public:
+  explicit Communicator(double timeout_s) : timeout_s_(timeout_s) {}
+  virtual ~Communicator() = default;
+  Communicator(const Communicator&) = delete;
+  Communicator& operator=(const Communicator&) = delete;
+
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  virtual const char* backend() const = 0;  // "local", "threads", "mpi"
+
+  // In-place sums over the ranks; every rank gets the same values.
+  void all_reduce_sum(Tensor& x, std::string_view context);  // f32
+  virtual void all_reduce_sum(float* x, int64_t n, std::string_view context) = 0;
+  virtual void all_reduce_sum(double* x, int64_t n, std::string_view context) = 0;
+
+  // x (any dtype, same shape on every rank) takes root's values.
+  void broadcast(Tensor& x, int root, std::string_view context);
+  virtual void broadcast_bytes(void* data, size_t bytes, int root, std::string_view context) = 0;
+
+  virtual void barrier(std::string_view context) = 0;
+
+  // Rows of send (N, D) f32 go to the ranks in order: send_counts[r] rows to rank r (sum = N,
+  // any may be 0). The counts are exchanged first, then the payload. Returns (M, D) with the
+  // rows received from rank 0, then rank 1, ...; recv_counts (if given) gets the M_r.
+  Tensor all_to_all_v(const Tensor& send, const std::vector<int64_t>& send_counts,
+                      std::vector<int64_t>* recv_counts, std::string_view context);
+  // The two phases on raw rows of row_bytes bytes: recv_counts[r] = send_counts of rank r for
+  // this rank; then the payload into recv (sum(recv_counts) rows, filled in rank order).
+  virtual void exchange_counts(const std::vector<int64_t>& send_counts,
+                               std::vector<int64_t>& recv_counts, std::string_view context) = 0;
+  virtual void all_to_all_v_bytes(const void* send, const std::vector<int64_t>& send_counts,
+                                  void* recv, const std::vector<int64_t>& recv_counts,
+                                  size_t row_bytes, std::string_view context) = 0;
+
+  // MPI_Comm_split: ranks with the same color (>= 0) form a group, ranked by (key, rank).
+  virtual std::unique_ptr<Communicator> split(int color, int key, std::string_view context) = 0;
+
+  // Ends the whole job after a rank failed with `why`. threads: every pending and later
+  // collective of every rank of the world throws an Error quoting why. MPI: prints why on
+  // stderr and calls MPI_Abort (no return). local: nothing to tell.
+  virtual void abort(const std::string& why) = 0;
+
+  double timeout_s() const { return timeout_s_; }
+  void set_timeout(double s) { timeout_s_ = s; }
+
+ protected:
+  // "rank 1 of 2: all_reduce_sum (step 120)" for error messages.
+  std::string where(std::string_view collective, std::string_view context) const;
+
+ private:
+  double timeout_s_;
+};
+
+// Sets a communicator's timeout for a scope (a wait that may legitimately be long, such as
+// rank 0's validation), restoring it afterwards.
+class TimeoutScope {
+ public:
+  TimeoutScope(Communicator& c, double s) : c_(c), old_(c.timeout_s()) { c.set_timeout(s); }
+  ~TimeoutScope() { c_.set_timeout(old_); }
+  TimeoutScope(const TimeoutScope&) = delete;
+  TimeoutScope& operator=(const TimeoutScope&) = delete;
+
+ private:
+  Communicator& c_;
+  double old_;
+};
+
+inline constexpr double kDefaultTimeoutS = 300;
+
+// The one-rank group (no communication; every collective is a copy or nothing).
+std::unique_ptr<Communicator> make_local(double timeout_s = kDefaultTimeoutS);
+
+// n in-process ranks sharing memory, one communicator per rank, each used from its own thread
+// (for tests). Sums run in rank order, so results are bitwise equal on every rank.
+std::vector<std::unique_ptr<Communicator>> make_thread_group(int n,
+                                                             double timeout_s = kDefaultTimeoutS);
+
+// True when this build has MPI (CMake MOEMT_MPI).
+bool mpi_built();
+// MPI_COMM_WORLD. Initialises MPI (MPI_THREAD_FUNNELED) on first use; the communicator
+// finalises it when destroyed. Throws Error in a build without MPI.
+std::unique_ptr<Communicator> make_mpi_world(double timeout_s = kDefaultTimeoutS);
+
+// Helpers built on the collectives.
+void broadcast_string(Communicator& c, std::string& s, int root, std::string_view context);
+// Every rank's string on root, in rank order (empty vector on the other ranks).
+std::vector<std::string> gather_strings(Communicator& c, const std::string& s, int root,
+                                        std::string_view context);
+// Throws Error (on every rank) unless every rank passes the same value; `what` names it.
+void check_same(Communicator& c, uint64_t value, std::string_view what, std::string_view context);
+
+}  // namespace moemt::dist

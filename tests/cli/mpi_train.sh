@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# CLI integration of multi-process training: `mpirun -np 2 moemt train` on the committed sample
+# logs once (rank 0), writes one checkpoint that a single process resumes, and reports its
+# global-batch loss like one process does. Skips (77) when moemt has no MPI or mpirun is absent.
+set -euo pipefail
+MOEMT=$1
+"$MOEMT" version | grep -q "mpi: yes" || { echo "moemt built without MPI: skipped"; exit 77; }
+command -v mpirun > /dev/null || { echo "no mpirun: skipped"; exit 77; }
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+S=corpora/sample/train
+fail() { echo "FAIL: $*" >&2; exit 1; }
+export OMP_NUM_THREADS=1
+MPIRUN=(mpirun --oversubscribe --allow-run-as-root -np 2)
+DATA=(--train-sets $S/eng_Latn-deu_Latn.eng_Latn $S/eng_Latn-deu_Latn.deu_Latn)
+# No dropout, noise, capacity or balancing losses: the 2-process run computes the 1-process
+# step up to float summation order.
+cat > "$T/tiny.yml" <<YML
+vocab-size: 400
+dim-emb: 32
+transformer-heads: 2
+transformer-dim-ffn: 64
+enc-depth: 1
+dec-depth: 1
+transformer-dropout: 0
+moe: true
+moe-experts: 4
+moe-every: 1
+moe-capacity-factor: 0
+moe-switch-loss: 0
+moe-z-loss: 0
+mini-batch-words: 600
+learn-rate: 0.003
+lr-warmup: 10
+disp-freq: 3u
+seed: 5
+YML
+
+"${MPIRUN[@]}" "$MOEMT" train -c "$T/tiny.yml" --model "$T/m2" --after 6u --log "$T/m2.jsonl" "${DATA[@]}" \
+  2> "$T/m2.err" || fail "mpirun -np 2 train failed: $(tail -5 "$T/m2.err")"
+grep -q "data parallel: 2 ranks (mpi)" "$T/m2.err" || fail "no data-parallel line: $(head -20 "$T/m2.err")"
+[[ $(grep -c "training finished after 6 updates" "$T/m2.err") == 1 ]] || fail "not exactly one rank logged"
+[[ $(grep -c '"type":"train"' "$T/m2.jsonl") == 2 ]] || fail "JSON log: $(cat "$T/m2.jsonl")"
+for f in model.safetensors optimizer.safetensors state.json vocab.spm; do
+  [[ -s "$T/m2/$f" ]] || fail "missing $f"
+done
+
+# The same 6 updates in one process (with the vocabulary rank 0 trained) log the same loss.
+"$MOEMT" train -c "$T/tiny.yml" --model "$T/m1" --after 6u --log "$T/m1.jsonl" --vocabs "$T/m2/vocab.spm" \
+  "${DATA[@]}" 2> "$T/m1.err" || fail "1-process train failed: $(tail -5 "$T/m1.err")"
+python3 - "$T/m1.jsonl" "$T/m2.jsonl" <<'PY' || fail "losses differ"
+import json, sys
+one, two = ([json.loads(l) for l in open(p) if '"train"' in l] for p in sys.argv[1:3])
+for a, b in zip(one, two):
+    assert a["update"] == b["update"] and a["tgt_tokens"] == b["tgt_tokens"], (a, b)
+    assert abs(a["loss"] - b["loss"]) < 1e-4, (a["loss"], b["loss"])
+PY
+
+# The 2-process checkpoint resumes in one process at the same data position.
+"$MOEMT" train -c "$T/tiny.yml" --model "$T/m2" --resume --after 8u "${DATA[@]}" 2> "$T/r.err" \
+  || fail "resume on 1 process failed: $(tail -5 "$T/r.err")"
+grep -q "resumed from $T/m2 at update 6" "$T/r.err" || fail "resume: $(cat "$T/r.err")"
+grep -q "training finished after 8 updates" "$T/r.err" || fail "resume did not finish"
+
+# A rank that fails stops the whole job with its message instead of leaving rank 0 waiting:
+# rank 1 is given a training file that does not exist (MPMD launch), rank 0 a long timeout.
+start=$SECONDS
+if mpirun --oversubscribe --allow-run-as-root \
+    -np 1 "$MOEMT" train -c "$T/tiny.yml" --model "$T/m3" --after 6u --comm-timeout 600 "${DATA[@]}" : \
+    -np 1 "$MOEMT" train -c "$T/tiny.yml" --model "$T/m3" --after 6u --comm-timeout 600 \
+    --train-sets $S/missing.eng_Latn $S/missing.deu_Latn > "$T/f.out" 2>&1; then
+  fail "a failing rank did not fail the job"
+fi
+grep -q "rank 1 of 2 failed: .*missing.eng_Latn" "$T/f.out" || fail "failure message: $(cat "$T/f.out")"
+(( SECONDS - start < 120 )) || fail "the job took $((SECONDS - start)) s to stop"
+[[ ! -e "$T/m3/model.safetensors" ]] || fail "a checkpoint was written"
+echo ok

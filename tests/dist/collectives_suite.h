@@ -1,0 +1,187 @@
+// The collective checks every backend must pass, as a typed GoogleTest suite over "rank
+// runners": a runner calls a function once per rank with that rank's communicator (local: once;
+// threads: on N threads; MPI: once per process under mpirun). Instantiated in
+// communicator_test.cc (local, threads) and mpi/mpi_test.cc (mpirun -np 2 and -np 3).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <exception>
+#include <functional>
+#include <numeric>
+#include <thread>
+
+#include "dist/communicator.h"
+
+namespace moemt::dist::testing {
+
+using RankFn = std::function<void(Communicator&)>;
+
+// Runs fn on each rank of an in-process group of N threads; rethrows the first exception.
+inline void run_threads(int n, double timeout_s, const RankFn& fn) {
+  auto comms = make_thread_group(n, timeout_s);
+  std::vector<std::exception_ptr> errors(n);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < n; ++r)
+    threads.emplace_back([&, r] {
+      try {
+        fn(*comms[r]);
+      } catch (...) {
+        errors[r] = std::current_exception();
+      }
+    });
+  for (auto& t : threads) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+struct LocalRanks {
+  static void run(const RankFn& fn) { fn(*make_local(20)); }
+};
+template <int N>
+struct ThreadRanks {
+  static void run(const RankFn& fn) { run_threads(N, 20, fn); }
+};
+
+template <typename Runner>
+class CollectivesTest : public ::testing::Test {};
+TYPED_TEST_SUITE_P(CollectivesTest);
+
+TYPED_TEST_P(CollectivesTest, RankAndSize) {
+  TypeParam::run([](Communicator& c) {
+    ASSERT_GE(c.size(), 1);
+    ASSERT_GE(c.rank(), 0);
+    ASSERT_LT(c.rank(), c.size());
+    double v[2] = {static_cast<double>(c.rank()), 1.0};
+    c.all_reduce_sum(v, 2, "rank sum");
+    EXPECT_EQ(v[0], c.size() * (c.size() - 1) / 2.0);
+    EXPECT_EQ(v[1], c.size());
+  });
+}
+
+TYPED_TEST_P(CollectivesTest, AllReduceTensor) {
+  TypeParam::run([](Communicator& c) {
+    const int n = c.size();
+    // x[i] = (rank + 1) * 0.5 + i: exact in f32, so the sum is exact too.
+    std::vector<float> v(1000);
+    for (size_t i = 0; i < v.size(); ++i) v[i] = (c.rank() + 1) * 0.5f + static_cast<float>(i);
+    Tensor x = Tensor::from_vector(v, {10, 100});
+    c.all_reduce_sum(x, "step 1");
+    auto got = x.to_vector();
+    for (size_t i = 0; i < got.size(); ++i)
+      ASSERT_EQ(got[i], 0.5f * n * (n + 1) / 2 + static_cast<float>(n * i)) << "element " << i;
+    // Empty reductions are legal.
+    Tensor e = Tensor::zeros({0});
+    c.all_reduce_sum(e, "empty");
+  });
+}
+
+TYPED_TEST_P(CollectivesTest, Broadcast) {
+  TypeParam::run([](Communicator& c) {
+    for (int root : {0, c.size() - 1}) {
+      std::vector<int32_t> v(7, c.rank() == root ? 40 + root : -1);
+      Tensor x = Tensor::from_vector(v, {7});
+      c.broadcast(x, root, "bcast");
+      for (int32_t got : x.to_ivector()) EXPECT_EQ(got, 40 + root);
+    }
+    std::string s = c.rank() == 0 ? "vocabulary bytes \x01\x02" : "";
+    broadcast_string(c, s, 0, "string");
+    EXPECT_EQ(s, "vocabulary bytes \x01\x02");
+  });
+}
+
+TYPED_TEST_P(CollectivesTest, Barrier) {
+  TypeParam::run([](Communicator& c) {
+    for (int i = 0; i < 5; ++i) c.barrier("barrier loop");
+  });
+}
+
+TYPED_TEST_P(CollectivesTest, AllToAllUnevenAndZeroCounts) {
+  TypeParam::run([](Communicator& c) {
+    const int n = c.size(), me = c.rank();
+    const int64_t d = 3;
+    // Rank s sends (s + 2 t) % 3 rows to rank t: uneven, and 0 for some pairs.
+    auto count = [](int s, int t) { return static_cast<int64_t>((s + 2 * t) % 3); };
+    // Row j to rank t from rank s holds (s, t, j).
+    std::vector<int64_t> send_counts(n);
+    std::vector<float> rows;
+    for (int t = 0; t < n; ++t) {
+      send_counts[t] = count(me, t);
+      for (int64_t j = 0; j < send_counts[t]; ++j) rows.insert(rows.end(), {float(me), float(t), float(j)});
+    }
+    Tensor send = Tensor::from_vector(rows, {static_cast<int64_t>(rows.size()) / d, d});
+    std::vector<int64_t> recv_counts;
+    Tensor recv = c.all_to_all_v(send, send_counts, &recv_counts, "moe layer 0");
+    ASSERT_EQ(static_cast<int>(recv_counts.size()), n);
+    int64_t m = 0;
+    for (int s = 0; s < n; ++s) {
+      EXPECT_EQ(recv_counts[s], count(s, me)) << "from rank " << s;
+      m += recv_counts[s];
+    }
+    ASSERT_EQ(recv.size(0), m);
+    ASSERT_EQ(recv.size(1), d);
+    auto got = recv.to_vector();
+    int64_t row = 0;
+    for (int s = 0; s < n; ++s)
+      for (int64_t j = 0; j < count(s, me); ++j, ++row) {
+        EXPECT_EQ(got[row * d + 0], s);
+        EXPECT_EQ(got[row * d + 1], me);
+        EXPECT_EQ(got[row * d + 2], j);
+      }
+    // All counts zero.
+    std::vector<int64_t> zeros(n, 0);
+    Tensor none = c.all_to_all_v(Tensor::zeros({0, d}), zeros, &recv_counts, "empty");
+    EXPECT_EQ(none.size(0), 0);
+  });
+}
+
+TYPED_TEST_P(CollectivesTest, GatherAndCheckSame) {
+  TypeParam::run([](Communicator& c) {
+    std::string mine(c.rank() + 1, static_cast<char>('a' + c.rank()));
+    auto all = gather_strings(c, mine, 0, "gather");
+    if (c.rank() == 0) {
+      ASSERT_EQ(static_cast<int>(all.size()), c.size());
+      for (int r = 0; r < c.size(); ++r)
+        EXPECT_EQ(all[r], std::string(r + 1, static_cast<char>('a' + r)));
+    } else {
+      EXPECT_TRUE(all.empty());
+    }
+    check_same(c, 1234, "checksum", "start");
+    if (c.size() > 1) {
+      try {
+        check_same(c, c.rank() == c.size() - 1 ? 99 : 1234, "the parameter checksum", "start");
+        ADD_FAILURE() << "differing values were not reported";
+      } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("the parameter checksum differs"), std::string::npos)
+            << e.what();
+      }
+    }
+  });
+}
+
+TYPED_TEST_P(CollectivesTest, Split) {
+  TypeParam::run([](Communicator& c) {
+    // Two groups by parity, ranked in reverse of the world order (key = -rank).
+    auto sub = c.split(c.rank() % 2, -c.rank(), "split");
+    int members = 0, my_index = 0;
+    for (int r = 0; r < c.size(); ++r)
+      if (r % 2 == c.rank() % 2) {
+        ++members;
+        if (r > c.rank()) ++my_index;
+      }
+    EXPECT_EQ(sub->size(), members);
+    EXPECT_EQ(sub->rank(), my_index);
+    double v = c.rank();
+    sub->all_reduce_sum(&v, 1, "sub sum");
+    double want = 0;
+    for (int r = c.rank() % 2; r < c.size(); r += 2) want += r;
+    EXPECT_EQ(v, want);
+    sub->barrier("sub barrier");
+    c.barrier("after split");
+  });
+}
+
+REGISTER_TYPED_TEST_SUITE_P(CollectivesTest, RankAndSize, AllReduceTensor, Broadcast, Barrier,
+                            AllToAllUnevenAndZeroCounts, GatherAndCheckSame, Split);
+
+}  // namespace moemt::dist::testing
