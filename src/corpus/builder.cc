@@ -274,7 +274,9 @@ BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& 
   }
   std::vector<std::string> multiway;
   if (!with_data.empty()) {
-    for (const auto& [src, tgts] : with_data[0]->pairs) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    for (const auto& entry : with_data[0]->pairs) {
+      const std::string& src = entry.first;
       bool everywhere = std::all_of(with_data.begin() + 1, with_data.end(),
                                     [&](const LangWork* w) { return w->pairs.count(src) > 0; });
       if (everywhere) multiway.push_back(src);
