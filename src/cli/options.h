@@ -22,6 +22,12 @@ bool parse_options(const std::string& command, const std::vector<std::string>& a
                    po::options_description& desc, po::variables_map& vm,
                    const po::positional_options_description* positional = nullptr);
 
+// One config file's part of parse_options: stores the options in `yaml_text` (the file's
+// contents; `path` names it in errors) that `vm` does not hold yet. Throws Error for a YAML
+// syntax error, an unknown key or a bad value. Separate so it can be fuzzed without files.
+void store_config(const std::string& yaml_text, const std::string& path,
+                  const po::options_description& desc, po::variables_map& vm);
+
 // The effective configuration as YAML (for --dump-config and for checkpoints).
 std::string dump_options(const po::options_description& desc, const po::variables_map& vm);
 
