@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "core/error.h"
@@ -99,7 +100,26 @@ void flatten(const YAML::Node& node, const std::string& prefix, int depth, Walk&
   }
 }
 
+// Reaches the substitutions (placeholder -> text) of a Boost error, a protected member.
+struct PoErrorAccess : po::error_with_option_name {
+  static std::map<std::string, std::string>& substitutions(po::error_with_option_name& e) {
+    return e.*(&PoErrorAccess::m_substitutions);
+  }
+};
+
 }  // namespace
+
+std::string option_error_text(po::error& e) {
+  auto* named = dynamic_cast<po::error_with_option_name*>(&e);
+  if (!named) return e.what();
+  // Boost substitutes each "%name%" until none is left, so user text holding "%value%" never
+  // ends; its '%' are parked in a byte Boost leaves alone and restored after formatting.
+  for (auto& [name, text] : PoErrorAccess::substitutions(*named))
+    std::replace(text.begin(), text.end(), '%', '\x01');
+  std::string text = e.what();
+  std::replace(text.begin(), text.end(), '\x01', '%');
+  return text;
+}
 
 bool parse_options(const std::string& command, const std::vector<std::string>& args,
                    po::options_description& desc, po::variables_map& vm,
@@ -142,8 +162,8 @@ void store_config(const std::string& yaml_text, const std::string& path,
   flatten(root, "", 0, walk);
   try {
     po::store(parsed, vm);
-  } catch (const po::error& e) {
-    throw Error("{}: {}", path, e.what());
+  } catch (po::error& e) {
+    throw Error("{}: {}", path, option_error_text(e));
   }
 }
 

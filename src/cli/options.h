@@ -28,6 +28,10 @@ bool parse_options(const std::string& command, const std::vector<std::string>& a
 void store_config(const std::string& yaml_text, const std::string& path,
                   const po::options_description& desc, po::variables_map& vm);
 
+// The text of a Boost.Program_options error. Use this, not what(): Boost's own formatting
+// loops forever when a value quoted in the message holds its placeholder ("%value%").
+std::string option_error_text(po::error& e);
+
 // The effective configuration as YAML (for --dump-config and for checkpoints).
 std::string dump_options(const po::options_description& desc, const po::variables_map& vm);
 

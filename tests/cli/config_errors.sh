@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `-c config.yml` mistakes found by fuzzing (tests/fuzz/fuzz_config.cc) and review: each gives
-# one clear error line and exit status 1; they were internal errors (exit 3), a hang and a
+# one clear error line and exit status 1; they were internal errors (exit 3), hangs and a
 # stack overflow.
 set -euo pipefail
 MOEMT=${1:?usage: config_errors.sh /path/to/moemt}
@@ -34,4 +34,13 @@ printf 'a: &x {b: *x}\n' | expect_error cycle "maps nested deeper than 16 levels
   printf '%.0s]' $(seq 5000)
   echo
 } | expect_error deep "YAML nested deeper than"
+# A bad value that holds Boost's own placeholder: Boost's message formatting looped forever
+# (a fuzzer find), from a config file and from the command line alike.
+printf 'moe:\n  experts: 8%%value%%\n' |
+  expect_error percent "the argument ('8%value%') for option 'moe-experts' is invalid"
+rc=0
+timeout 60 "$MOEMT" train --moe-experts '8%value%' 2> "$TMP/err" || rc=$?
+[[ $rc -eq 1 ]] || { echo "command line %value%: exit $rc, expected 1"; exit 1; }
+grep -qF "the argument ('8%value%') for option '--moe-experts' is invalid" "$TMP/err" ||
+  { cat "$TMP/err"; exit 1; }
 echo "config_errors: ok"
