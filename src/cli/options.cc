@@ -50,7 +50,9 @@ constexpr int64_t kMaxConfigEntries = 10000;
 std::string scalar_text(const YAML::Node& n, const std::string& path, const char* what) {
   if (n.IsScalar()) return n.Scalar();
   throw Error("{}:{}: {} must be a plain value, not {}", path, n.Mark().line + 1, what,
-              n.IsMap() ? "a map" : n.IsSequence() ? "a list" : "empty");
+              n.IsMap()        ? "a map"
+              : n.IsSequence() ? "a list"
+                               : "empty");
 }
 
 struct Walk {

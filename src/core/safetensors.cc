@@ -137,8 +137,8 @@ SafetensorsFile parse_safetensors(std::string_view data, const std::string& path
       const uint64_t numel = has_zero ? 0 : nonzero;
       Shape s(shape);
       if (nbytes % dsize != 0 || numel != nbytes / dsize)
-        throw corrupt(fmt::format("tensor '{}' shape {} does not match its {} bytes", name,
-                                  s.str(), nbytes));
+        throw corrupt(
+            fmt::format("tensor '{}' shape {} does not match its {} bytes", name, s.str(), nbytes));
       Tensor t = Tensor::empty(s, dt);
       std::memcpy(t.raw(), data.data() + base + offs[0], offs[1] - offs[0]);
       f.tensors[name] = t;
@@ -158,9 +158,10 @@ SafetensorsFile parse_safetensors(std::string_view data, const std::string& path
   } else {
     // Not an error (other tools write no checksum), but a removed key would otherwise turn
     // the integrity check off without anyone noticing.
-    log::warn("{}: no {} in the header; tensor data not verified (expected for files written "
-              "by other tools)",
-              path, kChecksumKey);
+    log::warn(
+        "{}: no {} in the header; tensor data not verified (expected for files written "
+        "by other tools)",
+        path, kChecksumKey);
   }
   return f;
 }

@@ -123,8 +123,8 @@ TEST(Safetensors, MissingChecksumWarns) {
 // behaviour that let [2^32, 2^32] pass as an empty tensor).
 TEST(Safetensors, ImpossibleShapesAreErrors) {
   auto error_of = [](const std::string& shape, const std::string& offsets) {
-    std::string h = "{\"t\":{\"dtype\":\"F32\",\"shape\":" + shape +
-                    ",\"data_offsets\":" + offsets + "}}";
+    std::string h =
+        "{\"t\":{\"dtype\":\"F32\",\"shape\":" + shape + ",\"data_offsets\":" + offsets + "}}";
     try {
       parse_safetensors(image(h, std::string(16, '\0')), "x.safetensors");
     } catch (const Error& e) {

@@ -196,15 +196,14 @@ TEST_F(BuilderTest, BadRequestsAreClearErrors) {
 TEST_F(BuilderTest, CraftedPluralFormsCatalogIsSkippedWithItsPath) {
   const fs::path evil = root_ / "catalogs" / "de" / "LC_MESSAGES" / "evil.mo";
   const std::string deep = std::string(100000, '(') + "n" + std::string(100000, ')');
-  testing::write_file(evil.string(),
-                      testing::make_mo({{"", testing::utf8_header("nplurals=2; plural=" + deep)},
-                                        {en(1), de(1)}}));
+  testing::write_file(
+      evil.string(),
+      testing::make_mo({{"", testing::utf8_header("nplurals=2; plural=" + deep)}, {en(1), de(1)}}));
   BuildReport r = build_corpus(options("out"), data::LanguageRegistry::builtin());
   auto it = std::find_if(r.skipped.begin(), r.skipped.end(),
                          [&](const Skipped& s) { return s.what == evil.string(); });
   ASSERT_NE(it, r.skipped.end());
-  EXPECT_NE(it->why.find("Plural-Forms expression of 200001 bytes"), std::string::npos)
-      << it->why;
+  EXPECT_NE(it->why.find("Plural-Forms expression of 200001 bytes"), std::string::npos) << it->why;
   EXPECT_EQ(r.counts.at("deu_Latn").catalogs, 2);  // app and other, not evil
   EXPECT_EQ(r.counts.at("deu_Latn").dev, 10);
 }
@@ -214,9 +213,9 @@ TEST_F(BuilderTest, NoReadableCatalogIsAnError) {
   const fs::path bad = root_ / "bad_only";
   fs::create_directories(bad / "de" / "LC_MESSAGES");
   fs::create_directories(bad / "fr" / "LC_MESSAGES");
-  testing::write_file((bad / "de" / "LC_MESSAGES" / "evil.mo").string(),
-                      testing::make_mo({{"", testing::utf8_header("nplurals=99999999999;")},
-                                        {en(1), de(1)}}));
+  testing::write_file(
+      (bad / "de" / "LC_MESSAGES" / "evil.mo").string(),
+      testing::make_mo({{"", testing::utf8_header("nplurals=99999999999;")}, {en(1), de(1)}}));
   testing::write_file((bad / "fr" / "LC_MESSAGES" / "notmo.mo").string(), "not a catalog");
   BuildOptions o = options("empty");
   o.langs = {"de", "fr"};

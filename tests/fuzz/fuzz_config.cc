@@ -19,26 +19,30 @@ po::options_description make_desc() {
   using S = std::string;
   using VS = std::vector<std::string>;
   po::options_description d("fuzz");
-  d.add_options()("help,h", "")("config,c", po::value<VS>()->composing(), "")(
-      "dump-config", po::bool_switch(), "")("model,m", po::value<S>(), "")(
-      "seed", po::value<uint64_t>()->default_value(1), "")(
-      "cpu-threads", po::value<int>()->default_value(0), "")(
-      "train-sets,t", po::value<VS>()->multitoken()->composing(), "")(
-      "vocab-size", po::value<int>()->default_value(8000), "")(
-      "character-coverage", po::value<double>()->default_value(0), "")(
-      "sentencepiece-max-lines", po::value<int64_t>()->default_value(2000000), "")(
-      "both-directions", po::bool_switch(), "")(
-      "language-groups", po::value<VS>()->multitoken()->composing(), "")(
-      "transformer-dropout", po::value<float>()->default_value(0.1f), "")(
-      "tied-embeddings-all", po::value<bool>()->default_value(true), "")(
-      "moe", po::bool_switch(), "")("moe-experts", po::value<int>()->default_value(8), "")(
-      "moe-top-k", po::value<int>()->default_value(2), "")(
-      "moe-dec-group-by", po::value<S>()->default_value("tgt"), "")(
-      "after", po::value<S>()->default_value("0"), "")(
-      "learn-rate", po::value<float>()->default_value(3e-4f), "")(
-      "valid-sets", po::value<VS>()->multitoken()->composing(), "")(
-      "mini-batch-words", po::value<int64_t>()->default_value(4096), "")(
-      "devices,d", po::value<S>()->default_value("cpu"), "");
+  auto add = d.add_options();
+  add("help,h", "");
+  add("config,c", po::value<VS>()->composing(), "");
+  add("dump-config", po::bool_switch(), "");
+  add("model,m", po::value<S>(), "");
+  add("seed", po::value<uint64_t>()->default_value(1), "");
+  add("cpu-threads", po::value<int>()->default_value(0), "");
+  add("train-sets,t", po::value<VS>()->multitoken()->composing(), "");
+  add("vocab-size", po::value<int>()->default_value(8000), "");
+  add("character-coverage", po::value<double>()->default_value(0), "");
+  add("sentencepiece-max-lines", po::value<int64_t>()->default_value(2000000), "");
+  add("both-directions", po::bool_switch(), "");
+  add("language-groups", po::value<VS>()->multitoken()->composing(), "");
+  add("transformer-dropout", po::value<float>()->default_value(0.1f), "");
+  add("tied-embeddings-all", po::value<bool>()->default_value(true), "");
+  add("moe", po::bool_switch(), "");
+  add("moe-experts", po::value<int>()->default_value(8), "");
+  add("moe-top-k", po::value<int>()->default_value(2), "");
+  add("moe-dec-group-by", po::value<S>()->default_value("tgt"), "");
+  add("after", po::value<S>()->default_value("0"), "");
+  add("learn-rate", po::value<float>()->default_value(3e-4f), "");
+  add("valid-sets", po::value<VS>()->multitoken()->composing(), "");
+  add("mini-batch-words", po::value<int64_t>()->default_value(4096), "");
+  add("devices,d", po::value<S>()->default_value("cpu"), "");
   return d;
 }
 }  // namespace

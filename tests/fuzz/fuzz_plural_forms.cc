@@ -16,9 +16,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (pf.nplurals < 1 || static_cast<uint64_t>(pf.nplurals) > kMaxPlurals) __builtin_trap();
     const int s = pf.singular_index();
     if (s < 0 || s >= pf.nplurals) __builtin_trap();
-    for (uint64_t n : {uint64_t{0}, uint64_t{1}, uint64_t{2}, uint64_t{5}, uint64_t{11},
-                       uint64_t{21}, uint64_t{111}, uint64_t{1000001},
-                       std::numeric_limits<uint64_t>::max()})
+    for (uint64_t n :
+         {uint64_t{0}, uint64_t{1}, uint64_t{2}, uint64_t{5}, uint64_t{11}, uint64_t{21},
+          uint64_t{111}, uint64_t{1000001}, std::numeric_limits<uint64_t>::max()})
       pf.plural.eval(n);
   } catch (const moemt::Error&) {
   }

@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace moemt::eval;
   static const std::vector<std::unique_ptr<Tokenizer>> toks = [] {
     std::vector<std::unique_ptr<Tokenizer>> v;
-    for (const char* name : {"none", "13a", "intl", "char", "zh"}) v.push_back(make_tokenizer(name));
+    for (const char* name : {"none", "13a", "intl", "char", "zh"})
+      v.push_back(make_tokenizer(name));
     return v;
   }();
   std::u32string line, out;
