@@ -14,7 +14,7 @@ NAMES=(mo_reader plural_forms safetensors config tokenizer ter)
 BUILD_DIR=${FUZZ_BUILD_DIR:-build-fuzz}
 
 usage() {
-  sed -n '4,8p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '4,7p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 [[ $# -ge 1 ]] || usage
