@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package moemt needs to build, test and run (idempotent, non-interactive).
-# Usage: scripts/setup.sh [--bench]   (--bench adds the reference tools used by scripts/bench/)
+# Usage: scripts/setup.sh [--bench|--fuzz]   (--bench adds the reference tools used by
+# scripts/bench/; --fuzz adds clang with libFuzzer and its sanitizer runtimes, ~250 MB, for
+# scripts/fuzz.sh; gcc's ASan/UBSan runtimes for scripts/sanitize.sh come with build-essential)
 set -euo pipefail
 
 pkgs=(
@@ -15,6 +17,9 @@ pkgs=(
 )
 if [[ "${1:-}" == "--bench" ]]; then
   pkgs+=(python3-torch python3-numpy python3-sentencepiece python3-venv)
+fi
+if [[ "${1:-}" == "--fuzz" ]]; then
+  pkgs+=(clang libclang-rt-14-dev python3)  # python3 writes the safetensors seeds
 fi
 
 missing=()

@@ -8,6 +8,7 @@
 #include <boost/program_options/errors.hpp>
 
 #include "cli/command.h"
+#include "cli/options.h"
 #include "core/error.h"
 #include "core/log.h"
 
@@ -51,8 +52,9 @@ int main(int argc, char** argv) {
     return it->second.run(args);
   } catch (const moemt::Error& e) {
     std::fprintf(stderr, "moemt %s: error: %s\n", argv[1], e.what());
-  } catch (const boost::program_options::error& e) {
-    std::fprintf(stderr, "moemt %s: error: %s (see moemt %s --help)\n", argv[1], e.what(), argv[1]);
+  } catch (boost::program_options::error& e) {
+    std::fprintf(stderr, "moemt %s: error: %s (see moemt %s --help)\n", argv[1],
+                 option_error_text(e).c_str(), argv[1]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "moemt %s: internal error: %s\n", argv[1], e.what());
     return 3;

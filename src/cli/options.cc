@@ -2,11 +2,13 @@
 #include "cli/options.h"
 
 #include <fmt/ranges.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -163,31 +165,56 @@ std::string suggestion(const po::options_description& desc, const std::string& k
   return best.empty() ? "" : " (did you mean '" + best + "'?)";
 }
 
-std::string scalar_text(const YAML::Node& n) { return n.as<std::string>(); }
+// Limits far beyond any real config (tens of keys, option names of a few parts) that stop
+// YAML aliases from expanding into an exponential walk or recursing through a cycle.
+constexpr int kMaxConfigDepth = 16;
+constexpr int64_t kMaxConfigEntries = 10000;
 
-void flatten(const YAML::Node& node, const std::string& prefix, const std::string& path,
-             const po::options_description& desc, po::parsed_options& out,
-             std::map<std::string, int>& lines) {
+// Keys and list items must be plain values: a map or list there has no meaning as a flag.
+std::string scalar_text(const YAML::Node& n, const std::string& path, const char* what) {
+  if (n.IsScalar()) return n.Scalar();
+  throw Error("{}:{}: {} must be a plain value, not {}", path, n.Mark().line + 1, what,
+              n.IsMap()        ? "a map"
+              : n.IsSequence() ? "a list"
+                               : "empty");
+}
+
+struct Walk {
+  const std::string& path;
+  const po::options_description& desc;
+  po::parsed_options& out;
+  std::map<std::string, int>& lines;  // option -> line, for errors Boost reports by name
+  int64_t entries = 0;
+};
+
+void flatten(const YAML::Node& node, const std::string& prefix, int depth, Walk& w) {
+  const std::string& path = w.path;
+  if (depth > kMaxConfigDepth)
+    throw Error("{}:{}: maps nested deeper than {} levels (a recursive alias?)", path,
+                node.Mark().line + 1, kMaxConfigDepth);
   for (const auto& kv : node) {
-    std::string key = kv.first.as<std::string>();
+    int line = kv.first.Mark().line + 1;
+    if (++w.entries > kMaxConfigEntries)
+      throw Error("{}:{}: more than {} entries (aliases expanding?); a config holds options", path,
+                  line, kMaxConfigEntries);
+    std::string key = scalar_text(kv.first, path, "an option name");
     std::string full = prefix.empty() ? key : prefix + "-" + key;
     const YAML::Node& v = kv.second;
-    int line = kv.first.Mark().line + 1;
     if (v.IsMap()) {
-      flatten(v, full, path, desc, out, lines);
+      flatten(v, full, depth + 1, w);
       continue;
     }
-    const po::option_description* d = desc.find_nothrow(full, false);
-    if (!d) throw Error("{}:{}: unknown option '{}'{}", path, line, full, suggestion(desc, full));
-    lines[full] = line;
+    const po::option_description* d = w.desc.find_nothrow(full, false);
+    if (!d) throw Error("{}:{}: unknown option '{}'{}", path, line, full, suggestion(w.desc, full));
+    w.lines[full] = line;
     po::option opt;
     opt.string_key = full;
     if (v.IsSequence()) {
-      for (const auto& item : v) opt.value.push_back(scalar_text(item));
+      for (const auto& item : v) opt.value.push_back(scalar_text(item, path, "a list item"));
     } else if (v.IsNull()) {
       // "key:" with no value: a switch that is on, or an empty list
     } else {
-      std::string text = scalar_text(v);
+      std::string text = scalar_text(v, path, "a value");
       if (d->semantic()->max_tokens() == 0) {  // bool_switch: only true/false make sense
         if (text == "false" || text == "no" || text == "0") continue;
         if (text != "true" && text != "yes" && text != "1")
@@ -197,11 +224,30 @@ void flatten(const YAML::Node& node, const std::string& prefix, const std::strin
       }
     }
     opt.original_tokens = opt.value;
-    out.options.push_back(opt);
+    w.out.options.push_back(opt);
   }
 }
 
+// Reaches the substitutions (placeholder -> text) of a Boost error, a protected member.
+struct PoErrorAccess : po::error_with_option_name {
+  static std::map<std::string, std::string>& substitutions(po::error_with_option_name& e) {
+    return e.*(&PoErrorAccess::m_substitutions);
+  }
+};
+
 }  // namespace
+
+std::string option_error_text(po::error& e) {
+  auto* named = dynamic_cast<po::error_with_option_name*>(&e);
+  if (!named) return e.what();
+  // Boost substitutes each "%name%" until none is left, so user text holding "%value%" never
+  // ends; its '%' are parked in a byte Boost leaves alone and restored after formatting.
+  for (auto& [name, text] : PoErrorAccess::substitutions(*named))
+    std::replace(text.begin(), text.end(), '%', '\x01');
+  std::string text = e.what();
+  std::replace(text.begin(), text.end(), '\x01', '%');
+  return text;
+}
 
 bool parse_options(const std::string& command, const std::vector<std::string>& args,
                    po::options_description& desc, po::variables_map& vm,
@@ -216,35 +262,45 @@ bool parse_options(const std::string& command, const std::vector<std::string>& a
   }
   if (vm.count("config")) {
     for (const auto& path : vm["config"].as<std::vector<std::string>>()) {
-      YAML::Node root;
-      try {
-        root = YAML::LoadFile(path);
-      } catch (const YAML::BadFile&) {
-        throw Error("{}: cannot open config file", path);
-      } catch (const YAML::Exception& e) {
-        throw Error("{}:{}: YAML syntax error: {}", path, e.mark.line + 1, e.msg);
-      }
-      if (root.IsNull()) continue;
-      if (!root.IsMap()) throw Error("{}: a config file must be a YAML map of option: value", path);
-      // Long-option style, so that errors name keys as the flags they are ("--dim-emb").
-      po::parsed_options parsed(&desc, po::command_line_style::allow_long);
-      std::map<std::string, int> lines;
-      flatten(root, "", path, desc, parsed, lines);
-      try {
-        po::store(parsed, vm);
-      } catch (const po::error_with_option_name& e) {
-        std::string key = e.get_option_name();
-        key.erase(0, key.find_first_not_of('-'));
-        auto it = lines.find(key);
-        if (it == lines.end()) throw Error("{}: {}", path, e.what());
-        throw Error("{}:{}: {}", path, it->second, e.what());
-      } catch (const po::error& e) {
-        throw Error("{}: {}", path, e.what());
-      }
+      std::ifstream in(path, std::ios::binary);
+      if (!in) throw Error("{}: cannot open config file", path);
+      std::stringstream text;
+      text << in.rdbuf();
+      store_config(text.str(), path, desc, vm);
     }
   }
   po::notify(vm);
   return true;
+}
+
+void store_config(const std::string& yaml_text, const std::string& path,
+                  const po::options_description& desc, po::variables_map& vm) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::DeepRecursion& e) {  // its own message says "bad file"
+    throw Error("{}:{}: YAML nested deeper than {} levels", path, e.mark.line + 1, e.depth());
+  } catch (const YAML::Exception& e) {
+    throw Error("{}:{}: YAML syntax error: {}", path, e.mark.line + 1, e.msg);
+  }
+  if (root.IsNull()) return;
+  if (!root.IsMap()) throw Error("{}: a config file must be a YAML map of option: value", path);
+  // Long-option style, so that errors name keys as the flags they are ("--dim-emb").
+  po::parsed_options parsed(&desc, po::command_line_style::allow_long);
+  std::map<std::string, int> lines;
+  Walk walk{path, desc, parsed, lines};
+  flatten(root, "", 0, walk);
+  try {
+    po::store(parsed, vm);
+  } catch (po::error_with_option_name& e) {
+    std::string key = e.get_option_name();
+    key.erase(0, key.find_first_not_of('-'));
+    auto it = lines.find(key);
+    if (it == lines.end()) throw Error("{}: {}", path, option_error_text(e));
+    throw Error("{}:{}: {}", path, it->second, option_error_text(e));
+  } catch (po::error& e) {
+    throw Error("{}: {}", path, option_error_text(e));
+  }
 }
 
 std::string dump_options(const po::options_description& desc, const po::variables_map& vm) {

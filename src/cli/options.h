@@ -86,6 +86,16 @@ void check_memory(int64_t bytes, const std::string& what, const std::string& adv
 // (or stall in OpenBLAS's spin-waits). 0 stays 0 (= all cores). `option` names the flag.
 int cap_cpu_threads(int requested, const std::string& option = "cpu-threads");
 
+// One config file's part of parse_options: stores the options in `yaml_text` (the file's
+// contents; `path` names it in errors) that `vm` does not hold yet. Throws Error for a YAML
+// syntax error, an unknown key or a bad value. Separate so it can be fuzzed without files.
+void store_config(const std::string& yaml_text, const std::string& path,
+                  const po::options_description& desc, po::variables_map& vm);
+
+// The text of a Boost.Program_options error. Use this, not what(): Boost's own formatting
+// loops forever when a value quoted in the message holds its placeholder ("%value%").
+std::string option_error_text(po::error& e);
+
 // The effective configuration as YAML (for --dump-config and for checkpoints).
 std::string dump_options(const po::options_description& desc, const po::variables_map& vm);
 

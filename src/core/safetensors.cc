@@ -4,9 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <cstring>
 
 #include "core/file_io.h"
+#include "core/log.h"
 
 namespace moemt {
 
@@ -81,7 +83,10 @@ const Tensor& SafetensorsFile::at(const std::string& name) const {
 }
 
 SafetensorsFile load_safetensors(const std::string& path) {
-  std::string data = read_file(path);
+  return parse_safetensors(read_file(path), path);
+}
+
+SafetensorsFile parse_safetensors(std::string_view data, const std::string& path) {
   auto corrupt = [&](const std::string& why) {
     return Error("{}: not a valid safetensors file ({}); the file may be truncated or corrupt",
                  path, why);
@@ -112,10 +117,29 @@ SafetensorsFile load_safetensors(const std::string& path) {
       auto offs = entry.at("data_offsets").get<std::vector<uint64_t>>();
       if (offs.size() != 2 || offs[0] > offs[1] || offs[1] > avail)
         throw corrupt(fmt::format("tensor '{}' data range out of bounds", name));
+      // Checked here, not by Shape and numel(): a header is input, so too many dims or a
+      // product that overflows int64 must be an Error, not an invariant or undefined behaviour.
+      if (shape.size() > static_cast<size_t>(Shape::kMaxDims))
+        throw corrupt(fmt::format("tensor '{}' has {} dims, at most {} are supported", name,
+                                  shape.size(), Shape::kMaxDims));
+      const uint64_t nbytes = offs[1] - offs[0], dsize = dtype_size(dt);
+      uint64_t nonzero = 1;  // product of the non-zero dims, kept within int64
+      bool has_zero = false;
+      for (int64_t d : shape) {
+        if (d < 0) throw corrupt(fmt::format("tensor '{}' has a negative dim {}", name, d));
+        if (d == 0) {
+          has_zero = true;
+          continue;
+        }
+        if (nonzero > static_cast<uint64_t>(INT64_MAX) / static_cast<uint64_t>(d))
+          throw corrupt(fmt::format("tensor '{}' has more elements than int64 can count", name));
+        nonzero *= static_cast<uint64_t>(d);
+      }
+      const uint64_t numel = has_zero ? 0 : nonzero;
       Shape s(shape);
-      if (static_cast<uint64_t>(s.numel()) * dtype_size(dt) != offs[1] - offs[0])
-        throw corrupt(fmt::format("tensor '{}' shape {} does not match its {} bytes", name,
-                                  s.str(), offs[1] - offs[0]));
+      if (nbytes % dsize != 0 || numel != nbytes / dsize)
+        throw corrupt(
+            fmt::format("tensor '{}' shape {} does not match its {} bytes", name, s.str(), nbytes));
       Tensor t = Tensor::empty(s, dt);
       std::memcpy(t.raw(), data.data() + base + offs[0], offs[1] - offs[0]);
       f.tensors[name] = t;
@@ -132,6 +156,13 @@ SafetensorsFile load_safetensors(const std::string& path) {
     if (ck->second != fmt::format("{:016x}", checksum64(body)))
       throw corrupt("data checksum mismatch");
     f.metadata.erase(ck);
+  } else {
+    // Not an error (other tools write no checksum), but a removed key would otherwise turn
+    // the integrity check off without anyone noticing.
+    log::warn(
+        "{}: no {} in the header; tensor data not verified (expected for files written "
+        "by other tools)",
+        path, kChecksumKey);
   }
   return f;
 }

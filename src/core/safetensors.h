@@ -29,7 +29,11 @@ struct SafetensorsFile {
 
 // Throws Error naming the file for a truncated file, a corrupt header, offsets out of range,
 // an unknown dtype or a shape that does not match its byte range.
+// A file without moemt's checksum (written by another tool, or with the key removed) loads,
+// but with a warning that its data was not verified.
 SafetensorsFile load_safetensors(const std::string& path);
+// The same on a file's bytes; `path` only names it in errors.
+SafetensorsFile parse_safetensors(std::string_view data, const std::string& path);
 
 // A fast 64-bit checksum (not cryptographic), stored in our files' metadata.
 uint64_t checksum64(std::string_view bytes);

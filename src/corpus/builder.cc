@@ -255,6 +255,30 @@ BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& 
               work[i].counts.catalogs, work[i].counts.entries, work[i].counts.clean_pairs);
   }
   for (auto& w : work) rep.skipped.insert(rep.skipped.end(), w.skipped.begin(), w.skipped.end());
+  // An empty corpus would only fail later, in training, far from its cause; stop here and
+  // say why before anything is written.
+  int64_t catalogs_read = 0;
+  size_t catalogs_found = 0;
+  for (const auto& w : work) {
+    catalogs_read += w.counts.catalogs;
+    catalogs_found += w.catalogs.size();
+  }
+  if (catalogs_read == 0) {
+    std::vector<std::string> codes;
+    for (const auto* l : langs) codes.push_back(l->flores);
+    const Skipped* first_bad = nullptr;
+    for (const auto& w : work)
+      if (!w.skipped.empty() && !first_bad) first_bad = &w.skipped.front();
+    if (first_bad)
+      throw Error(
+          "all {} catalog(s) for {} were skipped, nothing to build a corpus from (first: {}: "
+          "{}); fix or remove them, or add other sources",
+          catalogs_found, fmt::join(codes, ","), first_bad->what, first_bad->why);
+    throw Error(
+        "no catalogs found for {} in the given sources; check --catalog-dir, --packages or "
+        "--system-catalogs and the languages' gettext locales (moemt corpus languages)",
+        fmt::join(codes, ","));
+  }
 
   // 4. Multi-way held-out sets over the languages that have data.
   std::vector<LangWork*> with_data;
@@ -270,7 +294,9 @@ BuildReport build_corpus(const BuildOptions& opt, const data::LanguageRegistry& 
   }
   std::vector<std::string> multiway;
   if (!with_data.empty()) {
-    for (const auto& [src, tgts] : with_data[0]->pairs) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    for (const auto& entry : with_data[0]->pairs) {
+      const std::string& src = entry.first;
       bool everywhere = std::all_of(with_data.begin() + 1, with_data.end(),
                                     [&](const LangWork* w) { return w->pairs.count(src) > 0; });
       if (everywhere) multiway.push_back(src);

@@ -296,8 +296,10 @@ std::vector<std::string> placeholders(std::string_view s) {
   scan(s, out, tags, nullptr);
   // Only tags that open and close in the same string are markup; a lone "<file>" in a usage
   // message is translatable text and may legitimately be translated.
-  for (const auto& [name, closing] : tags) {
-    if (closing) continue;
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  for (const auto& tag : tags) {
+    const std::string& name = tag.first;
+    if (tag.second) continue;
     bool closed = std::any_of(tags.begin(), tags.end(),
                               [&](const auto& t) { return t.second && t.first == name; });
     if (closed) {

@@ -2,6 +2,7 @@
 // msgfmt accepts: ?:, ||, &&, ==, !=, <, >, <=, >=, +, -, *, /, %, !, parentheses, n, integers).
 #include "corpus/plural_forms.h"
 
+#include <algorithm>
 #include <cctype>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@ namespace moemt::corpus {
 
 struct PluralExpr::Node {
   enum Kind { kNum, kVar, kNot, kBin, kCond } kind;
+  int depth = 1;  // of the subtree: eval and the destructor recurse this deep
   uint64_t value = 0;
   std::string op;
   std::shared_ptr<const Node> a, b, c;
@@ -26,6 +28,11 @@ class Parser {
   explicit Parser(std::string_view s) : s_(s) {}
 
   NodeP parse_all() {
+    if (s_.size() > kMaxPluralExprBytes)
+      throw Error(
+          "Plural-Forms expression of {} bytes is longer than the {} accepted (real formulas "
+          "are under 200); the catalog header is corrupt",
+          s_.size(), kMaxPluralExprBytes);
     NodeP n = cond();
     skip();
     if (pos_ != s_.size()) fail("unexpected text");
@@ -34,8 +41,33 @@ class Parser {
 
  private:
   [[noreturn]] void fail(const char* what) {
-    throw Error("bad Plural-Forms expression '{}': {} at offset {}", s_, what, pos_);
+    // A crafted header can be kilobytes long; the start is enough to recognise it.
+    std::string shown(s_.substr(0, 80));
+    if (s_.size() > shown.size()) shown += "...";
+    throw Error("bad Plural-Forms expression '{}': {} at offset {}", shown, what, pos_);
   }
+  // Both the parser (through parentheses, '!' and '?:') and the tree (through long operator
+  // chains) would otherwise nest as deep as the input lets them, overflowing the stack.
+  [[noreturn]] void too_deep() {
+    throw Error(
+        "Plural-Forms expression nests deeper than {} levels at offset {} (real formulas nest "
+        "under 20); the catalog header is corrupt",
+        kMaxPluralExprDepth, pos_);
+  }
+  NodeP checked(std::shared_ptr<Node> n) {
+    for (const NodeP* c : {&n->a, &n->b, &n->c})
+      if (*c) n->depth = std::max(n->depth, (*c)->depth + 1);
+    if (n->depth > kMaxPluralExprDepth) too_deep();
+    return n;
+  }
+  // Counts the parser's own recursion (cond and '!'), released on return or throw.
+  struct Nest {
+    explicit Nest(Parser& p) : p_(p) {
+      if (++p_.nest_ > kMaxPluralExprDepth) p_.too_deep();
+    }
+    ~Nest() { --p_.nest_; }
+    Parser& p_;
+  };
   void skip() {
     while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
   }
@@ -49,15 +81,16 @@ class Parser {
     pos_ += tok.size();
     return true;
   }
-  static NodeP bin(std::string op, NodeP a, NodeP b) {
+  NodeP bin(std::string op, NodeP a, NodeP b) {
     auto n = std::make_shared<Node>();
     n->kind = Node::kBin;
     n->op = std::move(op);
     n->a = std::move(a);
     n->b = std::move(b);
-    return n;
+    return checked(std::move(n));
   }
   NodeP cond() {
+    Nest nest(*this);
     NodeP c = binary(0);
     if (!eat("?")) return c;
     NodeP t = cond();
@@ -68,7 +101,7 @@ class Parser {
     n->a = c;
     n->b = t;
     n->c = f;
-    return n;
+    return checked(std::move(n));
   }
   // Precedence levels, loosest first.
   NodeP binary(int level) {
@@ -90,10 +123,11 @@ class Parser {
   }
   NodeP unary() {
     if (eat("!")) {
+      Nest nest(*this);
       auto n = std::make_shared<Node>();
       n->kind = Node::kNot;
       n->a = unary();
-      return n;
+      return checked(std::move(n));
     }
     if (eat("(")) {
       NodeP n = cond();
@@ -118,6 +152,7 @@ class Parser {
 
   std::string_view s_;
   size_t pos_ = 0;
+  int nest_ = 0;
 };
 
 uint64_t eval_node(const Node& n, uint64_t x) {
@@ -176,12 +211,18 @@ PluralForms parse_plural_forms(std::string_view v) {
   if (np != std::string_view::npos) {
     size_t eq = v.find('=', np);
     if (eq != std::string_view::npos) {
-      int n = 0;
-      size_t i = eq + 1;
+      uint64_t n = 0;
+      size_t i = eq + 1, digits = 0;
       while (i < v.size() && v[i] == ' ') ++i;
-      while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i])))
-        n = n * 10 + (v[i++] - '0');
-      if (n > 0) pf.nplurals = n;
+      // Saturates instead of overflowing; anything past the limit is rejected below.
+      for (; i < v.size() && std::isdigit(static_cast<unsigned char>(v[i])); ++i, ++digits)
+        n = std::min<uint64_t>(n * 10 + static_cast<uint64_t>(v[i] - '0'), kMaxPlurals + 1);
+      if (digits > 0 && (n == 0 || n > kMaxPlurals))
+        throw Error(
+            "Plural-Forms nplurals={} is out of range 1..{} (languages have at most 6 forms); "
+            "the catalog header is corrupt",
+            std::string(v.substr(i - digits, std::min<size_t>(digits, 24))), kMaxPlurals);
+      if (n > 0) pf.nplurals = static_cast<int>(n);
     }
   }
   size_t p = v.find("plural=");

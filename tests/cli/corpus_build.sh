@@ -35,4 +35,12 @@ if "$MOEMT" corpus build --langs de --catalog-dir "$TMP/none" --out "$TMP/d" 2> 
   echo "missing catalog dir accepted"; exit 1
 fi
 grep -q "does not exist" "$TMP/err" || { cat "$TMP/err"; exit 1; }
+# Every catalog unreadable: a clear line and a non-zero exit, not an empty corpus.
+mkdir -p "$TMP/bad/de/LC_MESSAGES"
+cp "$CATS/de/LC_MESSAGES/broken.mo" "$TMP/bad/de/LC_MESSAGES/"
+if "$MOEMT" corpus build --langs de --catalog-dir "$TMP/bad" --out "$TMP/e" 2> "$TMP/err"; then
+  echo "build with no readable catalog exited 0"; exit 1
+fi
+grep -q "all 1 catalog(s) for deu_Latn were skipped" "$TMP/err" || { cat "$TMP/err"; exit 1; }
+[ ! -e "$TMP/e/stats.json" ] || { echo "empty corpus written"; exit 1; }
 echo "corpus_build: ok"

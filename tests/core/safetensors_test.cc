@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
+#include <sstream>
 
 #include "core/file_io.h"
 
@@ -63,6 +67,82 @@ TEST(Safetensors, TruncatedAndCorruptFilesGiveClearErrors) {
   flipped[raw.size() - 3] ^= 0x10;
   expect_error(flipped, "bit flip in data");
   EXPECT_THROW(load_safetensors(dir + "/nope.safetensors"), Error);
+}
+
+namespace {
+// A safetensors image from a header text and a data section, as another tool could write it.
+std::string image(const std::string& header, const std::string& body = "") {
+  std::string out;
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((header.size() >> (8 * i)) & 0xff));
+  return out + header + body;
+}
+
+// Collects what moemt logs while it lives (spdlog's default logger is swapped and restored).
+class LogCapture {
+ public:
+  LogCapture() : saved_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
+  }
+  ~LogCapture() {
+    spdlog::set_default_logger(saved_);
+    spdlog::drop("capture");  // the registry would keep a sink on the destroyed stream
+  }
+  std::string text() const { return out_.str(); }
+
+ private:
+  std::shared_ptr<spdlog::logger> saved_;
+  std::ostringstream out_;
+};
+}  // namespace
+
+// Removing the checksum key turned the integrity check off silently; now it loads with a
+// warning naming the file, and a file with its checksum loads without one.
+TEST(Safetensors, MissingChecksumWarns) {
+  std::string path = tmpdir() + "/c.safetensors";
+  save_safetensors(path, {{"w", Tensor::from_vector(std::vector<float>{1.f, 2.f}, {2})}});
+  {
+    LogCapture log;
+    load_safetensors(path);
+    EXPECT_EQ(log.text(), "");
+  }
+  std::string raw = read_file(path);
+  size_t key = raw.find("\"moemt.checksum\"");
+  ASSERT_NE(key, std::string::npos);
+  raw.replace(key, 16, "\"moemt.chkXXXXX\"");  // same length: the offsets stay right
+  write_file_atomic(path, raw);
+  LogCapture log;
+  SafetensorsFile f = load_safetensors(path);
+  EXPECT_EQ(f.at("w").to_vector(), (std::vector<float>{1.f, 2.f}));
+  EXPECT_NE(log.text().find(path + ": no moemt.checksum in the header"), std::string::npos)
+      << log.text();
+}
+
+// Shapes come from the file: too many dims, negative dims and element counts that overflow
+// int64 are errors naming the file (they were an internal check failure, or undefined
+// behaviour that let [2^32, 2^32] pass as an empty tensor).
+TEST(Safetensors, ImpossibleShapesAreErrors) {
+  auto error_of = [](const std::string& shape, const std::string& offsets) {
+    std::string h =
+        "{\"t\":{\"dtype\":\"F32\",\"shape\":" + shape + ",\"data_offsets\":" + offsets + "}}";
+    try {
+      parse_safetensors(image(h, std::string(16, '\0')), "x.safetensors");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of("[1,1,1,1,1,1,4]", "[0,16]").find("7 dims, at most 6"), std::string::npos);
+  EXPECT_NE(error_of("[-4,-1]", "[0,16]").find("negative dim -4"), std::string::npos);
+  EXPECT_NE(error_of("[4294967296,4294967296]", "[0,0]").find("more elements than int64"),
+            std::string::npos);
+  EXPECT_NE(error_of("[4611686018427387904,4611686018427387904,0]", "[0,0]")
+                .find("more elements than int64"),
+            std::string::npos);
+  EXPECT_NE(error_of("[3]", "[0,13]").find("does not match its 13 bytes"), std::string::npos);
+  // The checks do not reject what is valid: an empty tensor and a full one.
+  EXPECT_EQ(error_of("[0,7]", "[0,0]"), "no error");
+  EXPECT_EQ(error_of("[2,2]", "[0,16]"), "no error");
 }
 
 TEST(FileIo, ReplaceDirAtomic) {

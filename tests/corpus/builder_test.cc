@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -188,6 +189,58 @@ TEST_F(BuilderTest, BadRequestsAreClearErrors) {
   fs::create_directories(root_ / "busy");
   testing::write_file((root_ / "busy" / "notes.txt").string(), "mine");
   EXPECT_THROW(build_corpus(options("busy"), data::LanguageRegistry::builtin()), Error);
+}
+
+// A catalog whose Plural-Forms header nests 100,000 parentheses once crashed the build (stack
+// overflow); now it is reported with its path and skipped, and the build goes on.
+TEST_F(BuilderTest, CraftedPluralFormsCatalogIsSkippedWithItsPath) {
+  const fs::path evil = root_ / "catalogs" / "de" / "LC_MESSAGES" / "evil.mo";
+  const std::string deep = std::string(100000, '(') + "n" + std::string(100000, ')');
+  testing::write_file(
+      evil.string(),
+      testing::make_mo({{"", testing::utf8_header("nplurals=2; plural=" + deep)}, {en(1), de(1)}}));
+  BuildReport r = build_corpus(options("out"), data::LanguageRegistry::builtin());
+  auto it = std::find_if(r.skipped.begin(), r.skipped.end(),
+                         [&](const Skipped& s) { return s.what == evil.string(); });
+  ASSERT_NE(it, r.skipped.end());
+  EXPECT_NE(it->why.find("Plural-Forms expression of 200001 bytes"), std::string::npos) << it->why;
+  EXPECT_EQ(r.counts.at("deu_Latn").catalogs, 2);  // app and other, not evil
+  EXPECT_EQ(r.counts.at("deu_Latn").dev, 10);
+}
+
+// A build that could read no catalog at all is an error, not an empty corpus.
+TEST_F(BuilderTest, NoReadableCatalogIsAnError) {
+  const fs::path bad = root_ / "bad_only";
+  fs::create_directories(bad / "de" / "LC_MESSAGES");
+  fs::create_directories(bad / "fr" / "LC_MESSAGES");
+  testing::write_file(
+      (bad / "de" / "LC_MESSAGES" / "evil.mo").string(),
+      testing::make_mo({{"", testing::utf8_header("nplurals=99999999999;")}, {en(1), de(1)}}));
+  testing::write_file((bad / "fr" / "LC_MESSAGES" / "notmo.mo").string(), "not a catalog");
+  BuildOptions o = options("empty");
+  o.langs = {"de", "fr"};
+  o.catalog_dirs = {bad.string()};
+  try {
+    build_corpus(o, data::LanguageRegistry::builtin());
+    FAIL() << "a build with no readable catalog succeeded";
+  } catch (const Error& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("all 2 catalog(s) for deu_Latn,fra_Latn were skipped"), std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("evil.mo: Plural-Forms nplurals=99999999999 is out of range"),
+              std::string::npos)
+        << msg;
+  }
+  EXPECT_FALSE(fs::exists(root_ / "empty" / "stats.json"));
+  // No catalog at all for the languages asked for: also an error.
+  o.langs = {"ru"};
+  try {
+    build_corpus(o, data::LanguageRegistry::builtin());
+    FAIL() << "a build with no catalog succeeded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no catalogs found for rus_Cyrl"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST_F(BuilderTest, UnavailablePackageIsSkipped) {

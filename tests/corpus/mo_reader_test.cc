@@ -107,6 +107,19 @@ TEST(MoReader, CorruptFilesGiveClearErrors) {
   EXPECT_NE(error_of(make_mo(unknown_cs)).find("unknown charset"), std::string::npos);
 }
 
+// A crafted Plural-Forms header once crashed the reader by unbounded recursion; now it is a
+// clear error naming the file (the builder then skips that catalog).
+TEST(MoReader, CraftedPluralFormsAreErrorsNamingTheFile) {
+  const std::string deep = std::string(100000, '(') + "n" + std::string(100000, ')');
+  for (const std::string& pf :
+       {"nplurals=2; plural=" + deep + ";", "nplurals=2; plural=" + std::string(10000, '!') + "n;",
+        std::string("nplurals=99999999999; plural=n != 1;")}) {
+    std::string msg = error_of(make_mo({{"", testing::utf8_header(pf)}, {"a", "b"}}));
+    EXPECT_EQ(msg.rfind("x.mo: ", 0), 0u) << msg.substr(0, 200);
+    EXPECT_NE(msg.find("Plural-Forms"), std::string::npos) << msg.substr(0, 200);
+  }
+}
+
 TEST(MoReader, MissingFile) { EXPECT_THROW(read_mo("/nonexistent/file.mo"), Error); }
 
 TEST(MoReader, HeaderFields) {
