@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+
+#include "model/checkpoint.h"
 
 #include "nn/gradcheck.h"
 
@@ -171,6 +174,29 @@ TEST(LstmModel, FactoryAndConfig) {
   EXPECT_NO_THROW(c.validate());
   c.enc_cell = "gru";
   EXPECT_THROW(c.validate(), Error);
+}
+
+// Save and load through the checkpoint files: same config, same parameters bit for bit, same
+// loss, and the loaded model is an LstmModel again.
+TEST(LstmModel, CheckpointRoundTrip) {
+  ModelConfig c = tiny_config(true);
+  LstmModel model(c);
+  model.finalize(Device::cpu(), 21);
+  std::string dir = ::testing::TempDir() + "/lstm_ckpt";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  save_model_files(dir, c, model.params(), "vocab");
+  ModelConfig lc = load_model_config(dir);
+  EXPECT_EQ(to_yaml(lc), to_yaml(c));
+  auto loaded = make_model(lc);
+  ASSERT_NE(dynamic_cast<LstmModel*>(loaded.get()), nullptr);
+  loaded->finalize(Device::cpu(), 0, false);
+  load_params(dir, loaded->params());
+  EXPECT_EQ(loaded->params().values().to_vector(), model.params().values().to_vector());
+  nn::Ctx ctx;
+  BatchTensors batch = tiny_batch();
+  EXPECT_EQ(loaded->evaluate(ctx, batch).nll_sum, model.evaluate(ctx, batch).nll_sum);
+  std::filesystem::remove_all(dir);
 }
 
 // A Transformer config without `type` is what every checkpoint before the LSTM model holds.
