@@ -82,7 +82,8 @@ LstmModel::LstmModel(const ModelConfig& config)
     moe_dec_.push_back(make_moe(name, 1, i, h));
   }
   attention_ = std::make_unique<nn::MultiHeadAttention>(
-      params_, "decoder.attention", nn::AttentionConfig{h, cfg_.heads, cfg_.attention_dropout, true});
+      params_, "decoder.attention",
+      nn::AttentionConfig{h, cfg_.heads, cfg_.attention_dropout, true});
   out_proj_ = std::make_unique<nn::Linear>(params_, "decoder.output_proj", 2 * h, e);
   nn::OutputLayerConfig oc{cfg_.vocab_size, e, false};
   if (cfg_.tied_embeddings)
@@ -105,7 +106,8 @@ void LstmModel::set_routing(nn::Ctx& ctx, int stack, int64_t rows_per_sentence,
   if (!lengths.empty()) {
     ctx.row_valid.assign(lengths.size() * static_cast<size_t>(len), 0);
     for (size_t b = 0; b < lengths.size(); ++b)
-      for (int64_t t = 0; t < std::min<int64_t>(lengths[b], len); ++t) ctx.row_valid[b * len + t] = 1;
+      for (int64_t t = 0; t < std::min<int64_t>(lengths[b], len); ++t)
+        ctx.row_valid[b * len + t] = 1;
   }
 }
 
@@ -223,9 +225,8 @@ LossStats LstmModel::forward_backward(nn::Ctx& ctx, const BatchTensors& batch,
   for (int32_t l : batch.tgt_lengths_host) tokens += l;
   float scale = grad_scale / static_cast<float>(std::max<int64_t>(tokens, 1));
   for (auto* m : moe_) m->set_aux_grad_scale(grad_scale);
-  nn::LossResult lr = output_->loss_forward_backward(ctx, out.reshape({b_ * t_, e}),
-                                                     batch.tgt_out.reshape({b_ * t_}),
-                                                     label_smoothing, 0, scale);
+  nn::LossResult lr = output_->loss_forward_backward(
+      ctx, out.reshape({b_ * t_, e}), batch.tgt_out.reshape({b_ * t_}), label_smoothing, 0, scale);
   LossStats st{lr.loss_sum, lr.nll_sum, lr.tokens, ctx.aux_loss};
 
   Tensor d_enc = decode_backward(ctx, lr.dx.reshape({b_, t_, e}), dec_saved);

@@ -24,8 +24,8 @@ namespace moemt::model {
 
 // Decoding state: h and c of every decoder layer, the attention's encoder keys/values.
 struct LstmState : DecoderState {
-  std::vector<Tensor> h, c;  // per decoder layer, (B,H)
-  nn::KVCache cross;         // encoder keys/values and source lengths
+  std::vector<Tensor> h, c;                 // per decoder layer, (B,H)
+  nn::KVCache cross;                        // encoder keys/values and source lengths
   std::vector<int32_t> src_lang, tgt_lang;  // per row
   void reorder(const std::vector<int32_t>& indices, bool same_sentences = false) override;
   int64_t rows() const override { return static_cast<int64_t>(src_lang.size()); }

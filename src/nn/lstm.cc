@@ -99,7 +99,8 @@ Tensor Lstm::backward(Ctx& ctx, const Tensor& dy, const LstmSaved& s) const {
   const Device dev = dy.device();
   Tensor dys = to_time_major(dy);
   Tensor da = Tensor::empty({t, bsz, 4 * h}, DType::f32, dev);
-  Tensor dh = Tensor::zeros({bsz, h}, DType::f32, dev), dc = Tensor::zeros({bsz, h}, DType::f32, dev);
+  Tensor dh = Tensor::zeros({bsz, h}, DType::f32, dev),
+         dc = Tensor::zeros({bsz, h}, DType::f32, dev);
   auto at = [&](const Tensor& v, int64_t i) { return v.narrow(i, 1).reshape({bsz, v.size(2)}); };
   for (int64_t k = t - 1; k >= 0; --k) {
     // Forward step k read (h_{k-1}, c_{k-1}) and wrote (h_k, c_k) and y_k; dh, dc carry the
@@ -130,7 +131,8 @@ Tensor Lstm::step(const Tensor& x, Tensor& h, Tensor& c) const {
   Tensor gh = Tensor::empty({bsz, 4 * hd}, DType::f32, dev);
   ops::gemm(h, false, u.w(), false, gh);
   Tensor acts = Tensor::empty({bsz, 4 * hd}, DType::f32, dev);
-  Tensor hn = Tensor::empty({bsz, hd}, DType::f32, dev), cn = Tensor::empty({bsz, hd}, DType::f32, dev);
+  Tensor hn = Tensor::empty({bsz, hd}, DType::f32, dev),
+         cn = Tensor::empty({bsz, hd}, DType::f32, dev);
   Tensor y = Tensor::empty({bsz, hd}, DType::f32, dev);
   ops::lstm_cell_forward(gx, gh, h, c, Tensor(), 0, acts, hn, cn, y);
   h = hn;

@@ -82,7 +82,7 @@ class BiLstm {
 // concatenation of two (B,T,D) tensors along features and its inverse.
 Tensor to_time_major(const Tensor& x);
 Tensor to_batch_major(const Tensor& x);
-Tensor concat_features(const Tensor& a, const Tensor& b);  // (B,T,Da) + (B,T,Db), Da == Db
+Tensor concat_features(const Tensor& a, const Tensor& b);    // (B,T,Da) + (B,T,Db), Da == Db
 void split_features(const Tensor& x, Tensor& a, Tensor& b);  // (B,T,2D) -> two (B,T,D)
 
 }  // namespace moemt::nn

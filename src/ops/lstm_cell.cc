@@ -33,11 +33,10 @@ void lstm_cell_forward(const Tensor& gx, const Tensor& gh, const Tensor& h_prev,
   check_state("y", y, b, h);
   check_lengths(lengths, b);
   if (b == 0) return;
-  const Device d = lengths.defined() ? same_device(gx, gh, h_prev, c_prev, lengths, acts, h_next,
-                                                   c_next, y)
-                                     : same_device(gx, gh, h_prev, c_prev, acts, h_next, c_next, y);
-  MOEMT_DISPATCH(d, lstm_cell_forward, gx, gh, h_prev, c_prev, lengths, t, acts, h_next, c_next,
-                 y);
+  const Device d = lengths.defined()
+                       ? same_device(gx, gh, h_prev, c_prev, lengths, acts, h_next, c_next, y)
+                       : same_device(gx, gh, h_prev, c_prev, acts, h_next, c_next, y);
+  MOEMT_DISPATCH(d, lstm_cell_forward, gx, gh, h_prev, c_prev, lengths, t, acts, h_next, c_next, y);
 }
 
 void lstm_cell_backward(const Tensor& dy, const Tensor& dh_next, const Tensor& dc_next,
@@ -48,15 +47,15 @@ void lstm_cell_backward(const Tensor& dy, const Tensor& dh_next, const Tensor& d
               acts.shape().str());
   const int64_t b = acts.size(0), h = acts.size(1) / 4;
   check_state("dgates", dgates, b, 4 * h);
-  for (const Tensor* x : std::initializer_list<const Tensor*>{&dy, &dh_next, &dc_next, &c_prev, &c_next, &dh_prev, &dc_prev})
+  for (const Tensor* x : std::initializer_list<const Tensor*>{&dy, &dh_next, &dc_next, &c_prev,
+                                                              &c_next, &dh_prev, &dc_prev})
     check_state("state gradient", *x, b, h);
   check_lengths(lengths, b);
   if (b == 0) return;
-  const Device d = lengths.defined()
-                       ? same_device(acts, dy, dh_next, dc_next, c_prev, c_next, lengths, dgates,
-                                     dh_prev, dc_prev)
-                       : same_device(acts, dy, dh_next, dc_next, c_prev, c_next, dgates, dh_prev,
-                                     dc_prev);
+  const Device d = lengths.defined() ? same_device(acts, dy, dh_next, dc_next, c_prev, c_next,
+                                                   lengths, dgates, dh_prev, dc_prev)
+                                     : same_device(acts, dy, dh_next, dc_next, c_prev, c_next,
+                                                   dgates, dh_prev, dc_prev);
   MOEMT_DISPATCH(d, lstm_cell_backward, dy, dh_next, dc_next, acts, c_prev, c_next, lengths, t,
                  dgates, dh_prev, dc_prev);
 }

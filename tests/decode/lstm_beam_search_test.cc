@@ -54,7 +54,8 @@ TEST(LstmBeamSearch, Batch64EqualsBatch1) {
       for (size_t i = 0; i < src.size(); ++i) {
         auto alone = beam_search(*m, ctx, {src[i]}, {src_lang[i]}, {tgt_lang[i]}, o);
         EXPECT_EQ(alone[0][0].tokens, together[i][0].tokens) << "moe " << moe << " beam " << beam;
-        EXPECT_NEAR(alone[0][0].score, together[i][0].score, 1e-4) << "moe " << moe << " beam " << beam;
+        EXPECT_NEAR(alone[0][0].score, together[i][0].score, 1e-4)
+            << "moe " << moe << " beam " << beam;
         nonempty += !alone[0][0].tokens.empty();
       }
       EXPECT_GT(nonempty, 32);  // the comparison is not between empty outputs

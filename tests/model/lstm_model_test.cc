@@ -9,7 +9,6 @@
 #include <filesystem>
 
 #include "model/checkpoint.h"
-
 #include "nn/gradcheck.h"
 
 namespace moemt::model {

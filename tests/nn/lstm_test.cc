@@ -84,7 +84,8 @@ TEST(Lstm, StepEqualsForward) {
       xt.insert(xt.end(), xv.begin() + (b * kT + t) * kIn, xv.begin() + (b * kT + t + 1) * kIn);
     auto y = lstm.step(Tensor::from_vector(xt, {kB, kIn}), h, c).to_vector();
     for (int64_t b = 0; b < kB; ++b)
-      for (int64_t j = 0; j < kH; ++j) EXPECT_NEAR(y[b * kH + j], full[(b * kT + t) * kH + j], 1e-6);
+      for (int64_t j = 0; j < kH; ++j)
+        EXPECT_NEAR(y[b * kH + j], full[(b * kT + t) * kH + j], 1e-6);
   }
 }
 

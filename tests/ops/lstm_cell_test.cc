@@ -6,10 +6,9 @@
 
 #include <cmath>
 
+#include "device_test.h"
 #include "nn/gradcheck.h"
 #include "ops/reverse_sequence.h"
-
-#include "device_test.h"
 
 namespace moemt::ops {
 
@@ -34,10 +33,9 @@ double sig(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 TEST_P(LstmCellTest, ForwardMatchesReferenceAndKeepsPaddedState) {
   MOEMT_NEEDS_KERNELS("lstm_cell");
   Inputs in = make_inputs();
-  Tensor acts = empty({kB, 4 * kH}), h = empty({kB, kH}), c = empty({kB, kH}),
-         y = empty({kB, kH});
-  lstm_cell_forward(on(in.gx), on(in.gh), on(in.h_prev), on(in.c_prev), on(in.lengths), kT, acts,
-                    h, c, y);
+  Tensor acts = empty({kB, 4 * kH}), h = empty({kB, kH}), c = empty({kB, kH}), y = empty({kB, kH});
+  lstm_cell_forward(on(in.gx), on(in.gh), on(in.h_prev), on(in.c_prev), on(in.lengths), kT, acts, h,
+                    c, y);
   auto gx = in.gx.to_vector(), gh = in.gh.to_vector(), hp = in.h_prev.to_vector(),
        cp = in.c_prev.to_vector();
   auto hv = h.to_vector(), cv = c.to_vector(), yv = y.to_vector(), av = acts.to_vector();
@@ -50,7 +48,9 @@ TEST_P(LstmCellTest, ForwardMatchesReferenceAndKeepsPaddedState) {
         EXPECT_EQ(yv[s], 0.f);
         continue;
       }
-      auto a = [&](int k) { return double(gx[b * 4 * kH + k * kH + j]) + gh[b * 4 * kH + k * kH + j]; };
+      auto a = [&](int k) {
+        return double(gx[b * 4 * kH + k * kH + j]) + gh[b * 4 * kH + k * kH + j];
+      };
       double i = sig(a(0)), f = sig(a(1)), g = std::tanh(a(2)), o = sig(a(3));
       double cc = f * cp[s] + i * g, hh = o * std::tanh(cc);
       EXPECT_NEAR(cv[s], cc, 1e-6);
@@ -73,14 +73,12 @@ TEST_P(LstmCellTest, BackwardMatchesFiniteDifferences) {
   auto loss = [&](const Tensor& gx, const Tensor& c_prev, const Tensor& h_prev) {
     Tensor acts = empty({kB, 4 * kH}), h = empty({kB, kH}), c = empty({kB, kH}),
            y = empty({kB, kH});
-    lstm_cell_forward(on(gx), on(in.gh), on(h_prev), on(c_prev), on(in.lengths), kT, acts, h, c,
-                      y);
+    lstm_cell_forward(on(gx), on(in.gh), on(h_prev), on(c_prev), on(in.lengths), kT, acts, h, c, y);
     return nn::dot(y, py) + nn::dot(h, ph) + nn::dot(c, pc);
   };
-  Tensor acts = empty({kB, 4 * kH}), h = empty({kB, kH}), c = empty({kB, kH}),
-         y = empty({kB, kH});
-  lstm_cell_forward(on(in.gx), on(in.gh), on(in.h_prev), on(in.c_prev), on(in.lengths), kT, acts,
-                    h, c, y);
+  Tensor acts = empty({kB, 4 * kH}), h = empty({kB, kH}), c = empty({kB, kH}), y = empty({kB, kH});
+  lstm_cell_forward(on(in.gx), on(in.gh), on(in.h_prev), on(in.c_prev), on(in.lengths), kT, acts, h,
+                    c, y);
   Tensor dgates = empty({kB, 4 * kH}), dh_prev = empty({kB, kH}), dc_prev = empty({kB, kH});
   lstm_cell_backward(on(py), on(ph), on(pc), acts, on(in.c_prev), c, on(in.lengths), kT, dgates,
                      dh_prev, dc_prev);
