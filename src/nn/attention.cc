@@ -14,53 +14,54 @@ namespace moemt::nn {
 // ---------------------------------------------------------------- dot-product core
 
 Tensor DotProductAttention::forward(Ctx& ctx, const Tensor& q, const Tensor& k, const Tensor& v,
-                                    const ops::SoftmaxMask& mask, float p_drop) {
+                                    const ops::SoftmaxMask& mask, float p_drop, Saved& sv) {
   // q is (BH,Tq,dh), k and v are (BH,Tk,dh); returns (BH,Tq,dh).
   MOEMT_CHECK(q.rank() == 3 && k.rank() == 3 && v.shape() == k.shape() && q.size(0) == k.size(0) &&
                   q.size(2) == k.size(2),
               "attention q {} k {} v {}", q.shape().str(), k.shape().str(), v.shape().str());
   const int64_t bh = q.size(0), tq = q.size(1), tk = k.size(1), dh = q.size(2);
-  q_ = q;
-  k_ = k;
-  v_ = v;
-  scale_ = 1.f / std::sqrt(static_cast<float>(dh));
+  sv.q = q;
+  sv.k = k;
+  sv.v = v;
+  sv.scale = 1.f / std::sqrt(static_cast<float>(dh));
   // s = scale * q·kᵀ, then p = softmax(s + mask), in place.
-  p_ = Tensor::empty({bh, tq, tk}, DType::f32, q.device());
-  ops::gemm_batched(q, false, k, true, p_, scale_, 0.f);
-  ops::softmax_forward(p_, p_, mask);
-  p_drop_ = ctx.training ? p_drop : 0.f;
-  if (p_drop_ > 0.f) {
-    rng_ = ctx.next_rng();
-    pd_ = Tensor::empty(p_.shape(), DType::f32, q.device());
-    Tensor no_mask;  // backward regenerates the mask from rng_
-    ops::dropout_forward(p_, p_drop_, rng_, pd_, no_mask);
+  sv.p = Tensor::empty({bh, tq, tk}, DType::f32, q.device());
+  ops::gemm_batched(q, false, k, true, sv.p, sv.scale, 0.f);
+  ops::softmax_forward(sv.p, sv.p, mask);
+  sv.p_drop = ctx.training ? p_drop : 0.f;
+  if (sv.p_drop > 0.f) {
+    sv.rng = ctx.next_rng();
+    sv.pd = Tensor::empty(sv.p.shape(), DType::f32, q.device());
+    Tensor no_mask;  // backward regenerates the mask from the stream
+    ops::dropout_forward(sv.p, sv.p_drop, sv.rng, sv.pd, no_mask);
   } else {
-    pd_ = p_;
+    sv.pd = sv.p;
   }
   // out = pd · v
   Tensor out = Tensor::empty({bh, tq, dh}, DType::f32, q.device());
-  ops::gemm_batched(pd_, false, v, false, out, 1.f, 0.f);
+  ops::gemm_batched(sv.pd, false, v, false, out, 1.f, 0.f);
   return out;
 }
 
-DotProductAttention::Grads DotProductAttention::backward(Ctx& ctx, const Tensor& dout) {
-  MOEMT_CHECK(p_.defined() && dout.shape() == q_.shape(), "attention backward: dout {} for q {}",
-              dout.shape().str(), q_.shape().str());
+DotProductAttention::Grads DotProductAttention::backward(Ctx& ctx, const Tensor& dout,
+                                                         const Saved& sv) const {
+  MOEMT_CHECK(sv.p.defined() && dout.shape() == sv.q.shape(), "attention backward: dout {} for q {}",
+              dout.shape().str(), sv.q.shape().str());
   Grads g;
   // forward: out = pd · v, so dpd = dout · vᵀ and dv = pdᵀ · dout.
-  Tensor dp = Tensor::empty(p_.shape(), DType::f32, dout.device());
-  ops::gemm_batched(dout, false, v_, true, dp, 1.f, 0.f);
-  g.dv = Tensor::empty(v_.shape(), DType::f32, dout.device());
-  ops::gemm_batched(pd_, true, dout, false, g.dv, 1.f, 0.f);
+  Tensor dp = Tensor::empty(sv.p.shape(), DType::f32, dout.device());
+  ops::gemm_batched(dout, false, sv.v, true, dp, 1.f, 0.f);
+  g.dv = Tensor::empty(sv.v.shape(), DType::f32, dout.device());
+  ops::gemm_batched(sv.pd, true, dout, false, g.dv, 1.f, 0.f);
   // forward: pd = dropout(p), same stream, so the same mask.
-  if (p_drop_ > 0.f) ops::dropout_backward(dp, p_drop_, rng_, dp);
+  if (sv.p_drop > 0.f) ops::dropout_backward(dp, sv.p_drop, sv.rng, dp);
   // forward: p = softmax(s); ds = p * (dp - sum(dp * p)), in place.
-  ops::softmax_backward(p_, dp, dp);
+  ops::softmax_backward(sv.p, dp, dp);
   // forward: s = scale * q·kᵀ, so dq = scale * ds · k and dk = scale * dsᵀ · q.
-  g.dq = Tensor::empty(q_.shape(), DType::f32, dout.device());
-  ops::gemm_batched(dp, false, k_, false, g.dq, scale_, 0.f);
-  g.dk = Tensor::empty(k_.shape(), DType::f32, dout.device());
-  ops::gemm_batched(dp, true, q_, false, g.dk, scale_, 0.f);
+  g.dq = Tensor::empty(sv.q.shape(), DType::f32, dout.device());
+  ops::gemm_batched(dp, false, sv.k, false, g.dq, sv.scale, 0.f);
+  g.dk = Tensor::empty(sv.k.shape(), DType::f32, dout.device());
+  ops::gemm_batched(dp, true, sv.q, false, g.dk, sv.scale, 0.f);
   return g;
 }
 
@@ -87,25 +88,26 @@ MultiHeadAttention::MultiHeadAttention(ParamStore& store, const std::string& nam
       wv_(store, name + ".v", config.d_model, config.d_model, config.bias),
       wo_(store, name + ".o", config.d_model, config.d_model, config.bias) {}
 
-Tensor MultiHeadAttention::project_heads(Ctx& ctx, Linear& proj, const Tensor& x, bool save) {
+Tensor MultiHeadAttention::project_heads(Ctx& ctx, Linear& proj, const Tensor& x,
+                                         Linear::Saved* saved) {
   // x (B,T,D) -> proj (B,T,D) -> split (B,H,T,dh) viewed as (B*H,T,dh).
   const int64_t b = x.size(0), t = x.size(1);
-  Tensor y = (save ? proj.forward(ctx, x) : proj.apply(x)).reshape({b, t, cfg_.d_model});
+  Tensor y = (saved ? proj.forward(ctx, x, *saved) : proj.apply(x)).reshape({b, t, cfg_.d_model});
   Tensor h = Tensor::empty({b, cfg_.heads, t, dh_}, DType::f32, x.device());
   ops::split_heads(y, cfg_.heads, h);
   return h.reshape({b * cfg_.heads, t, dh_});
 }
 
 Tensor MultiHeadAttention::merge_and_project(Ctx& ctx, const Tensor& heads, int64_t batch,
-                                             int64_t t, bool save) {
+                                             int64_t t, Linear::Saved* saved) {
   // heads (B*H,T,dh) -> merge (B,T,D) -> output projection (B,T,D).
   Tensor m = Tensor::empty({batch, t, cfg_.d_model}, DType::f32, heads.device());
   ops::merge_heads(heads.reshape({batch, cfg_.heads, t, dh_}), m);
-  return (save ? wo_.forward(ctx, m) : wo_.apply(m)).reshape({batch, t, cfg_.d_model});
+  return (saved ? wo_.forward(ctx, m, *saved) : wo_.apply(m)).reshape({batch, t, cfg_.d_model});
 }
 
 Tensor MultiHeadAttention::forward(Ctx& ctx, const Tensor& q_in, const Tensor& kv_in,
-                                   const Tensor& key_lengths, bool causal) {
+                                   const Tensor& key_lengths, bool causal, Saved& sv) {
   // q_in is (B,Tq,D), kv_in is (B,Tk,D); returns (B,Tq,D).
   MOEMT_CHECK(q_in.rank() == 3 && kv_in.rank() == 3 && q_in.size(0) == kv_in.size(0) &&
                   q_in.size(2) == cfg_.d_model && kv_in.size(2) == cfg_.d_model,
@@ -113,42 +115,44 @@ Tensor MultiHeadAttention::forward(Ctx& ctx, const Tensor& q_in, const Tensor& k
               cfg_.d_model);
   MOEMT_CHECK(!key_lengths.defined() || key_lengths.numel() == q_in.size(0),
               "attention: {} key lengths for batch {}", key_lengths.numel(), q_in.size(0));
-  b_ = q_in.size(0);
-  tq_ = q_in.size(1);
-  tk_ = kv_in.size(1);
-  Tensor q = project_heads(ctx, wq_, q_in, true);
-  Tensor k = project_heads(ctx, wk_, kv_in, true);
-  Tensor v = project_heads(ctx, wv_, kv_in, true);
+  sv.b = q_in.size(0);
+  sv.tq = q_in.size(1);
+  sv.tk = kv_in.size(1);
+  Tensor q = project_heads(ctx, wq_, q_in, &sv.q);
+  Tensor k = project_heads(ctx, wk_, kv_in, &sv.k);
+  Tensor v = project_heads(ctx, wv_, kv_in, &sv.v);
   ops::SoftmaxMask mask;
   mask.key_lengths = key_lengths;
   mask.causal = causal;
-  mask.causal_offset = tk_ - tq_;  // queries are the last Tq positions of the keys' sequence
-  Tensor o = core_.forward(ctx, q, k, v, mask, cfg_.dropout);
-  return merge_and_project(ctx, o, b_, tq_, true);
+  mask.causal_offset = sv.tk - sv.tq;  // queries are the last Tq positions of the keys' sequence
+  Tensor o = core_.forward(ctx, q, k, v, mask, cfg_.dropout, sv.core);
+  return merge_and_project(ctx, o, sv.b, sv.tq, &sv.o);
 }
 
-MultiHeadAttention::Grads MultiHeadAttention::backward(Ctx& ctx, const Tensor& dy) {
-  MOEMT_CHECK(dy.numel() == b_ * tq_ * cfg_.d_model, "attention backward: dy {} for ({},{},{})",
-              dy.shape().str(), b_, tq_, cfg_.d_model);
+MultiHeadAttention::Grads MultiHeadAttention::backward(Ctx& ctx, const Tensor& dy,
+                                                       const Saved& sv) {
+  const int64_t b = sv.b, tq = sv.tq, tk = sv.tk;
+  MOEMT_CHECK(dy.numel() == b * tq * cfg_.d_model, "attention backward: dy {} for ({},{},{})",
+              dy.shape().str(), b, tq, cfg_.d_model);
   const Device dev = dy.device();
   const int64_t h = cfg_.heads;
   // forward: y = wo(merge(o)), so do = split(wo'(dy)).
   Tensor dm =
-      wo_.backward(ctx, dy.reshape({b_, tq_, cfg_.d_model})).reshape({b_, tq_, cfg_.d_model});
-  Tensor dov = Tensor::empty({b_, h, tq_, dh_}, DType::f32, dev);
+      wo_.backward(ctx, dy.reshape({b, tq, cfg_.d_model}), sv.o).reshape({b, tq, cfg_.d_model});
+  Tensor dov = Tensor::empty({b, h, tq, dh_}, DType::f32, dev);
   ops::split_heads(dm, h, dov);
-  auto g = core_.backward(ctx, dov.reshape({b_ * h, tq_, dh_}));
+  auto g = core_.backward(ctx, dov.reshape({b * h, tq, dh_}), sv.core);
   // forward: q = split(wq(q_in)) etc., so each head gradient is merged and sent through its
   // projection's backward.
-  auto unproject = [&](Linear& proj, const Tensor& dheads, int64_t t) {
-    Tensor d = Tensor::empty({b_, t, cfg_.d_model}, DType::f32, dev);
-    ops::merge_heads(dheads.reshape({b_, h, t, dh_}), d);
-    return proj.backward(ctx, d).reshape({b_, t, cfg_.d_model});
+  auto unproject = [&](Linear& proj, const Linear::Saved& saved, const Tensor& dheads, int64_t t) {
+    Tensor d = Tensor::empty({b, t, cfg_.d_model}, DType::f32, dev);
+    ops::merge_heads(dheads.reshape({b, h, t, dh_}), d);
+    return proj.backward(ctx, d, saved).reshape({b, t, cfg_.d_model});
   };
   Grads out;
-  out.dq_in = unproject(wq_, g.dq, tq_);
-  out.dkv_in = unproject(wk_, g.dk, tk_);
-  Tensor dv_in = unproject(wv_, g.dv, tk_);
+  out.dq_in = unproject(wq_, sv.q, g.dq, tq);
+  out.dkv_in = unproject(wk_, sv.k, g.dk, tk);
+  Tensor dv_in = unproject(wv_, sv.v, g.dv, tk);
   ops::add_inplace(out.dkv_in, dv_in);
   return out;
 }
@@ -162,8 +166,8 @@ void MultiHeadAttention::init_cache(Ctx& ctx, const Tensor& kv_in, const Tensor&
               kv_in.shape().str());
   const int64_t b = kv_in.size(0), s = kv_in.size(1);
   cache = KVCache{};
-  cache.k = project_heads(ctx, wk_, kv_in, false).reshape({b, cfg_.heads, s, dh_});
-  cache.v = project_heads(ctx, wv_, kv_in, false).reshape({b, cfg_.heads, s, dh_});
+  cache.k = project_heads(ctx, wk_, kv_in, nullptr).reshape({b, cfg_.heads, s, dh_});
+  cache.v = project_heads(ctx, wv_, kv_in, nullptr).reshape({b, cfg_.heads, s, dh_});
   if (key_lengths.defined()) {
     MOEMT_CHECK(key_lengths.numel() == b, "init_cache: {} key lengths for batch {}",
                 key_lengths.numel(), b);
@@ -182,8 +186,8 @@ Tensor MultiHeadAttention::forward_incremental(Ctx& ctx, const Tensor& q_in, KVC
               cache.batch(), b);
   if (!cache.fixed) {
     // Append this step's keys and values: (B,H,T,dh) ++ (B,H,Tn,dh).
-    Tensor k = project_heads(ctx, wk_, q_in, false).reshape({b, h, tn, dh_});
-    Tensor v = project_heads(ctx, wv_, q_in, false).reshape({b, h, tn, dh_});
+    Tensor k = project_heads(ctx, wk_, q_in, nullptr).reshape({b, h, tn, dh_});
+    Tensor v = project_heads(ctx, wv_, q_in, nullptr).reshape({b, h, tn, dh_});
     if (cache.length() == 0) {
       cache.k = k;
       cache.v = v;
@@ -203,7 +207,7 @@ Tensor MultiHeadAttention::forward_incremental(Ctx& ctx, const Tensor& q_in, KVC
   }
   MOEMT_CHECK(cache.length() > 0, "forward_incremental with an empty fixed cache");
   const int64_t tk = cache.length();
-  Tensor q = project_heads(ctx, wq_, q_in, false);
+  Tensor q = project_heads(ctx, wq_, q_in, nullptr);
   ops::SoftmaxMask mask;
   mask.key_lengths = cache.key_lengths;
   mask.causal = !cache.fixed;
@@ -213,7 +217,7 @@ Tensor MultiHeadAttention::forward_incremental(Ctx& ctx, const Tensor& q_in, KVC
   DotProductAttention core;
   Tensor o = core.forward(ctx, q, cache.k.reshape({b * h, tk, dh_}),
                           cache.v.reshape({b * h, tk, dh_}), mask, 0.f);
-  return merge_and_project(ctx, o, b, tn, false);
+  return merge_and_project(ctx, o, b, tn, nullptr);
 }
 
 void KVCache::reorder(const std::vector<int32_t>& indices) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/param_store.h"
@@ -26,24 +27,34 @@ struct AttentionConfig {
 // attention that has no parameters.
 class DotProductAttention {
  public:
+  // What backward needs from one forward call.
+  struct Saved {
+    Tensor q, k, v, p, pd;  // pd = dropout(p), the matrix that multiplied v
+    float scale = 1.f;
+    float p_drop = 0.f;  // 0 when no dropout was applied
+    RngStream rng;
+  };
   // q (BH,Tq,dh), k and v (BH,Tk,dh) -> (BH,Tq,dh). mask.key_lengths (B) splits BH into B
   // items. Probability dropout p_drop applies in training mode only.
   Tensor forward(Ctx& ctx, const Tensor& q, const Tensor& k, const Tensor& v,
-                 const ops::SoftmaxMask& mask, float p_drop);
+                 const ops::SoftmaxMask& mask, float p_drop, Saved& saved);
   struct Grads {
     Tensor dq, dk, dv;
   };
-  // dout (BH,Tq,dh) -> gradients of q, k, v of the last forward.
-  Grads backward(Ctx& ctx, const Tensor& dout);
+  // dout (BH,Tq,dh) -> gradients of q, k, v of that forward call.
+  Grads backward(Ctx& ctx, const Tensor& dout, const Saved& saved) const;
+  // Single-use forms: the state is kept in the object.
+  Tensor forward(Ctx& ctx, const Tensor& q, const Tensor& k, const Tensor& v,
+                 const ops::SoftmaxMask& mask, float p_drop) {
+    return forward(ctx, q, k, v, mask, p_drop, last_);
+  }
+  Grads backward(Ctx& ctx, const Tensor& dout) const { return backward(ctx, dout, last_); }
 
-  // The probabilities of the last forward (BH,Tq,Tk), before dropout (for inspection).
-  const Tensor& probs() const { return p_; }
+  // The probabilities of the last single-use forward (BH,Tq,Tk), before dropout (inspection).
+  const Tensor& probs() const { return last_.p; }
 
  private:
-  Tensor q_, k_, v_, p_, pd_;  // pd_ = dropout(p_), the matrix that multiplied v
-  float scale_ = 1.f;
-  float p_drop_ = 0.f;  // 0 when no dropout was applied
-  RngStream rng_;
+  Saved last_;
 };
 
 // Keys and values of one attention layer in head layout (B,H,T,dh), kept across decoding
@@ -79,13 +90,26 @@ class MultiHeadAttention {
   // q_in (B,Tq,D), kv_in (B,Tk,D), key_lengths i32 (B) or undefined (no padding), causal masks
   // keys after the query's position. Returns (B,Tq,D). For self-attention pass the same tensor
   // twice and add the two input gradients of backward.
+  // What backward needs from one forward call (per call, so the layer may run several times
+  // before its backwards: attention at every step of a recurrent decoder).
+  struct Saved {
+    Linear::Saved q, k, v, o;
+    DotProductAttention::Saved core;
+    int64_t b = 0, tq = 0, tk = 0;
+  };
   Tensor forward(Ctx& ctx, const Tensor& q_in, const Tensor& kv_in, const Tensor& key_lengths,
-                 bool causal);
+                 bool causal, Saved& saved);
   struct Grads {
     Tensor dq_in, dkv_in;  // (B,Tq,D), (B,Tk,D)
   };
   // dy (B,Tq,D); accumulates parameter gradients.
-  Grads backward(Ctx& ctx, const Tensor& dy);
+  Grads backward(Ctx& ctx, const Tensor& dy, const Saved& saved);
+  // Single-use forms: the state is kept in the layer.
+  Tensor forward(Ctx& ctx, const Tensor& q_in, const Tensor& kv_in, const Tensor& key_lengths,
+                 bool causal) {
+    return forward(ctx, q_in, kv_in, key_lengths, causal, last_);
+  }
+  Grads backward(Ctx& ctx, const Tensor& dy) { return backward(ctx, dy, std::exchange(last_, {})); }
 
   // Incremental decoding (no dropout; the projections save nothing).
   // Fills a fixed cache with the keys/values of kv_in (B,S,D) (cross-attention, once per batch).
@@ -99,15 +123,17 @@ class MultiHeadAttention {
   const AttentionConfig& config() const { return cfg_; }
 
  private:
-  // (B,T,D) -> heads (B*H, T, dh) of a projection; `save` keeps the input for backward.
-  Tensor project_heads(Ctx& ctx, Linear& proj, const Tensor& x, bool save);
-  Tensor merge_and_project(Ctx& ctx, const Tensor& heads, int64_t batch, int64_t t, bool save);
+  // (B,T,D) -> heads (B*H, T, dh) of a projection; `saved` (null when decoding) keeps the
+  // input for backward.
+  Tensor project_heads(Ctx& ctx, Linear& proj, const Tensor& x, Linear::Saved* saved);
+  Tensor merge_and_project(Ctx& ctx, const Tensor& heads, int64_t batch, int64_t t,
+                           Linear::Saved* saved);
 
   AttentionConfig cfg_;
   int64_t dh_;
   Linear wq_, wk_, wv_, wo_;
   DotProductAttention core_;
-  int64_t b_ = 0, tq_ = 0, tk_ = 0;  // shapes of the last forward
+  Saved last_;
 };
 
 }  // namespace moemt::nn

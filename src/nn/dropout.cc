@@ -10,33 +10,33 @@ Dropout::Dropout(float p) : p_(p) {
 }
 
 // x (any) -> y (same shape).
-Tensor Dropout::forward(Ctx& ctx, const Tensor& x) {
-  active_ = ctx.training && p_ > 0.f;
-  if (!active_) return x;
-  rng_ = ctx.next_rng();
+Tensor Dropout::forward(Ctx& ctx, const Tensor& x, Saved& saved) {
+  saved.active = ctx.training && p_ > 0.f;
+  if (!saved.active) return x;
+  saved.rng = ctx.next_rng();
   Tensor y = Tensor::empty(x.shape(), DType::f32, x.device()), none;
-  ops::dropout_forward(x, p_, rng_, y, none);
+  ops::dropout_forward(x, p_, saved.rng, y, none);
   return y;
 }
 
 // dy -> dx. Forward was `y = x * keep(i) / (1 - p)`, so dx = dy * keep(i) / (1 - p).
-Tensor Dropout::backward(Ctx& ctx, const Tensor& dy) {
-  if (!active_) return dy;
+Tensor Dropout::backward(Ctx& ctx, const Tensor& dy, const Saved& saved) const {
+  if (!saved.active) return dy;
   Tensor dx = Tensor::empty(dy.shape(), DType::f32, dy.device());
-  ops::dropout_backward(dy, p_, rng_, dx);
+  ops::dropout_backward(dy, p_, saved.rng, dx);
   return dx;
 }
 
-void Dropout::forward_inplace(Ctx& ctx, Tensor& x) {
-  active_ = ctx.training && p_ > 0.f;
-  if (!active_) return;
-  rng_ = ctx.next_rng();
+void Dropout::forward_inplace(Ctx& ctx, Tensor& x, Saved& saved) {
+  saved.active = ctx.training && p_ > 0.f;
+  if (!saved.active) return;
+  saved.rng = ctx.next_rng();
   Tensor none;
-  ops::dropout_forward(x, p_, rng_, x, none);
+  ops::dropout_forward(x, p_, saved.rng, x, none);
 }
 
-void Dropout::backward_inplace(Ctx& ctx, Tensor& dy) {
-  if (active_) ops::dropout_backward(dy, p_, rng_, dy);
+void Dropout::backward_inplace(Ctx& ctx, Tensor& dy, const Saved& saved) const {
+  if (saved.active) ops::dropout_backward(dy, p_, saved.rng, dy);
 }
 
 }  // namespace moemt::nn

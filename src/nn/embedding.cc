@@ -29,23 +29,22 @@ Embedding::Embedding(Param table, const EmbeddingConfig& cfg)
 }
 
 // ids i32 (...) -> out (..., D) = scale * table[ids]
-Tensor Embedding::forward(Ctx& ctx, const Tensor& ids) {
+Tensor Embedding::forward(Ctx& ctx, const Tensor& ids, Saved& saved) {
   std::vector<int64_t> dims = ids.shape().vec();
   dims.push_back(cfg_.dim);
   Tensor out = Tensor::empty(Shape(dims), DType::f32, ids.device());
   ops::embedding_lookup(ids, table_.w(), scale_, out);
-  ids_ = ids;
+  saved.ids = ids;
   return out;
 }
 
 // dy (..., D) -> nothing; dtable (V, D) += scale * dy rows at ids.
-void Embedding::backward(Ctx& ctx, const Tensor& dy) {
-  MOEMT_CHECK(ids_.defined() && dy.numel() == ids_.numel() * cfg_.dim,
-              "Embedding::backward: dy {} for ids {}", dy.shape().str(), ids_.shape().str());
+void Embedding::backward(Ctx& ctx, const Tensor& dy, const Saved& saved) {
+  MOEMT_CHECK(saved.ids.defined() && dy.numel() == saved.ids.numel() * cfg_.dim,
+              "Embedding::backward: dy {} for ids {}", dy.shape().str(), saved.ids.shape().str());
   // Forward was `out[n] = scale * table[ids[n]]`, so dtable[ids[n]] += scale * dy[n].
   Tensor g = table_.g();
-  ops::embedding_grad(ids_, dy, scale_, g);
-  ids_ = Tensor();
+  ops::embedding_grad(saved.ids, dy, scale_, g);
 }
 
 }  // namespace moemt::nn

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "core/param_store.h"
 #include "core/tensor.h"
@@ -24,10 +25,16 @@ class Embedding {
   // Uses an existing (vocab, dim) parameter (tying); registers nothing.
   Embedding(Param table, const EmbeddingConfig& cfg);
 
-  // ids is i32 (...); returns (..., dim) = scale * table[ids]. Saves ids for backward.
-  Tensor forward(Ctx& ctx, const Tensor& ids);
+  struct Saved {  // what backward needs from one forward call
+    Tensor ids;
+  };
+  // ids is i32 (...); returns (..., dim) = scale * table[ids] and fills `saved`.
+  Tensor forward(Ctx& ctx, const Tensor& ids, Saved& saved);
   // dy is (..., dim); accumulates scale * dy rows into the table's gradient. ids get no gradient.
-  void backward(Ctx& ctx, const Tensor& dy);
+  void backward(Ctx& ctx, const Tensor& dy, const Saved& saved);
+  // The same for a layer that runs once per backward: the state is kept in the layer.
+  Tensor forward(Ctx& ctx, const Tensor& ids) { return forward(ctx, ids, last_); }
+  void backward(Ctx& ctx, const Tensor& dy) { backward(ctx, dy, std::exchange(last_, {})); }
 
   Param table() const { return table_; }
   float scale() const { return scale_; }
@@ -37,7 +44,7 @@ class Embedding {
   EmbeddingConfig cfg_;
   Param table_;
   float scale_ = 1.f;
-  Tensor ids_;
+  Saved last_;
 };
 
 }  // namespace moemt::nn

@@ -21,27 +21,26 @@ Tensor LayerNorm::apply(const Tensor& x) const {
 }
 
 // x (..., C) -> y (..., C); saves x, mean (N), rstd (N) with N = rows of x.
-Tensor LayerNorm::forward(Ctx& ctx, const Tensor& x) {
+Tensor LayerNorm::forward(Ctx& ctx, const Tensor& x, Saved& saved) {
   MOEMT_CHECK(x.size(-1) == cfg_.dim, "LayerNorm: input {} for dim {}", x.shape().str(), cfg_.dim);
   int64_t n = x.shape().rows();
   Tensor y = Tensor::empty(x.shape(), DType::f32, x.device());
-  mean_ = Tensor::empty({n}, DType::f32, x.device());
-  rstd_ = Tensor::empty({n}, DType::f32, x.device());
-  x_ = x;
-  ops::layer_norm_forward(x, gamma.w(), beta.w(), cfg_.eps, y, mean_, rstd_);
+  saved.mean = Tensor::empty({n}, DType::f32, x.device());
+  saved.rstd = Tensor::empty({n}, DType::f32, x.device());
+  saved.x = x;
+  ops::layer_norm_forward(x, gamma.w(), beta.w(), cfg_.eps, y, saved.mean, saved.rstd);
   return y;
 }
 
 // dy (..., C) -> dx (..., C).
-Tensor LayerNorm::backward(Ctx& ctx, const Tensor& dy) {
-  MOEMT_CHECK(x_.defined() && dy.numel() == x_.numel(),
+Tensor LayerNorm::backward(Ctx& ctx, const Tensor& dy, const Saved& saved) {
+  MOEMT_CHECK(saved.x.defined() && dy.numel() == saved.x.numel(),
               "LayerNorm::backward: dy {} for forward input {}", dy.shape().str(),
-              x_.shape().str());
+              saved.x.shape().str());
   // Forward was `y = (x - mean) * rstd * gamma + beta`; the op differentiates it row-wise.
-  Tensor dx = Tensor::empty(x_.shape(), DType::f32, dy.device());
+  Tensor dx = Tensor::empty(saved.x.shape(), DType::f32, dy.device());
   Tensor gg = gamma.g(), gb = beta.g();
-  ops::layer_norm_backward(dy, x_, gamma.w(), mean_, rstd_, dx, gg, gb);
-  x_ = mean_ = rstd_ = Tensor();
+  ops::layer_norm_backward(dy, saved.x, gamma.w(), saved.mean, saved.rstd, dx, gg, gb);
   return dx;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "core/param_store.h"
 #include "core/tensor.h"
@@ -23,11 +24,19 @@ class LayerNorm {
   LayerNorm(ParamStore& store, const std::string& name, int64_t dim, float eps = 1e-5f)
       : LayerNorm(store, name, LayerNormConfig{dim, eps}) {}
 
-  // x is (..., dim); returns y of the same shape. Saves x (by reference: do not modify x in
-  // place before backward), and the per-row mean and rstd.
-  Tensor forward(Ctx& ctx, const Tensor& x);
+  // What backward needs from one forward call: x (by reference: do not modify x in place
+  // before backward) and the per-row mean and rstd.
+  struct Saved {
+    Tensor x, mean, rstd;
+  };
+  // x is (..., dim); returns y of the same shape and fills `saved` (per call, so the layer may
+  // run several times before its backwards).
+  Tensor forward(Ctx& ctx, const Tensor& x, Saved& saved);
   // dy (..., dim) -> dx (..., dim); accumulates dgamma and dbeta.
-  Tensor backward(Ctx& ctx, const Tensor& dy);
+  Tensor backward(Ctx& ctx, const Tensor& dy, const Saved& saved);
+  // The same for a layer that runs once per backward: the state is kept in the layer.
+  Tensor forward(Ctx& ctx, const Tensor& x) { return forward(ctx, x, last_); }
+  Tensor backward(Ctx& ctx, const Tensor& dy) { return backward(ctx, dy, std::exchange(last_, {})); }
   // Forward without saving statistics (decoding).
   Tensor apply(const Tensor& x) const;
 
@@ -36,7 +45,7 @@ class LayerNorm {
 
  private:
   LayerNormConfig cfg_;
-  Tensor x_, mean_, rstd_;
+  Saved last_;
 };
 
 }  // namespace moemt::nn

@@ -33,26 +33,26 @@ Tensor Linear::apply(const Tensor& x) const {
 }
 
 // x (..., in) -> y (..., out); saves x.
-Tensor Linear::forward(Ctx& ctx, const Tensor& x) {
-  x_ = x;
+Tensor Linear::forward(Ctx& ctx, const Tensor& x, Saved& saved) {
+  saved.x = x;
   return apply(x);
 }
 
 // dy (..., out) -> dx (..., in); dW (in, out) += xᵀ·dy, db (out) += column sums of dy.
-Tensor Linear::backward(Ctx& ctx, const Tensor& dy) {
-  MOEMT_CHECK(x_.defined() && x_.numel() / cfg_.in == dy.numel() / cfg_.out,
+Tensor Linear::backward(Ctx& ctx, const Tensor& dy, const Saved& saved) {
+  const Tensor& x = saved.x;
+  MOEMT_CHECK(x.defined() && x.numel() / cfg_.in == dy.numel() / cfg_.out,
               "Linear::backward: dy {} does not match the forward input {}", dy.shape().str(),
-              x_.shape().str());
+              x.shape().str());
   // Forward was `y = x · W + b`, so dx = dy · Wᵀ, dW += xᵀ · dy, db += sum_rows dy.
-  Tensor dx = Tensor::empty(x_.shape(), DType::f32, dy.device());
+  Tensor dx = Tensor::empty(x.shape(), DType::f32, dy.device());
   ops::gemm(dy, false, weight.w(), true, dx);
   Tensor gw = weight.g();
-  ops::gemm(x_, true, dy, false, gw, 1.f, 1.f);
+  ops::gemm(x, true, dy, false, gw, 1.f, 1.f);
   if (bias.defined()) {
     Tensor gb = bias.g();
     ops::bias_grad(dy, gb);
   }
-  x_ = Tensor();
   return dx;
 }
 

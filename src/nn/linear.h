@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "core/param_store.h"
 #include "core/tensor.h"
@@ -26,11 +27,19 @@ class Linear {
          ParamGroup group = ParamGroup::dense)
       : Linear(store, name, LinearConfig{in, out, bias, group}) {}
 
-  // x is (..., in); returns (..., out). Keeps a reference to x for backward: do not modify x
-  // in place before backward.
-  Tensor forward(Ctx& ctx, const Tensor& x);
+  // What backward needs from one forward call: x, by reference (do not modify x in place
+  // before backward).
+  struct Saved {
+    Tensor x;
+  };
+  // x is (..., in); returns (..., out) and fills `saved`. Per-call state lets one layer run
+  // several times before its backwards (a recurrent step, micro-batches, recomputation).
+  Tensor forward(Ctx& ctx, const Tensor& x, Saved& saved);
   // dy is (..., out); returns dx (..., in) and accumulates dW (+= xᵀ·dy) and db.
-  Tensor backward(Ctx& ctx, const Tensor& dy);
+  Tensor backward(Ctx& ctx, const Tensor& dy, const Saved& saved);
+  // The same for a layer that runs once per backward: the state is kept in the layer.
+  Tensor forward(Ctx& ctx, const Tensor& x) { return forward(ctx, x, last_); }
+  Tensor backward(Ctx& ctx, const Tensor& dy) { return backward(ctx, dy, std::exchange(last_, {})); }
   // The forward without saving anything (decoding).
   Tensor apply(const Tensor& x) const;
 
@@ -39,7 +48,7 @@ class Linear {
 
  private:
   LinearConfig cfg_;
-  Tensor x_;
+  Saved last_;
 };
 
 }  // namespace moemt::nn

@@ -304,5 +304,38 @@ TEST(MultiHeadAttention, RejectsBadConfigAndShapes) {
   EXPECT_THROW(mha.forward(ctx, x, x, lengths({1, 2, 3}), false), InternalError);
 }
 
+// Per-call saved state: one layer attends twice (a recurrent decoder attends at every step)
+// before both backwards run in reverse order; the input gradients equal single-use runs and the
+// parameter gradients their sum.
+TEST(MultiHeadAttention, RunsSeveralTimesBeforeItsBackwards) {
+  ParamStore store;
+  MultiHeadAttention mha(store, "attn", config());
+  store.finalize(Device::cpu(), 5);
+  Ctx ctx;
+  ctx.training = true;
+  Tensor enc = random_tensor({kB, 5, kD}, 21), lens = lengths({5, 3});
+  Tensor q1 = random_tensor({kB, 1, kD}, 22), q2 = random_tensor({kB, 1, kD}, 23);
+  Tensor d1 = random_tensor({kB, 1, kD}, 24), d2 = random_tensor({kB, 1, kD}, 25);
+  auto single = [&](const Tensor& q, const Tensor& d) {
+    store.zero_grad();
+    mha.forward(ctx, q, enc, lens, false);
+    auto g = mha.backward(ctx, d);
+    return std::make_pair(g, store.grads().to_vector());
+  };
+  auto [g1, p1] = single(q1, d1);
+  auto [g2, p2] = single(q2, d2);
+  store.zero_grad();
+  MultiHeadAttention::Saved s1, s2;
+  mha.forward(ctx, q1, enc, lens, false, s1);
+  mha.forward(ctx, q2, enc, lens, false, s2);
+  auto h2 = mha.backward(ctx, d2, s2);
+  auto h1 = mha.backward(ctx, d1, s1);
+  expect_close(h1.dq_in, g1.dq_in, 1e-6, "dq 1");
+  expect_close(h2.dq_in, g2.dq_in, 1e-6, "dq 2");
+  expect_close(h1.dkv_in, g1.dkv_in, 1e-6, "dkv 1");
+  auto both = store.grads().to_vector();
+  for (size_t i = 0; i < both.size(); ++i) ASSERT_NEAR(both[i], p1[i] + p2[i], 1e-5) << i;
+}
+
 }  // namespace
 }  // namespace moemt::nn

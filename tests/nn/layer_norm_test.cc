@@ -28,4 +28,41 @@ TEST(LayerNormLayer, InitAndGradientsCheck) {
   testing::expect_grad(loss, ln.beta.w(), ln.beta.g(), "dbeta");
 }
 
+// Per-call saved state: two forwards, then both backwards in reverse order, give each call's
+// dx and the sum of both calls' dgamma/dbeta (as two single-use runs on fresh gradients do).
+TEST(LayerNormLayer, RunsSeveralTimesBeforeItsBackwards) {
+  ParamStore store;
+  LayerNorm ln(store, "ln", {.dim = 8});
+  store.finalize(Device::cpu(), 1);
+  Tensor g = ln.gamma.w();
+  g.copy_from(random_tensor({8}, 3, 0.5f));
+  Ctx ctx;
+  ctx.training = true;
+  Tensor x1 = random_tensor({3, 8}, 5), x2 = random_tensor({3, 8}, 6);
+  Tensor d1 = random_tensor({3, 8}, 7), d2 = random_tensor({3, 8}, 8);
+  // Reference: one call at a time, gradients read after each.
+  store.zero_grad();
+  ln.forward(ctx, x1);
+  Tensor r1 = ln.backward(ctx, d1);
+  auto gg1 = ln.gamma.g().to_vector(), gb1 = ln.beta.g().to_vector();
+  store.zero_grad();
+  ln.forward(ctx, x2);
+  Tensor r2 = ln.backward(ctx, d2);
+  auto gg2 = ln.gamma.g().to_vector(), gb2 = ln.beta.g().to_vector();
+  // Interleaved with per-call state.
+  store.zero_grad();
+  LayerNorm::Saved s1, s2;
+  ln.forward(ctx, x1, s1);
+  ln.forward(ctx, x2, s2);
+  Tensor dx2 = ln.backward(ctx, d2, s2);
+  Tensor dx1 = ln.backward(ctx, d1, s1);
+  EXPECT_EQ(dx1.to_vector(), r1.to_vector());
+  EXPECT_EQ(dx2.to_vector(), r2.to_vector());
+  auto gg = ln.gamma.g().to_vector(), gb = ln.beta.g().to_vector();
+  for (int j = 0; j < 8; ++j) {
+    EXPECT_NEAR(gg[j], gg1[j] + gg2[j], 1e-5);
+    EXPECT_NEAR(gb[j], gb1[j] + gb2[j], 1e-5);
+  }
+}
+
 }  // namespace moemt::nn

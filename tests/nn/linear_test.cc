@@ -58,4 +58,46 @@ TEST(Linear, ForwardMatchesNaiveAndGradientsCheck) {
   EXPECT_THROW(lin.forward(ctx, random_tensor({2, 5}, 5)), InternalError);
 }
 
+// Per-call saved state: the layer runs twice (as a recurrent step would) before both backwards,
+// in reverse order; each dx is its own call's and dW accumulates x1ᵀ·dy1 + x2ᵀ·dy2.
+TEST(Linear, RunsSeveralTimesBeforeItsBackwards) {
+  ParamStore store;
+  Linear lin(store, "step", {.in = 5, .out = 3, .bias = true});
+  store.finalize(Device::cpu(), 2);
+  Ctx ctx;
+  ctx.training = true;
+  Tensor x1 = random_tensor({4, 5}, 11), x2 = random_tensor({4, 5}, 12);
+  Tensor dy1 = random_tensor({4, 3}, 13), dy2 = random_tensor({4, 3}, 14);
+  Linear::Saved s1, s2;
+  lin.forward(ctx, x1, s1);
+  lin.forward(ctx, x2, s2);
+  store.zero_grad();
+  Tensor dx2 = lin.backward(ctx, dy2, s2);
+  Tensor dx1 = lin.backward(ctx, dy1, s1);
+  auto w = lin.weight.w().to_vector(), gw = lin.weight.g().to_vector(), gb = lin.bias.g().to_vector();
+  auto a1 = x1.to_vector(), a2 = x2.to_vector(), d1 = dy1.to_vector(), d2 = dy2.to_vector();
+  auto r1 = dx1.to_vector(), r2 = dx2.to_vector();
+  for (int i = 0; i < 5; ++i)
+    for (int o = 0; o < 3; ++o) {
+      double want = 0;
+      for (int r = 0; r < 4; ++r) want += a1[r * 5 + i] * d1[r * 3 + o] + a2[r * 5 + i] * d2[r * 3 + o];
+      EXPECT_NEAR(gw[i * 3 + o], want, 1e-5);
+    }
+  for (int o = 0; o < 3; ++o) {
+    double want = 0;
+    for (int r = 0; r < 4; ++r) want += d1[r * 3 + o] + d2[r * 3 + o];
+    EXPECT_NEAR(gb[o], want, 1e-5);
+  }
+  for (int r = 0; r < 4; ++r)
+    for (int i = 0; i < 5; ++i) {
+      double w1 = 0, w2 = 0;
+      for (int o = 0; o < 3; ++o) {
+        w1 += d1[r * 3 + o] * w[i * 3 + o];
+        w2 += d2[r * 3 + o] * w[i * 3 + o];
+      }
+      EXPECT_NEAR(r1[r * 5 + i], w1, 1e-5);
+      EXPECT_NEAR(r2[r * 5 + i], w2, 1e-5);
+    }
+}
+
 }  // namespace moemt::nn
