@@ -133,17 +133,19 @@ Tensor LstmModel::moe_backward(nn::Ctx& ctx, int stack, int layer, const Tensor&
 // MoE slot after it. saved == nullptr: no backward follows.
 Tensor LstmModel::encode(nn::Ctx& ctx, const Tensor& src_ids, const Tensor& src_lengths,
                          EncoderSaved* saved) {
-  Tensor x = src_drop_.forward(ctx, src_emb_->forward(ctx, src_ids));  // (B,S,E)
-  if (saved) saved->layers.resize(enc_.size());
+  EncoderSaved scratch;  // forward only: what backward would need is dropped
+  EncoderSaved& sv = saved ? *saved : scratch;
+  Tensor x = src_drop_.forward(ctx, src_emb_->forward(ctx, src_ids, sv.emb), sv.drop);  // (B,S,E)
+  sv.layers.resize(enc_.size());
   for (size_t i = 0; i < enc_.size(); ++i) {
     if (!enc_[i]) {
       nn::BiLstmOutput o = enc_bi_->forward(ctx, x, src_lengths);  // (B,S,2H)
       x = o.y;
-      if (saved) saved->bi = std::move(o.saved);
+      if (saved) sv.bi = std::move(o.saved);
     } else {
       nn::LstmOutput o = enc_[i]->forward(ctx, x, src_lengths);
       x = i >= 2 ? plus(o.y, x) : o.y;
-      if (saved) saved->layers[i] = std::move(o.saved);
+      if (saved) sv.layers[i] = std::move(o.saved);
     }
     x = moe_forward(ctx, 0, static_cast<int>(i), x);
   }
@@ -163,32 +165,34 @@ void LstmModel::encode_backward(nn::Ctx& ctx, const Tensor& d_enc, const Encoder
       dx = d_in;
     }
   }
-  src_emb_->backward(ctx, src_drop_.backward(ctx, dx));
+  src_emb_->backward(ctx, src_drop_.backward(ctx, dx, saved.drop), saved.emb);
 }
 
 // tgt_in (B,T), enc (B,S,H) -> (B,T,E). The bottom layer's output h1 attends to enc; layer
 // i >= 1 reads [x ; context]; the output projection reads [top ; context].
 Tensor LstmModel::decode(nn::Ctx& ctx, const Tensor& tgt_in, const Tensor& enc,
                          const Tensor& src_lengths, DecoderSaved* saved) {
-  Tensor y = tgt_drop_.forward(ctx, tgt_emb_->forward(ctx, tgt_in));  // (B,T,E)
-  if (saved) saved->layers.resize(dec_.size());
+  DecoderSaved scratch;  // forward only: what backward would need is dropped
+  DecoderSaved& sv = saved ? *saved : scratch;
+  Tensor y = tgt_drop_.forward(ctx, tgt_emb_->forward(ctx, tgt_in, sv.emb), sv.drop);  // (B,T,E)
+  sv.layers.resize(dec_.size());
   nn::LstmOutput o0 = dec_[0]->forward(ctx, y, Tensor());
-  if (saved) saved->layers[0] = std::move(o0.saved);
-  Tensor context = attention_->forward(ctx, o0.y, enc, src_lengths, false);  // (B,T,H)
+  if (saved) sv.layers[0] = std::move(o0.saved);
+  Tensor context =
+      attention_->forward(ctx, o0.y, enc, src_lengths, false, sv.attention);  // (B,T,H)
   Tensor x = moe_forward(ctx, 1, 0, o0.y);
   for (size_t i = 1; i < dec_.size(); ++i) {
     nn::LstmOutput o = dec_[i]->forward(ctx, nn::concat_features(x, context), Tensor());
     x = i >= 2 ? plus(o.y, x) : o.y;
-    if (saved) saved->layers[i] = std::move(o.saved);
+    if (saved) sv.layers[i] = std::move(o.saved);
     x = moe_forward(ctx, 1, static_cast<int>(i), x);
   }
-  return saved ? out_proj_->forward(ctx, nn::concat_features(x, context))
-               : out_proj_->apply(nn::concat_features(x, context));
+  return out_proj_->forward(ctx, nn::concat_features(x, context), sv.out_proj);
 }
 
 Tensor LstmModel::decode_backward(nn::Ctx& ctx, const Tensor& d_out, const DecoderSaved& saved) {
   Tensor dx, d_context;
-  nn::split_features(out_proj_->backward(ctx, d_out), dx, d_context);
+  nn::split_features(out_proj_->backward(ctx, d_out, saved.out_proj), dx, d_context);
   for (size_t k = dec_.size(); k-- > 1;) {
     dx = moe_backward(ctx, 1, static_cast<int>(k), dx);
     Tensor d_prev, d_ctx_k;
@@ -199,9 +203,10 @@ Tensor LstmModel::decode_backward(nn::Ctx& ctx, const Tensor& d_out, const Decod
   }
   dx = moe_backward(ctx, 1, 0, dx);
   // h1 fed both the next layer (dx) and the attention query.
-  nn::MultiHeadAttention::Grads g = attention_->backward(ctx, d_context);
+  nn::MultiHeadAttention::Grads g = attention_->backward(ctx, d_context, saved.attention);
   ops::add_inplace(dx, g.dq_in);
-  tgt_emb_->backward(ctx, tgt_drop_.backward(ctx, dec_[0]->backward(ctx, dx, saved.layers[0])));
+  Tensor dy = dec_[0]->backward(ctx, dx, saved.layers[0]);
+  tgt_emb_->backward(ctx, tgt_drop_.backward(ctx, dy, saved.drop), saved.emb);
   return g.dkv_in;
 }
 

@@ -49,13 +49,20 @@ class LstmModel : public Model {
   std::vector<moe::MoeLayer*> moe_layers() const override;
 
  private:
-  // Saved by one forward for its backward (nothing of it is kept in the members).
+  // Saved by one forward for its backward, so the dense layers keep nothing in their members
+  // (the MoE layers still keep their routing state in theirs).
   struct EncoderSaved {
+    nn::Embedding::Saved emb;
+    nn::Dropout::Saved drop;
     nn::BiLstmSaved bi;
     std::vector<nn::LstmSaved> layers;  // per layer (unused at 0 when bidirectional)
   };
   struct DecoderSaved {
+    nn::Embedding::Saved emb;
+    nn::Dropout::Saved drop;
     std::vector<nn::LstmSaved> layers;
+    nn::MultiHeadAttention::Saved attention;
+    nn::Linear::Saved out_proj;
   };
   // src_ids (B,S) -> encoder output (B,S,H).
   Tensor encode(nn::Ctx& ctx, const Tensor& src_ids, const Tensor& src_lengths,
