@@ -32,7 +32,8 @@ ModelType model_type_from_name(const std::string& name);  // Error for unknown n
 const char* model_type_name(ModelType t);
 
 // Encoder layout of the LSTM model (Marian's --enc-type). bidirectional: the first layer is
-// bidirectional (GNMT; Marian calls this bi-unidirectional), the others unidirectional.
+// bidirectional, the others unidirectional (GNMT). That is Marian's bi-unidirectional, accepted
+// as a synonym; Marian's bidirectional (two full-depth stacks, one per direction) is not built.
 enum class EncoderType : uint8_t { bidirectional, unidirectional };
 EncoderType encoder_type_from_name(const std::string& name);  // "bi-unidirectional" = bidirectional
 const char* encoder_type_name(EncoderType t);
