@@ -108,9 +108,20 @@ TEST(LstmModel, GradientsUnidirectionalMoeEvery) {
   check_model_gradients(c);
 }
 
+TEST(LstmModel, GradientsOneLayerEachSide) {
+  ModelConfig c = tiny_config(false, EncoderType::unidirectional);
+  c.enc_layers = c.dec_layers = 1;
+  c.moe_enc_layers = c.moe_dec_layers = {};
+  check_model_gradients(c);
+}
+
 TEST(LstmModel, DecodingStepsMatchTeacherForcedForward) {
-  for (bool moe : {false, true}) {
-    LstmModel model(tiny_config(moe));
+  ModelConfig single = tiny_config(false, EncoderType::unidirectional);
+  single.enc_layers = single.dec_layers = 1;  // no stacking: the context reaches only the output
+  single.moe_enc_layers = single.moe_dec_layers = {};
+  for (const ModelConfig& cfg : {tiny_config(false), tiny_config(true), single}) {
+    const bool moe = cfg.use_moe;
+    LstmModel model(cfg);
     model.finalize(Device::cpu(), 9);
     BatchTensors batch = tiny_batch();
     nn::Ctx ctx;  // eval mode
