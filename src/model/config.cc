@@ -213,36 +213,32 @@ int ModelConfig::lang_id(const std::string& code) const {
 }
 
 int64_t ModelConfig::parameter_count() const {
-  // Mirrors the constructors of Seq2Seq and its layers (tests/model/config_test.cc compares
-  // the two). Doubles: the largest configurations in range overflow int64 once in bytes.
+  // Mirrors the constructors of Seq2Seq and LstmModel and their layers
+  // (tests/model/config_test.cc and lstm_model_test.cc compare them). Doubles: the largest configurations in range overflow int64 once in bytes.
   const double d = static_cast<double>(d_model), v = static_cast<double>(vocab_size);
   const double layer_norm = 2 * d, attention = 4 * (d * d + d);
-  auto ffn = [&](int stack, int layer) {
+  // An MoE layer of width w: router(s), routed experts and shared experts.
+  auto moe_layer = [&](int stack, double w) {
     const moe::MoeConfig& m = moe.stack(stack);
-    if (!moe_at(stack, layer)) return 2 * d * ffn_dim + ffn_dim + d;
     const double e_ff = static_cast<double>(m.expert_d_ff > 0 ? m.expert_d_ff : ffn_dim);
     const double s_ff = m.shared_d_ff > 0 ? static_cast<double>(m.shared_d_ff) : e_ff;
-    double n = d * m.num_experts * (m.noisy_gating ? 2 : 1);             // router wg (+ wnoise)
-    if (m.group_by == moe::GroupBy::learned) n += 2 * d * m.num_groups;  // noisy group router
-    n += m.num_experts * (2 * d * e_ff + e_ff + d);
-    n += m.num_shared_experts * (2 * d * s_ff + s_ff + d);
+    double n = w * m.num_experts * (m.noisy_gating ? 2 : 1);             // router wg (+ wnoise)
+    if (m.group_by == moe::GroupBy::learned) n += 2 * w * m.num_groups;  // noisy group router
+    n += m.num_experts * (2 * w * e_ff + e_ff + w);
+    n += m.num_shared_experts * (2 * w * s_ff + s_ff + w);
     return n;
+  };
+  auto ffn = [&](int stack, int layer) {
+    if (!moe_at(stack, layer)) return 2 * d * ffn_dim + ffn_dim + d;
+    return moe_layer(stack, d);
   };
   if (type == ModelType::lstm) {
     // Mirrors LstmModel: W (in, 4H), U (H, 4H), b (4H) per LSTM; MoE layers as wide as the
     // layer before them (2H after a bidirectional layer, else H).
     const double h = static_cast<double>(dim_rnn);
     auto lstm = [&](double in) { return in * 4 * h + h * 4 * h + 4 * h; };
-    auto moe_h = [&](int stack, int layer, double h) {
-      if (!moe_at(stack, layer)) return 0.0;
-      const moe::MoeConfig& m = moe.stack(stack);
-      const double e_ff = static_cast<double>(m.expert_d_ff > 0 ? m.expert_d_ff : ffn_dim);
-      const double s_ff = m.shared_d_ff > 0 ? static_cast<double>(m.shared_d_ff) : e_ff;
-      double n = h * m.num_experts * (m.noisy_gating ? 2 : 1);
-      if (m.group_by == moe::GroupBy::learned) n += 2 * h * m.num_groups;
-      n += m.num_experts * (2 * h * e_ff + e_ff + h);
-      n += m.num_shared_experts * (2 * h * s_ff + s_ff + h);
-      return n;
+    auto moe_h = [&](int stack, int layer, double w) {
+      return moe_at(stack, layer) ? moe_layer(stack, w) : 0.0;
     };
     double n = v * d * (tied_embeddings ? 1 : 3);
     const bool bi = enc_type == EncoderType::bidirectional;
