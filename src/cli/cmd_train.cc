@@ -114,6 +114,7 @@ int run_train(const std::vector<std::string>& args) {
      "explicit routing groups as CODE=GROUP (default: registry families/branches)")
     ("group-level", po::value<S>()->default_value("branch"), "registry level for groups: family or branch");
   model_opts.add_options()
+    ("type", po::value<S>()->default_value("transformer"), "model: transformer or lstm (GNMT-style LSTM encoder-decoder)")
     ("dim-emb", bounded(model::kDimEmbRange)->default_value(256), "model width")
     ("transformer-heads", bounded(model::kHeadsRange)->default_value(4), "attention heads")
     ("transformer-dim-ffn", bounded(model::kDimFfnRange)->default_value(1024), "feed-forward width")
@@ -122,7 +123,11 @@ int run_train(const std::vector<std::string>& args) {
     ("transformer-dropout", bounded(model::kDropoutRange)->default_value(0.1f), "residual/embedding dropout")
     ("transformer-dropout-attention", bounded(model::kDropoutRange)->default_value(0.f), "attention-probability dropout")
     ("transformer-ffn-activation", po::value<S>()->default_value("relu"), "relu, gelu or gelu_erf")
-    ("tied-embeddings-all", po::value<bool>()->default_value(true), "share source, target and output embeddings");
+    ("tied-embeddings-all", po::value<bool>()->default_value(true), "share source, target and output embeddings")
+    ("dim-rnn", bounded(model::kDimRnnRange)->default_value(256), "LSTM hidden size (type lstm)")
+    ("enc-type", po::value<S>()->default_value("bidirectional"), "LSTM encoder: bidirectional (first layer) or unidirectional")
+    ("enc-cell", po::value<S>()->default_value("lstm"), "encoder cell (type lstm): lstm")
+    ("dec-cell", po::value<S>()->default_value("lstm"), "decoder cell (type lstm): lstm");
   moe_opts.add_options()
     ("moe", po::bool_switch(), "use mixture-of-experts feed-forward layers")
     ("moe-experts", bounded(moe::kExpertsRange)->default_value(8), "experts per MoE layer")
@@ -130,6 +135,8 @@ int run_train(const std::vector<std::string>& args) {
     ("moe-every", bounded(moe::kEveryRange)->default_value(2), "every Nth layer is MoE (both stacks)")
     ("moe-enc-every", bounded<int>(-1, moe::kEveryRange.hi)->default_value(-1), "override --moe-every for the encoder")
     ("moe-dec-every", bounded<int>(-1, moe::kEveryRange.hi)->default_value(-1), "override --moe-every for the decoder")
+    ("moe-enc-layers", bounded_list<int>(0, model::kDepthRange.hi)->multitoken(), "explicit encoder MoE layers, 0-based (replaces --moe-every; lstm: after LSTM layer i)")
+    ("moe-dec-layers", bounded_list<int>(0, model::kDepthRange.hi)->multitoken(), "explicit decoder MoE layers, 0-based (replaces --moe-every; lstm: after LSTM layer i)")
     ("moe-expert-dim-ffn", bounded(moe::kExpertDimFfnRange)->default_value(0), "expert width (0 = --transformer-dim-ffn)")
     ("moe-renormalize", po::value<bool>()->default_value(true), "renormalise the kept top-k gates")
     ("moe-noisy-gating", po::bool_switch(), "noisy top-k gating (Shazeer et al. 2017)")
@@ -217,6 +224,7 @@ int run_train(const std::vector<std::string>& args) {
     throw Error("--group-level must be family or branch, not '{}'", o.group_level);
 
   auto& m = o.model;
+  m.type = model::model_type_from_name(vm["type"].as<S>());
   m.d_model = vm["dim-emb"].as<int64_t>();
   m.heads = vm["transformer-heads"].as<int>();
   m.ffn_dim = vm["transformer-dim-ffn"].as<int64_t>();
@@ -226,6 +234,12 @@ int run_train(const std::vector<std::string>& args) {
   m.attention_dropout = vm["transformer-dropout-attention"].as<float>();
   m.activation = ops::activation_from_name(vm["transformer-ffn-activation"].as<S>());
   m.tied_embeddings = vm["tied-embeddings-all"].as<bool>();
+  m.dim_rnn = vm["dim-rnn"].as<int64_t>();
+  m.enc_type = model::encoder_type_from_name(vm["enc-type"].as<S>());
+  m.enc_cell = vm["enc-cell"].as<S>();
+  m.dec_cell = vm["dec-cell"].as<S>();
+  if (vm.count("moe-enc-layers")) m.moe_enc_layers = vm["moe-enc-layers"].as<std::vector<int>>();
+  if (vm.count("moe-dec-layers")) m.moe_dec_layers = vm["moe-dec-layers"].as<std::vector<int>>();
   m.max_length = o.batching.max_length > 0 ? o.batching.max_length : 1024;
   m.use_moe = vm["moe"].as<bool>();
   for (int s = 0; s < 2; ++s) {

@@ -117,6 +117,7 @@ template class BoundedValue<uint64_t>;
 template class BoundedValue<float>;
 template class BoundedValue<double>;
 template class BoundedValue<std::vector<float>, float>;
+template class BoundedValue<std::vector<int>, int>;
 static_assert(std::is_same_v<size_t, uint64_t>, "size_t options use BoundedValue<uint64_t>");
 
 void check_memory(int64_t bytes, const std::string& what, const std::string& advice) {

@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <functional>
 #include <limits>
 #include <map>
@@ -53,8 +54,15 @@ std::vector<Field> moe_fields(moe::MoeConfig& m) {
   };
 }
 
+Field int_list(const char* key, std::vector<int>& ref) {
+  return {key, [&ref](YAML::Emitter& e) { e << YAML::Flow << ref; },
+          [&ref](const YAML::Node& n) { ref = n.as<std::vector<int>>(); }};
+}
+
 std::vector<Field> model_fields(ModelConfig& c) {
   return {
+      {"type", [&c](YAML::Emitter& e) { e << model_type_name(c.type); },
+       [&c](const YAML::Node& n) { c.type = model_type_from_name(n.as<std::string>()); }},
       field("vocab-size", c.vocab_size),
       field("dim-emb", c.d_model),
       field("transformer-heads", c.heads),
@@ -73,6 +81,19 @@ std::vector<Field> model_fields(ModelConfig& c) {
       {"language-groups", [&c](YAML::Emitter& e) { e << YAML::Flow << c.language_groups; },
        [&c](const YAML::Node& n) { c.language_groups = n.as<std::vector<std::string>>(); }},
       field("moe", c.use_moe),
+      int_list("moe-enc-layers", c.moe_enc_layers),
+      int_list("moe-dec-layers", c.moe_dec_layers),
+  };
+}
+
+// Written only for type lstm, so a Transformer's config.yml keeps its keys.
+std::vector<Field> rnn_fields(ModelConfig& c) {
+  return {
+      field("dim-rnn", c.dim_rnn),
+      {"enc-type", [&c](YAML::Emitter& e) { e << encoder_type_name(c.enc_type); },
+       [&c](const YAML::Node& n) { c.enc_type = encoder_type_from_name(n.as<std::string>()); }},
+      field("enc-cell", c.enc_cell),
+      field("dec-cell", c.dec_cell),
   };
 }
 
@@ -94,15 +115,54 @@ void read_map(const YAML::Node& node, std::vector<Field>& fields, const std::str
 
 }  // namespace
 
+ModelType model_type_from_name(const std::string& name) {
+  if (name == "transformer") return ModelType::transformer;
+  if (name == "lstm") return ModelType::lstm;
+  throw Error("unknown model type '{}' (expected transformer or lstm)", name);
+}
+
+const char* model_type_name(ModelType t) { return t == ModelType::lstm ? "lstm" : "transformer"; }
+
+EncoderType encoder_type_from_name(const std::string& name) {
+  if (name == "bidirectional" || name == "bi-unidirectional") return EncoderType::bidirectional;
+  if (name == "unidirectional") return EncoderType::unidirectional;
+  throw Error("unknown encoder type '{}' (expected bidirectional or unidirectional)", name);
+}
+
+const char* encoder_type_name(EncoderType t) {
+  return t == EncoderType::bidirectional ? "bidirectional" : "unidirectional";
+}
+
+bool ModelConfig::moe_at(int stack, int layer) const {
+  if (!use_moe) return false;
+  const std::vector<int>& list = stack == 0 ? moe_enc_layers : moe_dec_layers;
+  if (type == ModelType::lstm && layer >= (stack == 0 ? enc_layers : dec_layers) - 1) return false;
+  if (!list.empty()) return std::find(list.begin(), list.end(), layer) != list.end();
+  return moe.stack(stack).applies_to(layer);
+}
+
 void ModelConfig::validate() const {
   auto bad = [](const std::string& what) { return Error("invalid model config: {}", what); };
   const char* prefix = "invalid model config: ";
   kVocabSizeRange.check("vocab-size", vocab_size, prefix);
   kDimEmbRange.check("dim-emb", d_model, prefix);
   kHeadsRange.check("transformer-heads", heads, prefix);
-  if (d_model % heads != 0)
+  if (type == ModelType::transformer && d_model % heads != 0)
     throw bad(fmt::format("dim-emb ({}) must be a positive multiple of transformer-heads ({})",
                           d_model, heads));
+  if (type == ModelType::lstm) {
+    kDimRnnRange.check("dim-rnn", dim_rnn, prefix);
+    // The attention of the LSTM decoder has transformer-heads heads over dim-rnn.
+    if (dim_rnn % heads != 0)
+      throw bad(fmt::format("dim-rnn ({}) must be a positive multiple of transformer-heads ({})",
+                            dim_rnn, heads));
+    if (enc_cell != "lstm") throw bad(fmt::format("enc-cell '{}': only lstm is built", enc_cell));
+    if (dec_cell != "lstm") throw bad(fmt::format("dec-cell '{}': only lstm is built", dec_cell));
+    // The decoder attends over dim-rnn wide encoder states: a lone bidirectional layer would
+    // give 2 x dim-rnn.
+    if (enc_type == EncoderType::bidirectional && enc_layers < 2)
+      throw bad("enc-type bidirectional needs enc-depth >= 2 (or use unidirectional)");
+  }
   kDimFfnRange.check("transformer-dim-ffn", ffn_dim, prefix);
   kDepthRange.check("enc-depth", enc_layers, prefix);
   kDepthRange.check("dec-depth", dec_layers, prefix);
@@ -112,6 +172,16 @@ void ModelConfig::validate() const {
   if (languages.empty()) throw bad("languages must not be empty");
   if (!language_groups.empty() && language_groups.size() != languages.size())
     throw bad("language-groups must have one entry per language");
+  for (int s = 0; s < 2; ++s) {
+    const int depth = s == 0 ? enc_layers : dec_layers;
+    // LSTM: MoE layers sit between stacked layers, so there are depth-1 slots.
+    const int slots = type == ModelType::lstm ? depth - 1 : depth;
+    for (int l : s == 0 ? moe_enc_layers : moe_dec_layers)
+      if (l < 0 || l >= slots)
+        throw bad(fmt::format("{}: layer {} is outside [0, {}) for {} {} layers",
+                              s == 0 ? "moe-enc-layers" : "moe-dec-layers", l, slots, depth,
+                              model_type_name(type)));
+  }
   if (use_moe) {
     for (int s = 0; s < 2; ++s) {
       const auto& m = moe.stack(s);
@@ -143,21 +213,45 @@ int ModelConfig::lang_id(const std::string& code) const {
 }
 
 int64_t ModelConfig::parameter_count() const {
-  // Mirrors the constructors of Seq2Seq and its layers (tests/model/config_test.cc compares
-  // the two). Doubles: the largest configurations in range overflow int64 once in bytes.
+  // Mirrors the constructors of Seq2Seq and LstmModel and their layers
+  // (tests/model/config_test.cc and lstm_model_test.cc compare them). Doubles: the largest configurations in range overflow int64 once in bytes.
   const double d = static_cast<double>(d_model), v = static_cast<double>(vocab_size);
   const double layer_norm = 2 * d, attention = 4 * (d * d + d);
-  auto ffn = [&](int stack, int layer) {
+  // An MoE layer of width w: router(s), routed experts and shared experts.
+  auto moe_layer = [&](int stack, double w) {
     const moe::MoeConfig& m = moe.stack(stack);
-    if (!use_moe || !m.applies_to(layer)) return 2 * d * ffn_dim + ffn_dim + d;
     const double e_ff = static_cast<double>(m.expert_d_ff > 0 ? m.expert_d_ff : ffn_dim);
     const double s_ff = m.shared_d_ff > 0 ? static_cast<double>(m.shared_d_ff) : e_ff;
-    double n = d * m.num_experts * (m.noisy_gating ? 2 : 1);             // router wg (+ wnoise)
-    if (m.group_by == moe::GroupBy::learned) n += 2 * d * m.num_groups;  // noisy group router
-    n += m.num_experts * (2 * d * e_ff + e_ff + d);
-    n += m.num_shared_experts * (2 * d * s_ff + s_ff + d);
+    double n = w * m.num_experts * (m.noisy_gating ? 2 : 1);             // router wg (+ wnoise)
+    if (m.group_by == moe::GroupBy::learned) n += 2 * w * m.num_groups;  // noisy group router
+    n += m.num_experts * (2 * w * e_ff + e_ff + w);
+    n += m.num_shared_experts * (2 * w * s_ff + s_ff + w);
     return n;
   };
+  auto ffn = [&](int stack, int layer) {
+    if (!moe_at(stack, layer)) return 2 * d * ffn_dim + ffn_dim + d;
+    return moe_layer(stack, d);
+  };
+  if (type == ModelType::lstm) {
+    // Mirrors LstmModel: W (in, 4H), U (H, 4H), b (4H) per LSTM; MoE layers as wide as the
+    // layer before them (2H after a bidirectional layer, else H).
+    const double h = static_cast<double>(dim_rnn);
+    auto lstm = [&](double in) { return in * 4 * h + h * 4 * h + 4 * h; };
+    auto moe_h = [&](int stack, int layer, double w) {
+      return moe_at(stack, layer) ? moe_layer(stack, w) : 0.0;
+    };
+    double n = v * d * (tied_embeddings ? 1 : 3);
+    const bool bi = enc_type == EncoderType::bidirectional;
+    for (int i = 0; i < enc_layers; ++i) {
+      if (i == 0) n += bi ? 2 * lstm(d) : lstm(d);
+      else n += lstm(i == 1 && bi ? 2 * h : h);
+      n += moe_h(0, i, i == 0 && bi ? 2 * h : h);
+    }
+    for (int i = 0; i < dec_layers; ++i) n += lstm(i == 0 ? d : 2 * h) + moe_h(1, i, h);
+    n += 4 * (h * h + h);                // attention q, k, v, o
+    n += 2 * h * d + d;                  // output projection [top ; context] -> dim-emb
+    return n >= 9e18 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(n);
+  }
   double n =
       v * d * (tied_embeddings ? 1 : 3) + 2 * layer_norm;  // embeddings (+ output), final norms
   for (int i = 0; i < enc_layers; ++i) n += 2 * layer_norm + attention + ffn(0, i);
@@ -177,9 +271,20 @@ std::string to_yaml(const ModelConfig& config) {
   YAML::Emitter e;
   e << YAML::BeginMap;
   for (auto& f : model_fields(c)) {
+    // Absent type = transformer and absent lists = "use every": a Transformer's config.yml
+    // keeps the keys it had before the LSTM model.
+    if ((std::string(f.key) == "type" && c.type == ModelType::transformer) ||
+        (std::string(f.key) == "moe-enc-layers" && c.moe_enc_layers.empty()) ||
+        (std::string(f.key) == "moe-dec-layers" && c.moe_dec_layers.empty()))
+      continue;
     e << YAML::Key << f.key << YAML::Value;
     f.put(e);
   }
+  if (c.type == ModelType::lstm)
+    for (auto& f : rnn_fields(c)) {
+      e << YAML::Key << f.key << YAML::Value;
+      f.put(e);
+    }
   if (c.use_moe) {
     e << YAML::Key << "moe-settings" << YAML::Value << YAML::BeginMap;
     for (int s = 0; s < 2; ++s) {
@@ -206,6 +311,7 @@ ModelConfig model_config_from_yaml(const std::string& text, const std::string& p
   if (!root.IsMap()) throw Error("{}: model config must be a YAML map", path);
   ModelConfig c;
   auto fields = model_fields(c);
+  for (auto& f : rnn_fields(c)) fields.push_back(std::move(f));
   read_map(root, fields, path, "", {"moe-settings"});
   if (root["moe-settings"]) {
     const YAML::Node ms = root["moe-settings"];

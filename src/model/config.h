@@ -1,5 +1,6 @@
-// ModelConfig: the architecture of a Seq2Seq model (Transformer encoder-decoder with optional
-// MoE feed-forward blocks), stored as config.yml in every checkpoint.
+// ModelConfig: the architecture of a model (Transformer encoder-decoder, or the LSTM
+// encoder-decoder of GNMT / Shazeer et al. 2017, with optional MoE layers), stored as
+// config.yml in every checkpoint.
 #pragma once
 
 #include <cstdint>
@@ -23,14 +24,32 @@ inline constexpr Range<int64_t> kDimFfnRange{1, 1 << 20};
 inline constexpr Range<int> kDepthRange{1, 1024};
 inline constexpr Range<float> kDropoutRange{0.f, 0.9f};  // more drops nearly all signal
 inline constexpr Range<int> kMaxLengthRange{1, 65536};   // tokens of one sequence
+inline constexpr Range<int64_t> kDimRnnRange{8, 65536};
+
+// Which Model implementation make_model() builds.
+enum class ModelType : uint8_t { transformer, lstm };
+ModelType model_type_from_name(const std::string& name);  // Error for unknown names
+const char* model_type_name(ModelType t);
+
+// Encoder layout of the LSTM model (Marian's --enc-type). bidirectional: the first layer is
+// bidirectional, the others unidirectional (GNMT). That is Marian's bi-unidirectional, accepted
+// as a synonym; Marian's bidirectional (two full-depth stacks, one per direction) is not built.
+enum class EncoderType : uint8_t { bidirectional, unidirectional };
+EncoderType encoder_type_from_name(const std::string& name);  // "bi-unidirectional" = bidirectional
+const char* encoder_type_name(EncoderType t);
 
 struct ModelConfig {
+  ModelType type = ModelType::transformer;  // --type; config.yml without `type` = transformer
   int64_t vocab_size = 0;  // from the sentencepiece model
   int64_t d_model = 256;   // --dim-emb
   int heads = 4;           // --transformer-heads
   int64_t ffn_dim = 1024;  // --transformer-dim-ffn
-  int enc_layers = 3;      // --enc-depth
-  int dec_layers = 3;      // --dec-depth
+  int enc_layers = 3;      // --enc-depth (LSTM: stacked layers)
+  int dec_layers = 3;      // --dec-depth (LSTM: stacked layers)
+  // LSTM model only (type lstm). Cells per layer (Marian's --enc-cell-depth) are always 1.
+  int64_t dim_rnn = 256;                               // --dim-rnn: LSTM hidden size
+  EncoderType enc_type = EncoderType::bidirectional;  // --enc-type
+  std::string enc_cell = "lstm", dec_cell = "lstm";   // --enc-cell/--dec-cell: lstm only
   float dropout = 0.1f;            // --transformer-dropout (residual and FFN)
   float attention_dropout = 0.0f;  // --transformer-dropout-attention
   ops::Activation activation = ops::Activation::relu;  // --transformer-ffn-activation
@@ -43,6 +62,14 @@ struct ModelConfig {
   std::vector<std::string> language_groups;
   moe::MoeModelConfig moe;
   bool use_moe = false;  // false: every FFN is dense
+  // Explicit MoE placement per stack (--moe-enc-layers/--moe-dec-layers, 0-based): when
+  // non-empty it replaces moe.<stack>.every. Transformer: layer i's FFN; LSTM: the MoE layer
+  // between LSTM layers i and i+1.
+  std::vector<int> moe_enc_layers, moe_dec_layers;
+
+  // Whether slot `layer` of `stack` (0 encoder, 1 decoder) is an MoE layer; false without MoE.
+  // The LSTM model has depth-1 slots (between layers); `every` places none after the last.
+  bool moe_at(int stack, int layer) const;
 
   // Throws Error naming the field for invalid values.
   void validate() const;
@@ -51,7 +78,7 @@ struct ModelConfig {
   // the configured number of groups).
   moe::MoeConfig moe_for_stack(int stack) const;
   int lang_id(const std::string& code) const;  // -1 if the model does not know it
-  // Number of f32 parameters of the model (the sum of Seq2Seq(*this)'s parameter sizes; the
+  // Number of f32 parameters of the model (the sum of make_model(*this)'s parameter sizes; the
   // flat buffers add under 16 floats of alignment each). Needs the sizes, not the languages.
   int64_t parameter_count() const;
 };

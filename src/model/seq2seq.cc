@@ -26,7 +26,7 @@ void TransformerState::reorder(const std::vector<int32_t>& indices, bool same_se
 }
 
 std::unique_ptr<nn::FfnBlock> Seq2Seq::make_ffn(const std::string& name, int stack, int layer) {
-  if (cfg_.use_moe && cfg_.moe.stack(stack).applies_to(layer)) {
+  if (cfg_.moe_at(stack, layer)) {
     moe::MoeConfig mc = cfg_.moe_for_stack(stack);
     auto m = std::make_unique<moe::MoeLayer>(params_, name + ".moe", mc, cfg_.d_model, cfg_.ffn_dim,
                                              cfg_.activation);

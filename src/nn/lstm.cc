@@ -1,0 +1,178 @@
+// LSTM and bidirectional LSTM forward/backward through time; see lstm.h.
+#include "nn/lstm.h"
+
+#include "ops/elementwise.h"
+#include "ops/fill.h"
+#include "ops/gemm.h"
+#include "ops/heads.h"
+#include "ops/lstm_cell.h"
+#include "ops/reverse_sequence.h"
+
+namespace moemt::nn {
+
+// (B,T,D) seen as (1, B, T*D) with T "heads" of size D: split_heads gives (1,T,B,D).
+Tensor to_time_major(const Tensor& x) {
+  const int64_t b = x.size(0), t = x.size(1), d = x.size(2);
+  Tensor y = Tensor::empty({1, t, b, d}, DType::f32, x.device());
+  ops::split_heads(x.reshape({1, b, t * d}), t, y);
+  return y.reshape({t, b, d});
+}
+
+// (T,B,D) seen as (1, T, B, D) heads: merge_heads gives (1, B, T*D).
+Tensor to_batch_major(const Tensor& x) {
+  const int64_t t = x.size(0), b = x.size(1), d = x.size(2);
+  Tensor y = Tensor::empty({1, b, t * d}, DType::f32, x.device());
+  ops::merge_heads(x.reshape({1, t, b, d}), y);
+  return y.reshape({b, t, d});
+}
+
+// [a ; b] stacked as (1, 2, B*T, D) heads merge into (1, B*T, 2D).
+Tensor concat_features(const Tensor& a, const Tensor& b) {
+  const int64_t n = a.size(0) * a.size(1), d = a.size(2);
+  MOEMT_CHECK(b.shape() == a.shape(), "concat_features: {} and {}", a.shape().str(),
+              b.shape().str());
+  Tensor stack = Tensor::empty({2, n, d}, DType::f32, a.device());
+  Tensor s0 = stack.narrow(0, 1), s1 = stack.narrow(1, 1);
+  ops::copy(a, s0);
+  ops::copy(b, s1);
+  Tensor y = Tensor::empty({1, n, 2 * d}, DType::f32, a.device());
+  ops::merge_heads(stack.reshape({1, 2, n, d}), y);
+  return y.reshape({a.size(0), a.size(1), 2 * d});
+}
+
+void split_features(const Tensor& x, Tensor& a, Tensor& b) {
+  const int64_t n = x.size(0) * x.size(1), d = x.size(2) / 2;
+  Tensor stack = Tensor::empty({1, 2, n, d}, DType::f32, x.device());
+  ops::split_heads(x.reshape({1, n, 2 * d}), 2, stack);
+  Tensor s = stack.reshape({2, n, d});
+  a = s.narrow(0, 1).reshape({x.size(0), x.size(1), d});
+  b = s.narrow(1, 1).reshape({x.size(0), x.size(1), d});
+}
+
+Lstm::Lstm(ParamStore& store, const std::string& name, const LstmConfig& cfg) : cfg_(cfg) {
+  MOEMT_CHECK(cfg.in > 0 && cfg.hidden > 0, "Lstm '{}' needs positive sizes, got {}x{}", name,
+              cfg.in, cfg.hidden);
+  w = store.add(name + ".W", {cfg.in, 4 * cfg.hidden}, InitSpec::Xavier());
+  u = store.add(name + ".U", {cfg.hidden, 4 * cfg.hidden}, InitSpec::Xavier());
+  b = store.add(name + ".b", {4 * cfg.hidden}, InitSpec::Zeros());
+}
+
+// x (B,T,In) -> y (B,T,H)
+LstmOutput Lstm::forward(Ctx& ctx, const Tensor& x, const Tensor& lengths) const {
+  MOEMT_CHECK(x.rank() == 3 && x.size(2) == cfg_.in, "Lstm: input {} for in={}", x.shape().str(),
+              cfg_.in);
+  const int64_t bsz = x.size(0), t = x.size(1), h = cfg_.hidden;
+  const Device dev = x.device();
+  LstmOutput out;
+  LstmSaved& s = out.saved;
+  s.lengths = lengths;
+  s.x = to_time_major(x);  // (T,B,In)
+  // Input projection of every step at once: gx = x · W + b, (T*B, 4H).
+  Tensor gx = Tensor::empty({t, bsz, 4 * h}, DType::f32, dev);
+  Tensor gx2 = gx.reshape({t * bsz, 4 * h});
+  ops::gemm(s.x.reshape({t * bsz, cfg_.in}), false, w.w(), false, gx2);
+  ops::add_bias(gx2, b.w());
+  s.acts = Tensor::empty({t, bsz, 4 * h}, DType::f32, dev);
+  s.h = Tensor::empty({t + 1, bsz, h}, DType::f32, dev);
+  s.c = Tensor::empty({t + 1, bsz, h}, DType::f32, dev);
+  Tensor h0 = s.h.narrow(0, 1), c0 = s.c.narrow(0, 1);
+  ops::zero(h0);
+  ops::zero(c0);
+  Tensor ys = Tensor::empty({t, bsz, h}, DType::f32, dev);
+  Tensor gh = Tensor::empty({bsz, 4 * h}, DType::f32, dev);
+  for (int64_t k = 0; k < t; ++k) {
+    auto at = [&](const Tensor& v, int64_t i) { return v.narrow(i, 1).reshape({bsz, v.size(2)}); };
+    Tensor hp = at(s.h, k), cp = at(s.c, k), hn = at(s.h, k + 1), cn = at(s.c, k + 1);
+    Tensor a = at(s.acts, k), yk = at(ys, k);
+    ops::gemm(hp, false, u.w(), false, gh);  // gh = h_{k-1} · U
+    ops::lstm_cell_forward(at(gx, k), gh, hp, cp, lengths, k, a, hn, cn, yk);
+  }
+  out.y = to_batch_major(ys);
+  return out;
+}
+
+// dy (B,T,H) -> dx (B,T,In)
+Tensor Lstm::backward(Ctx& ctx, const Tensor& dy, const LstmSaved& s) const {
+  const int64_t t = s.x.size(0), bsz = s.x.size(1), h = cfg_.hidden;
+  MOEMT_CHECK(dy.rank() == 3 && dy.size(0) == bsz && dy.size(1) == t && dy.size(2) == h,
+              "Lstm::backward: dy {} for T={} B={} H={}", dy.shape().str(), t, bsz, h);
+  const Device dev = dy.device();
+  Tensor dys = to_time_major(dy);
+  Tensor da = Tensor::empty({t, bsz, 4 * h}, DType::f32, dev);
+  Tensor dh = Tensor::zeros({bsz, h}, DType::f32, dev),
+         dc = Tensor::zeros({bsz, h}, DType::f32, dev);
+  auto at = [&](const Tensor& v, int64_t i) { return v.narrow(i, 1).reshape({bsz, v.size(2)}); };
+  for (int64_t k = t - 1; k >= 0; --k) {
+    // Forward step k read (h_{k-1}, c_{k-1}) and wrote (h_k, c_k) and y_k; dh, dc carry the
+    // gradient of (h_k, c_k) from step k+1 and become that of (h_{k-1}, c_{k-1}).
+    Tensor dak = at(da, k);
+    ops::lstm_cell_backward(at(dys, k), dh, dc, at(s.acts, k), at(s.c, k), at(s.c, k + 1),
+                            s.lengths, k, dak, dh, dc);
+    ops::gemm(dak, false, u.w(), true, dh, 1.f, 1.f);  // gh = h_{k-1} · U, so dh += da · Uᵀ
+  }
+  Tensor da2 = da.reshape({t * bsz, 4 * h});
+  // gx = x · W + b and gh = h_prev · U over all steps: one GEMM each for the weights.
+  Tensor gw = w.g(), gu = u.g(), gb = b.g();
+  ops::gemm(s.x.reshape({t * bsz, cfg_.in}), true, da2, false, gw, 1.f, 1.f);
+  ops::gemm(s.h.narrow(0, t).reshape({t * bsz, h}), true, da2, false, gu, 1.f, 1.f);
+  ops::bias_grad(da2, gb);
+  Tensor dx = Tensor::empty({t, bsz, cfg_.in}, DType::f32, dev);
+  Tensor dx2 = dx.reshape({t * bsz, cfg_.in});
+  ops::gemm(da2, false, w.w(), true, dx2);
+  return to_batch_major(dx);
+}
+
+Tensor Lstm::step(const Tensor& x, Tensor& h, Tensor& c) const {
+  const int64_t bsz = x.size(0), hd = cfg_.hidden;
+  const Device dev = x.device();
+  Tensor gx = Tensor::empty({bsz, 4 * hd}, DType::f32, dev);
+  ops::gemm(x, false, w.w(), false, gx);
+  ops::add_bias(gx, b.w());
+  Tensor gh = Tensor::empty({bsz, 4 * hd}, DType::f32, dev);
+  ops::gemm(h, false, u.w(), false, gh);
+  Tensor acts = Tensor::empty({bsz, 4 * hd}, DType::f32, dev);
+  Tensor hn = Tensor::empty({bsz, hd}, DType::f32, dev),
+         cn = Tensor::empty({bsz, hd}, DType::f32, dev);
+  Tensor y = Tensor::empty({bsz, hd}, DType::f32, dev);
+  ops::lstm_cell_forward(gx, gh, h, c, Tensor(), 0, acts, hn, cn, y);
+  h = hn;
+  c = cn;
+  return y;
+}
+
+BiLstm::BiLstm(ParamStore& store, const std::string& name, const LstmConfig& cfg)
+    : fw_(store, name + ".fw", cfg), bw_(store, name + ".bw", cfg) {}
+
+// x (B,T,In) -> [fw(x) | reverse(bw(reverse(x)))] (B,T,2H)
+BiLstmOutput BiLstm::forward(Ctx& ctx, const Tensor& x, const Tensor& lengths) const {
+  MOEMT_CHECK(lengths.defined(), "BiLstm needs the sentence lengths");
+  BiLstmOutput out;
+  LstmOutput f = fw_.forward(ctx, x, lengths);
+  Tensor xr = Tensor::empty(x.shape(), DType::f32, x.device());
+  ops::reverse_sequence(x, lengths, xr);
+  LstmOutput b = bw_.forward(ctx, xr, lengths);
+  Tensor yb = Tensor::empty(b.y.shape(), DType::f32, x.device());
+  ops::reverse_sequence(b.y, lengths, yb);
+  out.y = concat_features(f.y, yb);
+  out.saved.fw = std::move(f.saved);
+  out.saved.bw = std::move(b.saved);
+  return out;
+}
+
+// dy (B,T,2H) -> dx (B,T,In)
+Tensor BiLstm::backward(Ctx& ctx, const Tensor& dy, const BiLstmSaved& s) const {
+  Tensor dyf, dyb;
+  split_features(dy, dyf, dyb);
+  const Tensor& lengths = s.fw.lengths;
+  Tensor dx = fw_.backward(ctx, dyf, s.fw);
+  // Forward was yb = reverse(bw(reverse(x))); reverse_sequence is its own backward.
+  Tensor dybr = Tensor::empty(dyb.shape(), DType::f32, dy.device());
+  ops::reverse_sequence(dyb, lengths, dybr);
+  Tensor dxr = bw_.backward(ctx, dybr, s.bw);
+  Tensor dxb = Tensor::empty(dxr.shape(), DType::f32, dy.device());
+  ops::reverse_sequence(dxr, lengths, dxb);
+  ops::add_inplace(dx, dxb);
+  return dx;
+}
+
+}  // namespace moemt::nn

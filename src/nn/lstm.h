@@ -1,0 +1,88 @@
+// LSTM layers with explicit forward/backward through time: the input projection of all steps
+// is one GEMM, each step is the recurrent GEMM plus the fused cell op (ops/lstm_cell.h), and
+// backward runs the steps in reverse, then the weight gradients as one GEMM each. What backward
+// needs is returned by forward (LstmSaved), so a layer can run several times before a backward.
+#pragma once
+
+#include <string>
+
+#include "core/param_store.h"
+#include "core/tensor.h"
+#include "nn/ctx.h"
+
+namespace moemt::nn {
+
+struct LstmConfig {
+  int64_t in = 0, hidden = 0;
+};
+
+// One forward call's state for its backward (time-major internally).
+struct LstmSaved {
+  Tensor x;        // (T,B,In) the input
+  Tensor acts;     // (T,B,4H) activated gates
+  Tensor h, c;     // (T+1,B,H) states; slot 0 is the (zero) initial state
+  Tensor lengths;  // i32 (B), or undefined when every position is valid
+};
+
+struct LstmOutput {
+  Tensor y;  // (B,T,H), 0 at padded positions
+  LstmSaved saved;
+};
+
+class Lstm {
+ public:
+  Lstm() = default;
+  // Registers `name.W` (in, 4H) and `name.U` (H, 4H) (Xavier) and `name.b` (4H) (zeros); gates
+  // in the order [i | f | g | o].
+  Lstm(ParamStore& store, const std::string& name, const LstmConfig& cfg);
+
+  // x (B,T,In) -> y (B,T,H) from a zero initial state. lengths i32 (B) or undefined (all
+  // valid): past its length a row keeps its state and outputs 0.
+  LstmOutput forward(Ctx& ctx, const Tensor& x, const Tensor& lengths) const;
+  // dy (B,T,H) -> dx (B,T,In); accumulates the gradients of W, U and b.
+  Tensor backward(Ctx& ctx, const Tensor& dy, const LstmSaved& saved) const;
+
+  // One decoding step: x (B,In), state h, c (B,H) replaced by the next state; returns h.
+  Tensor step(const Tensor& x, Tensor& h, Tensor& c) const;
+
+  const LstmConfig& config() const { return cfg_; }
+  Param w, u, b;
+
+ private:
+  LstmConfig cfg_;
+};
+
+// Bidirectional LSTM: a forward LSTM over x and a backward one over each sentence reversed
+// within its length; outputs concatenated as [forward | backward] (B,T,2H).
+struct BiLstmSaved {
+  LstmSaved fw, bw;
+};
+struct BiLstmOutput {
+  Tensor y;  // (B,T,2H)
+  BiLstmSaved saved;
+};
+
+class BiLstm {
+ public:
+  // Registers `name.fw.*` and `name.bw.*` (see Lstm).
+  BiLstm(ParamStore& store, const std::string& name, const LstmConfig& cfg);
+  // x (B,T,In), lengths i32 (B) (needed: it defines the reversal) -> (B,T,2H).
+  BiLstmOutput forward(Ctx& ctx, const Tensor& x, const Tensor& lengths) const;
+  // dy (B,T,2H) -> dx (B,T,In).
+  Tensor backward(Ctx& ctx, const Tensor& dy, const BiLstmSaved& saved) const;
+
+  const Lstm& fw() const { return fw_; }
+  const Lstm& bw() const { return bw_; }
+
+ private:
+  Lstm fw_, bw_;
+};
+
+// Layout helpers (permutations through ops::split_heads/merge_heads): (B,T,D) <-> (T,B,D), and
+// concatenation of two (B,T,D) tensors along features and its inverse.
+Tensor to_time_major(const Tensor& x);
+Tensor to_batch_major(const Tensor& x);
+Tensor concat_features(const Tensor& a, const Tensor& b);    // (B,T,Da) + (B,T,Db), Da == Db
+void split_features(const Tensor& x, Tensor& a, Tensor& b);  // (B,T,2D) -> two (B,T,D)
+
+}  // namespace moemt::nn

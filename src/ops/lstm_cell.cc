@@ -1,0 +1,63 @@
+// Entry points of the LSTM cell op: shape checks and device dispatch.
+#include "ops/lstm_cell.h"
+
+#include "ops/dispatch.h"
+
+namespace moemt::ops {
+
+namespace {
+void check_state(const char* what, const Tensor& x, int64_t b, int64_t h) {
+  MOEMT_CHECK(x.dtype() == DType::f32 && x.rank() == 2 && x.size(0) == b && x.size(1) == h,
+              "lstm_cell: {} {} should be ({}, {}) f32", what, x.shape().str(), b, h);
+}
+void check_lengths(const Tensor& lengths, int64_t b) {
+  if (!lengths.defined()) return;
+  MOEMT_CHECK(lengths.dtype() == DType::i32 && lengths.numel() == b,
+              "lstm_cell: lengths {} should be i32 ({})", lengths.shape().str(), b);
+}
+}  // namespace
+
+void lstm_cell_forward(const Tensor& gx, const Tensor& gh, const Tensor& h_prev,
+                       const Tensor& c_prev, const Tensor& lengths, int64_t t, Tensor& acts,
+                       Tensor& h_next, Tensor& c_next, Tensor& y) {
+  MOEMT_CHECK(gx.rank() == 2 && gx.size(1) % 4 == 0, "lstm_cell: gx {} is not (B, 4H)",
+              gx.shape().str());
+  const int64_t b = gx.size(0), h = gx.size(1) / 4;
+  check_state("gx", gx, b, 4 * h);
+  check_state("gh", gh, b, 4 * h);
+  check_state("acts", acts, b, 4 * h);
+  check_state("h_prev", h_prev, b, h);
+  check_state("c_prev", c_prev, b, h);
+  check_state("h_next", h_next, b, h);
+  check_state("c_next", c_next, b, h);
+  check_state("y", y, b, h);
+  check_lengths(lengths, b);
+  if (b == 0) return;
+  const Device d = lengths.defined()
+                       ? same_device(gx, gh, h_prev, c_prev, lengths, acts, h_next, c_next, y)
+                       : same_device(gx, gh, h_prev, c_prev, acts, h_next, c_next, y);
+  MOEMT_DISPATCH(d, lstm_cell_forward, gx, gh, h_prev, c_prev, lengths, t, acts, h_next, c_next, y);
+}
+
+void lstm_cell_backward(const Tensor& dy, const Tensor& dh_next, const Tensor& dc_next,
+                        const Tensor& acts, const Tensor& c_prev, const Tensor& c_next,
+                        const Tensor& lengths, int64_t t, Tensor& dgates, Tensor& dh_prev,
+                        Tensor& dc_prev) {
+  MOEMT_CHECK(acts.rank() == 2 && acts.size(1) % 4 == 0, "lstm_cell: acts {} is not (B, 4H)",
+              acts.shape().str());
+  const int64_t b = acts.size(0), h = acts.size(1) / 4;
+  check_state("dgates", dgates, b, 4 * h);
+  for (const Tensor* x : std::initializer_list<const Tensor*>{&dy, &dh_next, &dc_next, &c_prev,
+                                                              &c_next, &dh_prev, &dc_prev})
+    check_state("state gradient", *x, b, h);
+  check_lengths(lengths, b);
+  if (b == 0) return;
+  const Device d = lengths.defined() ? same_device(acts, dy, dh_next, dc_next, c_prev, c_next,
+                                                   lengths, dgates, dh_prev, dc_prev)
+                                     : same_device(acts, dy, dh_next, dc_next, c_prev, c_next,
+                                                   dgates, dh_prev, dc_prev);
+  MOEMT_DISPATCH(d, lstm_cell_backward, dy, dh_next, dc_next, acts, c_prev, c_next, lengths, t,
+                 dgates, dh_prev, dc_prev);
+}
+
+}  // namespace moemt::ops
