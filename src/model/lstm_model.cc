@@ -94,23 +94,6 @@ LstmModel::LstmModel(const ModelConfig& config)
 
 std::vector<moe::MoeLayer*> LstmModel::moe_layers() const { return moe_; }
 
-void LstmModel::set_routing(nn::Ctx& ctx, int stack, int64_t rows_per_sentence,
-                            const std::vector<int32_t>& src_lang,
-                            const std::vector<int32_t>& tgt_lang,
-                            const std::vector<int32_t>& lengths, int64_t len) {
-  ctx.stack = stack;
-  ctx.rows_per_sentence = rows_per_sentence;
-  ctx.src_lang = src_lang;
-  ctx.tgt_lang = tgt_lang;
-  ctx.row_valid.clear();
-  if (!lengths.empty()) {
-    ctx.row_valid.assign(lengths.size() * static_cast<size_t>(len), 0);
-    for (size_t b = 0; b < lengths.size(); ++b)
-      for (int64_t t = 0; t < std::min<int64_t>(lengths[b], len); ++t)
-        ctx.row_valid[b * len + t] = 1;
-  }
-}
-
 // x (B,T,D) -> x + MoE(x) over the B*T rows (routing context set by the caller).
 Tensor LstmModel::moe_forward(nn::Ctx& ctx, int stack, int layer, const Tensor& x) {
   moe::MoeLayer* m = (stack == 0 ? moe_enc_ : moe_dec_)[layer].get();
@@ -220,9 +203,9 @@ LossStats LstmModel::forward_backward(nn::Ctx& ctx, const BatchTensors& batch,
   ctx.reset_aux_loss();
   EncoderSaved enc_saved;
   DecoderSaved dec_saved;
-  set_routing(ctx, 0, s_, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s_);
+  ctx.set_routing(0, s_, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s_);
   Tensor enc = encode(ctx, batch.src_ids, batch.src_lengths, &enc_saved);
-  set_routing(ctx, 1, t_, batch.src_lang, batch.tgt_lang, batch.tgt_lengths_host, t_);
+  ctx.set_routing(1, t_, batch.src_lang, batch.tgt_lang, batch.tgt_lengths_host, t_);
   Tensor out = decode(ctx, batch.tgt_in, enc, batch.src_lengths, &dec_saved);
 
   // Mean over target tokens: dL/dlogits = (softmax - q) / tokens.
@@ -235,7 +218,7 @@ LossStats LstmModel::forward_backward(nn::Ctx& ctx, const BatchTensors& batch,
   LossStats st{lr.loss_sum, lr.nll_sum, lr.tokens, ctx.read_aux_loss_to_host()};
 
   Tensor d_enc = decode_backward(ctx, lr.dx.reshape({b_, t_, e}), dec_saved);
-  set_routing(ctx, 0, s_, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s_);
+  ctx.set_routing(0, s_, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s_);
   encode_backward(ctx, d_enc, enc_saved);
   return st;
 }
@@ -244,9 +227,9 @@ LossStats LstmModel::evaluate(nn::Ctx& ctx, const BatchTensors& batch) {
   StreamGuard on_stream = ctx.stream_scope();
   int64_t b = batch.src_ids.size(0), s = batch.src_ids.size(1), t = batch.tgt_in.size(1);
   ctx.reset_aux_loss();
-  set_routing(ctx, 0, s, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s);
+  ctx.set_routing(0, s, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s);
   Tensor enc = encode(ctx, batch.src_ids, batch.src_lengths, nullptr);
-  set_routing(ctx, 1, t, batch.src_lang, batch.tgt_lang, batch.tgt_lengths_host, t);
+  ctx.set_routing(1, t, batch.src_lang, batch.tgt_lang, batch.tgt_lengths_host, t);
   Tensor out = decode(ctx, batch.tgt_in, enc, batch.src_lengths, nullptr);
   Tensor none;
   nn::LossResult lr = output_->loss(ctx, out.reshape({b * t, cfg_.d_model}),
@@ -262,7 +245,7 @@ std::unique_ptr<DecoderState> LstmModel::start(nn::Ctx& ctx, const Tensor& src_i
   // src_ids (B,S) -> encoder output (B,S,H), attention keys/values, zero decoder states.
   const int64_t b = src_ids.size(0), s = src_ids.size(1), h = cfg_.dim_rnn;
   std::vector<int32_t> lens = src_lengths.to_ivector();
-  set_routing(ctx, 0, s, src_lang, tgt_lang, lens, s);
+  ctx.set_routing(0, s, src_lang, tgt_lang, lens, s);
   Tensor enc = encode(ctx, src_ids, src_lengths, nullptr);
   auto owned = std::make_unique<LstmState>();
   LstmState& st = *owned;
@@ -283,7 +266,7 @@ Tensor LstmModel::step(nn::Ctx& ctx, DecoderState& base, const std::vector<int32
   // one position.
   const int64_t b = static_cast<int64_t>(tokens.size()), h = cfg_.dim_rnn;
   MOEMT_CHECK(b == st.rows(), "step with {} tokens for {} rows", b, st.rows());
-  set_routing(ctx, 1, 1, st.src_lang, st.tgt_lang, {}, 1);
+  ctx.set_routing(1, 1, st.src_lang, st.tgt_lang, {}, 1);
   Tensor ids = ids_tensor(tokens, st.h[0].device());
   Tensor y = tgt_emb_->forward(ctx, ids);  // (B,E)
   Tensor h1 = dec_[0]->step(y, st.h[0], st.c[0]).reshape({b, 1, h});

@@ -73,9 +73,6 @@ class LstmModel : public Model {
                 DecoderSaved* saved);
   // d_out (B,T,E) -> gradient of the encoder output (B,S,H).
   Tensor decode_backward(nn::Ctx& ctx, const Tensor& d_out, const DecoderSaved& saved);
-  void set_routing(nn::Ctx& ctx, int stack, int64_t rows_per_sentence,
-                   const std::vector<int32_t>& src_lang, const std::vector<int32_t>& tgt_lang,
-                   const std::vector<int32_t>& lengths, int64_t len);
   // x (B,T,D) -> x + MoE(x) when slot `layer` of `stack` is MoE, else x.
   Tensor moe_forward(nn::Ctx& ctx, int stack, int layer, const Tensor& x);
   Tensor moe_backward(nn::Ctx& ctx, int stack, int layer, const Tensor& dx);

@@ -72,21 +72,6 @@ Seq2Seq::Seq2Seq(const ModelConfig& config)
 
 std::vector<moe::MoeLayer*> Seq2Seq::moe_layers() const { return moe_; }
 
-void Seq2Seq::set_routing(nn::Ctx& ctx, int stack, int64_t rows_per_sentence,
-                          const std::vector<int32_t>& src_lang, const std::vector<int32_t>& tgt_lang,
-                          const std::vector<int32_t>& lengths, int64_t len) {
-  ctx.stack = stack;
-  ctx.rows_per_sentence = rows_per_sentence;
-  ctx.src_lang = src_lang;
-  ctx.tgt_lang = tgt_lang;
-  ctx.row_valid.clear();
-  if (!lengths.empty()) {
-    ctx.row_valid.assign(lengths.size() * static_cast<size_t>(len), 0);
-    for (size_t b = 0; b < lengths.size(); ++b)
-      for (int64_t t = 0; t < std::min<int64_t>(lengths[b], len); ++t) ctx.row_valid[b * len + t] = 1;
-  }
-}
-
 Tensor Seq2Seq::embed(nn::Ctx& ctx, nn::Embedding& emb, const Tensor& ids, int64_t start_pos) {
   // ids (B,T) -> (B,T,D) = Dropout(sqrt(D) * E[ids] + PE[start_pos + t])
   Tensor x = emb.forward(ctx, ids);
@@ -104,12 +89,12 @@ LossStats Seq2Seq::forward_backward(nn::Ctx& ctx, const BatchTensors& batch, flo
   const int64_t d = cfg_.d_model;
   ctx.reset_aux_loss();
 
-  set_routing(ctx, 0, s_, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s_);
+  ctx.set_routing(0, s_, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s_);
   Tensor x = src_drop_.forward(ctx, embed(ctx, *src_emb_, batch.src_ids, 0));
   for (auto& layer : encoder_) x = layer->forward(ctx, x, batch.src_lengths);
   Tensor enc = enc_norm_->forward(ctx, x);
 
-  set_routing(ctx, 1, t_, batch.src_lang, batch.tgt_lang, batch.tgt_lengths_host, t_);
+  ctx.set_routing(1, t_, batch.src_lang, batch.tgt_lang, batch.tgt_lengths_host, t_);
   Tensor y = tgt_drop_.forward(ctx, embed(ctx, *tgt_emb_, batch.tgt_in, 0));
   for (auto& layer : decoder_) y = layer->forward(ctx, y, enc, batch.src_lengths);
   Tensor h = dec_norm_->forward(ctx, y);
@@ -135,7 +120,7 @@ LossStats Seq2Seq::forward_backward(nn::Ctx& ctx, const BatchTensors& batch, flo
   }
   tgt_emb_->backward(ctx, tgt_drop_.backward(ctx, dy));
 
-  set_routing(ctx, 0, s_, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s_);
+  ctx.set_routing(0, s_, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s_);
   Tensor dx = enc_norm_->backward(ctx, d_enc);
   for (auto it = encoder_.rbegin(); it != encoder_.rend(); ++it) dx = (*it)->backward(ctx, dx);
   src_emb_->backward(ctx, src_drop_.backward(ctx, dx));
@@ -146,11 +131,11 @@ LossStats Seq2Seq::evaluate(nn::Ctx& ctx, const BatchTensors& batch) {
   StreamGuard on_stream = ctx.stream_scope();
   int64_t b = batch.src_ids.size(0), s = batch.src_ids.size(1), t = batch.tgt_in.size(1);
   ctx.reset_aux_loss();
-  set_routing(ctx, 0, s, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s);
+  ctx.set_routing(0, s, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s);
   Tensor x = embed(ctx, *src_emb_, batch.src_ids, 0);
   for (auto& layer : encoder_) x = layer->forward(ctx, x, batch.src_lengths);
   Tensor enc = enc_norm_->apply(x);
-  set_routing(ctx, 1, t, batch.src_lang, batch.tgt_lang, batch.tgt_lengths_host, t);
+  ctx.set_routing(1, t, batch.src_lang, batch.tgt_lang, batch.tgt_lengths_host, t);
   Tensor y = embed(ctx, *tgt_emb_, batch.tgt_in, 0);
   for (auto& layer : decoder_) y = layer->forward(ctx, y, enc, batch.src_lengths);
   Tensor h = dec_norm_->apply(y);
@@ -168,7 +153,7 @@ std::unique_ptr<DecoderState> Seq2Seq::start(nn::Ctx& ctx, const Tensor& src_ids
   // src_ids (B,S) -> encoder output (B,S,D) and per-layer cross-attention caches.
   int64_t s = src_ids.size(1);
   std::vector<int32_t> lens = src_lengths.to_ivector();
-  set_routing(ctx, 0, s, src_lang, tgt_lang, lens, s);
+  ctx.set_routing(0, s, src_lang, tgt_lang, lens, s);
   Tensor x = embed(ctx, *src_emb_, src_ids, 0);
   for (auto& layer : encoder_) x = layer->forward(ctx, x, src_lengths);
   auto owned = std::make_unique<TransformerState>();
@@ -189,7 +174,7 @@ Tensor Seq2Seq::step(nn::Ctx& ctx, DecoderState& base, const std::vector<int32_t
   // tokens (B) -> log-probabilities (B,V) of the next position.
   int64_t b = static_cast<int64_t>(tokens.size());
   MOEMT_CHECK(b == state.rows(), "step with {} tokens for {} rows", b, state.rows());
-  set_routing(ctx, 1, 1, state.src_lang, state.tgt_lang, {}, 1);
+  ctx.set_routing(1, 1, state.src_lang, state.tgt_lang, {}, 1);
   Tensor ids = lengths_tensor(tokens, state.enc.device()).reshape({b, 1});
   Tensor y = embed(ctx, *tgt_emb_, ids, state.position);
   for (size_t i = 0; i < decoder_.size(); ++i) y = decoder_[i]->step(ctx, y, state.layers[i]);

@@ -52,9 +52,6 @@ class Seq2Seq : public Model {
 
  private:
   Tensor embed(nn::Ctx& ctx, nn::Embedding& emb, const Tensor& ids, int64_t start_pos);
-  void set_routing(nn::Ctx& ctx, int stack, int64_t rows_per_sentence,
-                   const std::vector<int32_t>& src_lang, const std::vector<int32_t>& tgt_lang,
-                   const std::vector<int32_t>& lengths, int64_t len);
   std::unique_ptr<nn::FfnBlock> make_ffn(const std::string& name, int stack, int layer);
 
   ModelConfig cfg_;

@@ -2,6 +2,7 @@
 // stream for dropout and gating noise, and the routing context of MoE layers.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -43,6 +44,22 @@ struct Ctx {
   std::vector<int32_t> tgt_lang;
   std::vector<uint8_t> row_valid;  // per row: 0 for padding positions (empty = all valid)
   int stack = 0;                   // 0 = encoder, 1 = decoder (for per-stack MoE settings)
+  // Sets the routing context for a stack whose rows are (sentences, rows_per_sentence); rows at
+  // or past a sentence's length (of `len` positions laid out per sentence) are padding. Empty
+  // lengths: every row is valid (decoding steps).
+  void set_routing(int stack_id, int64_t rows_per_sent, const std::vector<int32_t>& src,
+                   const std::vector<int32_t>& tgt, const std::vector<int32_t>& lengths,
+                   int64_t len) {
+    stack = stack_id;
+    rows_per_sentence = rows_per_sent;
+    src_lang = src;
+    tgt_lang = tgt;
+    row_valid.clear();
+    if (lengths.empty()) return;
+    row_valid.assign(lengths.size() * static_cast<size_t>(len), 0);
+    for (size_t b = 0; b < lengths.size(); ++b)
+      for (int64_t t = 0; t < std::min<int64_t>(lengths[b], len); ++t) row_valid[b * len + t] = 1;
+  }
   // Decoding sets this: MoE layers then keep every routed token (no capacity limit), so a
   // sentence's translation does not depend on which other sentences share its batch.
   bool dropless = false;
