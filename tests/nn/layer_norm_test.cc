@@ -3,22 +3,27 @@
 
 #include <gtest/gtest.h>
 
+#include "device_test.h"
 #include "grad_expect.h"
 
 namespace moemt::nn {
 
-TEST(LayerNormLayer, InitAndGradientsCheck) {
+class LayerNormLayerTest : public moemt::testing::DeviceTest {};
+
+TEST_P(LayerNormLayerTest, InitAndGradientsCheck) {
+  MOEMT_NEEDS_KERNELS("layer_norm");
   ParamStore store;
   LayerNorm ln(store, "ln", {.dim = 8});
-  store.finalize(Device::cpu(), 1);
+  store.finalize(dev(), 1);
   EXPECT_EQ(ln.gamma.w().to_vector(), std::vector<float>(8, 1.f));
   EXPECT_EQ(ln.beta.w().to_vector(), std::vector<float>(8, 0.f));
   Tensor g = ln.gamma.w(), b = ln.beta.w();
-  g.copy_from(random_tensor({8}, 3, 0.5f));
-  b.copy_from(random_tensor({8}, 4));
+  g.copy_from(on(random_tensor({8}, 3, 0.5f)));
+  b.copy_from(on(random_tensor({8}, 4)));
   Ctx ctx;
+  ctx.device = dev();
   ctx.training = true;
-  Tensor x = random_tensor({3, 2, 8}, 1, 2.f), probe = random_tensor({3, 2, 8}, 2);
+  Tensor x = on(random_tensor({3, 2, 8}, 1, 2.f)), probe = on(random_tensor({3, 2, 8}, 2));
   Tensor y = ln.forward(ctx, x);
   EXPECT_EQ(y.to_vector(), ln.apply(x).to_vector());
   Tensor dx = ln.backward(ctx, probe);
@@ -64,5 +69,7 @@ TEST(LayerNormLayer, RunsSeveralTimesBeforeItsBackwards) {
     EXPECT_NEAR(gb[j], gb1[j] + gb2[j], 1e-5);
   }
 }
+
+MOEMT_INSTANTIATE_ON_DEVICES(LayerNormLayerTest);
 
 }  // namespace moemt::nn

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "device_test.h"
 #include "grad_expect.h"
 #include "ops/fill.h"
 
@@ -11,18 +12,24 @@ namespace {
 using testing::expect_grad;
 }
 
-TEST(Linear, ForwardMatchesNaiveAndGradientsCheck) {
+// Layer tests run on every device like the op tests (the CUDA instance skips without a GPU or
+// while an op it needs has no kernel).
+class LinearTest : public moemt::testing::DeviceTest {};
+
+TEST_P(LinearTest, ForwardMatchesNaiveAndGradientsCheck) {
+  MOEMT_NEEDS_KERNELS("gemm", "elementwise", "fill");
   ParamStore store;
   Linear lin(store, "proj", {.in = 6, .out = 4, .bias = true});
   Linear nob(store, "nob", {.in = 6, .out = 3, .bias = false});
-  store.finalize(Device::cpu(), 1);
+  store.finalize(dev(), 1);
   EXPECT_EQ(store.find("proj.weight"), 0);
   EXPECT_EQ(store.find("nob.bias"), -1);
   Tensor b = lin.bias.w();
-  b.copy_from(random_tensor({4}, 3));  // non-zero bias so the forward check sees it
+  b.copy_from(on(random_tensor({4}, 3)));  // non-zero bias so the forward check sees it
   Ctx ctx;
+  ctx.device = dev();
   ctx.training = true;
-  Tensor x = random_tensor({2, 3, 6}, 1), probe = random_tensor({2, 3, 4}, 2);
+  Tensor x = on(random_tensor({2, 3, 6}, 1)), probe = on(random_tensor({2, 3, 4}, 2));
 
   Tensor y = lin.forward(ctx, x);
   ASSERT_EQ(y.shape(), (Shape{2, 3, 4}));
@@ -41,7 +48,7 @@ TEST(Linear, ForwardMatchesNaiveAndGradientsCheck) {
   Tensor dx = lin.backward(ctx, probe);
   std::vector<float> acc = gw.to_vector();
   for (float& v : acc) v -= 0.25f;
-  Tensor gw_only = Tensor::from_vector(acc, gw.shape());
+  Tensor gw_only = on(Tensor::from_vector(acc, gw.shape()));
 
   auto loss = [&] { return dot(lin.forward(ctx, x), probe); };
   expect_grad(loss, x, dx, "dx");
@@ -49,13 +56,13 @@ TEST(Linear, ForwardMatchesNaiveAndGradientsCheck) {
   expect_grad(loss, lin.bias.w(), lin.bias.g(), "db");
 
   // Without bias; apply() equals forward().
-  Tensor p3 = random_tensor({6, 3}, 4), x2 = x.reshape({6, 6});
+  Tensor p3 = on(random_tensor({6, 3}, 4)), x2 = x.reshape({6, 6});
   nob.forward(ctx, x2);
   Tensor dx2 = nob.backward(ctx, p3);
   auto loss2 = [&] { return dot(nob.apply(x2), p3); };
   expect_grad(loss2, x2, dx2, "dx (no bias)");
   expect_grad(loss2, nob.weight.w(), nob.weight.g(), "dW (no bias)");
-  EXPECT_THROW(lin.forward(ctx, random_tensor({2, 5}, 5)), InternalError);
+  EXPECT_THROW(lin.forward(ctx, on(random_tensor({2, 5}, 5))), InternalError);
 }
 
 // Per-call saved state: the layer runs twice (as a recurrent step would) before both backwards,
@@ -99,5 +106,7 @@ TEST(Linear, RunsSeveralTimesBeforeItsBackwards) {
       EXPECT_NEAR(r2[r * 5 + i], w2, 1e-5);
     }
 }
+
+MOEMT_INSTANTIATE_ON_DEVICES(LinearTest);
 
 }  // namespace moemt::nn
