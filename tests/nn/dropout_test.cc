@@ -3,14 +3,19 @@
 
 #include <gtest/gtest.h>
 
+#include "device_test.h"
 #include "nn/gradcheck.h"
 
 namespace moemt::nn {
 
-TEST(DropoutLayer, EvalIdentityTrainingMaskAndBackward) {
+class DropoutLayerTest : public moemt::testing::DeviceTest {};
+
+TEST_P(DropoutLayerTest, EvalIdentityTrainingMaskAndBackward) {
+  MOEMT_NEEDS_KERNELS("dropout");
   Dropout drop(0.5f);
   Ctx ctx;
-  Tensor x = random_tensor({4, 100}, 1);
+  ctx.device = dev();
+  Tensor x = on(random_tensor({4, 100}, 1));
   Tensor y = drop.forward(ctx, x);
   EXPECT_EQ(y.raw(), x.raw());  // eval: the input itself
   ctx.training = true;
@@ -38,5 +43,7 @@ TEST(DropoutLayer, EvalIdentityTrainingMaskAndBackward) {
   EXPECT_EQ(z.to_vector(), y1.to_vector());
   EXPECT_THROW(Dropout(1.f), Error);
 }
+
+MOEMT_INSTANTIATE_ON_DEVICES(DropoutLayerTest);
 
 }  // namespace moemt::nn

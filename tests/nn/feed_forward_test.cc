@@ -4,24 +4,29 @@
 
 #include <gtest/gtest.h>
 
+#include "device_test.h"
 #include "grad_expect.h"
 
 namespace moemt::nn {
 
-TEST(FeedForward, GradientsWithGeluAndDropout) {
+class FeedForwardTest : public moemt::testing::DeviceTest {};
+
+TEST_P(FeedForwardTest, GradientsWithGeluAndDropout) {
+  MOEMT_NEEDS_KERNELS("gemm", "elementwise", "activation", "dropout");
   ParamStore store;
   FeedForward ffn(
       store, "ffn",
       {.d_model = 6, .ffn_dim = 10, .activation = ops::Activation::gelu, .dropout = 0.3f});
-  store.finalize(Device::cpu(), 2);
+  store.finalize(dev(), 2);
   for (const char* n : {"ffn.fc1.weight", "ffn.fc1.bias", "ffn.fc2.weight", "ffn.fc2.bias"})
     EXPECT_GE(store.find(n), 0) << n;
   Tensor b1 = ffn.fc1.bias.w(), b2 = ffn.fc2.bias.w();
-  b1.copy_from(random_tensor({10}, 7, 0.3f));
-  b2.copy_from(random_tensor({6}, 8, 0.3f));
+  b1.copy_from(on(random_tensor({10}, 7, 0.3f)));
+  b2.copy_from(on(random_tensor({6}, 8, 0.3f)));
   Ctx ctx;
+  ctx.device = dev();
   ctx.training = true;
-  Tensor x = random_tensor({5, 6}, 1), probe = random_tensor({5, 6}, 2);
+  Tensor x = on(random_tensor({5, 6}, 1)), probe = on(random_tensor({5, 6}, 2));
   ctx.begin_step(1);
   ffn.forward(ctx, x);
   Tensor dx = ffn.backward(ctx, probe);
@@ -41,12 +46,14 @@ TEST(FeedForward, GradientsWithGeluAndDropout) {
   EXPECT_NE(ffn.forward(ctx, x).to_vector(), train_out);
 }
 
-TEST(FeedForward, GradientsWithRelu) {
+TEST_P(FeedForwardTest, GradientsWithRelu) {
+  MOEMT_NEEDS_KERNELS("gemm", "elementwise", "activation", "dropout");
   ParamStore store;
   FeedForward ffn(store, "ffn", {.d_model = 4, .ffn_dim = 8});
-  store.finalize(Device::cpu(), 3);
+  store.finalize(dev(), 3);
   Ctx ctx;
-  Tensor x = random_tensor({6, 4}, 3), probe = random_tensor({6, 4}, 4);
+  ctx.device = dev();
+  Tensor x = on(random_tensor({6, 4}, 3)), probe = on(random_tensor({6, 4}, 4));
   ffn.forward(ctx, x);
   Tensor dx = ffn.backward(ctx, probe);
   auto loss = [&] { return dot(ffn.forward(ctx, x), probe); };
@@ -55,5 +62,7 @@ TEST(FeedForward, GradientsWithRelu) {
   testing::expect_grad(loss, ffn.fc1.weight.w(), ffn.fc1.weight.g(), "dW1", 2e-2, 24, 2e-3f);
   testing::expect_grad(loss, ffn.fc2.weight.w(), ffn.fc2.weight.g(), "dW2", 2e-2, 24, 2e-3f);
 }
+
+MOEMT_INSTANTIATE_ON_DEVICES(FeedForwardTest);
 
 }  // namespace moemt::nn
