@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "device_test.h"
 #include "nn/gradcheck.h"
 #include "ops/elementwise.h"
 
@@ -38,15 +39,17 @@ void expect_close(const Tensor& a, const Tensor& b, double tol, const std::strin
 
 // Checks the gradients of q_in, kv_in (or of the shared input for self-attention) and of every
 // parameter in the store against central differences of L = sum(out * probe).
-void check_gradients(bool self, bool causal, const Tensor& key_lengths, int64_t tq, int64_t tk,
-                     float dropout = 0.f) {
+void check_gradients(Device dev, bool self, bool causal, const Tensor& lens, int64_t tq,
+                     int64_t tk, float dropout = 0.f) {
   ParamStore store;
   MultiHeadAttention mha(store, "attn", config(dropout));
-  store.finalize(Device::cpu(), 5);
-  Tensor q_in = random_tensor({kB, tq, kD}, 1);
-  Tensor kv_in = self ? q_in : random_tensor({kB, tk, kD}, 2);
-  Tensor probe = random_tensor({kB, tq, kD}, 3);
+  store.finalize(dev, 5);
+  Tensor q_in = random_tensor({kB, tq, kD}, 1).to(dev);
+  Tensor kv_in = self ? q_in : random_tensor({kB, tk, kD}, 2).to(dev);
+  Tensor probe = random_tensor({kB, tq, kD}, 3).to(dev);
+  Tensor key_lengths = lens.defined() ? lens.to(dev) : lens;
   Ctx ctx;
+  ctx.device = dev;
   ctx.training = true;
   ctx.seed = 17;
   auto loss = [&] {
@@ -154,14 +157,28 @@ TEST(MultiHeadAttention, ForwardMatchesNaiveReference) {
   for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5) << i;
 }
 
-TEST(MultiHeadAttention, SelfWithPaddingGradients) {
-  check_gradients(true, false, lengths({4, 2}), 4, 4);
+// The gradient checks run on every device (the CUDA instance skips without a GPU or kernels).
+class AttentionGradTest : public moemt::testing::DeviceTest {};
+#define MOEMT_ATTENTION_KERNELS \
+  MOEMT_NEEDS_KERNELS("gemm", "elementwise", "heads", "softmax", "dropout")
+
+TEST_P(AttentionGradTest, SelfWithPadding) {
+  MOEMT_ATTENTION_KERNELS;
+  check_gradients(dev(), true, false, lengths({4, 2}), 4, 4);
 }
-TEST(MultiHeadAttention, CausalSelfGradients) { check_gradients(true, true, Tensor(), 5, 5); }
-TEST(MultiHeadAttention, CrossGradients) { check_gradients(false, false, lengths({3, 5}), 3, 5); }
-TEST(MultiHeadAttention, GradientsWithProbabilityDropout) {
-  check_gradients(false, true, lengths({4, 2}), 4, 4, 0.3f);
+TEST_P(AttentionGradTest, CausalSelf) {
+  MOEMT_ATTENTION_KERNELS;
+  check_gradients(dev(), true, true, Tensor(), 5, 5);
 }
+TEST_P(AttentionGradTest, Cross) {
+  MOEMT_ATTENTION_KERNELS;
+  check_gradients(dev(), false, false, lengths({3, 5}), 3, 5);
+}
+TEST_P(AttentionGradTest, WithProbabilityDropout) {
+  MOEMT_ATTENTION_KERNELS;
+  check_gradients(dev(), false, true, lengths({4, 2}), 4, 4, 0.3f);
+}
+MOEMT_INSTANTIATE_ON_DEVICES(AttentionGradTest);
 
 TEST(MultiHeadAttention, PaddedKeysDoNotChangeOutputs) {
   ParamStore store;
