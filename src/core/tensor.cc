@@ -73,7 +73,7 @@ Tensor Tensor::from_vector(const std::vector<float>& v, const Shape& shape) {
   MOEMT_CHECK(static_cast<int64_t>(v.size()) == shape.numel(), "{} values for shape {}", v.size(),
               shape.str());
   Tensor t = empty(shape, DType::f32);
-  std::memcpy(t.data_, v.data(), v.size() * sizeof(float));
+  if (!v.empty()) std::memcpy(t.data_, v.data(), v.size() * sizeof(float));  // no null source
   return t;
 }
 
@@ -81,7 +81,7 @@ Tensor Tensor::from_vector(const std::vector<int32_t>& v, const Shape& shape) {
   MOEMT_CHECK(static_cast<int64_t>(v.size()) == shape.numel(), "{} values for shape {}", v.size(),
               shape.str());
   Tensor t = empty(shape, DType::i32);
-  std::memcpy(t.data_, v.data(), v.size() * sizeof(int32_t));
+  if (!v.empty()) std::memcpy(t.data_, v.data(), v.size() * sizeof(int32_t));
   return t;
 }
 

@@ -22,6 +22,15 @@ TEST(Tensor, ReshapeAndNarrowShareMemory) {
   EXPECT_THROW(t.data<int32_t>(), InternalError);
 }
 
+// Empty tensors from empty vectors (a rank with no rows in an all-to-all, an empty shard):
+// no memcpy from a null pointer, which UBSan (scripts/sanitize.sh) reports.
+TEST(Tensor, FromEmptyVector) {
+  Tensor f = Tensor::from_vector(std::vector<float>{}, {0, 4});
+  Tensor i = Tensor::from_vector(std::vector<int32_t>{}, {0});
+  EXPECT_EQ(f.numel(), 0);
+  EXPECT_TRUE(i.to_ivector().empty());
+}
+
 TEST(Tensor, CloneIsDeep) {
   Tensor t = Tensor::from_vector(std::vector<int32_t>{1, 2, 3}, {3});
   Tensor c = t.clone();
