@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/rng.h"
+#include "ops/math/topk.h"
 #include "ops/router_gate.h"
 #include "ops/router_math.h"
 
@@ -18,24 +19,6 @@ constexpr int64_t kParallelMin = 1 << 14;  // elements (N * E) below which threa
 
 const float* or_null(const Tensor& t) {
   return t.defined() && t.numel() > 0 ? t.data<float>() : nullptr;
-}
-
-// Top-k of one row of f32 values by insertion, largest first, the earlier index ahead on ties
-// (the same order as ops::topk, which the routing plan's reproducibility relies on).
-void topk_row(const float* row, int64_t e, int k, float* v, int32_t* id) {
-  int filled = 0;
-  for (int64_t c = 0; c < e; ++c) {
-    float val = row[c];
-    if (filled == k && !(val > v[k - 1])) continue;
-    int pos = filled < k ? filled++ : k - 1;
-    while (pos > 0 && val > v[pos - 1]) {
-      v[pos] = v[pos - 1];
-      id[pos] = id[pos - 1];
-      --pos;
-    }
-    v[pos] = val;
-    id[pos] = static_cast<int32_t>(c);
-  }
 }
 
 // p = softmax(h) over the finite entries, then gates of the top k (renormalised or not).
@@ -90,7 +73,7 @@ void router_gate_forward(const RouterGateOptions& o, GateTensors& t) {
         h[i] = not_candidate(g, static_cast<int>(i), eg) ? kNegInf : v;
         hf[x] = static_cast<float>(h[i]);
       }
-      topk_row(hf + r * e, e, kt, vals.data(), top + r * kt);
+      math::topk_row(hf + r * e, e, kt, vals.data(), top + r * kt);
       if (g >= 0) {
         probs_and_gates(o, e, h.data(), top + r * kt, p + r * e, expert + r * k, gate + r * k,
                         pd.data());
