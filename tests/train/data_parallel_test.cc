@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/file_io.h"
+#include "tiny_training.h"
 #include "train/trainer.h"
 
 namespace moemt::train {
@@ -18,46 +19,19 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-std::string sample(const std::string& name) {
-  return std::string(MOEMT_SOURCE_DIR) + "/corpora/sample/train/" + name;
-}
-
-std::string fresh_dir(const std::string& name) {
-  auto p = fs::temp_directory_path() / ("moemt_dp_" + std::to_string(::getpid())) / name;
-  fs::remove_all(p);
-  fs::create_directories(p.parent_path());
-  return p.string();
-}
+std::string fresh_dir(const std::string& name) { return testing::fresh_dir("moemt_dp", name); }
 
 // A tiny MoE model whose step is a pure function of the batch: no dropout, no gating noise,
 // dropless experts and no balancing losses (those are computed per shard; see README).
 TrainOptions exact_options(const std::string& dir) {
-  TrainOptions o;
-  o.model_dir = dir;
-  o.train_pairs = {{sample("eng_Latn-deu_Latn.eng_Latn"), sample("eng_Latn-deu_Latn.deu_Latn"), "", ""},
-                   {sample("eng_Latn-fra_Latn.eng_Latn"), sample("eng_Latn-fra_Latn.fra_Latn"), "", ""}};
-  o.vocab.vocab_size = 500;
-  o.vocab.num_threads = 1;
-  o.model.d_model = 32;
-  o.model.heads = 2;
-  o.model.ffn_dim = 64;
-  o.model.enc_layers = 1;
-  o.model.dec_layers = 2;
+  TrainOptions o = testing::tiny_options(dir, true);
   o.model.dropout = 0.f;
-  o.model.use_moe = true;
   for (auto* m : {&o.model.moe.encoder, &o.model.moe.decoder}) {
     m->every = 1;
-    m->num_experts = 4;
+    m->noisy_gating = false;
     m->capacity_factor_train = 0.f;
     m->switch_loss_coef = m->z_loss_coef = 0.f;
   }
-  o.batching.mini_batch_words = 600;
-  o.lr.base_lr = 2e-3f;
-  o.lr.warmup = 10;
-  o.disp_freq = {Amount::updates, 1000};
-  o.save_freq = {Amount::updates, 0};
-  o.cpu_threads = 1;
-  o.seed = 7;
   o.comm_timeout = 60;
   return o;
 }

@@ -17,50 +17,16 @@
 #include "ops/math/ema.h"
 #include "train/average.h"
 #include "train/checkpoint.h"
+#include "tiny_training.h"
 
 namespace moemt::train {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string sample(const std::string& name) {
-  return std::string(MOEMT_SOURCE_DIR) + "/corpora/sample/train/" + name;
-}
-
-std::string fresh_dir(const std::string& name) {
-  auto p = fs::temp_directory_path() / ("moemt_trainer_" + std::to_string(::getpid())) / name;
-  fs::remove_all(p);
-  fs::create_directories(p.parent_path());
-  return p.string();
-}
-
-TrainOptions tiny_options(const std::string& dir, bool moe) {
-  TrainOptions o;
-  o.model_dir = dir;
-  o.train_pairs = {{sample("eng_Latn-deu_Latn.eng_Latn"), sample("eng_Latn-deu_Latn.deu_Latn"), "", ""},
-                   {sample("eng_Latn-fra_Latn.eng_Latn"), sample("eng_Latn-fra_Latn.fra_Latn"), "", ""}};
-  o.vocab.vocab_size = 500;
-  o.vocab.num_threads = 1;
-  o.model.d_model = 32;
-  o.model.heads = 2;
-  o.model.ffn_dim = 64;
-  o.model.enc_layers = 1;
-  o.model.dec_layers = 2;
-  o.model.dropout = 0.1f;
-  o.model.use_moe = moe;
-  o.model.moe.encoder.every = 1;
-  o.model.moe.decoder.every = 2;
-  o.model.moe.encoder.num_experts = o.model.moe.decoder.num_experts = 4;
-  o.model.moe.decoder.noisy_gating = true;
-  o.batching.mini_batch_words = 600;
-  o.lr.base_lr = 2e-3f;
-  o.lr.warmup = 10;
-  o.disp_freq = {Amount::updates, 1000};
-  o.save_freq = {Amount::updates, 0};
-  o.cpu_threads = 1;
-  o.seed = 7;
-  return o;
-}
+std::string fresh_dir(const std::string& name) { return testing::fresh_dir("moemt_trainer", name); }
+using testing::sample;
+using testing::tiny_options;
 
 // The flat parameter vector of the model in `dir` (model.safetensors), through `into`'s layout.
 std::vector<float> model_values(const std::string& dir, model::Model& into) {
