@@ -10,26 +10,25 @@ FeedForward::FeedForward(ParamStore& store, const std::string& name, const FeedF
       drop_(cfg.dropout) {}
 
 // x (N, D) -> y (N, D)
-Tensor FeedForward::forward(Ctx& ctx, const Tensor& x) {
-  h_ = fc1.forward(ctx, x);  // h = x · W1 + b1        (N, F)
-  Tensor a = Tensor::empty(h_.shape(), DType::f32, h_.device());
-  ops::activation_forward(cfg_.activation, h_, a);  // a = act(h)
-  drop_.forward_inplace(ctx, a);                    // a = dropout(a)
-  return fc2.forward(ctx, a);                       // y = a · W2 + b2        (N, D)
+Tensor FeedForward::forward(Ctx& ctx, const Tensor& x, Saved& sv) {
+  sv.h = fc1.forward(ctx, x, sv.fc1);  // h = x · W1 + b1        (N, F)
+  Tensor a = Tensor::empty(sv.h.shape(), DType::f32, sv.h.device());
+  ops::activation_forward(cfg_.activation, sv.h, a);  // a = act(h)
+  drop_.forward_inplace(ctx, a, sv.drop);             // a = dropout(a)
+  return fc2.forward(ctx, a, sv.fc2);                 // y = a · W2 + b2        (N, D)
 }
 
 // dy (N, D) -> dx (N, D)
-Tensor FeedForward::backward(Ctx& ctx, const Tensor& dy) {
-  MOEMT_CHECK(h_.defined(), "FeedForward::backward without forward");
+Tensor FeedForward::backward(Ctx& ctx, const Tensor& dy, const Saved& sv) {
+  MOEMT_CHECK(sv.h.defined(), "FeedForward::backward without forward");
   // `y = a · W2 + b2`
-  Tensor da = fc2.backward(ctx, dy);
+  Tensor da = fc2.backward(ctx, dy, sv.fc2);
   // `a = dropout(a)`: same stream, same mask.
-  drop_.backward_inplace(ctx, da);
+  drop_.backward_inplace(ctx, da, sv.drop);
   // `a = act(h)`: dh = da * act'(h), written over da.
-  ops::activation_backward(cfg_.activation, h_, da, da);
-  h_ = Tensor();
+  ops::activation_backward(cfg_.activation, sv.h, da, da);
   // `h = x · W1 + b1`
-  return fc1.backward(ctx, da);
+  return fc1.backward(ctx, da, sv.fc1);
 }
 
 }  // namespace moemt::nn

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "core/param_store.h"
 #include "nn/dropout.h"
@@ -25,10 +26,23 @@ class FeedForward : public FfnBlock {
   // Registers `name.fc1.{weight,bias}` (D, F) and `name.fc2.{weight,bias}` (F, D).
   FeedForward(ParamStore& store, const std::string& name, const FeedForwardConfig& cfg);
 
-  // x (N, D) -> y (N, D); saves x (via fc1), the pre-activation (N, F) and the hidden (N, F).
-  Tensor forward(Ctx& ctx, const Tensor& x) override;
+  // What backward needs from one forward call: both projections' inputs, the dropout stream
+  // and the pre-activation h (N, F).
+  struct Saved {
+    Linear::Saved fc1, fc2;
+    Dropout::Saved drop;
+    Tensor h;
+  };
+  // x (N, D) -> y (N, D), filling `saved` (per call: the block may run several times before its
+  // backwards, e.g. between the steps of a recurrent layer).
+  Tensor forward(Ctx& ctx, const Tensor& x, Saved& saved);
   // dy (N, D) -> dx (N, D); accumulates the gradients of fc1 and fc2.
-  Tensor backward(Ctx& ctx, const Tensor& dy) override;
+  Tensor backward(Ctx& ctx, const Tensor& dy, const Saved& saved);
+  // FfnBlock's single-use forms: the state is kept in the block.
+  Tensor forward(Ctx& ctx, const Tensor& x) override { return forward(ctx, x, last_); }
+  Tensor backward(Ctx& ctx, const Tensor& dy) override {
+    return backward(ctx, dy, std::exchange(last_, {}));
+  }
 
   const FeedForwardConfig& config() const { return cfg_; }
   Linear fc1, fc2;
@@ -36,7 +50,7 @@ class FeedForward : public FfnBlock {
  private:
   FeedForwardConfig cfg_;
   Dropout drop_;
-  Tensor h_;  // fc1 output, the activation's input
+  Saved last_;
 };
 
 }  // namespace moemt::nn

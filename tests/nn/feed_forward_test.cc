@@ -63,6 +63,38 @@ TEST_P(FeedForwardTest, GradientsWithRelu) {
   testing::expect_grad(loss, ffn.fc2.weight.w(), ffn.fc2.weight.g(), "dW2", 2e-2, 24, 2e-3f);
 }
 
+// Per-call saved state with dropout: two forwards (different masks), then both backwards in
+// reverse order, give each call's dx and the sum of the parameter gradients of single-use runs.
+TEST(FeedForward, RunsSeveralTimesBeforeItsBackwards) {
+  ParamStore store;
+  FeedForward ffn(store, "ffn",
+                  {.d_model = 6, .ffn_dim = 10, .activation = ops::Activation::gelu, .dropout = 0.3f});
+  store.finalize(Device::cpu(), 4);
+  Ctx ctx;
+  ctx.training = true;
+  Tensor x1 = random_tensor({5, 6}, 11), x2 = random_tensor({5, 6}, 12);
+  Tensor d1 = random_tensor({5, 6}, 13), d2 = random_tensor({5, 6}, 14);
+  auto single = [&](const Tensor& x, const Tensor& d, uint64_t call) {
+    store.zero_grad();
+    ctx.begin_step(1);
+    for (uint64_t c = 0; c < call; ++c) ctx.next_rng();  // the same dropout stream as below
+    ffn.forward(ctx, x);
+    Tensor dx = ffn.backward(ctx, d);
+    return std::make_pair(dx.to_vector(), store.grads().to_vector());
+  };
+  auto [r1, g1] = single(x1, d1, 0);
+  auto [r2, g2] = single(x2, d2, 1);
+  store.zero_grad();
+  ctx.begin_step(1);
+  FeedForward::Saved s1, s2;
+  ffn.forward(ctx, x1, s1);
+  ffn.forward(ctx, x2, s2);
+  EXPECT_EQ(ffn.backward(ctx, d2, s2).to_vector(), r2);
+  EXPECT_EQ(ffn.backward(ctx, d1, s1).to_vector(), r1);
+  auto g = store.grads().to_vector();
+  for (size_t i = 0; i < g.size(); ++i) ASSERT_NEAR(g[i], g1[i] + g2[i], 1e-5) << i;
+}
+
 MOEMT_INSTANTIATE_ON_DEVICES(FeedForwardTest);
 
 }  // namespace moemt::nn
