@@ -3,6 +3,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "elementwise.cuh"
+#endif
+
 namespace moemt::ops {
 
 namespace {
@@ -64,5 +68,38 @@ void copy(const Tensor& src, Tensor& dst) {
               dtype_name(dst.dtype()));
   MOEMT_DISPATCH(same_device(src, dst), copy, src, dst);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+// Tensor-level wrappers of kernels/elementwise.cu: the current stream of the tensors' device.
+namespace cuda {
+namespace {
+float* f(const Tensor& t) { return static_cast<float*>(t.raw()); }
+void* stream_of(const Tensor& t) { return current_stream(t.device()).handle; }
+}  // namespace
+void add(const Tensor& a, const Tensor& b, Tensor& out) {
+  kernels::launch_add(f(a), f(b), f(out), a.numel(), a.device().index, stream_of(a));
+}
+void add_inplace(Tensor& y, const Tensor& x, float scale) {
+  kernels::launch_add_inplace(f(y), f(x), scale, y.numel(), y.device().index, stream_of(y));
+}
+void mul(const Tensor& a, const Tensor& b, Tensor& out) {
+  kernels::launch_mul(f(a), f(b), f(out), a.numel(), a.device().index, stream_of(a));
+}
+void scale(Tensor& x, float s) {
+  kernels::launch_scale(f(x), s, x.numel(), x.device().index, stream_of(x));
+}
+void add_bias(Tensor& y, const Tensor& bias) {
+  kernels::launch_add_bias(f(y), f(bias), y.shape().rows(), y.shape().cols(), y.device().index,
+                           stream_of(y));
+}
+void bias_grad(const Tensor& dy, Tensor& db) {
+  kernels::launch_bias_grad(f(dy), f(db), dy.shape().rows(), dy.shape().cols(), dy.device().index,
+                            stream_of(dy));
+}
+void copy(const Tensor& src, Tensor& dst) {
+  copy_bytes(dst.raw(), dst.device(), src.raw(), src.device(), src.nbytes());
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

@@ -106,7 +106,9 @@ void check_case(const Case& c, uint32_t seed) {
   EXPECT_EQ(plan.dropped, ref_plan.dropped);
   EXPECT_EQ(plan.valid_tokens, ref_plan.valid_tokens);
   expect_near_all(plan.gate, ref_plan.gate, 1e-6, "plan gate");
-  if (k > 1 || c.groups == 1) EXPECT_FALSE(ref_plan.dropped.empty());
+  if (k > 1 || c.groups == 1) {
+    EXPECT_FALSE(ref_plan.dropped.empty());
+  }
 
   Tensor entropy = Tensor::empty({1});
   ops::router_entropy(t.probs, entropy);
@@ -119,7 +121,9 @@ void check_case(const Case& c, uint32_t seed) {
   const double want[4] = {ref.values_.importance, ref.values_.load, ref.values_.switch_aux,
                           ref.values_.z};
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(v[i], want[i], 1e-5 * (1 + std::abs(want[i]))) << i;
-  if (c.noisy && c.coefs.load > 0) EXPECT_GT(want[ops::kLoad], 0.0);
+  if (c.noisy && c.coefs.load > 0) {
+    EXPECT_GT(want[ops::kLoad], 0.0);
+  }
   const double weighted = ref.values_.weighted(ref.coefs);
   EXPECT_NEAR(aux.to_vector()[0], weighted, 1e-5 * (1 + weighted));
 

@@ -15,7 +15,9 @@ TEST(Fill, FillsAndZeroes) {
     auto v = x.to_vector();
     EXPECT_EQ(v[n / 2], 0.f);
     EXPECT_EQ(v.back(), 0.f);
-    if (n > 1) EXPECT_EQ(v[n / 2 - 1], 2.5f);
+    if (n > 1) {
+      EXPECT_EQ(v[n / 2 - 1], 2.5f);
+    }
     Tensor i = Tensor::from_vector(std::vector<int32_t>(n, 7), {n});
     zero(i);
     EXPECT_EQ(i.to_ivector(), std::vector<int32_t>(n, 0));

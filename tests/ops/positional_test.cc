@@ -20,7 +20,9 @@ TEST(SinusoidalPositions, FormulaAndOffsets) {
         EXPECT_NEAR(v[pos * d + i], std::sin(pos * w), 1e-6);
         EXPECT_NEAR(v[pos * d + half + i], std::cos(pos * w), 1e-6);
       }
-    if (d % 2) EXPECT_EQ(v[5 * d + d - 1], 0.f);  // odd width: last column unused
+    if (d % 2) {
+      EXPECT_EQ(v[5 * d + d - 1], 0.f);  // odd width: last column unused
+    }
     Tensor rows = Tensor::empty({10, d});
     sinusoidal_positions(rows, 123);
     auto r = rows.to_vector();
