@@ -49,19 +49,7 @@ ModelConfig tiny_config(bool moe, EncoderType enc_type = EncoderType::bidirectio
   return c;
 }
 
-// Two sentences: lengths 4 and 2 on the source, 3 and 2 on the target (pad = 0).
-BatchTensors tiny_batch() {
-  BatchTensors b;
-  b.src_ids = Tensor::from_vector(std::vector<int32_t>{5, 6, 7, 3, 8, 3, 0, 0}, {2, 4});
-  b.src_lengths_host = {4, 2};
-  b.src_lengths = Tensor::from_vector(b.src_lengths_host, {2});
-  b.tgt_in = Tensor::from_vector(std::vector<int32_t>{2, 9, 10, 2, 11, 0}, {2, 3});
-  b.tgt_out = Tensor::from_vector(std::vector<int32_t>{9, 10, 3, 11, 3, 0}, {2, 3});
-  b.tgt_lengths_host = {3, 2};
-  b.src_lang = {0, 1};
-  b.tgt_lang = {1, 2};
-  return b;
-}
+using testing::tiny_batch;
 
 void check_model_gradients(const ModelConfig& cfg) {
   LstmModel model(cfg);

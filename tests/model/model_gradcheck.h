@@ -1,5 +1,5 @@
-// Whole-model gradient check shared by the model tests: every parameter of any model::Model
-// against central differences of the training objective (mean CE + MoE aux losses).
+// Shared by the model tests: a tiny two-sentence batch and the whole-model gradient check (every
+// parameter of any model::Model against central differences of mean CE + MoE aux losses).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,6 +8,20 @@
 #include "nn/gradcheck.h"
 
 namespace moemt::model::testing {
+
+// Two sentences: lengths 4 and 2 on the source, 3 and 2 on the target (pad = 0).
+inline BatchTensors tiny_batch() {
+  BatchTensors b;
+  b.src_ids = Tensor::from_vector(std::vector<int32_t>{5, 6, 7, 3, 8, 3, 0, 0}, {2, 4});
+  b.src_lengths_host = {4, 2};
+  b.src_lengths = Tensor::from_vector(b.src_lengths_host, {2});
+  b.tgt_in = Tensor::from_vector(std::vector<int32_t>{2, 9, 10, 2, 11, 0}, {2, 3});
+  b.tgt_out = Tensor::from_vector(std::vector<int32_t>{9, 10, 3, 11, 3, 0}, {2, 3});
+  b.tgt_lengths_host = {3, 2};
+  b.src_lang = {0, 1};
+  b.tgt_lang = {1, 2};
+  return b;
+}
 
 inline void expect_model_gradients(Model& model, const BatchTensors& batch) {
   nn::Ctx ctx;
