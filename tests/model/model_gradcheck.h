@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "model/model.h"
 #include "nn/gradcheck.h"
 
@@ -44,6 +46,24 @@ inline void expect_model_gradients(Model& model, const BatchTensors& batch) {
     ++checked;
   }
   EXPECT_EQ(checked, model.params().size());
+}
+
+// Decoding steps (start + one step per target position) give the same log-likelihood of the
+// tiny batch as the teacher-forced evaluate() (eval mode, vocabulary of 13).
+inline void expect_steps_match_forward(Model& model, const std::string& what) {
+  BatchTensors batch = tiny_batch();
+  nn::Ctx ctx;  // eval mode
+  LossStats full = model.evaluate(ctx, batch);
+  auto st = model.start(ctx, batch.src_ids, batch.src_lengths, batch.src_lang, batch.tgt_lang);
+  auto in = batch.tgt_in.to_ivector(), out = batch.tgt_out.to_ivector();
+  double nll = 0;
+  for (int t = 0; t < 3; ++t) {
+    auto v = model.step(ctx, *st, {in[t], in[3 + t]}).to_vector();
+    for (int b = 0; b < 2; ++b)
+      if (out[b * 3 + t] != 0) nll -= v[b * 13 + out[b * 3 + t]];
+  }
+  EXPECT_NEAR(nll, full.nll_sum, 1e-4) << what;
+  EXPECT_EQ(full.tokens, 5) << what;
 }
 
 }  // namespace moemt::model::testing

@@ -56,22 +56,7 @@ TEST(Seq2Seq, DecodingStepsMatchTeacherForcedForward) {
   for (bool moe : {false, true}) {
     Seq2Seq model(tiny_config(moe));
     model.finalize(Device::cpu(), 9);
-    BatchTensors batch = tiny_batch();
-    nn::Ctx ctx;  // eval mode
-    // Sum of log p(tgt_out) via teacher forcing.
-    LossStats full = model.evaluate(ctx, batch);
-    // The same via incremental steps.
-    auto st = model.start(ctx, batch.src_ids, batch.src_lengths, batch.src_lang, batch.tgt_lang);
-    auto in = batch.tgt_in.to_ivector(), out = batch.tgt_out.to_ivector();
-    double nll = 0;
-    for (int t = 0; t < 3; ++t) {
-      Tensor lp = model.step(ctx, *st, {in[t], in[3 + t]});
-      auto v = lp.to_vector();
-      for (int b = 0; b < 2; ++b)
-        if (out[b * 3 + t] != 0) nll -= v[b * 13 + out[b * 3 + t]];
-    }
-    EXPECT_NEAR(nll, full.nll_sum, 1e-4) << (moe ? "moe" : "dense");
-    EXPECT_EQ(full.tokens, 5);
+    testing::expect_steps_match_forward(model, moe ? "moe" : "dense");
   }
 }
 
