@@ -24,19 +24,21 @@ Dims check_2d(const Tensor& a, bool ta, const Tensor& b, bool tb, const Tensor& 
 
 void gemm(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c, float alpha,
           float beta) {
+  const Device dev = compute_device("gemm", kF32Only, a, b, c);
   check_2d(a, trans_a, b, trans_b, c);
-  MOEMT_DISPATCH(same_device(a, b, c), gemm, a, trans_a, b, trans_b, c, alpha, beta);
+  MOEMT_DISPATCH(dev, gemm, a, trans_a, b, trans_b, c, alpha, beta);
 }
 
 void gemm_batched(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c,
                   float alpha, float beta) {
+  const Device dev = compute_device("gemm_batched", kF32Only, a, b, c);
   MOEMT_CHECK(a.rank() == 3 && c.rank() == 3 && (b.rank() == 3 || b.rank() == 2),
               "gemm_batched ranks a {} b {} c {}", a.shape().str(), b.shape().str(),
               c.shape().str());
   MOEMT_CHECK(a.size(0) == c.size(0) && (b.rank() == 2 || b.size(0) == a.size(0)),
               "gemm_batched batch sizes a {} b {} c {}", a.shape().str(), b.shape().str(),
               c.shape().str());
-  MOEMT_DISPATCH(same_device(a, b, c), gemm_batched, a, trans_a, b, trans_b, c, alpha, beta);
+  MOEMT_DISPATCH(dev, gemm_batched, a, trans_a, b, trans_b, c, alpha, beta);
 }
 
 Tensor matmul(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b) {
