@@ -21,7 +21,10 @@ void check_host(const Tensor& x, const char* what) {
 
 void Communicator::all_reduce_sum(Tensor& x, std::string_view context) {
   check_host(x, "all_reduce_sum");
-  all_reduce_sum(x.data<float>(), x.numel(), context);
+  MOEMT_CHECK(x.dtype() == DType::f32 || x.dtype() == DType::f64,
+              "all_reduce_sum: tensor is {}, expected f32 or f64", dtype_name(x.dtype()));
+  if (x.dtype() == DType::f64) all_reduce_sum(x.data<double>(), x.numel(), context);
+  else all_reduce_sum(x.data<float>(), x.numel(), context);
 }
 
 void Communicator::broadcast(Tensor& x, int root, std::string_view context) {

@@ -28,7 +28,7 @@ class Communicator {
   virtual const char* backend() const = 0;  // "local", "threads", "mpi"
 
   // In-place sums over the ranks; every rank gets the same values.
-  void all_reduce_sum(Tensor& x, std::string_view context);  // f32
+  void all_reduce_sum(Tensor& x, std::string_view context);  // f32 or f64
   virtual void all_reduce_sum(float* x, int64_t n, std::string_view context) = 0;
   virtual void all_reduce_sum(double* x, int64_t n, std::string_view context) = 0;
 

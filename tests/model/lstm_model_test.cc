@@ -160,7 +160,8 @@ TEST(LstmModel, CheckpointRoundTrip) {
   EXPECT_EQ(loaded->params().values().to_vector(), model.params().values().to_vector());
   nn::Ctx ctx;
   BatchTensors batch = tiny_batch();
-  EXPECT_EQ(loaded->evaluate(ctx, batch).nll_sum, model.evaluate(ctx, batch).nll_sum);
+  EXPECT_EQ(loaded->evaluate(ctx, batch).read_to_host().nll_sum,
+            model.evaluate(ctx, batch).read_to_host().nll_sum);
   std::filesystem::remove_all(dir);
 }
 

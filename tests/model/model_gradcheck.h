@@ -30,7 +30,7 @@ inline void expect_model_gradients(Model& model, const BatchTensors& batch) {
   ctx.training = true;
   auto loss = [&]() {
     ctx.begin_step(1);
-    auto st = model.forward_backward(ctx, batch, 0.1f);
+    auto st = model.forward_backward(ctx, batch, 0.1f).read_to_host();
     return st.loss_sum / st.tokens + st.aux_loss;
   };
   model.params().zero_grad();
@@ -53,7 +53,7 @@ inline void expect_model_gradients(Model& model, const BatchTensors& batch) {
 inline void expect_steps_match_forward(Model& model, const std::string& what) {
   BatchTensors batch = tiny_batch();
   nn::Ctx ctx;  // eval mode
-  LossStats full = model.evaluate(ctx, batch);
+  HostLossStats full = model.evaluate(ctx, batch).read_to_host();
   auto st = model.start(ctx, batch.src_ids, batch.src_lengths, batch.src_lang, batch.tgt_lang);
   auto in = batch.tgt_in.to_ivector(), out = batch.tgt_out.to_ivector();
   double nll = 0;
