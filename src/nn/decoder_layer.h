@@ -42,7 +42,7 @@ class DecoderLayer {
   // y (B,T,D), enc (B,S,D), src_lengths i32 (B) or undefined -> (B,T,D):
   // y1 = y + Dropout(CausalSelfAttn(LN(y))), y2 = y1 + Dropout(CrossAttn(LN(y1), enc)),
   // out = y2 + Dropout(FFN(LN(y2))).
-  // What backward needs from one forward call (the FFN block keeps its own: ResidualFfn).
+  // What backward needs from one forward call.
   struct Saved {
     LayerNorm::Saved ln_self, ln_cross;
     MultiHeadAttention::Saved self_attn, cross_attn;

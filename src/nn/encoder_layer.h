@@ -33,7 +33,7 @@ class EncoderLayer {
   // x (B,S,D), src_lengths i32 (B) or undefined -> (B,S,D):
   // x1 = x + Dropout(SelfAttn(LN(x))), out = x1 + Dropout(FFN(LN(x1))).
   // Rows at padded positions are computed but never seen by valid positions.
-  // What backward needs from one forward call (the FFN block keeps its own: ResidualFfn).
+  // What backward needs from one forward call.
   struct Saved {
     LayerNorm::Saved ln_attn;
     MultiHeadAttention::Saved attn;

@@ -21,12 +21,13 @@ class ResidualFfn {
   ResidualFfn(ParamStore& store, const std::string& layer_name, int64_t d_model, float dropout,
               float ln_eps, std::unique_ptr<FfnBlock> ffn);
 
-  // What backward needs from one forward call: the LayerNorm's statistics and the dropout
-  // stream. The FFN block keeps its own state (FfnBlock's interface is single-use: an MoE
-  // layer implements it), so one FFN forward must be followed by its backward before the next.
+  // What backward needs from one forward call: the LayerNorm's statistics, the dropout stream
+  // and the FFN block's own state (FfnBlock::forward_saving; a block without per-call state,
+  // the MoE layer today, refuses a backward whose forward was not its latest).
   struct Saved {
     LayerNorm::Saved ln;
     Dropout::Saved drop;
+    std::shared_ptr<FfnBlock::State> ffn;
   };
   // x (B,T,D) -> (B,T,D), filling `saved`.
   Tensor forward(Ctx& ctx, const Tensor& x, Saved& saved);

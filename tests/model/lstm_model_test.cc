@@ -51,22 +51,28 @@ ModelConfig tiny_config(bool moe, EncoderType enc_type = EncoderType::bidirectio
 
 using testing::tiny_batch;
 
-void check_model_gradients(const ModelConfig& cfg) {
+void check_model_gradients(const ModelConfig& cfg, Device dev = Device::cpu()) {
   LstmModel model(cfg);
-  model.finalize(Device::cpu(), 5);
+  model.finalize(dev, 5);
   int64_t sizes = 0;
   for (int i = 0; i < model.params().size(); ++i) sizes += model.params().info(i).shape.numel();
   EXPECT_EQ(sizes, cfg.parameter_count());
-  testing::expect_model_gradients(model, tiny_batch());
+  testing::expect_model_gradients(model, tiny_batch(dev));
 }
 
 }  // namespace
 
-TEST(LstmModel, GradientsDense) { check_model_gradients(tiny_config(false)); }
-TEST(LstmModel, GradientsMoe) {
+class LstmModelTest : public moemt::testing::DeviceTest {};
+
+TEST_P(LstmModelTest, GradientsDense) {
+  MOEMT_MODEL_KERNELS;
+  check_model_gradients(tiny_config(false), dev());
+}
+TEST_P(LstmModelTest, GradientsMoe) {
+  MOEMT_MODEL_KERNELS;
   LstmModel m(tiny_config(true));
   EXPECT_EQ(m.moe_layers().size(), 3u);
-  check_model_gradients(tiny_config(true));
+  check_model_gradients(tiny_config(true), dev());
 }
 TEST(LstmModel, GradientsUnidirectionalMoeEvery) {
   ModelConfig c = tiny_config(true, EncoderType::unidirectional);
@@ -84,14 +90,15 @@ TEST(LstmModel, GradientsOneLayerEachSide) {
   check_model_gradients(c);
 }
 
-TEST(LstmModel, DecodingStepsMatchTeacherForcedForward) {
+TEST_P(LstmModelTest, DecodingStepsMatchTeacherForcedForward) {
+  MOEMT_MODEL_KERNELS;
   ModelConfig single = tiny_config(false, EncoderType::unidirectional);
   single.enc_layers = single.dec_layers = 1;  // no stacking: the context reaches only the output
   single.moe_enc_layers = single.moe_dec_layers = {};
   for (const ModelConfig& cfg : {tiny_config(false), tiny_config(true), single}) {
     LstmModel model(cfg);
-    model.finalize(Device::cpu(), 9);
-    testing::expect_steps_match_forward(model, cfg.use_moe ? "moe" : "dense");
+    model.finalize(dev(), 9);
+    testing::expect_steps_match_forward(model, cfg.use_moe ? "moe" : "dense", dev());
   }
 }
 
@@ -172,5 +179,7 @@ TEST(LstmModel, ConfigWithoutTypeIsTransformer) {
   EXPECT_EQ(to_yaml(c).find("type:"), std::string::npos);
   EXPECT_EQ(to_yaml(c).find("dim-rnn"), std::string::npos);
 }
+
+MOEMT_INSTANTIATE_ON_DEVICES(LstmModelTest);
 
 }  // namespace moemt::model

@@ -1,11 +1,13 @@
 // OutputLayer: logits against a naive product; the fused loss and its gradients (dx, weight,
-// bias) by finite differences with label smoothing and pads; chunking changes nothing.
+// bias) by finite differences with label smoothing and pads; chunking changes nothing; the
+// statistics stay in a device tensor. On every device.
 #include "nn/output_layer.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "device_test.h"
 #include "grad_expect.h"
 
 namespace moemt::nn {
@@ -16,23 +18,27 @@ ops::CrossEntropyStats host(const LossResult& r) {
 }
 }  // namespace
 
-TEST(OutputLayer, LogitsLossAndGradients) {
+class OutputLayerTest : public moemt::testing::DeviceTest {};
+
+TEST_P(OutputLayerTest, LogitsLossAndGradients) {
+  MOEMT_NEEDS_KERNELS("gemm", "elementwise", "compact", "cross_entropy", "embedding", "fill");
   const int64_t vocab = 11, dim = 5, n = 7;
   const int32_t pad = 0;
   ParamStore store;
   OutputLayer out(store, "out", {.vocab = vocab, .dim = dim, .bias = true});
   OutputLayer chunked(store, "chunked",
                       {.vocab = vocab, .dim = dim, .bias = true, .max_chunk_elems = 3 * vocab});
-  store.finalize(Device::cpu(), 4);
+  store.finalize(dev(), 4);
   Tensor b = out.bias().w();
-  b.copy_from(random_tensor({vocab}, 9, 0.5f));
+  b.copy_from(on(random_tensor({vocab}, 9, 0.5f)));
   Tensor cw = chunked.weight().w(), cb = chunked.bias().w();
   cw.copy_from(out.weight().w());
   cb.copy_from(b);
   Ctx ctx;
+  ctx.device = dev();
   ctx.training = true;
-  Tensor x = random_tensor({1, n, dim}, 1, 1.5f);
-  Tensor targets = Tensor::from_vector(std::vector<int32_t>{3, pad, 10, 1, pad, 7, 3}, {1, n});
+  Tensor x = on(random_tensor({1, n, dim}, 1, 1.5f));
+  Tensor targets = on(Tensor::from_vector(std::vector<int32_t>{3, pad, 10, 1, pad, 7, 3}, {1, n}));
 
   Tensor z = out.logits(ctx, x);
   ASSERT_EQ(z.shape(), (Shape{1, n, vocab}));
@@ -47,6 +53,7 @@ TEST(OutputLayer, LogitsLossAndGradients) {
 
   const float eps = 0.1f, gs = 0.2f;
   LossResult res = out.loss_forward_backward(ctx, x, targets, eps, pad, gs);
+  ASSERT_EQ(res.stats.device(), dev());
   EXPECT_EQ(host(res).tokens, 5);
   ASSERT_EQ(res.dx.shape(), x.shape());
   // Loss statistics from a double reference over the logits computed above.
@@ -68,7 +75,7 @@ TEST(OutputLayer, LogitsLossAndGradients) {
   EXPECT_NEAR(host(res).nll_sum, ref_nll, 1e-4);
 
   // The statistics-only path agrees, and its row losses add up.
-  Tensor rl = Tensor::empty({1, n});
+  Tensor rl = empty({1, n});
   LossResult ev = out.loss(ctx, x, targets, eps, pad, rl);
   EXPECT_EQ(host(ev).loss_sum, host(res).loss_sum);
   double rs = 0;
@@ -105,5 +112,7 @@ TEST(OutputLayer, LogitsLossAndGradients) {
   auto gb1 = out.bias().g().to_vector(), gb2 = chunked.bias().g().to_vector();
   for (size_t i = 0; i < gb1.size(); ++i) EXPECT_NEAR(gb1[i], gb2[i], 1e-6);
 }
+
+MOEMT_INSTANTIATE_ON_DEVICES(OutputLayerTest);
 
 }  // namespace moemt::nn
