@@ -23,9 +23,7 @@ struct LossStats {
   enum : int64_t { kLossSum = 0, kNllSum = 1, kTokens = 2, kAuxLoss = 3, kCount = 4 };
   Tensor sums;  // f64 (kCount) on the model's device
 
-  static LossStats zeros(Device device) {
-    return {Tensor::zeros({kCount}, DType::f64, device)};
-  }
+  static LossStats zeros(Device device) { return {Tensor::zeros({kCount}, DType::f64, device)}; }
   // ce: the output layer's (3) f64 statistics; aux: the (1) f32 balancing losses, or undefined
   // when no MoE layer added any. Both stay on the device.
   static LossStats from_parts(const Tensor& ce, const Tensor& aux) {

@@ -25,8 +25,8 @@ Tensor EncoderLayer::forward(Ctx& ctx, const Tensor& x, const Tensor& src_length
   sv.s = x.size(1);
   // x1 = x + Dropout(SelfAttn(LN(x)))
   Tensor h = ln_attn_.forward(ctx, x, sv.ln_attn).reshape({sv.b, sv.s, d});
-  Tensor a = drop_attn_.forward(ctx, attn_.forward(ctx, h, h, src_lengths, false, sv.attn),
-                                sv.drop_attn);
+  Tensor a =
+      drop_attn_.forward(ctx, attn_.forward(ctx, h, h, src_lengths, false, sv.attn), sv.drop_attn);
   Tensor x1 = Tensor::empty(x.shape(), DType::f32, x.device());
   ops::add(x, a, x1);
   // out = x1 + Dropout(FFN(LN(x1))).

@@ -48,7 +48,9 @@ class EncoderLayer {
   Tensor forward(Ctx& ctx, const Tensor& x, const Tensor& src_lengths) {
     return forward(ctx, x, src_lengths, last_);
   }
-  Tensor backward(Ctx& ctx, const Tensor& dy) { return backward(ctx, dy, std::exchange(last_, {})); }
+  Tensor backward(Ctx& ctx, const Tensor& dy) {
+    return backward(ctx, dy, std::exchange(last_, {}));
+  }
 
   FfnBlock& ffn() { return ffn_.ffn(); }
   MultiHeadAttention& self_attention() { return attn_; }

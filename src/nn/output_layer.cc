@@ -60,9 +60,7 @@ struct OutputLayer::Rows {
 
 // The one host read of the loss path: the number of non-pad rows, which the vocabulary GEMMs
 // need as their shape. Once per loss call.
-int64_t OutputLayer::read_kept_count_to_host(const Tensor& count) {
-  return count.to_ivector()[0];
-}
+int64_t OutputLayer::read_kept_count_to_host(const Tensor& count) { return count.to_ivector()[0]; }
 
 OutputLayer::Rows OutputLayer::select_rows(const Tensor& x2, const Tensor& t1, int32_t pad_id) {
   // t1 (N) -> index (m), targets (m): a stable compaction on the targets' device.
@@ -146,8 +144,7 @@ LossResult OutputLayer::loss(Ctx& ctx, const Tensor& x, const Tensor& targets,
     ops::gemm(sel.x.narrow(r0, m), false, weight_.w(), true, z);
     if (bias_.defined()) ops::add_bias(z, bias_.w());
     Tensor rlc = rl.defined() ? rl.narrow(r0, m) : Tensor();
-    ops::cross_entropy_forward(z, sel.targets.narrow(r0, m), label_smoothing, pad_id, r.stats,
-                               rlc);
+    ops::cross_entropy_forward(z, sel.targets.narrow(r0, m), label_smoothing, pad_id, r.stats, rlc);
   }
   if (rl.defined() && sel.index.defined()) {
     Tensor full = row_loss.reshape({n, 1});

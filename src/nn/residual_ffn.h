@@ -35,7 +35,9 @@ class ResidualFfn {
   Tensor backward(Ctx& ctx, const Tensor& dy, const Saved& saved);
   // Single-use forms: the state is kept in the sub-layer.
   Tensor forward(Ctx& ctx, const Tensor& x) { return forward(ctx, x, last_); }
-  Tensor backward(Ctx& ctx, const Tensor& dy) { return backward(ctx, dy, std::exchange(last_, {})); }
+  Tensor backward(Ctx& ctx, const Tensor& dy) {
+    return backward(ctx, dy, std::exchange(last_, {}));
+  }
   // Decoding (no dropout, nothing saved): x (B,T,D) -> (B,T,D).
   Tensor step(Ctx& ctx, const Tensor& x);
 

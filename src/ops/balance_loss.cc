@@ -7,9 +7,9 @@ namespace moemt::ops {
 
 namespace {
 Device check_forward_state(const char* op, const RouterGateOptions& o, const GateTensors& t) {
-  const Device dev = t.noisy() ? compute_device(op, kF32Only, t.clean, t.h, t.probs, t.gate,
-                                                t.noise_std)
-                               : compute_device(op, kF32Only, t.clean, t.h, t.probs, t.gate);
+  const Device dev = t.noisy()
+                         ? compute_device(op, kF32Only, t.clean, t.h, t.probs, t.gate, t.noise_std)
+                         : compute_device(op, kF32Only, t.clean, t.h, t.probs, t.gate);
   expect_dtype(op, "groups", t.group, DType::i32);
   expect_dtype(op, "top", t.top, DType::i32);
   const int64_t n = t.clean.size(0), e = t.clean.size(1);

@@ -12,9 +12,8 @@ void run(const Tensor& logits, const Tensor& targets, float smoothing, int32_t i
   const Device dev = compute_device(op, kF32Only, logits);
   expect_dtype(op, "targets", targets, DType::i32);
   MOEMT_CHECK(logits.rank() >= 1, "cross_entropy: logits {}", logits.shape().str());
-  MOEMT_CHECK(targets.numel() == logits.shape().rows(),
-              "cross_entropy: targets {} for logits {}", targets.shape().str(),
-              logits.shape().str());
+  MOEMT_CHECK(targets.numel() == logits.shape().rows(), "cross_entropy: targets {} for logits {}",
+              targets.shape().str(), logits.shape().str());
   MOEMT_CHECK(smoothing >= 0.f && smoothing < 1.f, "label smoothing {} not in [0, 1)", smoothing);
   same_device(logits, targets);
   if (dlogits.defined()) {
@@ -33,8 +32,8 @@ void run(const Tensor& logits, const Tensor& targets, float smoothing, int32_t i
     MOEMT_CHECK(row_loss.numel() == targets.numel(), "cross_entropy: row_loss {} for {} rows",
                 row_loss.shape().str(), targets.numel());
   }
-  MOEMT_DISPATCH(dev, cross_entropy, logits, targets, smoothing, ignore_index,
-                 grad_scale, dlogits, stats, row_loss);
+  MOEMT_DISPATCH(dev, cross_entropy, logits, targets, smoothing, ignore_index, grad_scale, dlogits,
+                 stats, row_loss);
 }
 }  // namespace
 

@@ -11,8 +11,7 @@ Device check(const Tensor& ids, const Tensor& table, const Tensor& rows, const c
   expect_dtype(what, "ids", ids, DType::i32);
   same_device(ids, table);
   MOEMT_CHECK(table.rank() == 2, "{}: table {}", what, table.shape().str());
-  MOEMT_CHECK(rows.shape().cols() == table.size(1) &&
-                  rows.shape().rows() == ids.numel(),
+  MOEMT_CHECK(rows.shape().cols() == table.size(1) && rows.shape().rows() == ids.numel(),
               "{}: {} rows of width {} for {} ids", what, rows.shape().rows(), rows.shape().cols(),
               ids.numel());
   return dev;
@@ -20,7 +19,8 @@ Device check(const Tensor& ids, const Tensor& table, const Tensor& rows, const c
 }  // namespace
 
 void embedding_lookup(const Tensor& ids, const Tensor& table, float scale, Tensor& out) {
-  MOEMT_DISPATCH(check(ids, table, out, "embedding_lookup"), embedding_lookup, ids, table, scale, out);
+  MOEMT_DISPATCH(check(ids, table, out, "embedding_lookup"), embedding_lookup, ids, table, scale,
+                 out);
 }
 
 void embedding_grad(const Tensor& ids, const Tensor& dy, float scale, Tensor& dtable) {

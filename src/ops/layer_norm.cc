@@ -7,9 +7,9 @@ namespace moemt::ops {
 
 void layer_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps,
                         Tensor& y, Tensor& mean, Tensor& rstd) {
-  const Device dev = mean.defined()
-                         ? compute_device("layer_norm_forward", kF32Only, x, gamma, beta, y, mean, rstd)
-                         : compute_device("layer_norm_forward", kF32Only, x, gamma, beta, y);
+  const Device dev =
+      mean.defined() ? compute_device("layer_norm_forward", kF32Only, x, gamma, beta, y, mean, rstd)
+                     : compute_device("layer_norm_forward", kF32Only, x, gamma, beta, y);
   int64_t n = x.shape().rows(), c = x.shape().cols();
   MOEMT_CHECK(y.numel() == x.numel(), "layer_norm: x {} y {}", x.shape().str(), y.shape().str());
   MOEMT_CHECK(gamma.numel() == c && beta.numel() == c, "layer_norm: x {} gamma {} beta {}",
@@ -18,14 +18,13 @@ void layer_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta
   if (mean.defined())
     MOEMT_CHECK(mean.numel() == n && rstd.numel() == n, "layer_norm: mean {} rstd {} for {} rows",
                 mean.shape().str(), rstd.shape().str(), n);
-  MOEMT_DISPATCH(dev, layer_norm_forward, x, gamma, beta, eps, y, mean,
-                 rstd);
+  MOEMT_DISPATCH(dev, layer_norm_forward, x, gamma, beta, eps, y, mean, rstd);
 }
 
 void layer_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma, const Tensor& mean,
                          const Tensor& rstd, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
-  const Device dev = compute_device("layer_norm_backward", kF32Only, dy, x, gamma, mean, rstd, dx,
-                                    dgamma, dbeta);
+  const Device dev =
+      compute_device("layer_norm_backward", kF32Only, dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
   int64_t n = x.shape().rows(), c = x.shape().cols();
   MOEMT_CHECK(dy.numel() == x.numel() && dx.numel() == x.numel(),
               "layer_norm_backward: dy {} x {} dx {}", dy.shape().str(), x.shape().str(),

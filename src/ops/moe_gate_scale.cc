@@ -7,8 +7,8 @@ namespace moemt::ops {
 
 namespace {
 void check_numel(const Tensor& t, int64_t numel, const char* what) {
-  MOEMT_CHECK(t.numel() == numel, "gate product {} is {}, wants {} elements", what,
-              t.shape().str(), numel);
+  MOEMT_CHECK(t.numel() == numel, "gate product {} is {}, wants {} elements", what, t.shape().str(),
+              numel);
 }
 }  // namespace
 
@@ -29,8 +29,7 @@ void moe_gate_scale_backward(const Tensor& dout, const Tensor& gate, const Tenso
   check_numel(scale, gate.size(0), "scale");
   check_numel(dgate, gate.numel(), "dgate");
   check_numel(dscale, gate.size(0), "dscale");
-  MOEMT_DISPATCH(dev, moe_gate_scale_backward, dout, gate,
-                 scale, dgate, dscale);
+  MOEMT_DISPATCH(dev, moe_gate_scale_backward, dout, gate, scale, dgate, dscale);
 }
 
 }  // namespace moemt::ops

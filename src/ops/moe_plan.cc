@@ -9,8 +9,8 @@ namespace {
 // The plan is integer-only (no floating compute dtype): every tensor is a fixed-type i32.
 void check_i32(const Tensor& t, int64_t numel, const char* what) {
   expect_dtype("moe_plan", what, t, DType::i32);
-  MOEMT_CHECK(t.numel() == numel, "routing plan {} is {}, wants {} elements", what,
-              t.shape().str(), numel);
+  MOEMT_CHECK(t.numel() == numel, "routing plan {} is {}, wants {} elements", what, t.shape().str(),
+              numel);
 }
 }  // namespace
 

@@ -30,11 +30,13 @@ void permute(const Tensor& x, const Tensor& slot_row, const Tensor& w, Tensor& o
 
 void unpermute_combine(const Tensor& y, const Tensor& slot_row, const Tensor& w, Tensor& out,
                        float beta) {
-  MOEMT_DISPATCH(check_slots("unpermute_combine", out, slot_row, w, y), unpermute_combine, y, slot_row, w, out, beta);
+  MOEMT_DISPATCH(check_slots("unpermute_combine", out, slot_row, w, y), unpermute_combine, y,
+                 slot_row, w, out, beta);
 }
 
 void combine_weight_grad(const Tensor& dout, const Tensor& y, const Tensor& slot_row, Tensor& dw) {
-  MOEMT_DISPATCH(check_slots("combine_weight_grad", dout, slot_row, dw, y), combine_weight_grad, dout, y, slot_row, dw);
+  MOEMT_DISPATCH(check_slots("combine_weight_grad", dout, slot_row, dw, y), combine_weight_grad,
+                 dout, y, slot_row, dw);
 }
 
 }  // namespace moemt::ops

@@ -5,9 +5,7 @@
 
 namespace moemt::ops {
 
-double sum(const Tensor& x) {
-  MOEMT_DISPATCH(compute_device("sum", kF32Only, x), sum, x);
-}
+double sum(const Tensor& x) { MOEMT_DISPATCH(compute_device("sum", kF32Only, x), sum, x); }
 
 double sum_squares(const Tensor& x) {
   MOEMT_DISPATCH(compute_device("sum_squares", kF32Only, x), sum_squares, x);

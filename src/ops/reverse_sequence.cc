@@ -12,8 +12,8 @@ void reverse_sequence(const Tensor& x, const Tensor& lengths, Tensor& y) {
   MOEMT_CHECK(x.rank() == 3 && y.shape() == x.shape(),
               "reverse_sequence: x {} y {}, expected equal (B,T,D)", x.shape().str(),
               y.shape().str());
-  MOEMT_CHECK(lengths.numel() == x.size(0),
-              "reverse_sequence: lengths {} for batch {}", lengths.shape().str(), x.size(0));
+  MOEMT_CHECK(lengths.numel() == x.size(0), "reverse_sequence: lengths {} for batch {}",
+              lengths.shape().str(), x.size(0));
   MOEMT_CHECK(x.raw() != y.raw() || x.numel() == 0, "reverse_sequence: y aliases x");
   if (x.numel() == 0) return;
   MOEMT_DISPATCH(dev, reverse_sequence, x, lengths, y);

@@ -8,8 +8,8 @@ namespace moemt::ops {
 namespace {
 Device check_state(const char* op, const RouterGateOptions& o, const GateTensors& t) {
   const Tensor& c = t.clean;
-  const Device dev = t.noisy() ? compute_device(op, kF32Only, c, t.raw)
-                               : compute_device(op, kF32Only, c);
+  const Device dev =
+      t.noisy() ? compute_device(op, kF32Only, c, t.raw) : compute_device(op, kF32Only, c);
   MOEMT_CHECK(c.rank() == 2, "router logits {}", c.shape().str());
   const int64_t n = c.size(0), e = c.size(1);
   MOEMT_CHECK(o.num_groups >= 1 && e % o.num_groups == 0 && o.k >= 1 && o.k <= e / o.num_groups &&

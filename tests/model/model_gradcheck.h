@@ -13,11 +13,11 @@
 namespace moemt::model::testing {
 
 // The ops a whole model may call, for MOEMT_NEEDS_KERNELS in device-parameterised tests.
-#define MOEMT_MODEL_KERNELS                                                                      \
-  MOEMT_NEEDS_KERNELS("accumulate", "activation", "balance_loss", "compact", "cross_entropy",   \
-                      "dropout", "elementwise", "embedding", "fill", "gemm", "heads",           \
-                      "layer_norm", "log_softmax", "lstm_cell", "moe_gate_scale", "moe_plan",   \
-                      "permute", "positional", "reduce", "reverse_sequence", "router_gate",     \
+#define MOEMT_MODEL_KERNELS                                                                   \
+  MOEMT_NEEDS_KERNELS("accumulate", "activation", "balance_loss", "compact", "cross_entropy", \
+                      "dropout", "elementwise", "embedding", "fill", "gemm", "heads",         \
+                      "layer_norm", "log_softmax", "lstm_cell", "moe_gate_scale", "moe_plan", \
+                      "permute", "positional", "reduce", "reverse_sequence", "router_gate",   \
                       "softmax", "topk")
 
 // Two sentences: lengths 4 and 2 on the source, 3 and 2 on the target (pad = 0), on `device`.

@@ -14,8 +14,9 @@ class CompactTest : public moemt::testing::DeviceTest {};
 TEST_P(CompactTest, KeepsNonPadRowsInOrder) {
   MOEMT_NEEDS_KERNELS("compact");
   const int32_t pad = 0;
-  for (const std::vector<int32_t>& tv : {std::vector<int32_t>{3, 0, 10, 1, 0, 7, 3, 0},
-                                         std::vector<int32_t>{4, 5, 6}, std::vector<int32_t>{0, 0}}) {
+  for (const std::vector<int32_t>& tv :
+       {std::vector<int32_t>{3, 0, 10, 1, 0, 7, 3, 0}, std::vector<int32_t>{4, 5, 6},
+        std::vector<int32_t>{0, 0}}) {
     const int64_t n = static_cast<int64_t>(tv.size());
     Tensor t = on(Tensor::from_vector(tv, {n}));
     Tensor index = empty({n}, DType::i32), kept = empty({n}, DType::i32),
