@@ -3,6 +3,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "heads.cuh"
+#endif
+
 namespace moemt::ops {
 
 void split_heads(const Tensor& x, int64_t heads, Tensor& y) {
@@ -43,5 +47,29 @@ void concat_time(const Tensor& a, const Tensor& a_rows, const Tensor& b, Tensor&
   if (y.numel() == 0) return;
   MOEMT_DISPATCH(same_device(a, b, y), concat_time, a, a_rows, b, y);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+// Tensor-level wrappers of kernels/heads.cu on the device's current stream.
+namespace cuda {
+void split_heads(const Tensor& x, int64_t heads, Tensor& y) {
+  kernels::launch_split_heads(x.data<float>(), y.data<float>(), x.size(0), x.size(1), heads,
+                              x.size(2) / heads, x.device().index,
+                              current_stream(x.device()).handle);
+}
+void merge_heads(const Tensor& x, Tensor& y) {
+  kernels::launch_merge_heads(x.data<float>(), y.data<float>(), x.size(0), x.size(2), x.size(1),
+                              x.size(3), x.device().index, current_stream(x.device()).handle);
+}
+void concat_time(const Tensor& a, const Tensor& a_rows, const Tensor& b, Tensor& y) {
+  // a_rows come from beam search's own reordering (values in [0, Ba)); the CPU checks them on
+  // the host, the kernel trusts them rather than reading them back every decoding step.
+  kernels::launch_concat_time(a.data<float>(),
+                              a_rows.defined() ? a_rows.data<int32_t>() : nullptr,
+                              b.data<float>(), y.data<float>(), b.size(0), a.size(1),
+                              a.size(2) * a.size(3), b.size(2) * b.size(3), a.device().index,
+                              current_stream(a.device()).handle);
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops
