@@ -16,7 +16,8 @@ __device__ inline float fwd(float v) {
 
 template <int kAct>
 __device__ inline float bwd(float v, float g) {
-  return kAct == 0 ? m::relu_backward(v, g) : g * (kAct == 1 ? m::gelu_grad(v) : m::gelu_erf_grad(v));
+  return kAct == 0 ? m::relu_backward(v, g)
+                   : g * (kAct == 1 ? m::gelu_grad(v) : m::gelu_erf_grad(v));
 }
 
 template <int kAct>
@@ -40,9 +41,12 @@ void launch_activation_forward(int act, const float* x, float* y, int64_t n, int
   if (n == 0) return;
   cudaSetDevice(device);
   cudaStream_t s = static_cast<cudaStream_t>(stream);
-  if (act == 0) forward_kernel<0><<<blocks_for(n), kThreads, 0, s>>>(x, y, n);
-  else if (act == 1) forward_kernel<1><<<blocks_for(n), kThreads, 0, s>>>(x, y, n);
-  else forward_kernel<2><<<blocks_for(n), kThreads, 0, s>>>(x, y, n);
+  if (act == 0)
+    forward_kernel<0><<<blocks_for(n), kThreads, 0, s>>>(x, y, n);
+  else if (act == 1)
+    forward_kernel<1><<<blocks_for(n), kThreads, 0, s>>>(x, y, n);
+  else
+    forward_kernel<2><<<blocks_for(n), kThreads, 0, s>>>(x, y, n);
   check_launch("activation_forward");
 }
 
@@ -51,9 +55,12 @@ void launch_activation_backward(int act, const float* x, const float* dy, float*
   if (n == 0) return;
   cudaSetDevice(device);
   cudaStream_t s = static_cast<cudaStream_t>(stream);
-  if (act == 0) backward_kernel<0><<<blocks_for(n), kThreads, 0, s>>>(x, dy, dx, n);
-  else if (act == 1) backward_kernel<1><<<blocks_for(n), kThreads, 0, s>>>(x, dy, dx, n);
-  else backward_kernel<2><<<blocks_for(n), kThreads, 0, s>>>(x, dy, dx, n);
+  if (act == 0)
+    backward_kernel<0><<<blocks_for(n), kThreads, 0, s>>>(x, dy, dx, n);
+  else if (act == 1)
+    backward_kernel<1><<<blocks_for(n), kThreads, 0, s>>>(x, dy, dx, n);
+  else
+    backward_kernel<2><<<blocks_for(n), kThreads, 0, s>>>(x, dy, dx, n);
   check_launch("activation_backward");
 }
 

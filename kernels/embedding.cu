@@ -2,7 +2,6 @@
 // radix sort and run-length encoding, then gives each run (one table row) to one block, which
 // adds the run's rows in position order: the CPU's order, with no atomics.
 #include <cub/cub.cuh>
-
 #include <stdexcept>
 #include <string>
 
@@ -35,10 +34,9 @@ __global__ void iota_kernel(int32_t* p, int64_t n) {
 }
 
 // Blocks stride over runs; threads over columns.
-__global__ void run_sum_kernel(const int32_t* unique, const int32_t* counts,
-                               const int32_t* offsets, const int32_t* num_runs,
-                               const int32_t* order, const float* dy, float scale, float* dtable,
-                               int64_t d) {
+__global__ void run_sum_kernel(const int32_t* unique, const int32_t* counts, const int32_t* offsets,
+                               const int32_t* num_runs, const int32_t* order, const float* dy,
+                               float scale, float* dtable, int64_t d) {
   const int32_t runs = *num_runs;
   for (int32_t run = blockIdx.x; run < runs; run += gridDim.x) {
     float* dst = dtable + static_cast<int64_t>(unique[run]) * d;
@@ -119,11 +117,13 @@ void launch_embedding_grad(const int32_t* ids, const float* dy, float scale, flo
   // Counts past the last run stay 0, so the scan reads defined memory.
   check_cuda(cudaMemsetAsync(counts, 0, arr, s), "memset");
   size_t b = temp_bytes;
-  check_cuda(cub::DeviceRadixSort::SortPairs(temp, b, ids, sorted_ids, pos_in, order, ni, 0, bits, s),
-             "sort");
+  check_cuda(
+      cub::DeviceRadixSort::SortPairs(temp, b, ids, sorted_ids, pos_in, order, ni, 0, bits, s),
+      "sort");
   b = temp_bytes;
-  check_cuda(cub::DeviceRunLengthEncode::Encode(temp, b, sorted_ids, unique, counts, num_runs, ni, s),
-             "runs");
+  check_cuda(
+      cub::DeviceRunLengthEncode::Encode(temp, b, sorted_ids, unique, counts, num_runs, ni, s),
+      "runs");
   b = temp_bytes;
   check_cuda(cub::DeviceScan::ExclusiveSum(temp, b, counts, offsets, ni, s), "offsets");
   const unsigned grid = static_cast<unsigned>(n < 65535 * 8 ? n : 65535 * 8);

@@ -32,9 +32,12 @@ cublasHandle_t handle_for(int device, void* stream) {
     cublasHandle_t h;
     check(cublasCreate(&h), "create");
     check(cublasSetStream(h, static_cast<cudaStream_t>(stream)), "set stream");
-    // Pedantic f32: no TF32 and no reduced-precision reductions, so f32 products match the
-    // CPU's BLAS to rounding; bf16 inputs still use tensor cores with f32 accumulation.
-    check(cublasSetMathMode(h, CUBLAS_PEDANTIC_MATH), "math mode");
+    // f32 accumulation as requested (no TF32: that needs COMPUTE_32F_FAST_TF32) and no
+    // reduced-precision split-K reductions for bf16/f16 inputs; tensor cores stay allowed.
+    check(cublasSetMathMode(
+              h, static_cast<cublasMath_t>(CUBLAS_DEFAULT_MATH |
+                                           CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION)),
+          "math mode");
     it = handles.emplace(key, h).first;
   }
   return it->second;
@@ -42,9 +45,12 @@ cublasHandle_t handle_for(int device, void* stream) {
 
 cudaDataType_t input_type(int ab_type) {
   switch (ab_type) {
-    case 1: return CUDA_R_16BF;
-    case 2: return CUDA_R_16F;
-    default: return CUDA_R_32F;
+    case 1:
+      return CUDA_R_16BF;
+    case 2:
+      return CUDA_R_16F;
+    default:
+      return CUDA_R_32F;
   }
 }
 
@@ -52,8 +58,8 @@ cublasOperation_t op(bool t) { return t ? CUBLAS_OP_T : CUBLAS_OP_N; }
 
 }  // namespace
 
-void launch_gemm(const void* a, const void* b, float* c, int ab_type, bool ta, bool tb,
-                 GemmDims d, float alpha, float beta, int device, void* stream) {
+void launch_gemm(const void* a, const void* b, float* c, int ab_type, bool ta, bool tb, GemmDims d,
+                 float alpha, float beta, int device, void* stream) {
   if (d.m == 0 || d.n == 0) return;
   const cudaDataType_t t = input_type(ab_type);
   check(cublasGemmEx_64(handle_for(device, stream), op(tb), op(ta), d.n, d.m, d.k, &alpha, b, t,
@@ -76,10 +82,11 @@ void launch_gemm_strided_batched(const void* a, const void* b, float* c, int ab_
 }
 
 void launch_gemm_grouped(const GemmItem* items, int count, int ab_type, bool ta, bool tb,
-                         float alpha, float beta, void** device_ptrs, int device, void* stream) {
+                         float alpha, void** device_ptrs, int device, void* stream) {
   // Empty items (an expert without tokens) are left out: cuBLAS wants m, n > 0.
   std::vector<const void*> ptrs;  // b's, then a's, then c's: cuBLAS's A, B, C arrays
   std::vector<int64_t> m, n, k, lda, ldb, ldc, size;
+  std::vector<float> betas;
   std::vector<const GemmItem*> live;
   for (int i = 0; i < count; ++i)
     if (items[i].d.m > 0 && items[i].d.n > 0) live.push_back(&items[i]);
@@ -98,6 +105,7 @@ void launch_gemm_grouped(const GemmItem* items, int count, int ab_type, bool ta,
     ldb.push_back(it.d.lda);
     ldc.push_back(it.d.n);
     size.push_back(1);
+    betas.push_back(it.beta);
   }
   cudaSetDevice(device);
   cudaStream_t s = static_cast<cudaStream_t>(stream);
@@ -106,16 +114,16 @@ void launch_gemm_grouped(const GemmItem* items, int count, int ab_type, bool ta,
   if (e != cudaSuccess)
     throw std::runtime_error(std::string("grouped gemm pointers: ") + cudaGetErrorString(e));
   std::vector<cublasOperation_t> opa(g, op(tb)), opb(g, op(ta));
-  std::vector<float> alphas(g, alpha), betas(g, beta);
+  std::vector<float> alphas(g, alpha);
   const cudaDataType_t t = input_type(ab_type);
   const void* const* dev = const_cast<const void* const*>(device_ptrs);
   cublasStatus_t st = cublasGemmGroupedBatchedEx_64(
       handle_for(device, stream), opa.data(), opb.data(), m.data(), n.data(), k.data(),
-      alphas.data(), dev, t, lda.data(), dev + g, t, ldb.data(), betas.data(),
-      device_ptrs + 2 * g, CUDA_R_32F, ldc.data(), g, size.data(), CUBLAS_COMPUTE_32F);
+      alphas.data(), dev, t, lda.data(), dev + g, t, ldb.data(), betas.data(), device_ptrs + 2 * g,
+      CUDA_R_32F, ldc.data(), g, size.data(), CUBLAS_COMPUTE_32F);
   if (st == CUBLAS_STATUS_NOT_SUPPORTED) {
     for (const GemmItem* it : live)
-      launch_gemm(it->a, it->b, it->c, ab_type, ta, tb, it->d, alpha, beta, device, stream);
+      launch_gemm(it->a, it->b, it->c, ab_type, ta, tb, it->d, alpha, it->beta, device, stream);
     return;
   }
   check(st, "grouped gemm");

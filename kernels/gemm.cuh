@@ -13,8 +13,8 @@ struct GemmDims {
   int64_t m, n, k, lda, ldb;
 };
 
-void launch_gemm(const void* a, const void* b, float* c, int ab_type, bool ta, bool tb,
-                 GemmDims d, float alpha, float beta, int device, void* stream);
+void launch_gemm(const void* a, const void* b, float* c, int ab_type, bool ta, bool tb, GemmDims d,
+                 float alpha, float beta, int device, void* stream);
 
 // `batch` products at fixed strides (elements); stride_b 0 broadcasts one b to every item.
 void launch_gemm_strided_batched(const void* a, const void* b, float* c, int ab_type, bool ta,
@@ -22,19 +22,22 @@ void launch_gemm_strided_batched(const void* a, const void* b, float* c, int ab_
                                  int64_t stride_b, int64_t stride_c, float alpha, float beta,
                                  int device, void* stream);
 
-// One item of a grouped product: its own pointers and sizes, the transposes shared.
+// One item of a grouped product: its own pointers, sizes and beta; alpha and the transposes
+// are shared.
 struct GemmItem {
   const void* a;
   const void* b;
   float* c;
   GemmDims d;
+  float beta;
 };
 
 // All items in one cublasGemmGroupedBatchedEx call (one group per item). `device_ptrs` is a
 // device buffer of 3 * count pointers the launcher fills on `stream` (an asynchronous copy from
-// pageable memory returns once the source is staged, so a local array suffices). Where cuBLAS rejects the type combination
-// (CUBLAS_STATUS_NOT_SUPPORTED) the items run as a loop of launch_gemm calls.
+// pageable memory returns once the source is staged, so a local array suffices). Where cuBLAS
+// rejects the type combination (CUBLAS_STATUS_NOT_SUPPORTED) the items run as a loop of launch_gemm
+// calls.
 void launch_gemm_grouped(const GemmItem* items, int count, int ab_type, bool ta, bool tb,
-                         float alpha, float beta, void** device_ptrs, int device, void* stream);
+                         float alpha, void** device_ptrs, int device, void* stream);
 
 }  // namespace moemt::kernels

@@ -16,8 +16,10 @@ __global__ void heads_kernel(const float* x, float* y, int64_t t, int64_t heads,
     // o indexes the head layout (B,H,T,dh).
     const int64_t e = o % dh, i = (o / dh) % t, h = (o / dh / t) % heads, b = o / dh / t / heads;
     const int64_t flat = ((b * t + i) * heads + h) * dh + e;
-    if (kSplit) y[o] = x[flat];
-    else y[flat] = x[o];
+    if (kSplit)
+      y[o] = x[flat];
+    else
+      y[flat] = x[o];
   }
 }
 

@@ -65,17 +65,19 @@ __global__ void ln_param_partial_kernel(const float* dy, const float* x, const f
                                         const float* rstd, float* pg, float* pb, int64_t rows,
                                         int64_t cols) {
   const int64_t j = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
-  const int64_t blk = blockIdx.y;
   if (j >= cols) return;
-  float ag = 0.f, ab = 0.f;
-  const int64_t r1 = (blk + 1) * kRowBlock < rows ? (blk + 1) * kRowBlock : rows;
-  for (int64_t r = blk * kRowBlock; r < r1; ++r) {
-    const float d = dy[r * cols + j];
-    ag += d * ((x[r * cols + j] - mean[r]) * rstd[r]);
-    ab += d;
+  const int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
+  for (int64_t blk = blockIdx.y; blk < blocks; blk += gridDim.y) {
+    float ag = 0.f, ab = 0.f;
+    const int64_t r1 = (blk + 1) * kRowBlock < rows ? (blk + 1) * kRowBlock : rows;
+    for (int64_t r = blk * kRowBlock; r < r1; ++r) {
+      const float d = dy[r * cols + j];
+      ag += d * ((x[r * cols + j] - mean[r]) * rstd[r]);
+      ab += d;
+    }
+    pg[blk * cols + j] = ag;
+    pb[blk * cols + j] = ab;
   }
-  pg[blk * cols + j] = ag;
-  pb[blk * cols + j] = ab;
 }
 
 __global__ void ln_param_sum_kernel(const float* pg, const float* pb, float* dg, float* db,
@@ -116,7 +118,8 @@ void launch_layer_norm_backward(const float* dy, const float* x, const float* ga
   const int64_t nb = layer_norm_row_blocks(rows);
   float* pg = partials;
   float* pb = partials + nb * cols;
-  dim3 grid(static_cast<unsigned>((cols + kThreads - 1) / kThreads), static_cast<unsigned>(nb));
+  dim3 grid(static_cast<unsigned>((cols + kThreads - 1) / kThreads),
+            static_cast<unsigned>(nb < 65535 ? nb : 65535));
   ln_param_partial_kernel<<<grid, kThreads, 0, s>>>(dy, x, mean, rstd, pg, pb, rows, cols);
   check_launch("layer_norm_backward (parameter partials)");
   ln_param_sum_kernel<<<blocks_for(cols), kThreads, 0, s>>>(pg, pb, dgamma, dbeta, nb, cols);

@@ -31,8 +31,8 @@ void launch_log_softmax(const float* x, float* y, int64_t rows, int64_t cols, in
                         void* stream) {
   if (rows == 0 || cols == 0) return;
   cudaSetDevice(device);
-  log_softmax_kernel<<<row_blocks(rows), row_threads(cols), 0,
-                       static_cast<cudaStream_t>(stream)>>>(x, y, cols);
+  log_softmax_kernel<<<row_blocks(rows), row_threads(cols), 0, static_cast<cudaStream_t>(stream)>>>(
+      x, y, cols);
   check_launch("log_softmax");
 }
 

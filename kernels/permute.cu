@@ -41,8 +41,8 @@ __global__ void weight_grad_kernel(const float* dout, const float* y, const int3
                                    float* dw, int64_t k, int64_t d, int64_t slots) {
   const int64_t warps = static_cast<int64_t>(gridDim.x) * (blockDim.x / 32);
   const int lane = threadIdx.x & 31;
-  for (int64_t s = blockIdx.x * static_cast<int64_t>(blockDim.x / 32) + threadIdx.x / 32;
-       s < slots; s += warps) {
+  for (int64_t s = blockIdx.x * static_cast<int64_t>(blockDim.x / 32) + threadIdx.x / 32; s < slots;
+       s += warps) {
     const int32_t r = slot_row[s];
     double acc = 0;
     if (r >= 0) {

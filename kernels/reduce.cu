@@ -52,8 +52,10 @@ void launch_sum(const float* x, int64_t n, bool squares, double* partials, doubl
   cudaStream_t s = static_cast<cudaStream_t>(stream);
   const int64_t chunks = (n + kChunk - 1) / kChunk;
   if (chunks > 0) {
-    if (squares) chunk_sum_kernel<true><<<static_cast<unsigned>(chunks), kThreads, 0, s>>>(x, n, partials);
-    else chunk_sum_kernel<false><<<static_cast<unsigned>(chunks), kThreads, 0, s>>>(x, n, partials);
+    if (squares)
+      chunk_sum_kernel<true><<<static_cast<unsigned>(chunks), kThreads, 0, s>>>(x, n, partials);
+    else
+      chunk_sum_kernel<false><<<static_cast<unsigned>(chunks), kThreads, 0, s>>>(x, n, partials);
     check_launch("sum (chunks)");
   }
   sum_partials_kernel<<<1, 1024, 0, s>>>(partials, chunks, out);

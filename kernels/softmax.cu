@@ -62,8 +62,8 @@ void launch_softmax_forward(const float* x, float* y, int64_t rows, int64_t cols
   check_launch("softmax_forward");
 }
 
-void launch_softmax_backward(const float* y, const float* dy, float* dx, int64_t rows,
-                             int64_t cols, int device, void* stream) {
+void launch_softmax_backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols,
+                             int device, void* stream) {
   if (rows == 0 || cols == 0) return;
   cudaSetDevice(device);
   softmax_backward_kernel<<<row_blocks(rows), row_threads(cols), 0,

@@ -10,7 +10,7 @@ namespace moemt::kernels {
 void launch_softmax_forward(const float* x, float* y, int64_t rows, int64_t cols, int64_t tq,
                             const int32_t* key_lengths, int64_t heads, bool causal,
                             int64_t causal_offset, int device, void* stream);
-void launch_softmax_backward(const float* y, const float* dy, float* dx, int64_t rows,
-                             int64_t cols, int device, void* stream);
+void launch_softmax_backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols,
+                             int device, void* stream);
 
 }  // namespace moemt::kernels

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, from the repository root, with the folder bundle.sh made: the CUDA
-# instances of the device-parameterised tests and the CUDA runtime tests, then prints a summary.
+# instances of the device-parameterised tests, the CPU/CUDA parity tests (CudaParity.*) and the
+# CUDA runtime tests, then prints a summary.
 # Everything runs through the bundled dynamic loader and libraries; the machine's CUDA toolkit
 # provides the driver and cuBLAS. Usage: scripts/gpu/check.sh [BUNDLE_DIR | BUNDLE.tar.xz]
 # (default gpu-bundle, else gpu-bundle.tar.xz). $OUT, where set, receives the logs.
@@ -17,6 +18,12 @@ cuda_libs=""
 for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/lib/x86_64-linux-gnu; do
   [[ -d $d ]] && cuda_libs+=":$d"
 done
+# The kernels link libcublas.so.13 (and cuBLASLt through it); where the toolkit lacks them, the
+# copies PyTorch's wheels install (nvidia/cublas/lib) serve.
+if ! ls /usr/local/cuda/lib64/libcublas.so.13* > /dev/null 2>&1 && command -v python3 > /dev/null; then
+  d=$(python3 -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' 2>/dev/null)
+  [[ -n $d && -d $d ]] && cuda_libs+=":$d"
+fi
 run() {  # the bundled loader, our libraries first, then the toolkit's
   "$B/lib/ld-linux-x86-64.so.2" --library-path "$(realpath "$B")/lib$cuda_libs" "$@"
 }

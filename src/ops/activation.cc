@@ -39,7 +39,8 @@ void activation_backward(Activation act, const Tensor& x, const Tensor& dy, Tens
 namespace cuda {
 void activation_forward(Activation act, const Tensor& x, Tensor& y) {
   kernels::launch_activation_forward(static_cast<int>(act), x.data<float>(), y.data<float>(),
-                                     x.numel(), x.device().index, current_stream(x.device()).handle);
+                                     x.numel(), x.device().index,
+                                     current_stream(x.device()).handle);
 }
 void activation_backward(Activation act, const Tensor& x, const Tensor& dy, Tensor& dx) {
   kernels::launch_activation_backward(static_cast<int>(act), x.data<float>(), dy.data<float>(),

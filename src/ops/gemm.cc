@@ -54,7 +54,7 @@ void gemm_batched(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, 
 }
 
 void gemm_grouped(const std::vector<GemmProblem>& problems, bool trans_a, bool trans_b,
-                  float alpha, float beta) {
+                  float alpha) {
   if (problems.empty()) return;
   const Device dev = problems[0].a.device();
   for (const GemmProblem& p : problems) {
@@ -63,7 +63,7 @@ void gemm_grouped(const std::vector<GemmProblem>& problems, bool trans_a, bool t
                 "gemm_grouped: problems on {} ({}) and {} ({})", dev.str(),
                 dtype_name(problems[0].a.dtype()), p.a.device().str(), dtype_name(p.a.dtype()));
   }
-  MOEMT_DISPATCH(dev, gemm_grouped, problems, trans_a, trans_b, alpha, beta);
+  MOEMT_DISPATCH(dev, gemm_grouped, problems, trans_a, trans_b, alpha);
 }
 
 Tensor matmul(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b) {
@@ -101,16 +101,15 @@ void gemm_batched(const Tensor& a, bool ta, const Tensor& b, bool tb, Tensor& c,
                                        sb, d.m * d.n, alpha, beta, a.device().index, stream_of(a));
 }
 
-void gemm_grouped(const std::vector<GemmProblem>& problems, bool ta, bool tb, float alpha,
-                  float beta) {
+void gemm_grouped(const std::vector<GemmProblem>& problems, bool ta, bool tb, float alpha) {
   std::vector<kernels::GemmItem> items;
   for (const GemmProblem& p : problems)
-    items.push_back({p.a.raw(), p.b.raw(), p.c.data<float>(), dims(p.a, ta, p.b, p.c)});
+    items.push_back({p.a.raw(), p.b.raw(), p.c.data<float>(), dims(p.a, ta, p.b, p.c), p.beta});
   const Tensor& a0 = problems[0].a;
   // 3 pointers per problem (cuBLAS reads the A, B and C arrays from device memory).
   Tensor ptrs = Tensor::empty({static_cast<int64_t>(6 * items.size())}, DType::i32, a0.device());
   kernels::launch_gemm_grouped(items.data(), static_cast<int>(items.size()),
-                               static_cast<int>(a0.dtype()), ta, tb, alpha, beta,
+                               static_cast<int>(a0.dtype()), ta, tb, alpha,
                                static_cast<void**>(ptrs.raw()), a0.device().index, stream_of(a0));
   // The pointer buffer returns to its stream's bin, reused only by work queued after this call.
 }

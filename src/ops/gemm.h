@@ -18,9 +18,11 @@ void gemm(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& 
 void gemm_batched(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c,
                   float alpha = 1.f, float beta = 0.f);
 
-// One product of a grouped gemm; a, b, c as for gemm() (2-D views).
+// One product of a grouped gemm; a, b, c as for gemm() (2-D views). beta is per problem: a
+// MoE layer's first gradient of a step overwrites (0), later ones add (1).
 struct GemmProblem {
   Tensor a, b, c;
+  float beta = 0.f;
 };
 
 // Every problem's c = alpha * op(a) · op(b) + beta * c with shared transposes: the expert
@@ -28,7 +30,7 @@ struct GemmProblem {
 // (cublasGemmGroupedBatchedEx); the CPU, and the reference in tests, as a loop of gemm().
 // Problems with no rows are skipped.
 void gemm_grouped(const std::vector<GemmProblem>& problems, bool trans_a, bool trans_b,
-                  float alpha = 1.f, float beta = 0.f);
+                  float alpha = 1.f);
 
 // Convenience: returns op(a) · op(b) as a new tensor (2-D view semantics as gemm).
 Tensor matmul(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b);
@@ -39,7 +41,7 @@ void gemm(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& 
 void gemm_batched(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c,
                   float alpha, float beta);
 void gemm_grouped(const std::vector<GemmProblem>& problems, bool trans_a, bool trans_b,
-                  float alpha, float beta);
+                  float alpha);
 }  // namespace cpu
 namespace cuda {
 void gemm(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c, float alpha,
@@ -47,7 +49,7 @@ void gemm(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& 
 void gemm_batched(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c,
                   float alpha, float beta);
 void gemm_grouped(const std::vector<GemmProblem>& problems, bool trans_a, bool trans_b,
-                  float alpha, float beta);
+                  float alpha);
 }  // namespace cuda
 
 }  // namespace moemt::ops

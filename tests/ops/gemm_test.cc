@@ -78,11 +78,12 @@ TEST_P(GemmTest, GroupedMatchesOneGemmPerProblem) {
       Tensor b = on(rand_tensor(ta ? Shape{rows[e], n} : Shape{k, n}, 10 + e));
       Shape cs = ta ? Shape{k, n} : Shape{rows[e], n};
       Tensor c0 = on(rand_tensor(cs, 20 + e));
-      grouped.push_back({a, b, c0.to(dev())});
-      single.push_back({a, b, c0.to(dev())});
+      const float beta = e % 2 ? 1.f : 0.f;  // per-problem beta: overwrite or accumulate
+      grouped.push_back({a, b, c0.clone(), beta});
+      single.push_back({a, b, c0.clone(), beta});
     }
-    gemm_grouped(grouped, ta, false, 0.5f, 1.f);
-    for (GemmProblem& p : single) gemm(p.a, ta, p.b, false, p.c, 0.5f, 1.f);
+    gemm_grouped(grouped, ta, false, 0.5f);
+    for (GemmProblem& p : single) gemm(p.a, ta, p.b, false, p.c, 0.5f, p.beta);
     for (size_t e = 0; e < rows.size(); ++e) {
       auto g = grouped[e].c.to_vector(), s = single[e].c.to_vector();
       ASSERT_EQ(g.size(), s.size());
