@@ -23,15 +23,21 @@ __global__ void heads_kernel(const float* x, float* y, int64_t t, int64_t heads,
   }
 }
 
-__global__ void concat_time_kernel(const float* a, const int32_t* a_rows, const float* b, float* y,
-                                   int64_t heads, int64_t na, int64_t nb, int64_t total) {
+__global__ void concat_time_kernel(const float* a, const int32_t* a_rows, int64_t a_batch,
+                                   const float* b, float* y, int64_t rows, int64_t heads,
+                                   int64_t na, int64_t nb, int64_t total, int* bad) {
   const int64_t w = na + nb;
   for (int64_t o = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; o < total;
        o += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     const int64_t i = o / w, off = o % w;
     const int64_t r = i / heads, h = i % heads;
-    const int64_t from = (a_rows ? static_cast<int64_t>(a_rows[r]) : r) * heads + h;
-    y[o] = off < na ? a[from * na + off] : b[i * nb + (off - na)];
+    const int64_t src = a_rows ? static_cast<int64_t>(a_rows[r]) : r;
+    if (off < na && (src < 0 || src >= a_batch)) {
+      y[o] = 0.f;
+      if (off == 0 && h == 0) atomicMax(bad, static_cast<int>(rows - r));  // integer: exact
+      continue;
+    }
+    y[o] = off < na ? a[(src * heads + h) * na + off] : b[i * nb + (off - na)];
   }
 }
 
@@ -57,14 +63,14 @@ void launch_merge_heads(const float* x, float* y, int64_t b, int64_t t, int64_t 
   check_launch("merge_heads");
 }
 
-void launch_concat_time(const float* a, const int32_t* a_rows, const float* b, float* y,
-                        int64_t rows, int64_t heads, int64_t na, int64_t nb, int device,
-                        void* stream) {
+void launch_concat_time(const float* a, const int32_t* a_rows, int64_t a_batch, const float* b,
+                        float* y, int64_t rows, int64_t heads, int64_t na, int64_t nb, int* bad,
+                        int device, void* stream) {
   const int64_t total = rows * heads * (na + nb);
   if (total == 0) return;
   cudaSetDevice(device);
   concat_time_kernel<<<blocks_for(total), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-      a, a_rows, b, y, heads, na, nb, total);
+      a, a_rows, a_batch, b, y, rows, heads, na, nb, total, bad);
   check_launch("concat_time");
 }
 

@@ -12,9 +12,11 @@ void launch_split_heads(const float* x, float* y, int64_t b, int64_t t, int64_t 
 void launch_merge_heads(const float* x, float* y, int64_t b, int64_t t, int64_t heads, int64_t dh,
                         int device, void* stream);
 // y[r] = a[a_rows ? a_rows[r] : r] ++ b[r] along time: per (row, head) na = Ta*dh then
-// nb = Tb*dh contiguous floats. a_rows must hold rows of a (callers build them: beam search).
-void launch_concat_time(const float* a, const int32_t* a_rows, const float* b, float* y,
-                        int64_t rows, int64_t heads, int64_t na, int64_t nb, int device,
-                        void* stream);
+// nb = Tb*dh contiguous floats. A row of a_rows outside [0, a_batch) leaves zeros and sets
+// *bad (a device int the caller zeroes; may be null without a_rows) to n - r for the first
+// such row r of n.
+void launch_concat_time(const float* a, const int32_t* a_rows, int64_t a_batch, const float* b,
+                        float* y, int64_t rows, int64_t heads, int64_t na, int64_t nb, int* bad,
+                        int device, void* stream);
 
 }  // namespace moemt::kernels

@@ -23,6 +23,7 @@
 #include "ops/reduce.h"
 #include "ops/reverse_sequence.h"
 #include "ops/router_gate.h"
+#include "ops/topk.h"
 
 namespace moemt::ops {
 namespace {
@@ -117,6 +118,27 @@ TEST(CudaParity, ReverseSequenceAndGateScale) {
   moe_gate_scale_backward(dout.to(kGpu), gate.to(kGpu), scale.to(kGpu), dgg, dsg);
   expect_close(dgg, dgc, 1e-6, "dgate");
   expect_close(dsg, dsc, 1e-6, "dscale");
+}
+
+// Vocabulary-wide rows (the block-per-row kernel for k <= 32, the thread-per-row one above)
+// with many ties and -inf entries: the CPU's indices and order exactly.
+TEST(CudaParity, TopkOnWideRowsKeepsTheCpuOrder) {
+  MOEMT_NEEDS_GPU("topk");
+  const int64_t rows = 5, cols = 5000;
+  std::vector<float> v(rows * cols);
+  RngStream r{3, 4};
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = r.bits(i) % 11 == 0 ? -INFINITY : std::round(4.f * r.normal(i)) / 4.f;  // ties
+  Tensor x = Tensor::from_vector(v, {rows, cols});
+  for (int k : {1, 8, 32, 40}) {
+    Tensor vc = Tensor::empty({rows, k}), ic = Tensor::empty({rows, k}, DType::i32);
+    Tensor vg = Tensor::empty({rows, k}, DType::f32, kGpu);
+    Tensor ig = Tensor::empty({rows, k}, DType::i32, kGpu);
+    topk(x, k, vc, ic);
+    topk(x.to(kGpu), k, vg, ig);
+    EXPECT_EQ(ig.to_ivector(), ic.to_ivector()) << k;
+    EXPECT_EQ(vg.to_vector(), vc.to_vector()) << k;
+  }
 }
 
 // One router level on both devices: gating (noise, groups, padding), the plan with capacity
