@@ -1,7 +1,11 @@
-// Entry points of the gemm ops: shape checks, then device dispatch.
+// Entry points of the gemm ops: shape and dtype checks, then device dispatch.
 #include "ops/gemm.h"
 
 #include "ops/dispatch.h"
+
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "gemm.cuh"
+#endif
 
 namespace moemt::ops {
 
@@ -9,7 +13,17 @@ namespace {
 struct Dims {
   int64_t m, k, n;
 };
+void check_types(const Tensor& a, const Tensor& b, const Tensor& c) {
+  MOEMT_CHECK(c.dtype() == DType::f32, "gemm output is {}, expected f32", dtype_name(c.dtype()));
+  MOEMT_CHECK(a.dtype() == b.dtype(), "gemm inputs are {} and {}", dtype_name(a.dtype()),
+              dtype_name(b.dtype()));
+  const bool half = a.dtype() == DType::bf16 || a.dtype() == DType::f16;
+  MOEMT_CHECK(a.dtype() == DType::f32 || (half && !a.device().is_cpu()),
+              "gemm inputs are {} on {}: the CPU computes in f32 (ops::cast first)",
+              dtype_name(a.dtype()), a.device().str());
+}
 Dims check_2d(const Tensor& a, bool ta, const Tensor& b, bool tb, const Tensor& c) {
+  check_types(a, b, c);
   int64_t ar = a.shape().rows(), ac = a.shape().cols();
   int64_t br = b.shape().rows(), bc = b.shape().cols();
   int64_t m = ta ? ac : ar, k = ta ? ar : ac;
@@ -36,7 +50,21 @@ void gemm_batched(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, 
   MOEMT_CHECK(a.size(0) == c.size(0) && (b.rank() == 2 || b.size(0) == a.size(0)),
               "gemm_batched batch sizes a {} b {} c {}", a.shape().str(), b.shape().str(),
               c.shape().str());
+  check_types(a, b, c);
   MOEMT_DISPATCH(same_device(a, b, c), gemm_batched, a, trans_a, b, trans_b, c, alpha, beta);
+}
+
+void gemm_grouped(const std::vector<GemmProblem>& problems, bool trans_a, bool trans_b,
+                  float alpha) {
+  if (problems.empty()) return;
+  const Device dev = problems[0].a.device();
+  for (const GemmProblem& p : problems) {
+    check_2d(p.a, trans_a, p.b, trans_b, p.c);
+    MOEMT_CHECK(same_device(p.a, p.b, p.c) == dev && p.a.dtype() == problems[0].a.dtype(),
+                "gemm_grouped: problems on {} ({}) and {} ({})", dev.str(),
+                dtype_name(problems[0].a.dtype()), p.a.device().str(), dtype_name(p.a.dtype()));
+  }
+  MOEMT_DISPATCH(dev, gemm_grouped, problems, trans_a, trans_b, alpha);
 }
 
 Tensor matmul(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b) {
@@ -46,5 +74,47 @@ Tensor matmul(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b) {
   gemm(a, trans_a, b, trans_b, c, 1.f, 0.f);
   return c;
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+// Tensor-level wrappers of kernels/gemm.cu on the tensors' device's current stream.
+namespace cuda {
+namespace {
+void* stream_of(const Tensor& t) { return current_stream(t.device()).handle; }
+kernels::GemmDims dims(const Tensor& a, bool ta, const Tensor& b, const Tensor& c) {
+  return {c.shape().rows(), c.shape().cols(), ta ? a.shape().rows() : a.shape().cols(),
+          a.shape().cols(), b.shape().cols()};
+}
+}  // namespace
+
+void gemm(const Tensor& a, bool ta, const Tensor& b, bool tb, Tensor& c, float alpha,
+          float beta) {
+  kernels::launch_gemm(a.raw(), b.raw(), c.data<float>(), static_cast<int>(a.dtype()), ta, tb,
+                       dims(a, ta, b, c), alpha, beta, a.device().index, stream_of(a));
+}
+
+void gemm_batched(const Tensor& a, bool ta, const Tensor& b, bool tb, Tensor& c, float alpha,
+                  float beta) {
+  const int64_t ar = a.size(1), ac = a.size(2);
+  kernels::GemmDims d{c.size(1), c.size(2), ta ? ar : ac, ac, b.size(-1)};
+  const int64_t sb = b.rank() == 3 ? b.size(1) * b.size(2) : 0;
+  kernels::launch_gemm_strided_batched(a.raw(), b.raw(), c.data<float>(),
+                                       static_cast<int>(a.dtype()), ta, tb, d, a.size(0), ar * ac,
+                                       sb, d.m * d.n, alpha, beta, a.device().index, stream_of(a));
+}
+
+void gemm_grouped(const std::vector<GemmProblem>& problems, bool ta, bool tb, float alpha) {
+  std::vector<kernels::GemmItem> items;
+  for (const GemmProblem& p : problems)
+    items.push_back({p.a.raw(), p.b.raw(), p.c.data<float>(), dims(p.a, ta, p.b, p.c), p.beta});
+  const Tensor& a0 = problems[0].a;
+  // 3 pointers per problem (cuBLAS reads the A, B and C arrays from device memory).
+  Tensor ptrs = Tensor::empty({static_cast<int64_t>(6 * items.size())}, DType::i32, a0.device());
+  kernels::launch_gemm_grouped(items.data(), static_cast<int>(items.size()),
+                               static_cast<int>(a0.dtype()), ta, tb, alpha,
+                               static_cast<void**>(ptrs.raw()), a0.device().index, stream_of(a0));
+  // The pointer buffer returns to its stream's bin, reused only by work queued after this call.
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops
