@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, from the repository root, with the folder bundle.sh made: the CUDA
-# instances of the device-parameterised tests and the CUDA runtime tests, then prints a summary.
+# instances of the device-parameterised tests, the CPU/CUDA parity tests (CudaParity.*) and the
+# CUDA runtime tests, then the grouped GEMM benchmark, and prints a summary.
 # Everything runs through the bundled dynamic loader and libraries; the machine's CUDA toolkit
 # provides the driver and cuBLAS. Usage: scripts/gpu/check.sh [BUNDLE_DIR | BUNDLE.tar.xz]
 # (default gpu-bundle, else gpu-bundle.tar.xz). $OUT, where set, receives the logs.
@@ -17,6 +18,12 @@ cuda_libs=""
 for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/lib/x86_64-linux-gnu; do
   [[ -d $d ]] && cuda_libs+=":$d"
 done
+# The kernels link libcublas.so.13 (and cuBLASLt through it); where the toolkit lacks them, the
+# copies PyTorch's wheels install (nvidia/cublas/lib) serve.
+if ! ls /usr/local/cuda/lib64/libcublas.so.13* > /dev/null 2>&1 && command -v python3 > /dev/null; then
+  d=$(python3 -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' 2>/dev/null)
+  [[ -n $d && -d $d ]] && cuda_libs+=":$d"
+fi
 run() {  # the bundled loader, our libraries first, then the toolkit's
   "$B/lib/ld-linux-x86-64.so.2" --library-path "$(realpath "$B")/lib$cuda_libs" "$@"
 }
@@ -26,7 +33,7 @@ mkdir -p "$OUT_DIR"
 echo "bundle commit: $(cat "$B/COMMIT" 2>/dev/null)"
 run "$B/bin/moemt" version
 status=0
-for t in test_core test_ops test_nn; do
+for t in test_core test_ops test_nn test_model test_decode; do
   [[ -x $B/bin/$t ]] || continue
   # CUDA instances (and the core runtime tests) only: the CPU ones ran in CI.
   run "$B/bin/$t" --gtest_filter='*cuda*:*Cuda*:*Caching*:*Convert*:Tensor.*:Device.*' \
@@ -38,5 +45,14 @@ for t in test_core test_ops test_nn; do
   echo "{\"suite\": \"$t\", \"rc\": $rc, \"passed\": $passed, \"skipped\": $skipped, \"failed_lines\": $failed}"
   [[ $rc -eq 0 ]] || { status=1; grep -E '^\[  FAILED|Failure|error' "$OUT_DIR/$t.log" | head -20; }
 done
+# The grouped expert GEMM against a loop of GEMMs and one dense GEMM of the same FLOPs (one JSON
+# line per shape; the issue's goal is grouped_over_dense >= 0.7 on balanced loads).
+if [[ -x $B/bin/bench_gemm ]]; then
+  for dt in bf16 f32; do
+    run "$B/bin/bench_gemm" --device cuda0 --dtype $dt --experts 8,16,64 --tokens 8192,65536 \
+      --d 1024 --ffn 4096 2> "$OUT_DIR/bench_gemm_$dt.err" | tee "$OUT_DIR/bench_gemm_$dt.jsonl" ||
+      { status=1; tail -5 "$OUT_DIR/bench_gemm_$dt.err"; }
+  done
+fi
 echo "check.sh: $([[ $status -eq 0 ]] && echo all passed || echo FAILURES) (logs in $OUT_DIR)"
 exit $status

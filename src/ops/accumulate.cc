@@ -3,6 +3,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "accumulate.cuh"
+#endif
+
 namespace moemt::ops {
 
 void accumulate_f64(Tensor& acc, const Tensor& x, double scale) {
@@ -15,5 +19,16 @@ void accumulate_f64(Tensor& acc, const Tensor& x, double scale) {
   if (acc.numel() == 0) return;
   MOEMT_DISPATCH(same_device(x, acc), accumulate_f64, acc, x, scale);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+namespace cuda {
+void accumulate_f64(Tensor& acc, const Tensor& x, double scale) {
+  const bool f64 = x.dtype() == DType::f64;
+  kernels::launch_accumulate_f64(acc.data<double>(), f64 ? nullptr : x.data<float>(),
+                                 f64 ? x.data<double>() : nullptr, acc.numel(), scale,
+                                 acc.device().index, current_stream(acc.device()).handle);
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

@@ -3,6 +3,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "activation.cuh"
+#endif
+
 namespace moemt::ops {
 
 Activation activation_from_name(const std::string& name) {
@@ -32,5 +36,20 @@ void activation_backward(Activation act, const Tensor& x, const Tensor& dy, Tens
   MOEMT_CHECK(x.numel() == dy.numel() && dx.numel() == x.numel(), "activation_backward shapes");
   MOEMT_DISPATCH(dev, activation_backward, act, x, dy, dx);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+namespace cuda {
+void activation_forward(Activation act, const Tensor& x, Tensor& y) {
+  kernels::launch_activation_forward(static_cast<int>(act), x.data<float>(), y.data<float>(),
+                                     x.numel(), x.device().index,
+                                     current_stream(x.device()).handle);
+}
+void activation_backward(Activation act, const Tensor& x, const Tensor& dy, Tensor& dx) {
+  kernels::launch_activation_backward(static_cast<int>(act), x.data<float>(), dy.data<float>(),
+                                      dx.data<float>(), x.numel(), x.device().index,
+                                      current_stream(x.device()).handle);
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

@@ -5,6 +5,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "adam.cuh"
+#endif
+
 namespace moemt::ops {
 
 void adam_step(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamStepArgs& a) {
@@ -17,5 +21,15 @@ void adam_step(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const Ad
       math::adam_coeffs(a.lr, a.beta1, a.beta2, a.eps, a.weight_decay, a.step, a.grad_scale);
   MOEMT_DISPATCH(dev, adam_step, param, grad, m, v, c);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+namespace cuda {
+void adam_step(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const math::AdamCoeffs& c) {
+  kernels::launch_adam_step(param.data<float>(), grad.data<float>(), m.data<float>(),
+                            v.data<float>(), param.numel(), c, param.device().index,
+                            current_stream(param.device()).handle);
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

@@ -3,6 +3,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "balance_loss.cuh"
+#endif
+
 namespace moemt::ops {
 
 namespace {
@@ -61,5 +65,49 @@ void balance_loss_backward(const RouterGateOptions& o, const BalanceCoefs& c, co
   need(g.dstd, load, ne, "dstd");
   MOEMT_DISPATCH(dev, balance_loss_backward, o, c, t, scale, g);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+// Tensor-level wrappers of kernels/balance_loss.cu on the device's current stream; the values
+// stay on the device.
+namespace cuda {
+namespace {
+float* or_null(const Tensor& t) { return t.defined() && t.numel() > 0 ? t.data<float>() : nullptr; }
+kernels::BalanceArgs args(const RouterGateOptions& o, const BalanceCoefs& c, const GateTensors& t) {
+  const int e = static_cast<int>(t.clean.size(1));
+  return {t.clean.size(0), e, e / o.num_groups, o.k, o.ktop, o.num_groups,
+          c.importance,    c.load, c.switch_aux, c.z, t.noisy()};
+}
+kernels::BalanceInputs inputs(const GateTensors& t) {
+  return {t.group.data<int32_t>(),
+          t.top.data<int32_t>(),
+          t.h.data<float>(),
+          t.probs.data<float>(),
+          t.clean.data<float>(),
+          t.noisy() ? t.noise_std.data<float>() : nullptr,
+          t.gate.data<float>()};
+}
+}  // namespace
+void balance_loss_forward(const RouterGateOptions& o, const BalanceCoefs& c, const GateTensors& t,
+                          Tensor& values, Tensor& aux_sum) {
+  const kernels::BalanceArgs a = args(o, c, t);
+  const Device dev = t.clean.device();
+  Tensor scratch = Tensor::empty({kernels::balance_scratch(a)}, DType::f64, dev);
+  kernels::launch_balance_forward(a, inputs(t), values.data<float>(),
+                                  aux_sum.defined() ? aux_sum.data<float>() : nullptr,
+                                  scratch.data<double>(), dev.index, current_stream(dev).handle);
+}
+void balance_loss_backward(const RouterGateOptions& o, const BalanceCoefs& c, const GateTensors& t,
+                           double scale, GateGrads& g) {
+  if (!c.any()) return;
+  const kernels::BalanceArgs a = args(o, c, t);
+  const Device dev = t.clean.device();
+  Tensor scratch = Tensor::empty({kernels::balance_scratch(a)}, DType::f64, dev);
+  kernels::BalanceGrads d{g.dgate.data<float>(), or_null(g.dprobs), or_null(g.dh),
+                          or_null(g.dclean), or_null(g.dstd)};
+  kernels::launch_balance_backward(a, inputs(t), scale, d, scratch.data<double>(), dev.index,
+                                   current_stream(dev).handle);
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "ops/balance_loss.h"
+#include "ops/math/balance.h"
 #include "ops/router_math.h"
 
 namespace moemt::ops::cpu {
 
 namespace {
 using namespace router_math;
-constexpr double kEps = 1e-10;
 
 // One router level's forward state, row-major (n, e) unless noted. Tensors a loss does not
 // read may be null (noise_std is null without noise).
@@ -57,32 +57,14 @@ View make_view(const RouterGateOptions& o, const GateTensors& t) {
   return v;
 }
 
-// Squared coefficient of variation over m values (population variance, as in Shazeer et al.'s
-// code) and, when d is not null, its gradient times scale added into d.
-double cv_squared(const double* x, int m, double* d, double scale) {
-  if (m <= 1) return 0.0;
-  double mean = 0;
-  for (int i = 0; i < m; ++i) mean += x[i];
-  mean /= m;
-  double var = 0;
-  for (int i = 0; i < m; ++i) var += (x[i] - mean) * (x[i] - mean);
-  var /= m;
-  double den = mean * mean + kEps;
-  if (d != nullptr) {
-    // c = var / den: dvar/dx_i = 2 (x_i - mean) / m, dden/dx_i = 2 mean / m.
-    for (int i = 0; i < m; ++i)
-      d[i] += scale * (2.0 * (x[i] - mean) / m / den - var * 2.0 * mean / m / (den * den));
-  }
-  return var / den;
-}
-
 // Sum over groups of share * CV(x restricted to the group)^2, gradient into d when not null.
 double grouped_cv(const View& v, const std::vector<double>& x, double* d, double scale) {
   double out = 0;
   for (int grp = 0; grp < v.groups; ++grp) {
     if (v.group_tokens[grp] == 0) continue;
     double w = v.share(grp);
-    out += w * cv_squared(x.data() + grp * v.eg, v.eg, d ? d + grp * v.eg : nullptr, scale * w);
+    out += w * math::cv_squared(x.data() + grp * v.eg, v.eg, d ? d + grp * v.eg : nullptr,
+                                scale * w);
   }
   return out;
 }
@@ -104,21 +86,10 @@ double importance_loss(const View& v, Grads* g, double scale) {
   return out;
 }
 
-// z of the load loss for expert i of token t: (clean_i - kth_excluding(H, k, i)) / std_i, where
-// kth_excluding(i) is the k-th largest of the other candidates, i.e. top[k] if i is among the
-// top k, else top[k-1]. -inf there (fewer than k+1 candidates) means i is always kept (fixed).
+// The load loss's z of expert i for token t (ops/math/balance.h).
 double load_z(const View& v, int64_t t, int i, int* kth, bool* fixed) {
-  if (v.ktop <= v.k) {  // as many candidates as choices: every expert is always kept
-    *fixed = true;
-    return 0.0;
-  }
-  const int32_t* top = v.top + t * v.ktop;
-  *kth = top[v.k - 1];
-  for (int j = 0; j < v.k; ++j)
-    if (top[j] == i) *kth = top[v.k];
-  double hk = v.h[t * v.e + *kth];
-  *fixed = !std::isfinite(hk);
-  return *fixed ? 0.0 : (v.clean[t * v.e + i] - hk) / v.noise_std[t * v.e + i];
+  return math::load_z(v.top + t * v.ktop, v.ktop, v.k, v.h + t * v.e, v.clean + t * v.e,
+                      v.noise_std ? v.noise_std + t * v.e : nullptr, i, kth, fixed);
 }
 
 // Load (Shazeer Appendix A): P(x,i) = Phi(z), the probability that expert i stays in the top k

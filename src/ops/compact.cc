@@ -5,6 +5,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "compact.cuh"
+#endif
+
 namespace moemt::ops {
 
 void compact_nonpad(const Tensor& targets, int32_t pad_id, Tensor& index, Tensor& kept,
@@ -19,5 +23,17 @@ void compact_nonpad(const Tensor& targets, int32_t pad_id, Tensor& index, Tensor
   MOEMT_DISPATCH(same_device(targets, index, kept, count), compact_nonpad, targets, pad_id, index,
                  kept, count);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+namespace cuda {
+void compact_nonpad(const Tensor& targets, int32_t pad_id, Tensor& index, Tensor& kept,
+                    Tensor& count) {
+  kernels::launch_compact_nonpad(targets.data<int32_t>(), targets.numel(), pad_id,
+                                 index.data<int32_t>(), kept.data<int32_t>(),
+                                 count.data<int32_t>(), targets.device().index,
+                                 current_stream(targets.device()).handle);
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

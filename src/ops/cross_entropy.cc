@@ -3,6 +3,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "cross_entropy.cuh"
+#endif
+
 namespace moemt::ops {
 
 namespace {
@@ -64,5 +68,41 @@ void cross_entropy_backward(const Tensor& logits, const Tensor& targets, float s
   Tensor none, no_stats;
   run(logits, targets, smoothing, ignore_index, grad_scale, dlogits, no_stats, none);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+// Tensor-level wrapper of kernels/cross_entropy.cu. The statistics are added into `stats` on the
+// device; the one read back is the first bad row (8 bytes), so a bad target fails as on the CPU.
+namespace cuda {
+void cross_entropy(const Tensor& logits, const Tensor& targets, float smoothing,
+                   int32_t ignore_index, float grad_scale, Tensor& dlogits, Tensor& stats,
+                   Tensor& row_loss) {
+  const int64_t rows = logits.shape().rows(), vocab = logits.shape().cols();
+  const Device dev = logits.device();
+  static_assert(sizeof(kernels::CrossEntropyTotals) % sizeof(double) == 0);
+  constexpr int64_t kTotals = sizeof(kernels::CrossEntropyTotals) / sizeof(double);
+  // Per-row loss and nll (2 rows), the totals, then per-row status ints (rows / 2 doubles).
+  Tensor scratch = Tensor::empty({2 * rows + kTotals + (rows + 1) / 2}, DType::f64, dev);
+  double* p = scratch.data<double>();
+  auto* totals = reinterpret_cast<kernels::CrossEntropyTotals*>(p + 2 * rows);
+  kernels::launch_cross_entropy(logits.data<float>(), targets.data<int32_t>(), smoothing,
+                                ignore_index, grad_scale,
+                                dlogits.defined() ? dlogits.data<float>() : nullptr,
+                                row_loss.defined() ? row_loss.data<float>() : nullptr, rows, vocab,
+                                p, reinterpret_cast<int*>(p + 2 * rows + kTotals), totals,
+                                stats.defined() ? stats.data<double>() : nullptr, dev.index,
+                                current_stream(dev).handle);
+  kernels::CrossEntropyTotals t{};
+  copy_bytes(&t.first_bad_row, Device::cpu(), &totals->first_bad_row, dev,
+             sizeof(t.first_bad_row));
+  if (t.first_bad_row >= 0) {
+    int32_t target = 0;
+    copy_bytes(&target, Device::cpu(), targets.data<int32_t>() + t.first_bad_row, dev,
+               sizeof(target));
+    MOEMT_CHECK(false, "cross_entropy: target {} at row {} outside [0, {})", target,
+                t.first_bad_row, vocab);
+  }
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

@@ -3,6 +3,11 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "dropout.cuh"
+#include "elementwise.cuh"
+#endif
+
 namespace moemt::ops {
 
 void dropout_forward(const Tensor& x, float p, RngStream rng, Tensor& y, Tensor& mask) {
@@ -30,5 +35,26 @@ void dropout_backward(const Tensor& dy, float p, RngStream rng, Tensor& dx) {
               dx.shape().str());
   MOEMT_DISPATCH(dev, dropout_backward, dy, p, rng, dx);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+// Tensor-level wrappers of kernels/dropout.cu. p = 0 needs no special case there: threshold 0
+// keeps every element with multiplier 1.
+namespace cuda {
+void dropout_forward(const Tensor& x, float p, RngStream rng, Tensor& y, Tensor& mask) {
+  kernels::launch_dropout_forward(x.data<float>(), p, rng.seed, rng.stream, y.data<float>(),
+                                  mask.defined() ? mask.data<float>() : nullptr, x.numel(),
+                                  x.device().index, current_stream(x.device()).handle);
+}
+void dropout_backward(const Tensor& dy, const Tensor& mask, Tensor& dx) {
+  kernels::launch_mul(dy.data<float>(), mask.data<float>(), dx.data<float>(), dy.numel(),
+                      dy.device().index, current_stream(dy.device()).handle);
+}
+void dropout_backward(const Tensor& dy, float p, RngStream rng, Tensor& dx) {
+  kernels::launch_dropout_forward(dy.data<float>(), p, rng.seed, rng.stream, dx.data<float>(),
+                                  nullptr, dy.numel(), dy.device().index,
+                                  current_stream(dy.device()).handle);
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

@@ -3,6 +3,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "ema.cuh"
+#endif
+
 namespace moemt::ops {
 
 void ema_update(Tensor& avg, const Tensor& param, float decay) {
@@ -12,5 +16,14 @@ void ema_update(Tensor& avg, const Tensor& param, float decay) {
   MOEMT_CHECK(decay >= 0.f && decay <= 1.f, "ema_update: decay {} outside [0, 1]", decay);
   MOEMT_DISPATCH(dev, ema_update, avg, param, decay);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+namespace cuda {
+void ema_update(Tensor& avg, const Tensor& param, float decay) {
+  kernels::launch_ema_update(avg.data<float>(), param.data<float>(), avg.numel(), decay,
+                             avg.device().index, current_stream(avg.device()).handle);
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

@@ -1,7 +1,11 @@
-// Entry points of the gemm ops: shape checks, then device dispatch.
+// Entry points of the gemm ops: shape and dtype checks, then device dispatch.
 #include "ops/gemm.h"
 
 #include "ops/dispatch.h"
+
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "gemm.cuh"
+#endif
 
 namespace moemt::ops {
 
@@ -9,6 +13,15 @@ namespace {
 struct Dims {
   int64_t m, k, n;
 };
+// Inputs in f32, or bf16/f16 on CUDA (cuBLAS, f32 accumulation); the output is always f32.
+constexpr DTypeSupport kGemmInputs{
+    dtype_bit(DType::f32), dtype_bit(DType::f32) | dtype_bit(DType::bf16) | dtype_bit(DType::f16)};
+Device check_types(const char* op, const Tensor& a, const Tensor& b, const Tensor& c) {
+  const Device dev = compute_device(op, kGemmInputs, a, b);
+  expect_dtype(op, "output", c, DType::f32);
+  same_device(a, c);
+  return dev;
+}
 Dims check_2d(const Tensor& a, bool ta, const Tensor& b, bool tb, const Tensor& c) {
   int64_t ar = a.shape().rows(), ac = a.shape().cols();
   int64_t br = b.shape().rows(), bc = b.shape().cols();
@@ -24,14 +37,14 @@ Dims check_2d(const Tensor& a, bool ta, const Tensor& b, bool tb, const Tensor& 
 
 void gemm(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c, float alpha,
           float beta) {
-  const Device dev = compute_device("gemm", kF32Only, a, b, c);
+  const Device dev = check_types("gemm", a, b, c);
   check_2d(a, trans_a, b, trans_b, c);
   MOEMT_DISPATCH(dev, gemm, a, trans_a, b, trans_b, c, alpha, beta);
 }
 
 void gemm_batched(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c,
                   float alpha, float beta) {
-  const Device dev = compute_device("gemm_batched", kF32Only, a, b, c);
+  const Device dev = check_types("gemm_batched", a, b, c);
   MOEMT_CHECK(a.rank() == 3 && c.rank() == 3 && (b.rank() == 3 || b.rank() == 2),
               "gemm_batched ranks a {} b {} c {}", a.shape().str(), b.shape().str(),
               c.shape().str());
@@ -41,6 +54,20 @@ void gemm_batched(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, 
   MOEMT_DISPATCH(dev, gemm_batched, a, trans_a, b, trans_b, c, alpha, beta);
 }
 
+void gemm_grouped(const std::vector<GemmProblem>& problems, bool trans_a, bool trans_b,
+                  float alpha) {
+  if (problems.empty()) return;
+  const Device dev = check_types("gemm_grouped", problems[0].a, problems[0].b, problems[0].c);
+  for (const GemmProblem& p : problems) {
+    check_types("gemm_grouped", p.a, p.b, p.c);
+    check_2d(p.a, trans_a, p.b, trans_b, p.c);
+    MOEMT_CHECK(p.a.device() == dev && p.a.dtype() == problems[0].a.dtype(),
+                "gemm_grouped: problems on {} ({}) and {} ({})", dev.str(),
+                dtype_name(problems[0].a.dtype()), p.a.device().str(), dtype_name(p.a.dtype()));
+  }
+  MOEMT_DISPATCH(dev, gemm_grouped, problems, trans_a, trans_b, alpha);
+}
+
 Tensor matmul(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b) {
   int64_t m = trans_a ? a.shape().cols() : a.shape().rows();
   int64_t n = trans_b ? b.shape().rows() : b.shape().cols();
@@ -48,5 +75,47 @@ Tensor matmul(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b) {
   gemm(a, trans_a, b, trans_b, c, 1.f, 0.f);
   return c;
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+// Tensor-level wrappers of kernels/gemm.cu on the tensors' device's current stream.
+namespace cuda {
+namespace {
+void* stream_of(const Tensor& t) { return current_stream(t.device()).handle; }
+kernels::GemmDims dims(const Tensor& a, bool ta, const Tensor& b, const Tensor& c) {
+  return {c.shape().rows(), c.shape().cols(), ta ? a.shape().rows() : a.shape().cols(),
+          a.shape().cols(), b.shape().cols()};
+}
+}  // namespace
+
+void gemm(const Tensor& a, bool ta, const Tensor& b, bool tb, Tensor& c, float alpha,
+          float beta) {
+  kernels::launch_gemm(a.raw(), b.raw(), c.data<float>(), static_cast<int>(a.dtype()), ta, tb,
+                       dims(a, ta, b, c), alpha, beta, a.device().index, stream_of(a));
+}
+
+void gemm_batched(const Tensor& a, bool ta, const Tensor& b, bool tb, Tensor& c, float alpha,
+                  float beta) {
+  const int64_t ar = a.size(1), ac = a.size(2);
+  kernels::GemmDims d{c.size(1), c.size(2), ta ? ar : ac, ac, b.size(-1)};
+  const int64_t sb = b.rank() == 3 ? b.size(1) * b.size(2) : 0;
+  kernels::launch_gemm_strided_batched(a.raw(), b.raw(), c.data<float>(),
+                                       static_cast<int>(a.dtype()), ta, tb, d, a.size(0), ar * ac,
+                                       sb, d.m * d.n, alpha, beta, a.device().index, stream_of(a));
+}
+
+void gemm_grouped(const std::vector<GemmProblem>& problems, bool ta, bool tb, float alpha) {
+  std::vector<kernels::GemmItem> items;
+  for (const GemmProblem& p : problems)
+    items.push_back({p.a.raw(), p.b.raw(), p.c.data<float>(), dims(p.a, ta, p.b, p.c), p.beta});
+  const Tensor& a0 = problems[0].a;
+  // 3 pointers per problem (cuBLAS reads the A, B and C arrays from device memory).
+  Tensor ptrs = Tensor::empty({static_cast<int64_t>(6 * items.size())}, DType::i32, a0.device());
+  kernels::launch_gemm_grouped(items.data(), static_cast<int>(items.size()),
+                               static_cast<int>(a0.dtype()), ta, tb, alpha,
+                               static_cast<void**>(ptrs.raw()), a0.device().index, stream_of(a0));
+  // The pointer buffer returns to its stream's bin, reused only by work queued after this call.
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

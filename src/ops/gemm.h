@@ -1,6 +1,9 @@
-// Matrix products: c = alpha * op(a) · op(b) + beta * c, single and batched, f32.
+// Matrix products: c = alpha * op(a) · op(b) + beta * c, single, batched and grouped.
 // Tensors of rank > 2 are viewed as 2-D (rows = product of leading dims) by gemm().
+// c is f32; a and b are f32, or on CUDA both bf16 or both f16 (f32 accumulation).
 #pragma once
+
+#include <vector>
 
 #include "core/tensor.h"
 
@@ -15,6 +18,20 @@ void gemm(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& 
 void gemm_batched(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c,
                   float alpha = 1.f, float beta = 0.f);
 
+// One product of a grouped gemm; a, b, c as for gemm() (2-D views). beta is per problem: a
+// MoE layer's first gradient of a step overwrites (0), later ones add (1).
+struct GemmProblem {
+  Tensor a, b, c;
+  float beta = 0.f;
+};
+
+// Every problem's c = alpha * op(a) · op(b) + beta * c with shared transposes: the expert
+// FFNs of a MoE layer, one problem per expert. CUDA runs them as one grouped cuBLAS call
+// (cublasGemmGroupedBatchedEx); the CPU, and the reference in tests, as a loop of gemm().
+// Problems with no rows are skipped.
+void gemm_grouped(const std::vector<GemmProblem>& problems, bool trans_a, bool trans_b,
+                  float alpha = 1.f);
+
 // Convenience: returns op(a) · op(b) as a new tensor (2-D view semantics as gemm).
 Tensor matmul(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b);
 
@@ -23,12 +40,16 @@ void gemm(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& 
           float beta);
 void gemm_batched(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c,
                   float alpha, float beta);
+void gemm_grouped(const std::vector<GemmProblem>& problems, bool trans_a, bool trans_b,
+                  float alpha);
 }  // namespace cpu
 namespace cuda {
 void gemm(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c, float alpha,
           float beta);
 void gemm_batched(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c,
                   float alpha, float beta);
+void gemm_grouped(const std::vector<GemmProblem>& problems, bool trans_a, bool trans_b,
+                  float alpha);
 }  // namespace cuda
 
 }  // namespace moemt::ops

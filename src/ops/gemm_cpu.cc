@@ -42,4 +42,11 @@ void gemm_batched(const Tensor& a, bool ta, const Tensor& b, bool tb, Tensor& c,
                 n, k, alpha, pa + i * sa, ac, pb + i * sb, bc, beta, pc + i * sc, n);
 }
 
+void gemm_grouped(const std::vector<GemmProblem>& problems, bool ta, bool tb, float alpha) {
+  for (const GemmProblem& p : problems) {
+    Tensor c = p.c;
+    gemm(p.a, ta, p.b, tb, c, alpha, p.beta);
+  }
+}
+
 }  // namespace moemt::ops::cpu

@@ -3,6 +3,11 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "global_norm.cuh"
+#include "reduce.cuh"
+#endif
+
 namespace moemt::ops {
 
 void global_norm_sq(const Tensor& g, Tensor& out) {
@@ -12,5 +17,17 @@ void global_norm_sq(const Tensor& g, Tensor& out) {
   same_device(g, out);
   MOEMT_DISPATCH(dev, global_norm_sq, g, out);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+// The sum stays on the device: out is read by the trainer when it needs the norm.
+namespace cuda {
+void global_norm_sq(const Tensor& g, Tensor& out) {
+  Tensor partials = Tensor::empty({kernels::reduce_partials(g.numel())}, DType::f64, g.device());
+  kernels::launch_global_norm_sq(g.data<float>(), g.numel(), partials.data<double>(),
+                                 out.data<double>(), g.device().index,
+                                 current_stream(g.device()).handle);
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

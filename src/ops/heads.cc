@@ -3,6 +3,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "heads.cuh"
+#endif
+
 namespace moemt::ops {
 
 void split_heads(const Tensor& x, int64_t heads, Tensor& y) {
@@ -43,5 +47,40 @@ void concat_time(const Tensor& a, const Tensor& a_rows, const Tensor& b, Tensor&
   if (y.numel() == 0) return;
   MOEMT_DISPATCH(dev, concat_time, a, a_rows, b, y);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+// Tensor-level wrappers of kernels/heads.cu on the device's current stream.
+namespace cuda {
+void split_heads(const Tensor& x, int64_t heads, Tensor& y) {
+  kernels::launch_split_heads(x.data<float>(), y.data<float>(), x.size(0), x.size(1), heads,
+                              x.size(2) / heads, x.device().index,
+                              current_stream(x.device()).handle);
+}
+void merge_heads(const Tensor& x, Tensor& y) {
+  kernels::launch_merge_heads(x.data<float>(), y.data<float>(), x.size(0), x.size(2), x.size(1),
+                              x.size(3), x.device().index, current_stream(x.device()).handle);
+}
+void concat_time(const Tensor& a, const Tensor& a_rows, const Tensor& b, Tensor& y) {
+  // A row outside a is the CPU's error too: one 4-byte read back per gathered call (beam search
+  // reads its step's tokens anyway).
+  const Device dev = a.device();
+  const int64_t rows = b.size(0);
+  Tensor bad = a_rows.defined() ? Tensor::zeros({1}, DType::i32, dev) : Tensor();
+  kernels::launch_concat_time(a.data<float>(),
+                              a_rows.defined() ? a_rows.data<int32_t>() : nullptr, a.size(0),
+                              b.data<float>(), y.data<float>(), rows, a.size(1),
+                              a.size(2) * a.size(3), b.size(2) * b.size(3),
+                              bad.defined() ? bad.data<int32_t>() : nullptr, dev.index,
+                              current_stream(dev).handle);
+  if (!bad.defined()) return;
+  const int32_t flag = read_scalar<int32_t>(bad);
+  if (flag > 0) {
+    int32_t row = 0;
+    copy_bytes(&row, Device::cpu(), a_rows.data<int32_t>() + (rows - flag), dev, sizeof(row));
+    MOEMT_CHECK(false, "concat_time row {} outside [0, {})", row, a.size(0));
+  }
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

@@ -1,4 +1,5 @@
-// The list comes from kernels/CMakeLists.txt (MOEMT_CUDA_OPS: the stems of kernels/*.cu).
+// The list comes from kernels/CMakeLists.txt (MOEMT_CUDA_OPS: the stems of kernels/*.cu),
+// defined for this file alone by src/ops/CMakeLists.txt.
 #include "ops/kernels_available.h"
 
 namespace moemt::ops {
@@ -15,6 +16,14 @@ bool has_cuda_kernel(std::string_view op) {
 #endif
   (void)op;
   return false;
+}
+
+std::string_view cuda_kernel_ops() {
+#if defined(MOEMT_CUDA_OPS)
+  return MOEMT_CUDA_OPS;
+#else
+  return "";
+#endif
 }
 
 }  // namespace moemt::ops

@@ -8,4 +8,7 @@ namespace moemt::ops {
 
 bool has_cuda_kernel(std::string_view op);  // op = the file stem: "softmax", "cast", ...
 
+// The ops with CUDA kernels, comma-separated ("" without any), for `moemt version`.
+std::string_view cuda_kernel_ops();
+
 }  // namespace moemt::ops

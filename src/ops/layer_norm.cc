@@ -3,6 +3,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "layer_norm.cuh"
+#endif
+
 namespace moemt::ops {
 
 void layer_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps,
@@ -36,5 +40,30 @@ void layer_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma,
               n);
   MOEMT_DISPATCH(dev, layer_norm_backward, dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+// Tensor-level wrappers of kernels/layer_norm.cu on the device's current stream.
+namespace cuda {
+void layer_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps,
+                        Tensor& y, Tensor& mean, Tensor& rstd) {
+  kernels::launch_layer_norm_forward(
+      x.data<float>(), gamma.data<float>(), beta.data<float>(), eps, y.data<float>(),
+      mean.defined() ? mean.data<float>() : nullptr, rstd.defined() ? rstd.data<float>() : nullptr,
+      x.shape().rows(), x.shape().cols(), x.device().index, current_stream(x.device()).handle);
+}
+void layer_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma, const Tensor& mean,
+                         const Tensor& rstd, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
+  const int64_t rows = x.shape().rows(), cols = x.shape().cols();
+  // Per-row-block partial sums of dgamma and dbeta, combined in block order.
+  Tensor partials =
+      Tensor::empty({2 * kernels::layer_norm_row_blocks(rows) * cols}, DType::f32, x.device());
+  kernels::launch_layer_norm_backward(dy.data<float>(), x.data<float>(), gamma.data<float>(),
+                                      mean.data<float>(), rstd.data<float>(), dx.data<float>(),
+                                      dgamma.data<float>(), dbeta.data<float>(),
+                                      partials.data<float>(), rows, cols, x.device().index,
+                                      current_stream(x.device()).handle);
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

@@ -3,6 +3,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "lstm_cell.cuh"
+#endif
+
 namespace moemt::ops {
 
 namespace {
@@ -59,5 +63,35 @@ void lstm_cell_backward(const Tensor& dy, const Tensor& dh_next, const Tensor& d
   MOEMT_DISPATCH(d, lstm_cell_backward, dy, dh_next, dc_next, acts, c_prev, c_next, lengths, t,
                  dgates, dh_prev, dc_prev);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+// Tensor-level wrappers of kernels/lstm_cell.cu on the device's current stream.
+namespace cuda {
+namespace {
+const int32_t* lens_or_null(const Tensor& l) {
+  return l.defined() ? l.data<int32_t>() : nullptr;
+}
+}  // namespace
+void lstm_cell_forward(const Tensor& gx, const Tensor& gh, const Tensor& h_prev,
+                       const Tensor& c_prev, const Tensor& lengths, int64_t t, Tensor& acts,
+                       Tensor& h_next, Tensor& c_next, Tensor& y) {
+  kernels::launch_lstm_cell_forward(gx.data<float>(), gh.data<float>(), h_prev.data<float>(),
+                                    c_prev.data<float>(), lens_or_null(lengths), t,
+                                    acts.data<float>(), h_next.data<float>(), c_next.data<float>(),
+                                    y.data<float>(), gx.size(0), gx.size(1) / 4, gx.device().index,
+                                    current_stream(gx.device()).handle);
+}
+void lstm_cell_backward(const Tensor& dy, const Tensor& dh_next, const Tensor& dc_next,
+                        const Tensor& acts, const Tensor& c_prev, const Tensor& c_next,
+                        const Tensor& lengths, int64_t t, Tensor& dgates, Tensor& dh_prev,
+                        Tensor& dc_prev) {
+  kernels::launch_lstm_cell_backward(
+      dy.data<float>(), dh_next.data<float>(), dc_next.data<float>(), acts.data<float>(),
+      c_prev.data<float>(), c_next.data<float>(), lens_or_null(lengths), t, dgates.data<float>(),
+      dh_prev.data<float>(), dc_prev.data<float>(), acts.size(0), acts.size(1) / 4,
+      acts.device().index, current_stream(acts.device()).handle);
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

@@ -3,6 +3,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "moe_gate_scale.cuh"
+#endif
+
 namespace moemt::ops {
 
 namespace {
@@ -31,5 +35,23 @@ void moe_gate_scale_backward(const Tensor& dout, const Tensor& gate, const Tenso
   check_numel(dscale, gate.size(0), "dscale");
   MOEMT_DISPATCH(dev, moe_gate_scale_backward, dout, gate, scale, dgate, dscale);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+namespace cuda {
+void moe_gate_scale(const Tensor& gate, const Tensor& scale, Tensor& out) {
+  kernels::launch_moe_gate_scale(gate.data<float>(), scale.data<float>(), out.data<float>(),
+                                 gate.size(0), gate.size(1), gate.device().index,
+                                 current_stream(gate.device()).handle);
+}
+void moe_gate_scale_backward(const Tensor& dout, const Tensor& gate, const Tensor& scale,
+                             Tensor& dgate, Tensor& dscale) {
+  kernels::launch_moe_gate_scale_backward(dout.data<float>(), gate.data<float>(),
+                                          scale.data<float>(), dgate.data<float>(),
+                                          dscale.data<float>(), gate.size(0), gate.size(1),
+                                          gate.device().index,
+                                          current_stream(gate.device()).handle);
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

@@ -3,6 +3,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "moe_plan.cuh"
+#endif
+
 namespace moemt::ops {
 
 namespace {
@@ -41,5 +45,30 @@ void moe_plan(const Tensor& expert, const Tensor& capacity, PlanTensors& out) {
                              out.offsets, out.counts),
                  moe_plan, expert, capacity, out);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+// Tensor-level wrappers of kernels/moe_plan.cu on the device's current stream. The kernels
+// trust the router's group and expert ids (the CPU checks them on the host).
+namespace cuda {
+void moe_capacity(const Tensor& group, float cf, int k, int64_t min_capacity, int experts_per_group,
+                  Tensor& capacity) {
+  kernels::launch_moe_capacity(group.data<int32_t>(), group.numel(), cf, k, min_capacity,
+                               experts_per_group, capacity.numel() / experts_per_group,
+                               capacity.data<int32_t>(), group.device().index,
+                               current_stream(group.device()).handle);
+}
+void moe_plan(const Tensor& expert, const Tensor& capacity, PlanTensors& out) {
+  const int64_t n = expert.size(0), k = expert.size(1), e = capacity.numel();
+  const Device dev = expert.device();
+  const size_t bytes = kernels::moe_plan_workspace(n, k, e);
+  Tensor ws = Tensor::empty({static_cast<int64_t>((bytes + 7) / 8)}, DType::f64, dev);
+  kernels::PlanPointers p{out.position.data<int32_t>(), out.row.data<int32_t>(),
+                          out.row_token.data<int32_t>(), out.demand.data<int32_t>(),
+                          out.offsets.data<int32_t>(), out.counts.data<int32_t>()};
+  kernels::launch_moe_plan(expert.data<int32_t>(), capacity.data<int32_t>(), n, k, e, p, ws.raw(),
+                           dev.index, current_stream(dev).handle);
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

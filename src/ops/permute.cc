@@ -3,6 +3,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "permute.cuh"
+#endif
+
 namespace moemt::ops {
 
 namespace {
@@ -38,5 +42,34 @@ void combine_weight_grad(const Tensor& dout, const Tensor& y, const Tensor& slot
   MOEMT_DISPATCH(check_slots("combine_weight_grad", dout, slot_row, dw, y), combine_weight_grad,
                  dout, y, slot_row, dw);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+// Tensor-level wrappers of kernels/permute.cu on the device's current stream.
+namespace cuda {
+namespace {
+const float* weights_or_null(const Tensor& w) {
+  return w.defined() && w.numel() > 0 ? w.data<float>() : nullptr;
+}
+void* stream_of(const Tensor& t) { return current_stream(t.device()).handle; }
+}  // namespace
+void permute(const Tensor& x, const Tensor& slot_row, const Tensor& w, Tensor& out) {
+  kernels::launch_permute(x.data<float>(), slot_row.data<int32_t>(), weights_or_null(w),
+                          out.data<float>(), slot_row.size(0), slot_row.size(1), x.shape().cols(),
+                          x.device().index, stream_of(x));
+}
+void unpermute_combine(const Tensor& y, const Tensor& slot_row, const Tensor& w, Tensor& out,
+                       float beta) {
+  kernels::launch_unpermute_combine(y.data<float>(), slot_row.data<int32_t>(), weights_or_null(w),
+                                    out.data<float>(), beta, slot_row.size(0), slot_row.size(1),
+                                    y.shape().cols(), y.device().index, stream_of(y));
+}
+void combine_weight_grad(const Tensor& dout, const Tensor& y, const Tensor& slot_row, Tensor& dw) {
+  kernels::launch_combine_weight_grad(dout.data<float>(), y.data<float>(),
+                                      slot_row.data<int32_t>(), dw.data<float>(), slot_row.size(0),
+                                      slot_row.size(1), y.shape().cols(), y.device().index,
+                                      stream_of(y));
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

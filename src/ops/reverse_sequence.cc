@@ -3,6 +3,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "reverse_sequence.cuh"
+#endif
+
 namespace moemt::ops {
 
 void reverse_sequence(const Tensor& x, const Tensor& lengths, Tensor& y) {
@@ -18,5 +22,15 @@ void reverse_sequence(const Tensor& x, const Tensor& lengths, Tensor& y) {
   if (x.numel() == 0) return;
   MOEMT_DISPATCH(dev, reverse_sequence, x, lengths, y);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+namespace cuda {
+void reverse_sequence(const Tensor& x, const Tensor& lengths, Tensor& y) {
+  kernels::launch_reverse_sequence(x.data<float>(), lengths.data<int32_t>(), y.data<float>(),
+                                   x.size(0), x.size(1), x.size(2), x.device().index,
+                                   current_stream(x.device()).handle);
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

@@ -3,6 +3,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "router_gate.cuh"
+#endif
+
 namespace moemt::ops {
 
 namespace {
@@ -75,5 +79,66 @@ void router_entropy(const Tensor& probs, Tensor& out) {
   MOEMT_CHECK(out.numel() == 1, "router entropy out {}", out.shape().str());
   MOEMT_DISPATCH(dev, router_entropy, probs, out);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+// Tensor-level wrappers of kernels/router_gate.cu on the device's current stream. The kernels
+// trust the token groups (the CPU checks them on the host; the MoE layer builds them).
+namespace cuda {
+namespace {
+const float* or_null(const Tensor& t) {
+  return t.defined() && t.numel() > 0 ? t.data<float>() : nullptr;
+}
+kernels::RouterGateArgs args(const RouterGateOptions& o, const GateTensors& t) {
+  return {t.clean.size(0), t.clean.size(1), o.num_groups, o.k, o.ktop, o.renormalize,
+          o.noise_scale, o.seed, o.stream};
+}
+}  // namespace
+void router_gate_forward(const RouterGateOptions& o, GateTensors& t) {
+  const Device dev = t.clean.device();
+  const bool noisy = t.noisy();
+  // The rows' double temporaries (h and the probabilities) and the top-k values.
+  Tensor scratch = Tensor::empty({2 * t.clean.numel()}, DType::f64, dev);
+  Tensor vals = Tensor::empty({t.clean.size(0) * o.ktop}, DType::f32, dev);
+  kernels::RouterForwardPointers p{t.group.data<int32_t>(),
+                                   t.clean.data<float>(),
+                                   noisy ? t.raw.data<float>() : nullptr,
+                                   noisy ? t.eps.data<float>() : nullptr,
+                                   noisy ? t.noise_std.data<float>() : nullptr,
+                                   t.h.data<float>(),
+                                   t.probs.data<float>(),
+                                   t.top.data<int32_t>(),
+                                   t.expert.data<int32_t>(),
+                                   t.gate.data<float>(),
+                                   scratch.data<double>(),
+                                   vals.data<float>()};
+  kernels::launch_router_gate_forward(args(o, t), p, dev.index, current_stream(dev).handle);
+}
+void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, const GateGrads& g,
+                          Tensor& dclean_out, Tensor& draw) {
+  const Device dev = t.clean.device();
+  const bool noisy = t.noisy();
+  Tensor scratch = Tensor::empty({2 * t.clean.numel()}, DType::f64, dev);
+  kernels::RouterBackwardPointers p{t.group.data<int32_t>(),
+                                    t.probs.data<float>(),
+                                    t.top.data<int32_t>(),
+                                    t.gate.data<float>(),
+                                    g.dgate.data<float>(),
+                                    or_null(g.dprobs),
+                                    or_null(g.dh),
+                                    or_null(g.dclean),
+                                    noisy ? or_null(g.dstd) : nullptr,
+                                    noisy ? t.raw.data<float>() : nullptr,
+                                    noisy ? t.eps.data<float>() : nullptr,
+                                    dclean_out.data<float>(),
+                                    noisy ? draw.data<float>() : nullptr,
+                                    scratch.data<double>()};
+  kernels::launch_router_gate_backward(args(o, t), p, dev.index, current_stream(dev).handle);
+}
+void router_entropy(const Tensor& probs, Tensor& out) {
+  kernels::launch_router_entropy(probs.data<float>(), probs.numel(), out.data<float>(),
+                                 probs.device().index, current_stream(probs.device()).handle);
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

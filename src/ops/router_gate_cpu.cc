@@ -5,7 +5,6 @@
 #include <limits>
 #include <vector>
 
-#include "core/rng.h"
 #include "ops/math/topk.h"
 #include "ops/router_gate.h"
 #include "ops/router_math.h"
@@ -40,7 +39,6 @@ void router_gate_forward(const RouterGateOptions& o, GateTensors& t) {
   const int64_t n = t.clean.size(0), e = t.clean.size(1);
   const int eg = static_cast<int>(e) / o.num_groups, k = o.k, kt = o.ktop;
   const bool noisy = t.noisy();
-  const RngStream rng{o.seed, o.stream};
   const int32_t* grp = t.group.data<int32_t>();
   const float* clean = t.clean.data<float>();
   const float* raw = noisy ? t.raw.data<float>() : nullptr;
@@ -66,7 +64,7 @@ void router_gate_forward(const RouterGateOptions& o, GateTensors& t) {
         double v = clean[x];
         if (noisy) {
           const double sdev = o.noise_scale * softplus(raw[x]);
-          eps[x] = rng.normal(x);
+          eps[x] = noise_normal(o.seed, o.stream, static_cast<uint64_t>(x));
           sd[x] = static_cast<float>(sdev);
           v += eps[x] * sdev;
         }

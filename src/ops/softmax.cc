@@ -3,6 +3,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "softmax.cuh"
+#endif
+
 namespace moemt::ops {
 
 void softmax_forward(const Tensor& x, Tensor& y, const SoftmaxMask& mask) {
@@ -31,5 +35,26 @@ void softmax_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
   if (y.numel() == 0) return;
   MOEMT_DISPATCH(dev, softmax_backward, y, dy, dx);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+// Tensor-level wrappers of kernels/softmax.cu on the device's current stream.
+namespace cuda {
+void softmax_forward(const Tensor& x, Tensor& y, const SoftmaxMask& mask) {
+  const int64_t cols = x.shape().cols(), rows = x.numel() / cols;
+  const bool lens = mask.key_lengths.defined();
+  kernels::launch_softmax_forward(
+      x.data<float>(), y.data<float>(), rows, cols, mask.any() ? x.size(1) : 1,
+      lens ? mask.key_lengths.data<int32_t>() : nullptr,
+      lens ? x.size(0) / mask.key_lengths.size(0) : 1, mask.causal, mask.causal_offset,
+      x.device().index, current_stream(x.device()).handle);
+}
+void softmax_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
+  const int64_t cols = y.shape().cols();
+  kernels::launch_softmax_backward(y.data<float>(), dy.data<float>(), dx.data<float>(),
+                                   y.numel() / cols, cols, y.device().index,
+                                   current_stream(y.device()).handle);
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

@@ -3,6 +3,10 @@
 
 #include "ops/dispatch.h"
 
+#if defined(MOEMT_OP_HAS_CUDA)
+#include "topk.cuh"
+#endif
+
 namespace moemt::ops {
 
 void topk(const Tensor& x, int k, Tensor& values, Tensor& indices) {
@@ -17,5 +21,15 @@ void topk(const Tensor& x, int k, Tensor& values, Tensor& indices) {
               indices.shape().str());
   MOEMT_DISPATCH(dev, topk, x, k, values, indices);
 }
+
+#if defined(MOEMT_OP_HAS_CUDA)
+namespace cuda {
+void topk(const Tensor& x, int k, Tensor& values, Tensor& indices) {
+  kernels::launch_topk(x.data<float>(), x.shape().rows(), x.shape().cols(), k,
+                       values.data<float>(), indices.data<int32_t>(), x.device().index,
+                       current_stream(x.device()).handle);
+}
+}  // namespace cuda
+#endif
 
 }  // namespace moemt::ops

@@ -184,6 +184,11 @@ std::vector<OpCall> all_ops(DType dt) {
     Tensor c = r({2, 2, 2});
     gemm_batched(r({2, 2, 3}), false, r({2, 3, 2}), false, c);
   });
+  add_op("gemm_grouped", [=] {
+    std::vector<GemmProblem> problems(1);
+    problems[0] = {r({2, 3}), r({3, 2}), r({2, 2})};
+    gemm_grouped(problems, false, false);
+  });
   add_op("global_norm_sq", [=] {
     Tensor out = Tensor::zeros({1}, DType::f64);
     global_norm_sq(r({3}), out);

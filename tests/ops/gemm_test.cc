@@ -61,6 +61,46 @@ TEST_P(GemmTest, BatchedAndBroadcast) {
   EXPECT_THROW(gemm(a.reshape({12, 6}), false, b.reshape({24, 2}), false, bad), InternalError);
 }
 
+// Experts of different row counts (one with none), as a MoE layer groups them, against one
+// gemm per problem; both transposes of the weight-gradient form (aᵀ·b) too.
+TEST_P(GemmTest, GroupedMatchesOneGemmPerProblem) {
+  MOEMT_NEEDS_KERNELS("gemm");
+  const int64_t k = 6, n = 5;
+  const std::vector<int64_t> rows = {3, 0, 7, 1};
+  Tensor x = on(rand_tensor({11, k}, 7));
+  for (bool ta : {false, true}) {
+    std::vector<GemmProblem> grouped, single;
+    int64_t r0 = 0;
+    for (size_t e = 0; e < rows.size(); ++e) {
+      Tensor a = x.narrow(r0, rows[e]);
+      r0 += rows[e];
+      // ta: c (k,n) = aᵀ (k,rows) · b (rows,n); else c (rows,n) = a (rows,k) · w (k,n).
+      Tensor b = on(rand_tensor(ta ? Shape{rows[e], n} : Shape{k, n}, 10 + e));
+      Shape cs = ta ? Shape{k, n} : Shape{rows[e], n};
+      Tensor c0 = on(rand_tensor(cs, 20 + e));
+      const float beta = e % 2 ? 1.f : 0.f;  // per-problem beta: overwrite or accumulate
+      grouped.push_back({a, b, c0.clone(), beta});
+      single.push_back({a, b, c0.clone(), beta});
+    }
+    gemm_grouped(grouped, ta, false, 0.5f);
+    for (GemmProblem& p : single) gemm(p.a, ta, p.b, false, p.c, 0.5f, p.beta);
+    for (size_t e = 0; e < rows.size(); ++e) {
+      auto g = grouped[e].c.to_vector(), s = single[e].c.to_vector();
+      ASSERT_EQ(g.size(), s.size());
+      for (size_t i = 0; i < g.size(); ++i) EXPECT_NEAR(g[i], s[i], 1e-5) << e << " " << i;
+    }
+  }
+  std::vector<GemmProblem> bad = {{x, on(rand_tensor({5, n}, 30)), empty({11, n})}};
+  EXPECT_THROW(gemm_grouped(bad, false, false), InternalError);
+}
+
+// The CPU computes in f32 only; reduced-precision inputs are for the CUDA path.
+TEST(GemmCpu, RejectsBf16Inputs) {
+  Tensor a = Tensor::zeros({2, 3}, DType::bf16), b = Tensor::zeros({3, 2}, DType::bf16);
+  Tensor c = Tensor::zeros({2, 2});
+  EXPECT_THROW(gemm(a, false, b, false, c), Error);  // the dtype contract: one-line Error
+}
+
 MOEMT_INSTANTIATE_ON_DEVICES(GemmTest);
 
 }  // namespace moemt::ops
