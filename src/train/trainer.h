@@ -59,6 +59,7 @@ class Trainer {
   model::Model& model() { return *model_; }
   data::BatchGenerator& batches() { return *gen_; }
   dist::Communicator& communicator() { return *comm_; }
+  ExpertShard* expert_shard() { return shard_.get(); }  // null without --expert-parallel
   const data::Vocab& vocab() const { return vocab_; }
 
  private:
