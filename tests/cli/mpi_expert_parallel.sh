@@ -56,6 +56,21 @@ for a, b in zip(one, two):
     assert b["all_to_all_bytes_per_update"] > 0 and b["all_reduce_bytes_per_update"] > 0, b
 PY
 
+# scripts/plan's estimate for this model and shape against the bytes rank 0 measured: the
+# all-reduce exactly, the all-to-all within 15% (the estimate assumes evenly spread routing).
+python3 - "$T/m2.jsonl" "$T/m2" <<'PY' || fail "scripts/plan disagrees with the measured bytes"
+import json, subprocess, sys
+for r in (json.loads(l) for l in open(sys.argv[1]) if '"train"' in l):
+    est = json.loads(subprocess.check_output(
+        ["scripts/plan", sys.argv[2], "--ranks", "2", "--expert-parallel", "2",
+         "--src-tokens", str(r["src_tokens"] / r["updates"]),
+         "--tgt-tokens", str(r["tgt_tokens"] / r["updates"])]))
+    assert est["all_reduce_bytes_per_update"] == r["all_reduce_bytes_per_update"], (est, r)
+    ratio = r["all_to_all_bytes_per_update"] / est["all_to_all_bytes_per_update"]
+    assert 0.85 < ratio < 1.15, (ratio, est, r)
+    print(f"update {r['update']}: all-to-all measured/estimated {ratio:.3f}")
+PY
+
 # The checkpoint resumes on 1 process and on 3 ranks in one group of 3, with the same losses.
 cp -r "$T/m2" "$T/r3"
 "$MOEMT" train -c "$T/tiny.yml" --model "$T/m2" --resume --after 8u --disp-freq 1u --log "$T/r1.jsonl" \
