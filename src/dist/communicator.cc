@@ -2,6 +2,7 @@
 // (one-rank) backend.
 #include "dist/communicator.h"
 
+#include <chrono>
 #include <cstring>
 
 #include "core/error.h"
@@ -21,8 +22,12 @@ void check_host(const Tensor& x, const char* what) {
 
 void Communicator::all_reduce_sum(Tensor& x, std::string_view context) {
   check_host(x, "all_reduce_sum");
+  const auto t0 = std::chrono::steady_clock::now();
   all_reduce_sum(x.data<float>(), x.numel(), context);
-  if (size() > 1) traffic_.all_reduce_bytes += x.nbytes();
+  if (size() == 1) return;
+  traffic_.all_reduce_bytes += x.nbytes();
+  traffic_.all_reduce_s +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void Communicator::broadcast(Tensor& x, int root, std::string_view context) {
@@ -67,8 +72,11 @@ Tensor Communicator::all_to_all_v(const Tensor& send, const std::vector<int64_t>
   const int64_t d = send.size(1);
   const size_t row_bytes = d * dtype_size(send.dtype());
   Tensor recv = Tensor::empty({m, d}, send.dtype());
+  const auto t0 = std::chrono::steady_clock::now();
   all_to_all_v_bytes(send.raw(), send_counts, recv.raw(), recv_counts, row_bytes, context);
   traffic_.all_to_all_bytes += (n - send_counts[rank()]) * static_cast<int64_t>(row_bytes);
+  traffic_.all_to_all_s +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return recv;
 }
 

@@ -66,11 +66,19 @@ class Communicator {
   double timeout_s() const { return timeout_s_; }
   void set_timeout(double s) { timeout_s_ = s; }
 
-  // Payload bytes this rank sent through the Tensor collectives since the last reset: an
-  // all-to-all counts the rows sent to other ranks, an all-reduce its buffer (what a ring
-  // moves is about twice that). Host-scalar reductions and count exchanges are not counted.
+  // Payload bytes this rank sent through the Tensor collectives since the last reset (an
+  // all-to-all counts the rows sent to other ranks, an all-reduce its buffer; what a ring
+  // moves is about twice that), and the time spent in them (waiting for slower ranks
+  // included). Host-scalar reductions and count exchanges are not counted.
   struct Traffic {
     int64_t all_to_all_bytes = 0, all_reduce_bytes = 0;
+    double all_to_all_s = 0, all_reduce_s = 0;  // wall time inside those collectives
+    void add(const Traffic& o) {
+      all_to_all_bytes += o.all_to_all_bytes;
+      all_reduce_bytes += o.all_reduce_bytes;
+      all_to_all_s += o.all_to_all_s;
+      all_reduce_s += o.all_reduce_s;
+    }
   };
   const Traffic& traffic() const { return traffic_; }
   void reset_traffic() { traffic_ = {}; }

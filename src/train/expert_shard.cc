@@ -91,8 +91,7 @@ void ExpertShard::sync(Tensor buffer, const std::string& context) {
 dist::Communicator::Traffic ExpertShard::take_traffic() {
   dist::Communicator::Traffic t;
   for (dist::Communicator* c : {&world_, group_.get(), replicas_.get()}) {
-    t.all_to_all_bytes += c->traffic().all_to_all_bytes;
-    t.all_reduce_bytes += c->traffic().all_reduce_bytes;
+    t.add(c->traffic());
     c->reset_traffic();
   }
   return t;

@@ -127,6 +127,13 @@ Trainer::Trainer(TrainOptions options, std::string train_yaml, dist::Communicato
   if (opt_.expert_parallel < 1 || comm_->size() % opt_.expert_parallel != 0)
     throw Error("--expert-parallel {}: must divide the number of ranks ({})",
                 opt_.expert_parallel, comm_->size());
+  // Checked again on the built model (ExpertShard); here before any vocabulary training.
+  if (opt_.expert_parallel > 1 && !opt_.resume && opt_.model.use_moe)
+    for (const moe::MoeConfig* m : {&opt_.model.moe.encoder, &opt_.model.moe.decoder})
+      if (m->every > 0 && m->num_experts % opt_.expert_parallel != 0)
+        throw Error("--expert-parallel {}: must divide the expert count of every MoE layer ({} "
+                    "experts; see --moe-experts)",
+                    opt_.expert_parallel, m->num_experts);
   if (!(opt_.exponential_smoothing >= 0.f && opt_.exponential_smoothing <= 1.f))
     throw Error("--exponential-smoothing {}: must be in [0, 1]", opt_.exponential_smoothing);
   bool exists = model::is_model_dir(opt_.model_dir);
@@ -436,9 +443,7 @@ void Trainer::sync_routing(const std::string& context) {
 void Trainer::sync_experts(const std::string& context) {
   if (!shard_) return;
   // The exchange is bookkeeping, not a training step: its bytes are left out of the log.
-  const dist::Communicator::Traffic before = shard_->take_traffic();
-  traffic_.all_to_all_bytes += before.all_to_all_bytes;
-  traffic_.all_reduce_bytes += before.all_reduce_bytes;
+  traffic_.add(shard_->take_traffic());
   shard_->sync(model_->params().values(), context);
   shard_->sync(adam_->m(), context);
   shard_->sync(adam_->v(), context);
@@ -449,10 +454,8 @@ void Trainer::sync_experts(const std::string& context) {
 dist::Communicator::Traffic Trainer::take_traffic() {
   dist::Communicator::Traffic t = traffic_;
   traffic_ = {};
-  dist::Communicator::Traffic now = shard_ ? shard_->take_traffic() : comm_->traffic();
+  t.add(shard_ ? shard_->take_traffic() : comm_->traffic());
   if (!shard_) comm_->reset_traffic();
-  t.all_to_all_bytes += now.all_to_all_bytes;
-  t.all_reduce_bytes += now.all_reduce_bytes;
   return t;
 }
 
@@ -744,6 +747,8 @@ TrainResult Trainer::run() {
           const dist::Communicator::Traffic t = take_traffic();
           rec["all_to_all_bytes_per_update"] = t.all_to_all_bytes / disp_updates;
           rec["all_reduce_bytes_per_update"] = t.all_reduce_bytes / disp_updates;
+          rec["all_to_all_s"] = t.all_to_all_s;
+          rec["all_reduce_s"] = t.all_reduce_s;
         }
         if (!routing_.empty()) {
           rec["routing"] = routing_.to_json(languages_);
