@@ -79,8 +79,7 @@ void ExpertBank::backward_job(const Job& j, const Saved& s, const Tensor& dy, Te
   Tensor dh = rows(da, j.hid_row, j.rows);
   linear_backward(rows(s.a, j.hid_row, j.rows), rows(dy, j.in_row, j.rows), w.w2, w.b2, dh, 0.f);
   ops::activation_backward(act_, rows(s.h, j.hid_row, j.rows), dh, dh);
-  linear_backward(rows(s.x, j.in_row, j.rows), dh, w.w1, w.b1, rows(dx, j.in_row, j.rows),
-                  dx_beta);
+  linear_backward(rows(s.x, j.in_row, j.rows), dh, w.w1, w.b1, rows(dx, j.in_row, j.rows), dx_beta);
 }
 
 void ExpertBank::run_forward(const Tensor& x, Tensor& y, float beta, Saved& s) {

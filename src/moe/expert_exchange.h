@@ -14,7 +14,7 @@
 namespace moemt::moe {
 
 struct ExpertExchange {
-  bool active = false;  // false: the layer ran every expert locally
+  bool active = false;                        // false: the layer ran every expert locally
   std::vector<int64_t> send_rows, recv_rows;  // per rank of the group
   // (E+1) offsets of the expert-grouped buffer: only this rank's experts have rows.
   std::vector<int64_t> offsets;

@@ -151,16 +151,16 @@ Tensor MoeLayer::global_capacity(const nn::Ctx& ctx, const Saved& s, float cf) c
   for (int32_t d : s.plan.demand.to_ivector()) mine.push_back(d);  // E integers to the host
   std::vector<int64_t> send;
   for (int r = 0; r < ranks; ++r) send.insert(send.end(), mine.begin(), mine.end());
-  const std::vector<int64_t> all = dist::exchange_count_blocks(*ep_, send, e, context(ctx, "capacity"));
+  const std::vector<int64_t> all =
+      dist::exchange_count_blocks(*ep_, send, e, context(ctx, "capacity"));
   std::vector<int32_t> cap(e);
   for (int g0 = 0; g0 < e; g0 += epg) {
     int64_t slots = 0;
     for (int r = 0; r < ranks; ++r)
       for (int x = g0; x < g0 + epg; ++x) slots += all[r * e + x];
     const double c = std::ceil(static_cast<double>(cf) * static_cast<double>(slots) / epg);
-    const int64_t global =
-        std::min<int64_t>(std::max(cfg_.min_capacity, static_cast<int64_t>(c)),
-                          ops::kUnlimitedCapacity);
+    const int64_t global = std::min<int64_t>(std::max(cfg_.min_capacity, static_cast<int64_t>(c)),
+                                             ops::kUnlimitedCapacity);
     for (int x = g0; x < g0 + epg; ++x) {
       int64_t before = 0;
       for (int r = 0; r < me; ++r) before += all[r * e + x];

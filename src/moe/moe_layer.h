@@ -34,12 +34,12 @@ class MoeLayer : public nn::FfnBlock {
   // What backward needs from one forward call (saved per call: the layer may run several
   // times before its backwards).
   struct Saved {
-    Tensor groups;                       // (N) i32 token groups, -1 for padding
-    Router::Saved route, group_route;    // level 2 (experts) and level 1 (learned groups)
-    RoutingPlan plan;                    // this rank's slots
-    ExpertExchange exchange;             // expert parallelism: rows to and from the ranks
+    Tensor groups;                     // (N) i32 token groups, -1 for padding
+    Router::Saved route, group_route;  // level 2 (experts) and level 1 (learned groups)
+    RoutingPlan plan;                  // this rank's slots
+    ExpertExchange exchange;           // expert parallelism: rows to and from the ranks
     ExpertBank::Saved experts, shared;
-    Tensor y_perm;                       // (M, D) expert outputs of this rank's slots
+    Tensor y_perm;  // (M, D) expert outputs of this rank's slots
   };
 
   // x (N, D) -> (N, D), at the seams route -> plan -> dispatch -> experts -> combine. Adds the

@@ -19,8 +19,10 @@ std::vector<std::pair<int64_t, int64_t>> merged_ranges(const ParamStore& ps,
   std::sort(r.begin(), r.end());
   std::vector<std::pair<int64_t, int64_t>> out;
   for (const auto& x : r) {
-    if (!out.empty() && out.back().second == x.first) out.back().second = x.second;
-    else out.push_back(x);
+    if (!out.empty() && out.back().second == x.first)
+      out.back().second = x.second;
+    else
+      out.push_back(x);
   }
   return out;
 }
@@ -33,9 +35,10 @@ ExpertShard::ExpertShard(dist::Communicator& world, int n, model::Model& model) 
     throw Error("--expert-parallel {}: the model has no MoE layers to spread (set --moe)", n);
   for (const moe::MoeLayer* l : layers)
     if (l->config().num_experts % n != 0)
-      throw Error("--expert-parallel {}: must divide the expert count of every MoE layer ({} has "
-                  "{}; see --moe-experts)",
-                  n, l->name(), l->config().num_experts);
+      throw Error(
+          "--expert-parallel {}: must divide the expert count of every MoE layer ({} has "
+          "{}; see --moe-experts)",
+          n, l->name(), l->config().num_experts);
   const int rank = world.rank();
   group_ = world.split(rank / n, rank, "expert groups");
   replicas_ = world.split(rank % n, rank, "expert replica groups");

@@ -114,8 +114,8 @@ TEST(ExpertParallelTraining, GradientsEqualOneProcessOnTheOwningRanks) {
     for (Shape s : {Shape{2, 2}, Shape{3, 3}, Shape{4, 2}}) {
       if (b == &single && s.ranks != 2) continue;
       auto ranks = rank_grads(s.ranks, s.ep, *b);
-      const std::string what = fmt::format("{} ranks, groups of {}, {} sentences", s.ranks, s.ep,
-                                           b->batch_size);
+      const std::string what =
+          fmt::format("{} ranks, groups of {}, {} sentences", s.ranks, s.ep, b->batch_size);
       // Stated tolerance as for data parallelism: 1e-5 of the largest gradient component.
       for (const RankGrads& r : ranks) {
         ASSERT_EQ(r.grads.size(), g1.size());
