@@ -195,5 +195,26 @@ TEST(ExpertParallel, CapacityComesFromGlobalCounts) {
   }
 }
 
+TEST(ExpertParallel, MissingRankTimesOutNamingTheLayerAndUpdate) {
+  // Rank 1 never runs the layer: rank 0's dispatch fails after the timeout, naming its rank,
+  // the collective, the MoE layer and the update, instead of hanging.
+  auto comms = dist::make_thread_group(2, 0.5);
+  std::string error;
+  std::thread t([&] {
+    try {
+      MoeFixture f(exact_config(false, false));
+      f.layer->set_expert_group(comms[0].get());
+      f.ctx.begin_step(7);
+      f.layer->forward(f.ctx, nn::random_tensor({5, 6}, 1));
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  t.join();
+  EXPECT_NE(error.find("rank 0 of 2 (threads): all_to_all_v (moe dispatch, update 7)"),
+            std::string::npos)
+      << error;
+}
+
 }  // namespace
 }  // namespace moemt::moe
