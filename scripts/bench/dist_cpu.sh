@@ -73,7 +73,7 @@ import json, os, statistics as st, subprocess, sys
 log, model, ranks, ep, warmup, base = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
 recs = [json.loads(l) for l in open(log) if '"train"' in l][warmup:]
 med = lambda k: st.median(r.get(k, 0.0) for r in recs)
-step, a2a, ar = med("seconds"), med("all_to_all_s"), med("all_reduce_s")
+step, a2a, ar = med("seconds"), med("all_to_all_s_per_update"), med("all_reduce_s_per_update")
 tps = med("tokens_per_s")
 if ranks == 1 or not os.path.exists(base):
     open(base, "w").write(str(tps))

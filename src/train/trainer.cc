@@ -743,12 +743,12 @@ TrainResult Trainer::run() {
                               {"tokens_per_s", tps}};
         if (ranks > 1) {
           // What rank 0 sent per update (payload: all-to-all rows to other ranks, all-reduce
-          // buffers), for comparing with `moemt plan`.
+          // buffers; compare with scripts/plan) and the time spent in those collectives.
           const dist::Communicator::Traffic t = take_traffic();
           rec["all_to_all_bytes_per_update"] = t.all_to_all_bytes / disp_updates;
           rec["all_reduce_bytes_per_update"] = t.all_reduce_bytes / disp_updates;
-          rec["all_to_all_s"] = t.all_to_all_s;
-          rec["all_reduce_s"] = t.all_reduce_s;
+          rec["all_to_all_s_per_update"] = t.all_to_all_s / disp_updates;
+          rec["all_reduce_s_per_update"] = t.all_reduce_s / disp_updates;
         }
         if (!routing_.empty()) {
           rec["routing"] = routing_.to_json(languages_);
