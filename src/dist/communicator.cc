@@ -75,9 +75,19 @@ Tensor Communicator::all_to_all_v(const Tensor& send, const std::vector<int64_t>
   const auto t0 = std::chrono::steady_clock::now();
   all_to_all_v_bytes(send.raw(), send_counts, recv.raw(), recv_counts, row_bytes, context);
   traffic_.all_to_all_bytes += (n - send_counts[rank()]) * static_cast<int64_t>(row_bytes);
+  if (!nodes_.empty())
+    for (int r = 0; r < size(); ++r)
+      if (nodes_[r] != nodes_[rank()])
+        traffic_.all_to_all_inter_node_bytes += send_counts[r] * static_cast<int64_t>(row_bytes);
   traffic_.all_to_all_s +=
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return recv;
+}
+
+void Communicator::set_nodes(std::vector<int> node_of_rank) {
+  MOEMT_CHECK(node_of_rank.empty() || static_cast<int>(node_of_rank.size()) == size(),
+              "set_nodes: {} nodes for {} ranks", node_of_rank.size(), size());
+  nodes_ = std::move(node_of_rank);
 }
 
 std::vector<int64_t> exchange_count_blocks(Communicator& c, const std::vector<int64_t>& send,

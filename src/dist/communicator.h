@@ -72,9 +72,11 @@ class Communicator {
   // included). Host-scalar reductions and count exchanges are not counted.
   struct Traffic {
     int64_t all_to_all_bytes = 0, all_reduce_bytes = 0;
+    int64_t all_to_all_inter_node_bytes = 0;  // the part sent to ranks on other nodes
     double all_to_all_s = 0, all_reduce_s = 0;  // wall time inside those collectives
     void add(const Traffic& o) {
       all_to_all_bytes += o.all_to_all_bytes;
+      all_to_all_inter_node_bytes += o.all_to_all_inter_node_bytes;
       all_reduce_bytes += o.all_reduce_bytes;
       all_to_all_s += o.all_to_all_s;
       all_reduce_s += o.all_reduce_s;
@@ -82,6 +84,9 @@ class Communicator {
   };
   const Traffic& traffic() const { return traffic_; }
   void reset_traffic() { traffic_ = {}; }
+  // The node of each rank of this group (any ids; equal = same node), for the inter-node part
+  // of the traffic. Unset: every rank counts as on this rank's node.
+  void set_nodes(std::vector<int> node_of_rank);
 
  protected:
   // "rank 1 of 2: all_reduce_sum (step 120)" for error messages.
@@ -90,6 +95,7 @@ class Communicator {
  private:
   double timeout_s_;
   Traffic traffic_;
+  std::vector<int> nodes_;
 };
 
 // Sets a communicator's timeout for a scope (a wait that may legitimately be long, such as

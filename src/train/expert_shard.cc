@@ -2,7 +2,10 @@
 // expert-parallel training and the exchange that makes every expert current on every rank.
 #include "train/expert_shard.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <map>
 
 #include "core/error.h"
 #include "moe/moe_layer.h"
@@ -54,6 +57,22 @@ ExpertShard::ExpertShard(dist::Communicator& world, int n, model::Model& model) 
         (e >= first && e < first + count ? mine : theirs).push_back(p.id);
     }
   }
+  // Which ranks share a node (by host name), so the log can split the all-to-all bytes into
+  // inside and across nodes. Group member q is world rank (rank / n) * n + q.
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  std::vector<std::string> hosts = dist::gather_strings(world, host, 0, "host names");
+  std::string joined;
+  for (const std::string& h : hosts) joined += h + '\n';
+  dist::broadcast_string(world, joined, 0, "host names");
+  std::map<std::string, int> ids;
+  std::vector<int> node;
+  for (size_t at = 0, end; (end = joined.find('\n', at)) != std::string::npos; at = end + 1)
+    node.push_back(
+        ids.emplace(joined.substr(at, end - at), static_cast<int>(ids.size())).first->second);
+  std::vector<int> group_nodes;
+  for (int q = 0; q < n; ++q) group_nodes.push_back(node[rank / n * n + q]);
+  group_->set_nodes(group_nodes);
   local_ = merged_ranges(ps, mine);
   others_ = merged_ranges(ps, theirs);
   for (const auto& [b, e] : local_)

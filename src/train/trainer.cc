@@ -746,6 +746,8 @@ TrainResult Trainer::run() {
           // buffers; compare with scripts/plan) and the time spent in those collectives.
           const dist::Communicator::Traffic t = take_traffic();
           rec["all_to_all_bytes_per_update"] = t.all_to_all_bytes / disp_updates;
+          rec["all_to_all_inter_node_bytes_per_update"] =
+              t.all_to_all_inter_node_bytes / disp_updates;
           rec["all_reduce_bytes_per_update"] = t.all_reduce_bytes / disp_updates;
           rec["all_to_all_s_per_update"] = t.all_to_all_s / disp_updates;
           rec["all_reduce_s_per_update"] = t.all_reduce_s / disp_updates;

@@ -54,6 +54,7 @@ for a, b in zip(one, two):
     assert abs(a["loss"] - b["loss"]) < 1e-4, (a["loss"], b["loss"])
     # Rank 0 sends rows to rank 1 and all-reduces the dense gradients every update.
     assert b["all_to_all_bytes_per_update"] > 0 and b["all_reduce_bytes_per_update"] > 0, b
+    assert b["all_to_all_inter_node_bytes_per_update"] == 0, b  # one node
 PY
 
 # scripts/plan's estimate for this model and shape against the bytes rank 0 measured: the
