@@ -90,7 +90,10 @@ int run_train(const std::vector<std::string>& args) {
     ("log-level", po::value<S>()->default_value("info"), "console log level")
     ("comm-timeout", bounded(0.001, 1e7)->default_value(300.0),
      "multi-process training (mpirun): seconds a collective waits for the other ranks before it "
-     "fails naming the rank and update (rank 0's validation and saves: 10x)");
+     "fails naming the rank and update (rank 0's validation and saves: 10x)")
+    ("expert-parallel", bounded(train::kExpertParallelRange)->default_value(1),
+     "multi-process training: spread the experts of each MoE layer over groups of this many "
+     "ranks (must divide the rank count and every MoE layer's expert count; 1 = replicate)");
   data_opts.add_options()
     ("train-sets,t", po::value<VS>()->multitoken()->composing(),
      "parallel training files: SRC TGT [SRC TGT ...]; languages from the last extension "
@@ -195,6 +198,7 @@ int run_train(const std::vector<std::string>& args) {
   o.device = parse_device(vm["devices"].as<S>());
   o.log_path = vm["log"].as<S>();
   o.comm_timeout = vm["comm-timeout"].as<double>();
+  o.expert_parallel = vm["expert-parallel"].as<int>();
   if (vm.count("train-sets")) o.train_pairs = pairs_from(vm["train-sets"].as<VS>(), "train-sets");
   if (vm.count("train-tsv")) o.train_tsv = tsv_from(vm["train-tsv"].as<VS>());
   if (vm.count("valid-sets")) o.valid_pairs = pairs_from(vm["valid-sets"].as<VS>(), "valid-sets");
