@@ -94,6 +94,8 @@ std::vector<Field> rnn_fields(ModelConfig& c) {
        [&c](const YAML::Node& n) { c.enc_type = encoder_type_from_name(n.as<std::string>()); }},
       field("enc-cell", c.enc_cell),
       field("dec-cell", c.dec_cell),
+      field("dropout-rnn", c.dropout_rnn),
+      field("skip", c.skip),
   };
 }
 
@@ -168,6 +170,7 @@ void ModelConfig::validate() const {
   kDepthRange.check("dec-depth", dec_layers, prefix);
   kDropoutRange.check("transformer-dropout", dropout, prefix);
   kDropoutRange.check("transformer-dropout-attention", attention_dropout, prefix);
+  kDropoutRange.check("dropout-rnn", dropout_rnn, prefix);
   kMaxLengthRange.check("max-length", max_length, prefix);
   if (languages.empty()) throw bad("languages must not be empty");
   if (!language_groups.empty() && language_groups.size() != languages.size())

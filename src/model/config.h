@@ -50,6 +50,8 @@ struct ModelConfig {
   int64_t dim_rnn = 256;                               // --dim-rnn: LSTM hidden size
   EncoderType enc_type = EncoderType::bidirectional;  // --enc-type
   std::string enc_cell = "lstm", dec_cell = "lstm";   // --enc-cell/--dec-cell: lstm only
+  float dropout_rnn = 0.f;  // --dropout-rnn: variational dropout on LSTM inputs and states
+  bool skip = false;        // --skip: residual connections from the second LSTM layer on
   float dropout = 0.1f;            // --transformer-dropout (residual and FFN)
   float attention_dropout = 0.0f;  // --transformer-dropout-attention
   ops::Activation activation = ops::Activation::relu;  // --transformer-ffn-activation

@@ -1,6 +1,7 @@
 // LSTM and bidirectional LSTM forward/backward through time; see lstm.h.
 #include "nn/lstm.h"
 
+#include "ops/dropout.h"
 #include "ops/elementwise.h"
 #include "ops/fill.h"
 #include "ops/gemm.h"
@@ -49,9 +50,19 @@ void split_features(const Tensor& x, Tensor& a, Tensor& b) {
   b = s.narrow(1, 1).reshape({x.size(0), x.size(1), d});
 }
 
+// (B,D) variational dropout mask: 0 or 1/(1-p) per element, from ctx's next random stream.
+Tensor variational_mask(Ctx& ctx, int64_t b, int64_t d, float p, Device dev) {
+  Tensor m = Tensor::empty({b, d}, DType::f32, dev), none;
+  ops::fill(m, 1.f);
+  ops::dropout_forward(m, p, ctx.next_rng(), m, none);
+  return m;
+}
+
 Lstm::Lstm(ParamStore& store, const std::string& name, const LstmConfig& cfg) : cfg_(cfg) {
   MOEMT_CHECK(cfg.in > 0 && cfg.hidden > 0, "Lstm '{}' needs positive sizes, got {}x{}", name,
               cfg.in, cfg.hidden);
+  MOEMT_CHECK(cfg.dropout >= 0.f && cfg.dropout < 1.f, "Lstm '{}': dropout {} not in [0, 1)",
+              name, cfg.dropout);
   w = store.add(name + ".W", {cfg.in, 4 * cfg.hidden}, InitSpec::Xavier());
   u = store.add(name + ".U", {cfg.hidden, 4 * cfg.hidden}, InitSpec::Xavier());
   b = store.add(name + ".b", {4 * cfg.hidden}, InitSpec::Zeros());
@@ -63,10 +74,22 @@ LstmOutput Lstm::forward(Ctx& ctx, const Tensor& x, const Tensor& lengths) const
               cfg_.in);
   const int64_t bsz = x.size(0), t = x.size(1), h = cfg_.hidden;
   const Device dev = x.device();
+  const bool drop = ctx.training && cfg_.dropout > 0.f;
+  auto at = [&](const Tensor& v, int64_t i) { return v.narrow(i, 1).reshape({bsz, v.size(2)}); };
   LstmOutput out;
   LstmSaved& s = out.saved;
   s.lengths = lengths;
   s.x = to_time_major(x);  // (T,B,In)
+  if (drop) {
+    // One mask per sentence for all steps: x_k <- x_k * mask_x (s.x is our own copy).
+    s.mask_x = variational_mask(ctx, bsz, cfg_.in, cfg_.dropout, dev);
+    s.mask_h = variational_mask(ctx, bsz, h, cfg_.dropout, dev);
+    s.hd = Tensor::empty({t, bsz, h}, DType::f32, dev);
+    for (int64_t k = 0; k < t; ++k) {
+      Tensor xk = at(s.x, k);
+      ops::mul(xk, s.mask_x, xk);
+    }
+  }
   // Input projection of every step at once: gx = x · W + b, (T*B, 4H).
   Tensor gx = Tensor::empty({t, bsz, 4 * h}, DType::f32, dev);
   Tensor gx2 = gx.reshape({t * bsz, 4 * h});
@@ -81,10 +104,14 @@ LstmOutput Lstm::forward(Ctx& ctx, const Tensor& x, const Tensor& lengths) const
   Tensor ys = Tensor::empty({t, bsz, h}, DType::f32, dev);
   Tensor gh = Tensor::empty({bsz, 4 * h}, DType::f32, dev);
   for (int64_t k = 0; k < t; ++k) {
-    auto at = [&](const Tensor& v, int64_t i) { return v.narrow(i, 1).reshape({bsz, v.size(2)}); };
     Tensor hp = at(s.h, k), cp = at(s.c, k), hn = at(s.h, k + 1), cn = at(s.c, k + 1);
     Tensor a = at(s.acts, k), yk = at(ys, k);
-    ops::gemm(hp, false, u.w(), false, gh);  // gh = h_{k-1} · U
+    Tensor hu = hp;  // the state that meets U: h_{k-1}, or h_{k-1} * mask_h
+    if (drop) {
+      hu = at(s.hd, k);
+      ops::mul(hp, s.mask_h, hu);
+    }
+    ops::gemm(hu, false, u.w(), false, gh);  // gh = hu · U
     ops::lstm_cell_forward(at(gx, k), gh, hp, cp, lengths, k, a, hn, cn, yk);
   }
   out.y = to_batch_major(ys);
@@ -97,10 +124,12 @@ Tensor Lstm::backward(Ctx& ctx, const Tensor& dy, const LstmSaved& s) const {
   MOEMT_CHECK(dy.rank() == 3 && dy.size(0) == bsz && dy.size(1) == t && dy.size(2) == h,
               "Lstm::backward: dy {} for T={} B={} H={}", dy.shape().str(), t, bsz, h);
   const Device dev = dy.device();
+  const bool drop = s.mask_h.defined();
   Tensor dys = to_time_major(dy);
   Tensor da = Tensor::empty({t, bsz, 4 * h}, DType::f32, dev);
   Tensor dh = Tensor::zeros({bsz, h}, DType::f32, dev),
          dc = Tensor::zeros({bsz, h}, DType::f32, dev);
+  Tensor dhu = drop ? Tensor::empty({bsz, h}, DType::f32, dev) : Tensor();
   auto at = [&](const Tensor& v, int64_t i) { return v.narrow(i, 1).reshape({bsz, v.size(2)}); };
   for (int64_t k = t - 1; k >= 0; --k) {
     // Forward step k read (h_{k-1}, c_{k-1}) and wrote (h_k, c_k) and y_k; dh, dc carry the
@@ -108,17 +137,31 @@ Tensor Lstm::backward(Ctx& ctx, const Tensor& dy, const LstmSaved& s) const {
     Tensor dak = at(da, k);
     ops::lstm_cell_backward(at(dys, k), dh, dc, at(s.acts, k), at(s.c, k), at(s.c, k + 1),
                             s.lengths, k, dak, dh, dc);
-    ops::gemm(dak, false, u.w(), true, dh, 1.f, 1.f);  // gh = h_{k-1} · U, so dh += da · Uᵀ
+    if (drop) {
+      // gh = (h_{k-1} * mask_h) · U, so dh += (da · Uᵀ) * mask_h.
+      ops::gemm(dak, false, u.w(), true, dhu);
+      ops::mul(dhu, s.mask_h, dhu);
+      ops::add_inplace(dh, dhu);
+    } else {
+      ops::gemm(dak, false, u.w(), true, dh, 1.f, 1.f);  // gh = h_{k-1} · U, so dh += da · Uᵀ
+    }
   }
   Tensor da2 = da.reshape({t * bsz, 4 * h});
-  // gx = x · W + b and gh = h_prev · U over all steps: one GEMM each for the weights.
+  // gx = x · W + b and gh = hu · U over all steps: one GEMM each for the weights (x and hu as
+  // the GEMMs saw them, i.e. after dropout).
   Tensor gw = w.g(), gu = u.g(), gb = b.g();
+  const Tensor hu = drop ? s.hd : s.h.narrow(0, t);
   ops::gemm(s.x.reshape({t * bsz, cfg_.in}), true, da2, false, gw, 1.f, 1.f);
-  ops::gemm(s.h.narrow(0, t).reshape({t * bsz, h}), true, da2, false, gu, 1.f, 1.f);
+  ops::gemm(hu.reshape({t * bsz, h}), true, da2, false, gu, 1.f, 1.f);
   ops::bias_grad(da2, gb);
   Tensor dx = Tensor::empty({t, bsz, cfg_.in}, DType::f32, dev);
   Tensor dx2 = dx.reshape({t * bsz, cfg_.in});
   ops::gemm(da2, false, w.w(), true, dx2);
+  if (drop)  // forward was x_k <- x_k * mask_x
+    for (int64_t k = 0; k < t; ++k) {
+      Tensor dxk = at(dx, k);
+      ops::mul(dxk, s.mask_x, dxk);
+    }
   return to_batch_major(dx);
 }
 

@@ -14,6 +14,10 @@ namespace moemt::nn {
 
 struct LstmConfig {
   int64_t in = 0, hidden = 0;
+  // Variational dropout (Gal & Ghahramani 2016; Marian's --dropout-rnn), training mode only: one
+  // mask per sentence on the input and one on the recurrent state fed to U, the same at every
+  // time step. The cell state c is never dropped.
+  float dropout = 0.f;
 };
 
 // One forward call's state for its backward (time-major internally).
@@ -22,6 +26,9 @@ struct LstmSaved {
   Tensor acts;     // (T,B,4H) activated gates
   Tensor h, c;     // (T+1,B,H) states; slot 0 is the (zero) initial state
   Tensor lengths;  // i32 (B), or undefined when every position is valid
+  // With dropout (else undefined): the masks, 0 or 1/(1-p), input (B,In) and state (B,H); x
+  // then holds the dropped input and hd (T,B,H) the dropped states h_{k-1} that met U.
+  Tensor mask_x, mask_h, hd;
 };
 
 struct LstmOutput {
@@ -37,12 +44,14 @@ class Lstm {
   Lstm(ParamStore& store, const std::string& name, const LstmConfig& cfg);
 
   // x (B,T,In) -> y (B,T,H) from a zero initial state. lengths i32 (B) or undefined (all
-  // valid): past its length a row keeps its state and outputs 0.
+  // valid): past its length a row keeps its state and outputs 0. Draws its dropout masks from
+  // ctx when ctx.training and dropout > 0.
   LstmOutput forward(Ctx& ctx, const Tensor& x, const Tensor& lengths) const;
   // dy (B,T,H) -> dx (B,T,In); accumulates the gradients of W, U and b.
   Tensor backward(Ctx& ctx, const Tensor& dy, const LstmSaved& saved) const;
 
-  // One decoding step: x (B,In), state h, c (B,H) replaced by the next state; returns h.
+  // One decoding step (inference, no dropout): x (B,In), state h, c (B,H) replaced by the next
+  // state; returns h.
   Tensor step(const Tensor& x, Tensor& h, Tensor& c) const;
 
   const LstmConfig& config() const { return cfg_; }
@@ -77,6 +86,9 @@ class BiLstm {
  private:
   Lstm fw_, bw_;
 };
+
+// (B,D) variational dropout mask (0 or 1/(1-p)) from ctx's next random stream.
+Tensor variational_mask(Ctx& ctx, int64_t b, int64_t d, float p, Device dev);
 
 // Layout helpers (permutations through ops::split_heads/merge_heads): (B,T,D) <-> (T,B,D), and
 // concatenation of two (B,T,D) tensors along features and its inverse.
