@@ -67,11 +67,13 @@ LstmModel::LstmModel(const ModelConfig& config)
   for (int i = 0; i < cfg_.enc_layers; ++i) {
     std::string name = "encoder.layers." + std::to_string(i);
     if (i == 0 && bidirectional_) {
-      enc_bi_ = std::make_unique<nn::BiLstm>(params_, name + ".lstm", nn::LstmConfig{e, h, cfg_.dropout_rnn});
+      enc_bi_ = std::make_unique<nn::BiLstm>(params_, name + ".lstm",
+                                             nn::LstmConfig{e, h, cfg_.dropout_rnn});
       enc_.push_back(nullptr);
     } else {
       const int64_t in = i == 0 ? e : (i == 1 && bidirectional_ ? 2 * h : h);
-      enc_.push_back(std::make_unique<nn::Lstm>(params_, name + ".lstm", nn::LstmConfig{in, h, cfg_.dropout_rnn}));
+      enc_.push_back(std::make_unique<nn::Lstm>(params_, name + ".lstm",
+                                                nn::LstmConfig{in, h, cfg_.dropout_rnn}));
     }
     moe_enc_.push_back(make_moe(name, 0, i, i == 0 && bidirectional_ ? 2 * h : h));
   }

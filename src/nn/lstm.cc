@@ -61,8 +61,8 @@ Tensor variational_mask(Ctx& ctx, int64_t b, int64_t d, float p, Device dev) {
 Lstm::Lstm(ParamStore& store, const std::string& name, const LstmConfig& cfg) : cfg_(cfg) {
   MOEMT_CHECK(cfg.in > 0 && cfg.hidden > 0, "Lstm '{}' needs positive sizes, got {}x{}", name,
               cfg.in, cfg.hidden);
-  MOEMT_CHECK(cfg.dropout >= 0.f && cfg.dropout < 1.f, "Lstm '{}': dropout {} not in [0, 1)",
-              name, cfg.dropout);
+  MOEMT_CHECK(cfg.dropout >= 0.f && cfg.dropout < 1.f, "Lstm '{}': dropout {} not in [0, 1)", name,
+              cfg.dropout);
   w = store.add(name + ".W", {cfg.in, 4 * cfg.hidden}, InitSpec::Xavier());
   u = store.add(name + ".U", {cfg.hidden, 4 * cfg.hidden}, InitSpec::Xavier());
   b = store.add(name + ".b", {4 * cfg.hidden}, InitSpec::Zeros());
