@@ -67,20 +67,21 @@ LstmModel::LstmModel(const ModelConfig& config)
   for (int i = 0; i < cfg_.enc_layers; ++i) {
     std::string name = "encoder.layers." + std::to_string(i);
     if (i == 0 && bidirectional_) {
-      enc_bi_ = std::make_unique<nn::BiLstm>(params_, name + ".lstm",
-                                             nn::LstmConfig{e, h, cfg_.dropout_rnn});
+      enc_bi_ = std::make_unique<nn::BiLstm>(
+          params_, name + ".lstm", nn::LstmConfig{e, h, cfg_.dropout_rnn, cfg_.enc_cell_depth});
       enc_.push_back(nullptr);
     } else {
       const int64_t in = i == 0 ? e : (i == 1 && bidirectional_ ? 2 * h : h);
-      enc_.push_back(std::make_unique<nn::Lstm>(params_, name + ".lstm",
-                                                nn::LstmConfig{in, h, cfg_.dropout_rnn}));
+      enc_.push_back(std::make_unique<nn::Lstm>(
+          params_, name + ".lstm", nn::LstmConfig{in, h, cfg_.dropout_rnn, cfg_.enc_cell_depth}));
     }
     moe_enc_.push_back(make_moe(name, 0, i, i == 0 && bidirectional_ ? 2 * h : h));
   }
   for (int i = 0; i < cfg_.dec_layers; ++i) {
     std::string name = "decoder.layers." + std::to_string(i);
     dec_.push_back(std::make_unique<nn::Lstm>(
-        params_, name + ".lstm", nn::LstmConfig{i == 0 ? e : 2 * h, h, cfg_.dropout_rnn}));
+        params_, name + ".lstm",
+        nn::LstmConfig{i == 0 ? e : 2 * h, h, cfg_.dropout_rnn, cfg_.dec_cell_depth}));
     moe_dec_.push_back(make_moe(name, 1, i, h));
   }
   attention_ = std::make_unique<nn::MultiHeadAttention>(

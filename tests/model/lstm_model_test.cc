@@ -89,6 +89,23 @@ TEST(LstmModel, GradientsRnnDropoutAndSkip) {
   }
 }
 
+// --enc-cell-depth/--dec-cell-depth: transition cells in every layer of both stacks (the
+// bidirectional one included); parameter_count() is checked against the model too. Decoding
+// steps still equal the teacher-forced forward.
+TEST(LstmModel, GradientsCellDepth) {
+  ModelConfig c = tiny_config(true);
+  c.enc_cell_depth = 2;
+  c.dec_cell_depth = 3;
+  c.dropout_rnn = 0.2f;
+  check_model_gradients(c);
+  c.dropout_rnn = 0.f;
+  LstmModel model(c);
+  model.finalize(Device::cpu(), 9);
+  testing::expect_steps_match_forward(model, "cell depth");
+  c.dec_cell_depth = 65;
+  EXPECT_THROW(c.validate(), Error);
+}
+
 // Both options change the training forward; dropout-rnn leaves evaluation alone.
 TEST(LstmModel, RnnDropoutAndSkipChangeTheForward) {
   auto losses = [](const ModelConfig& c) {
