@@ -90,7 +90,10 @@ int run_train(const std::vector<std::string>& args) {
     ("log-level", po::value<S>()->default_value("info"), "console log level")
     ("comm-timeout", bounded(0.001, 1e7)->default_value(300.0),
      "multi-process training (mpirun): seconds a collective waits for the other ranks before it "
-     "fails naming the rank and update (rank 0's validation and saves: 10x)");
+     "fails naming the rank and update (rank 0's validation and saves: 10x)")
+    ("expert-parallel", bounded(train::kExpertParallelRange)->default_value(1),
+     "multi-process training: spread the experts of each MoE layer over groups of this many "
+     "ranks (must divide the rank count and every MoE layer's expert count; 1 = replicate)");
   data_opts.add_options()
     ("train-sets,t", po::value<VS>()->multitoken()->composing(),
      "parallel training files: SRC TGT [SRC TGT ...]; languages from the last extension "
@@ -127,7 +130,11 @@ int run_train(const std::vector<std::string>& args) {
     ("dim-rnn", bounded(model::kDimRnnRange)->default_value(256), "LSTM hidden size (type lstm)")
     ("enc-type", po::value<S>()->default_value("bidirectional"), "LSTM encoder: bidirectional (first layer) or unidirectional")
     ("enc-cell", po::value<S>()->default_value("lstm"), "encoder cell (type lstm): lstm")
-    ("dec-cell", po::value<S>()->default_value("lstm"), "decoder cell (type lstm): lstm");
+    ("dec-cell", po::value<S>()->default_value("lstm"), "decoder cell (type lstm): lstm")
+    ("dropout-rnn", bounded(model::kDropoutRange)->default_value(0.f), "variational dropout on LSTM inputs and states (type lstm)")
+    ("skip", po::value<bool>()->default_value(false), "LSTM residual connections from the second layer on (type lstm)")
+    ("enc-cell-depth", bounded(model::kCellDepthRange)->default_value(1), "LSTM cells per encoder layer: deep transition (type lstm)")
+    ("dec-cell-depth", bounded(model::kCellDepthRange)->default_value(1), "LSTM cells per decoder layer: deep transition (type lstm)");
   moe_opts.add_options()
     ("moe", po::bool_switch(), "use mixture-of-experts feed-forward layers")
     ("moe-experts", bounded(moe::kExpertsRange)->default_value(8), "experts per MoE layer")
@@ -195,6 +202,7 @@ int run_train(const std::vector<std::string>& args) {
   o.device = parse_device(vm["devices"].as<S>());
   o.log_path = vm["log"].as<S>();
   o.comm_timeout = vm["comm-timeout"].as<double>();
+  o.expert_parallel = vm["expert-parallel"].as<int>();
   if (vm.count("train-sets")) o.train_pairs = pairs_from(vm["train-sets"].as<VS>(), "train-sets");
   if (vm.count("train-tsv")) o.train_tsv = tsv_from(vm["train-tsv"].as<VS>());
   if (vm.count("valid-sets")) o.valid_pairs = pairs_from(vm["valid-sets"].as<VS>(), "valid-sets");
@@ -238,6 +246,10 @@ int run_train(const std::vector<std::string>& args) {
   m.enc_type = model::encoder_type_from_name(vm["enc-type"].as<S>());
   m.enc_cell = vm["enc-cell"].as<S>();
   m.dec_cell = vm["dec-cell"].as<S>();
+  m.dropout_rnn = vm["dropout-rnn"].as<float>();
+  m.skip = vm["skip"].as<bool>();
+  m.enc_cell_depth = vm["enc-cell-depth"].as<int>();
+  m.dec_cell_depth = vm["dec-cell-depth"].as<int>();
   if (vm.count("moe-enc-layers")) m.moe_enc_layers = vm["moe-enc-layers"].as<std::vector<int>>();
   if (vm.count("moe-dec-layers")) m.moe_dec_layers = vm["moe-dec-layers"].as<std::vector<int>>();
   m.max_length = o.batching.max_length > 0 ? o.batching.max_length : 1024;

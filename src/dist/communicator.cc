@@ -2,6 +2,7 @@
 // (one-rank) backend.
 #include "dist/communicator.h"
 
+#include <chrono>
 #include <cstring>
 
 #include "core/error.h"
@@ -23,8 +24,13 @@ void Communicator::all_reduce_sum(Tensor& x, std::string_view context) {
   check_host(x, "all_reduce_sum");
   MOEMT_CHECK(x.dtype() == DType::f32 || x.dtype() == DType::f64,
               "all_reduce_sum: tensor is {}, expected f32 or f64", dtype_name(x.dtype()));
+  const auto t0 = std::chrono::steady_clock::now();
   if (x.dtype() == DType::f64) all_reduce_sum(x.data<double>(), x.numel(), context);
   else all_reduce_sum(x.data<float>(), x.numel(), context);
+  if (size() == 1) return;
+  traffic_.all_reduce_bytes += x.nbytes();
+  traffic_.all_reduce_s +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void Communicator::broadcast(Tensor& x, int root, std::string_view context) {
@@ -46,14 +52,53 @@ Tensor Communicator::all_to_all_v(const Tensor& send, const std::vector<int64_t>
   }
   MOEMT_CHECK(n == send.size(0), "all_to_all_v: counts sum to {} but send has {} rows", n,
               send.size(0));
-  const int64_t d = send.size(1);
   std::vector<int64_t> rc;
   exchange_counts(send_counts, rc, context);
-  int64_t m = 0;
-  for (int64_t c : rc) m += c;
-  Tensor recv = Tensor::empty({m, d}, send.dtype());
-  all_to_all_v_bytes(send.raw(), send_counts, recv.raw(), rc, d * dtype_size(send.dtype()), context);
+  Tensor recv = all_to_all_v(send, send_counts, rc, context);
   if (recv_counts) *recv_counts = std::move(rc);
+  return recv;
+}
+
+Tensor Communicator::all_to_all_v(const Tensor& send, const std::vector<int64_t>& send_counts,
+                                  const std::vector<int64_t>& recv_counts,
+                                  std::string_view context) {
+  check_host(send, "all_to_all_v");
+  MOEMT_CHECK(send.rank() == 2 && static_cast<int>(send_counts.size()) == size() &&
+                  static_cast<int>(recv_counts.size()) == size(),
+              "all_to_all_v: send {} with {} send and {} receive counts for {} ranks",
+              send.shape().str(), send_counts.size(), recv_counts.size(), size());
+  int64_t n = 0, m = 0;
+  for (int64_t c : send_counts) n += c;
+  for (int64_t c : recv_counts) m += c;
+  MOEMT_CHECK(n == send.size(0), "all_to_all_v: counts sum to {} but send has {} rows", n,
+              send.size(0));
+  const int64_t d = send.size(1);
+  const size_t row_bytes = d * dtype_size(send.dtype());
+  Tensor recv = Tensor::empty({m, d}, send.dtype());
+  const auto t0 = std::chrono::steady_clock::now();
+  all_to_all_v_bytes(send.raw(), send_counts, recv.raw(), recv_counts, row_bytes, context);
+  traffic_.all_to_all_bytes += (n - send_counts[rank()]) * static_cast<int64_t>(row_bytes);
+  if (!nodes_.empty())
+    for (int r = 0; r < size(); ++r)
+      if (nodes_[r] != nodes_[rank()])
+        traffic_.all_to_all_inter_node_bytes += send_counts[r] * static_cast<int64_t>(row_bytes);
+  traffic_.all_to_all_s +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return recv;
+}
+
+void Communicator::set_nodes(std::vector<int> node_of_rank) {
+  MOEMT_CHECK(node_of_rank.empty() || static_cast<int>(node_of_rank.size()) == size(),
+              "set_nodes: {} nodes for {} ranks", node_of_rank.size(), size());
+  nodes_ = std::move(node_of_rank);
+}
+
+std::vector<int64_t> exchange_count_blocks(Communicator& c, const std::vector<int64_t>& send,
+                                           int64_t width, std::string_view context) {
+  MOEMT_CHECK(static_cast<int64_t>(send.size()) == c.size() * width,
+              "exchange_count_blocks: {} counts for {} ranks of {}", send.size(), c.size(), width);
+  std::vector<int64_t> ones(c.size(), 1), recv(send.size());
+  c.all_to_all_v_bytes(send.data(), ones, recv.data(), ones, width * sizeof(int64_t), context);
   return recv;
 }
 

@@ -43,6 +43,10 @@ class Communicator {
   // rows received from rank 0, then rank 1, ...; recv_counts (if given) gets the M_r.
   Tensor all_to_all_v(const Tensor& send, const std::vector<int64_t>& send_counts,
                       std::vector<int64_t>* recv_counts, std::string_view context);
+  // The payload phase alone, when the caller exchanged the counts already (e.g. per expert,
+  // with exchange_count_blocks): recv_counts[r] rows come from rank r.
+  Tensor all_to_all_v(const Tensor& send, const std::vector<int64_t>& send_counts,
+                      const std::vector<int64_t>& recv_counts, std::string_view context);
   // The two phases on raw rows of row_bytes bytes: recv_counts[r] = send_counts of rank r for
   // this rank; then the payload into recv (sum(recv_counts) rows, filled in rank order).
   virtual void exchange_counts(const std::vector<int64_t>& send_counts,
@@ -62,12 +66,36 @@ class Communicator {
   double timeout_s() const { return timeout_s_; }
   void set_timeout(double s) { timeout_s_ = s; }
 
+  // Payload bytes this rank sent through the Tensor collectives since the last reset (an
+  // all-to-all counts the rows sent to other ranks, an all-reduce its buffer; what a ring
+  // moves is about twice that), and the time spent in them (waiting for slower ranks
+  // included). Host-scalar reductions and count exchanges are not counted.
+  struct Traffic {
+    int64_t all_to_all_bytes = 0, all_reduce_bytes = 0;
+    int64_t all_to_all_inter_node_bytes = 0;  // the part sent to ranks on other nodes
+    double all_to_all_s = 0, all_reduce_s = 0;  // wall time inside those collectives
+    void add(const Traffic& o) {
+      all_to_all_bytes += o.all_to_all_bytes;
+      all_to_all_inter_node_bytes += o.all_to_all_inter_node_bytes;
+      all_reduce_bytes += o.all_reduce_bytes;
+      all_to_all_s += o.all_to_all_s;
+      all_reduce_s += o.all_reduce_s;
+    }
+  };
+  const Traffic& traffic() const { return traffic_; }
+  void reset_traffic() { traffic_ = {}; }
+  // The node of each rank of this group (any ids; equal = same node), for the inter-node part
+  // of the traffic. Unset: every rank counts as on this rank's node.
+  void set_nodes(std::vector<int> node_of_rank);
+
  protected:
   // "rank 1 of 2: all_reduce_sum (step 120)" for error messages.
   std::string where(std::string_view collective, std::string_view context) const;
 
  private:
   double timeout_s_;
+  Traffic traffic_;
+  std::vector<int> nodes_;
 };
 
 // Sets a communicator's timeout for a scope (a wait that may legitimately be long, such as
@@ -105,6 +133,10 @@ void broadcast_string(Communicator& c, std::string& s, int root, std::string_vie
 // Every rank's string on root, in rank order (empty vector on the other ranks).
 std::vector<std::string> gather_strings(Communicator& c, const std::string& s, int root,
                                         std::string_view context);
+// Blocks of `width` counts: send holds size() * width values, block r for rank r; returns the
+// blocks received, block r from rank r (one all-to-all of fixed-size rows).
+std::vector<int64_t> exchange_count_blocks(Communicator& c, const std::vector<int64_t>& send,
+                                           int64_t width, std::string_view context);
 // Throws Error (on every rank) unless every rank passes the same value; `what` names it.
 void check_same(Communicator& c, uint64_t value, std::string_view what, std::string_view context);
 

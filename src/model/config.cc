@@ -94,6 +94,10 @@ std::vector<Field> rnn_fields(ModelConfig& c) {
        [&c](const YAML::Node& n) { c.enc_type = encoder_type_from_name(n.as<std::string>()); }},
       field("enc-cell", c.enc_cell),
       field("dec-cell", c.dec_cell),
+      field("dropout-rnn", c.dropout_rnn),
+      field("skip", c.skip),
+      field("enc-cell-depth", c.enc_cell_depth),
+      field("dec-cell-depth", c.dec_cell_depth),
   };
 }
 
@@ -152,6 +156,8 @@ void ModelConfig::validate() const {
                           d_model, heads));
   if (type == ModelType::lstm) {
     kDimRnnRange.check("dim-rnn", dim_rnn, prefix);
+    kCellDepthRange.check("enc-cell-depth", enc_cell_depth, prefix);
+    kCellDepthRange.check("dec-cell-depth", dec_cell_depth, prefix);
     // The attention of the LSTM decoder has transformer-heads heads over dim-rnn.
     if (dim_rnn % heads != 0)
       throw bad(fmt::format("dim-rnn ({}) must be a positive multiple of transformer-heads ({})",
@@ -168,6 +174,7 @@ void ModelConfig::validate() const {
   kDepthRange.check("dec-depth", dec_layers, prefix);
   kDropoutRange.check("transformer-dropout", dropout, prefix);
   kDropoutRange.check("transformer-dropout-attention", attention_dropout, prefix);
+  kDropoutRange.check("dropout-rnn", dropout_rnn, prefix);
   kMaxLengthRange.check("max-length", max_length, prefix);
   if (languages.empty()) throw bad("languages must not be empty");
   if (!language_groups.empty() && language_groups.size() != languages.size())
@@ -233,10 +240,11 @@ int64_t ModelConfig::parameter_count() const {
     return moe_layer(stack, d);
   };
   if (type == ModelType::lstm) {
-    // Mirrors LstmModel: W (in, 4H), U (H, 4H), b (4H) per LSTM; MoE layers as wide as the
-    // layer before them (2H after a bidirectional layer, else H).
+    // Mirrors LstmModel: W (in, 4H), U (H, 4H), b (4H) per LSTM and U, b per transition cell;
+    // MoE layers as wide as the layer before them (2H after a bidirectional layer, else H).
     const double h = static_cast<double>(dim_rnn);
-    auto lstm = [&](double in) { return in * 4 * h + h * 4 * h + 4 * h; };
+    int cells = enc_cell_depth;
+    auto lstm = [&](double in) { return in * 4 * h + cells * (h * 4 * h + 4 * h); };
     auto moe_h = [&](int stack, int layer, double w) {
       return moe_at(stack, layer) ? moe_layer(stack, w) : 0.0;
     };
@@ -247,6 +255,7 @@ int64_t ModelConfig::parameter_count() const {
       else n += lstm(i == 1 && bi ? 2 * h : h);
       n += moe_h(0, i, i == 0 && bi ? 2 * h : h);
     }
+    cells = dec_cell_depth;
     for (int i = 0; i < dec_layers; ++i) n += lstm(i == 0 ? d : 2 * h) + moe_h(1, i, h);
     n += 4 * (h * h + h);                // attention q, k, v, o
     n += 2 * h * d + d;                  // output projection [top ; context] -> dim-emb

@@ -39,12 +39,12 @@ ExpertBank::ExpertBank(ParamStore& ps, const std::string& name, int num, int64_t
   }
 }
 
-bool ExpertBank::across_experts() const {
+bool ExpertBank::across_experts(const std::vector<Job>& jobs) const {
   switch (parallel_) {
     case ExpertParallelism::inside_gemm:
       return false;
     case ExpertParallelism::across_experts:
-      return jobs_.size() > 1;
+      return jobs.size() > 1;
     case ExpertParallelism::automatic:
       break;
   }
@@ -55,15 +55,15 @@ bool ExpertBank::across_experts() const {
   int threads = num_threads();
   int busy = 0;
   int64_t rows = 0;
-  for (const Job& j : jobs_) busy += j.rows > 0, rows += j.rows;
+  for (const Job& j : jobs) busy += j.rows > 0, rows += j.rows;
   return threads > 1 && busy >= 2 * threads && rows * d_model_ * d_ff_ >= (int64_t{1} << 22);
 }
 
-void ExpertBank::forward_job(const Job& j, const Tensor& x, Tensor& y, float beta) {
+void ExpertBank::forward_job(const Job& j, const Saved& s, Tensor& y, float beta) {
   // One expert from input to output while its hidden rows are still in cache.
   const Weights& w = experts_[j.expert];
-  Tensor h = rows(h_, j.hid_row, j.rows), a = rows(a_, j.hid_row, j.rows);
-  ops::gemm(rows(x, j.in_row, j.rows), false, w.w1.w(), false, h);
+  Tensor h = rows(s.h, j.hid_row, j.rows), a = rows(s.a, j.hid_row, j.rows);
+  ops::gemm(rows(s.x, j.in_row, j.rows), false, w.w1.w(), false, h);
   ops::add_bias(h, w.b1.w());
   ops::activation_forward(act_, h, a);
   Tensor out = rows(y, j.in_row, j.rows);
@@ -71,63 +71,64 @@ void ExpertBank::forward_job(const Job& j, const Tensor& x, Tensor& y, float bet
   ops::add_bias(out, w.b2.w());
 }
 
-void ExpertBank::backward_job(const Job& j, const Tensor& dy, Tensor& da, Tensor& dx,
-                              float dx_beta) {
+void ExpertBank::backward_job(const Job& j, const Saved& s, const Tensor& dy, Tensor& da,
+                              Tensor& dx, float dx_beta) {
   // out = a W2 + b2: db2 += colsum(dout), dW2 += aᵀ dout, da = dout W2ᵀ; a = act(h):
   // dh = act'(h) * da (in place); h = x W1 + b1: db1 += colsum(dh), dW1 += xᵀ dh, dx = dh W1ᵀ.
   const Weights& w = experts_[j.expert];
   Tensor dh = rows(da, j.hid_row, j.rows);
-  linear_backward(rows(a_, j.hid_row, j.rows), rows(dy, j.in_row, j.rows), w.w2, w.b2, dh, 0.f);
-  ops::activation_backward(act_, rows(h_, j.hid_row, j.rows), dh, dh);
-  linear_backward(rows(x_, j.in_row, j.rows), dh, w.w1, w.b1, rows(dx, j.in_row, j.rows), dx_beta);
+  linear_backward(rows(s.a, j.hid_row, j.rows), rows(dy, j.in_row, j.rows), w.w2, w.b2, dh, 0.f);
+  ops::activation_backward(act_, rows(s.h, j.hid_row, j.rows), dh, dh);
+  linear_backward(rows(s.x, j.in_row, j.rows), dh, w.w1, w.b1, rows(dx, j.in_row, j.rows), dx_beta);
 }
 
-void ExpertBank::run_forward(const Tensor& x, Tensor& y, float beta) {
+void ExpertBank::run_forward(const Tensor& x, Tensor& y, float beta, Saved& s) {
   int64_t hid_rows = 0;
-  for (const Job& j : jobs_) hid_rows = std::max(hid_rows, j.hid_row + j.rows);
-  x_ = x;
-  h_ = Tensor::empty({hid_rows, d_ff_}, DType::f32, x.device());
-  a_ = Tensor::empty({hid_rows, d_ff_}, DType::f32, x.device());
+  for (const Job& j : s.jobs) hid_rows = std::max(hid_rows, j.hid_row + j.rows);
+  s.x = x;
+  s.h = Tensor::empty({hid_rows, d_ff_}, DType::f32, x.device());
+  s.a = Tensor::empty({hid_rows, d_ff_}, DType::f32, x.device());
   // Shared experts all add into the same output rows, so they run one after another.
-  const bool par = across_experts() && !shared_;
-  const int64_t nj = static_cast<int64_t>(jobs_.size());
+  const bool par = across_experts(s.jobs) && !s.shared;
+  const int64_t nj = static_cast<int64_t>(s.jobs.size());
 #pragma omp parallel for schedule(dynamic, 1) if (par)
   for (int64_t ji = 0; ji < nj; ++ji)
-    if (jobs_[ji].rows > 0) forward_job(jobs_[ji], x, y, beta);
+    if (s.jobs[ji].rows > 0) forward_job(s.jobs[ji], s, y, beta);
 }
 
-Tensor ExpertBank::forward_grouped(const Tensor& xp, const std::vector<int64_t>& offsets) {
+Tensor ExpertBank::forward_grouped(const Tensor& xp, const std::vector<int64_t>& offsets,
+                                   Saved& saved) {
   MOEMT_CHECK(static_cast<int>(offsets.size()) == num_ + 1 && offsets.back() == xp.size(0),
               "expert offsets ({} entries, last {}) for {} rows", offsets.size(),
               offsets.empty() ? -1 : offsets.back(), xp.size(0));
-  jobs_.clear();
+  saved = {};
   for (int e = 0; e < num_; ++e)
-    jobs_.push_back({e, offsets[e], offsets[e + 1] - offsets[e], offsets[e]});
-  shared_ = false;
+    saved.jobs.push_back({e, offsets[e], offsets[e + 1] - offsets[e], offsets[e]});
+  saved.shared = false;
   Tensor y = Tensor::empty({xp.size(0), d_model_}, DType::f32, xp.device());
-  run_forward(xp, y, 0.f);
+  run_forward(xp, y, 0.f, saved);
   return y;
 }
 
-void ExpertBank::forward_all(const Tensor& x, Tensor& y) {
+void ExpertBank::forward_all(const Tensor& x, Tensor& y, Saved& saved) {
   int64_t n = x.shape().rows();
-  jobs_.clear();
-  for (int e = 0; e < num_; ++e) jobs_.push_back({e, 0, n, e * n});
-  shared_ = true;
-  run_forward(x, y, 1.f);
+  saved = {};
+  for (int e = 0; e < num_; ++e) saved.jobs.push_back({e, 0, n, e * n});
+  saved.shared = true;
+  run_forward(x, y, 1.f, saved);
 }
 
-Tensor ExpertBank::backward(const Tensor& dy) {
-  Tensor da = Tensor::empty(h_.shape(), DType::f32, dy.device());
-  Tensor dx = Tensor::empty(x_.shape(), DType::f32, dy.device());
+Tensor ExpertBank::backward(const Tensor& dy, const Saved& s) {
+  Tensor da = Tensor::empty(s.h.shape(), DType::f32, dy.device());
+  Tensor dx = Tensor::empty(s.x.shape(), DType::f32, dy.device());
   // Routed experts own disjoint rows of dx; shared ones sum into all of it, one at a time.
-  if (shared_ || jobs_.empty()) dx.zero();
-  const bool par = across_experts() && !shared_;
-  const float dx_beta = shared_ ? 1.f : 0.f;
-  const int64_t nj = static_cast<int64_t>(jobs_.size());
+  if (s.shared || s.jobs.empty()) dx.zero();
+  const bool par = across_experts(s.jobs) && !s.shared;
+  const float dx_beta = s.shared ? 1.f : 0.f;
+  const int64_t nj = static_cast<int64_t>(s.jobs.size());
 #pragma omp parallel for schedule(dynamic, 1) if (par)
   for (int64_t ji = 0; ji < nj; ++ji)
-    if (jobs_[ji].rows > 0) backward_job(jobs_[ji], dy, da, dx, dx_beta);
+    if (s.jobs[ji].rows > 0) backward_job(s.jobs[ji], s, dy, da, dx, dx_beta);
   return dx;
 }
 

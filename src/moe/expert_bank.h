@@ -3,7 +3,8 @@
 // (shared experts). Hidden activations of all experts live in one buffer; each expert runs
 // GEMM, activation and GEMM (and their backward) back to back while its rows are in cache.
 // Expert gradients are zeroed lazily (ParamStore::set_lazy_grad): each step's first backward
-// overwrites them.
+// overwrites them. What backward needs is saved per call (Saved), so a bank may run several
+// times before its backwards.
 #pragma once
 
 #include <string>
@@ -28,13 +29,34 @@ class ExpertBank {
   int size() const { return num_; }
   int64_t d_ff() const { return d_ff_; }
 
+  // One expert's rows: [in_row, in_row + rows) of the input and output, and of the hidden
+  // buffers from hid_row.
+  struct Job {
+    int expert;
+    int64_t in_row, rows;
+    int64_t hid_row;
+  };
+  // What backward needs from one forward call: the jobs, the input and the hidden
+  // activations before (h) and after (a) the activation function.
+  struct Saved {
+    std::vector<Job> jobs;
+    Tensor x, h, a;
+    bool shared = false;
+  };
+
   // Routed: xp (M, D) holds expert e's rows at [offsets[e], offsets[e+1]). Returns y (M, D).
-  Tensor forward_grouped(const Tensor& xp, const std::vector<int64_t>& offsets);
+  Tensor forward_grouped(const Tensor& xp, const std::vector<int64_t>& offsets, Saved& saved);
   // Shared: every expert sees all rows of x (N, D); y (N, D) += sum over experts.
-  void forward_all(const Tensor& x, Tensor& y);
-  // Backward of the last forward call: dy has its output's shape. Returns dx (the input's
-  // shape) and accumulates parameter gradients.
-  Tensor backward(const Tensor& dy);
+  void forward_all(const Tensor& x, Tensor& y, Saved& saved);
+  // Backward of the forward call that filled `saved`: dy has its output's shape. Returns dx
+  // (the input's shape) and accumulates parameter gradients.
+  Tensor backward(const Tensor& dy, const Saved& saved);
+  // Single-use forms: the state of the last forward is kept in the bank.
+  Tensor forward_grouped(const Tensor& xp, const std::vector<int64_t>& offsets) {
+    return forward_grouped(xp, offsets, last_);
+  }
+  void forward_all(const Tensor& x, Tensor& y) { forward_all(x, y, last_); }
+  Tensor backward(const Tensor& dy) { return backward(dy, last_); }
 
   void set_parallelism(ExpertParallelism p) { parallel_ = p; }
 
@@ -44,24 +66,17 @@ class ExpertBank {
   const Weights& expert(int e) const { return experts_[e]; }
 
  private:
-  struct Job {
-    int expert;
-    int64_t in_row, rows;  // rows [in_row, in_row + rows) of the input and output
-    int64_t hid_row;       // rows of the hidden buffers
-  };
-  void run_forward(const Tensor& x, Tensor& y, float beta);
-  void forward_job(const Job& j, const Tensor& x, Tensor& y, float beta);
-  void backward_job(const Job& j, const Tensor& dy, Tensor& da, Tensor& dx, float dx_beta);
-  bool across_experts() const;
+  void run_forward(const Tensor& x, Tensor& y, float beta, Saved& s);
+  void forward_job(const Job& j, const Saved& s, Tensor& y, float beta);
+  void backward_job(const Job& j, const Saved& s, const Tensor& dy, Tensor& da, Tensor& dx,
+                    float dx_beta);
+  bool across_experts(const std::vector<Job>& jobs) const;
 
   int num_;
   int64_t d_model_, d_ff_;
   ops::Activation act_;
   std::vector<Weights> experts_;
-  // Saved by forward.
-  std::vector<Job> jobs_;
-  Tensor x_, h_, a_;
-  bool shared_ = false;
+  Saved last_;
   ExpertParallelism parallel_ = ExpertParallelism::automatic;
 };
 

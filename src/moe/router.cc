@@ -14,19 +14,20 @@ Router::Router(ParamStore& ps, const std::string& name, int64_t d_model, const R
   if (opt.noisy) wnoise_ = ps.add(name + ".wnoise", {d_model, opt.num_experts}, InitSpec::Zeros());
 }
 
-void Router::forward(nn::Ctx& ctx, const Tensor& x, const Tensor& group) {
+void Router::forward(nn::Ctx& ctx, const Tensor& x, const Tensor& group, Saved& s) const {
   const int e = opt_.num_experts, k = opt_.k;
   const int64_t n = x.shape().rows();
   MOEMT_CHECK(group.numel() == n, "router groups {} for {} rows", group.numel(), n);
   const bool noise_on = opt_.noisy && ctx.training && opt_.noise_scale > 0.f;
-  x_ = x;
-  gate_opt_ = {};
+  s = {};
+  s.x = x;
+  ops::RouterGateOptions& gate_opt_ = s.gate_opt;
+  ops::GateTensors& t_ = s.t;
   gate_opt_.num_groups = opt_.num_groups;
   gate_opt_.k = k;
   // Top-k keeps k+1 indices when the load loss needs the k-th value excluding each expert.
   gate_opt_.ktop = (opt_.coefs.load > 0 && noise_on) ? std::min(k + 1, e) : k;
   gate_opt_.renormalize = opt_.renormalize;
-  t_ = {};
   t_.group = group;
   // clean = x Wg; with noise raw = x Wnoise, H = clean + eps * noise_scale * softplus(raw).
   t_.clean = Tensor::empty({n, e}, DType::f32, x.device());
@@ -40,19 +41,22 @@ void Router::forward(nn::Ctx& ctx, const Tensor& x, const Tensor& group) {
     gate_opt_.stream = rng.stream;
   }
   ops::router_gate_forward(gate_opt_, t_);
-  values_ = Tensor::empty({ops::kNumBalanceLosses}, DType::f32, x.device());
+  s.values = Tensor::empty({ops::kNumBalanceLosses}, DType::f32, x.device());
   Tensor none;
-  ops::balance_loss_forward(gate_opt_, opt_.coefs, t_, values_,
+  ops::balance_loss_forward(gate_opt_, opt_.coefs, t_, s.values,
                             opt_.coefs.any() ? ctx.aux_loss_buffer(x.device()) : none);
 }
 
-double Router::read_entropy_sum_to_host() const {
-  Tensor h = Tensor::empty({1}, DType::f32, t_.probs.device());
-  ops::router_entropy(t_.probs, h);
+double Router::read_entropy_sum_to_host(const Saved& s) {
+  Tensor h = Tensor::empty({1}, DType::f32, s.t.probs.device());
+  ops::router_entropy(s.t.probs, h);
   return h.to_vector()[0];  // device -> host: one number, for statistics only
 }
 
-Tensor Router::backward(Tensor dgate, double aux_scale) {
+Tensor Router::backward(Tensor dgate, double aux_scale, const Saved& s) const {
+  const ops::GateTensors& t_ = s.t;
+  const ops::RouterGateOptions& gate_opt_ = s.gate_opt;
+  const Tensor& x_ = s.x;
   const int64_t n = t_.clean.size(0), e = opt_.num_experts;
   const Device dev = x_.device();
   // Gradient buffers only for the enabled losses (dgate: the combine and importance).

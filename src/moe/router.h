@@ -30,24 +30,32 @@ class Router {
   // Registers `<name>.wg` (D, E) and, with noise, `<name>.wnoise` (D, E), both dense f32.
   Router(ParamStore& ps, const std::string& name, int64_t d_model, const RouterOptions& opt);
 
+  // What backward needs from one forward call (and what the layer reads: the choices, gates,
+  // probabilities and balancing-loss values).
+  struct Saved {
+    Tensor x;
+    ops::RouterGateOptions gate_opt;
+    ops::GateTensors t;
+    Tensor values;  // (4) f32 unweighted balancing losses, indexed by ops::BalanceSlot
+
+    // (N, k): chosen expert (-1 on padding) and its gate, on x's device.
+    const Tensor& expert() const { return t.expert; }
+    const Tensor& gate() const { return t.gate; }
+    // Router probability p (N, E), 0 outside a token's group and on padding rows.
+    const Tensor& probs() const { return t.probs; }
+  };
+
   // x is (N, D); group (N) i32 is each row's group, -1 for padding rows (they get expert -1).
   // Noise is drawn only when ctx.training. Adds the weighted balancing losses into ctx's
-  // aux-loss buffer. Results stay valid until the next forward.
-  void forward(nn::Ctx& ctx, const Tensor& x, const Tensor& group);
-
-  // (N, k): chosen expert (-1 on padding) and its gate, on x's device.
-  const Tensor& expert() const { return t_.expert; }
-  const Tensor& gate() const { return t_.gate; }
-  // (4) f32 unweighted balancing losses, indexed by ops::BalanceSlot, on the device.
-  const Tensor& loss_values() const { return values_; }
-  // Router probability p (N, E), 0 outside a token's group and on padding rows.
-  const Tensor& probs() const { return t_.probs; }
-  // Host read for statistics only: sum over tokens of the entropy (nats) of p.
-  double read_entropy_sum_to_host() const;
-
+  // aux-loss buffer. Fills `saved` (per call: the router may run several times before its
+  // backwards).
+  void forward(nn::Ctx& ctx, const Tensor& x, const Tensor& group, Saved& saved) const;
   // dgate (N, k) is dLoss/dgate from the combine (modified in place). Adds aux_scale * the
   // balancing losses' gradient, accumulates dWg (and dWnoise) and returns dx (N, D).
-  Tensor backward(Tensor dgate, double aux_scale);
+  Tensor backward(Tensor dgate, double aux_scale, const Saved& saved) const;
+
+  // Host read for statistics only: sum over tokens of the entropy (nats) of saved.probs().
+  static double read_entropy_sum_to_host(const Saved& saved);
 
   const RouterOptions& options() const { return opt_; }
   Param wg() const { return wg_; }
@@ -57,11 +65,6 @@ class Router {
   RouterOptions opt_;
   int64_t d_model_;
   Param wg_, wnoise_;
-  // Saved by forward.
-  Tensor x_;
-  ops::RouterGateOptions gate_opt_;
-  ops::GateTensors t_;
-  Tensor values_;
 };
 
 }  // namespace moemt::moe

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "core/param_store.h"
+#include "dist/communicator.h"
 
 namespace moemt::train {
 
@@ -27,12 +30,22 @@ class Adam {
   Tensor& v() { return v_; }
   void set_steps(int64_t t) { t_ = t; }
 
+  // Expert parallelism: this rank updates only [0, dense_end) and `local` (its experts'
+  // ranges of the flat buffer); the clipping norm adds the squared norms of the other ranks'
+  // experts, summed over `group` (the ranks that share the experts). Every rank of the group
+  // calls step() together.
+  void set_shard(int64_t dense_end, std::vector<std::pair<int64_t, int64_t>> local,
+                 dist::Communicator* group);
+
  private:
   ParamStore& store_;
   AdamOptions opts_;
   Tensor m_, v_;
   Tensor norm_sq_;  // (1) f64 on the store's device: ops::global_norm_sq's result
   int64_t t_ = 0;
+  // set_shard(): the [begin, end) ranges updated here (dense first) and the expert group.
+  std::vector<std::pair<int64_t, int64_t>> ranges_;
+  dist::Communicator* group_ = nullptr;
 };
 
 }  // namespace moemt::train

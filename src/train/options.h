@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/dtype.h"
+#include "core/range.h"
 #include "data/batch.h"
 #include "data/parallel.h"
 #include "data/vocab.h"
@@ -22,6 +23,9 @@ enum class ValidMetric : uint8_t { ce_mean_words, perplexity, bleu, chrf };
 ValidMetric valid_metric_from_name(const std::string& name);  // Marian names; throws Error
 const char* valid_metric_name(ValidMetric m);
 bool higher_is_better(ValidMetric m);
+
+// --expert-parallel: ranks that share the experts of each MoE layer.
+inline constexpr Range<int> kExpertParallelRange{1, 4096};
 
 struct TrainOptions {
   std::string model_dir;  // --model: checkpoint directory (created, replaced atomically)
@@ -77,6 +81,10 @@ struct TrainOptions {
   // ranks before it fails naming the rank, the collective and the update. Waits for rank 0's
   // validation and checkpoints get 10 times as long.
   double comm_timeout = 300;
+  // --expert-parallel N: each MoE layer's experts are spread over groups of N consecutive
+  // ranks (rank r is in group r / N and runs block r % N of the experts); the N must divide the
+  // rank count and every MoE layer's expert count. 1 = every rank holds every expert.
+  int expert_parallel = 1;
   bool resume = false;   // continue from model_dir's checkpoint
   bool overwrite = false;
 };

@@ -25,6 +25,7 @@
 #include "ops/accumulate.h"
 #include "ops/ema.h"
 #include "train/checkpoint.h"
+#include "train/expert_shard.h"
 #include "train/interrupt.h"
 #include "train/loss_history.h"
 
@@ -125,6 +126,16 @@ Trainer::Trainer(TrainOptions options, std::string train_yaml, dist::Communicato
       log::info("removed {} stale temporary folder(s) of {} left by an interrupted save", n, d);
   if (opt_.optimizer_delay < 1)
     throw Error("--optimizer-delay {}: must be at least 1", opt_.optimizer_delay);
+  if (opt_.expert_parallel < 1 || comm_->size() % opt_.expert_parallel != 0)
+    throw Error("--expert-parallel {}: must divide the number of ranks ({})",
+                opt_.expert_parallel, comm_->size());
+  // Checked again on the built model (ExpertShard); here before any vocabulary training.
+  if (opt_.expert_parallel > 1 && !opt_.resume && opt_.model.use_moe)
+    for (const moe::MoeConfig* m : {&opt_.model.moe.encoder, &opt_.model.moe.decoder})
+      if (m->every > 0 && m->num_experts % opt_.expert_parallel != 0)
+        throw Error("--expert-parallel {}: must divide the expert count of every MoE layer ({} "
+                    "experts; see --moe-experts)",
+                    opt_.expert_parallel, m->num_experts);
   if (!(opt_.exponential_smoothing >= 0.f && opt_.exponential_smoothing <= 1.f))
     throw Error("--exponential-smoothing {}: must be in [0, 1]", opt_.exponential_smoothing);
   bool exists = model::is_model_dir(opt_.model_dir);
@@ -143,6 +154,14 @@ Trainer::Trainer(TrainOptions options, std::string train_yaml, dist::Communicato
               "--mini-batch-words {}",
               comm_->size(), comm_->backend(), comm_->rank(), opt_.batching.mini_batch_words);
     check_replicas(opt_.resume ? "after resuming" : "after initialisation");
+  }
+  if (opt_.expert_parallel > 1) {
+    shard_ = std::make_unique<ExpertShard>(*comm_, opt_.expert_parallel, *model_);
+    adam_->set_shard(model_->params().dense_numel(), shard_->local_ranges(),
+                     &shard_->expert_group());
+    log::info("expert parallel: groups of {} ranks, each runs 1/{} of every MoE layer's experts "
+              "({} replicas of each expert)",
+              opt_.expert_parallel, opt_.expert_parallel, comm_->size() / opt_.expert_parallel);
   }
 }
 
@@ -423,7 +442,27 @@ void Trainer::sync_routing(const std::string& context) {
     routing_.merge(moe::RoutingStats::from_state(nlohmann::json::parse(states[r])));
 }
 
+void Trainer::sync_experts(const std::string& context) {
+  if (!shard_) return;
+  // The exchange is bookkeeping, not a training step: its bytes are left out of the log.
+  traffic_.add(shard_->take_traffic());
+  shard_->sync(model_->params().values(), context);
+  shard_->sync(adam_->m(), context);
+  shard_->sync(adam_->v(), context);
+  if (average_.defined()) shard_->sync(average_, context);
+  shard_->take_traffic();
+}
+
+dist::Communicator::Traffic Trainer::take_traffic() {
+  dist::Communicator::Traffic t = traffic_;
+  traffic_ = {};
+  t.add(shard_ ? shard_->take_traffic() : comm_->traffic());
+  if (!shard_) comm_->reset_traffic();
+  return t;
+}
+
 void Trainer::save_synced(const std::string& context) {
+  sync_experts(context);
   if (comm_->size() > 1) {
     sync_routing(context);
     check_replicas(context);
@@ -438,6 +477,7 @@ void Trainer::save_synced(const std::string& context) {
 double Trainer::validate_synced(TrainResult& result) {
   std::string context = fmt::format("validation at update {}", updates_);
   last_valid_update_ = updates_;  // on every rank: they decide alike whether to validate at the end
+  sync_experts(context);  // rank 0 validates with every expert
   sync_routing(context);
   double out[2] = {0, 0};  // the first metric, stalls
   if (lead_) {
@@ -479,6 +519,15 @@ Trainer::StepStats Trainer::compute_gradients(nn::Ctx& ctx, const std::vector<da
   for (const auto& b : micro) {
     if (ranks > 1) data::shard_batch(b, comm_->rank(), ranks, shard);
     const data::Batch& piece = ranks > 1 ? shard : b;
+    if (piece.batch_size == 0 && shard_) {
+      // An empty shard still takes part in its expert group's all-to-alls: it runs the batch's
+      // first sentence with weight 0 (zero gradients, no statistics).
+      data::shard_batch(b, 0, b.batch_size, shard);
+      moe::RoutingStats* stats = std::exchange(ctx.routing_stats, nullptr);
+      model_->forward_backward(ctx, to_tensors(shard), opt_.label_smoothing, 0.f);
+      ctx.routing_stats = stats;
+      continue;
+    }
     if (piece.batch_size == 0) continue;
     const double share = whole ? 1.0
                                : static_cast<double>(piece.tgt_tokens) /
@@ -489,10 +538,11 @@ Trainer::StepStats Trainer::compute_gradients(nn::Ctx& ctx, const std::vector<da
     ops::accumulate_f64(sum_aux, st.sums.narrow(model::LossStats::kAuxLoss, 1), share);
   }
   if (ranks == 1) return {sum, false};
-  // No expert parallelism yet: every gradient is replicated, so the whole flat buffer (dense
-  // range first, then experts) is summed.
+  // Without expert parallelism every gradient is replicated, so the whole flat buffer (dense
+  // range first, then experts) is summed; with it, each expert's only over its replicas.
   Tensor grads = model_->params().grads();
-  comm_->all_reduce_sum(grads, context);
+  if (shard_) shard_->reduce_gradients(grads, model_->params().dense_numel(), context);
+  else comm_->all_reduce_sum(grads, context);
   // The statistics of the global batch, still on the device; then whether a signal reached
   // any rank.
   comm_->all_reduce_sum(sum.sums, context);
@@ -700,6 +750,17 @@ TrainResult Trainer::run() {
                               {"tgt_tokens", disp_tokens},
                               {"seconds", secs},
                               {"tokens_per_s", tps}};
+        if (ranks > 1) {
+          // What rank 0 sent per update (payload: all-to-all rows to other ranks, all-reduce
+          // buffers; compare with scripts/plan) and the time spent in those collectives.
+          const dist::Communicator::Traffic t = take_traffic();
+          rec["all_to_all_bytes_per_update"] = t.all_to_all_bytes / disp_updates;
+          rec["all_to_all_inter_node_bytes_per_update"] =
+              t.all_to_all_inter_node_bytes / disp_updates;
+          rec["all_reduce_bytes_per_update"] = t.all_reduce_bytes / disp_updates;
+          rec["all_to_all_s_per_update"] = t.all_to_all_s / disp_updates;
+          rec["all_reduce_s_per_update"] = t.all_reduce_s / disp_updates;
+        }
         if (!routing_.empty()) {
           rec["routing"] = routing_.to_json(languages_);
           log::info("routing: {}", routing_.summary());

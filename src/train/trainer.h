@@ -18,6 +18,8 @@
 
 namespace moemt::train {
 
+class ExpertShard;
+
 struct TrainResult {
   int64_t updates = 0;
   int64_t epochs = 0;                 // completed epochs
@@ -58,6 +60,7 @@ class Trainer {
   model::Model& model() { return *model_; }
   data::BatchGenerator& batches() { return *gen_; }
   dist::Communicator& communicator() { return *comm_; }
+  ExpertShard* expert_shard() { return shard_.get(); }  // null without --expert-parallel
   const data::Vocab& vocab() const { return vocab_; }
 
  private:
@@ -83,6 +86,12 @@ class Trainer {
   void save_synced(const std::string& context);  // rank 0 makes the periodic save
   double validate_synced(TrainResult& result);  // rank 0 validates, the others get the result
   bool interrupt_requested(const std::string& context);  // a signal reached any rank
+  // Expert parallelism: every rank gets every expert's current values, moments and average
+  // (before validation, replica checks and saves). A collective; nothing without it.
+  void sync_experts(const std::string& context);
+  // Payload bytes this rank sent since the last call (all-to-all, all-reduce), its
+  // communicators together.
+  dist::Communicator::Traffic take_traffic();
   int32_t lang_index(std::string_view code) const;
 
   TrainOptions opt_;
@@ -95,6 +104,8 @@ class Trainer {
   data::Vocab vocab_;
   std::unique_ptr<model::Model> model_;
   std::unique_ptr<Adam> adam_;
+  std::unique_ptr<ExpertShard> shard_;  // --expert-parallel > 1
+  dist::Communicator::Traffic traffic_;  // since the last display, expert syncs excluded
   // --exponential-smoothing: the moving average of the parameters (flat, like the store), and
   // the raw weights while the average sits in the model for validation or saving.
   Tensor average_, raw_;
