@@ -99,7 +99,8 @@ class MoE(nn.Module):
         gate, expert = probs.topk(self.k, dim=-1)  # (N,k)
         gate = gate / gate.sum(-1, keepdim=True)
         cf = self.cf_train if self.training else self.cf_eval
-        capacity = max(self.min_capacity, math.ceil(cf * self.k * n / self.e))
+        # cf 0 = dropless (as moemt's decoding): an expert gets at most every token once.
+        capacity = n if cf <= 0 else max(self.min_capacity, math.ceil(cf * self.k * n / self.e))
         # Slots in (choice, token) order so first choices win capacity before second choices.
         slot_expert = expert.t().reshape(-1)
         slot_token = torch.arange(n, device=x.device).repeat(self.k)
