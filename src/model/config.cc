@@ -47,7 +47,7 @@ struct Writer {
   }
 };
 
-// Reads the value of `key` into its row; false if no row has that key.
+// Reads the value of `key` into its row; `found` stays false when no row has that key.
 struct Reader {
   const std::string& key;
   const YAML::Node& value;
