@@ -93,7 +93,10 @@ int run_train(const std::vector<std::string>& args) {
      "fails naming the rank and update (rank 0's validation and saves: 10x)")
     ("expert-parallel", bounded(train::kExpertParallelRange)->default_value(1),
      "multi-process training: spread the experts of each MoE layer over groups of this many "
-     "ranks (must divide the rank count and every MoE layer's expert count; 1 = replicate)");
+     "ranks (must divide the rank count and every MoE layer's expert count; 1 = replicate)")
+    ("bucket-cap-mb", bounded(train::kBucketCapMbRange)->default_value(25.0),
+     "multi-process training: sum the gradients over the ranks in buckets of about this many "
+     "MB, last parameters first (as PyTorch DDP); 0 = one all-reduce");
   data_opts.add_options()
     ("train-sets,t", po::value<VS>()->multitoken()->composing(),
      "parallel training files: SRC TGT [SRC TGT ...]; languages from the last extension "
@@ -199,6 +202,7 @@ int run_train(const std::vector<std::string>& args) {
   o.log_path = vm["log"].as<S>();
   o.comm_timeout = vm["comm-timeout"].as<double>();
   o.expert_parallel = vm["expert-parallel"].as<int>();
+  o.bucket_cap_mb = vm["bucket-cap-mb"].as<double>();
   if (vm.count("train-sets")) o.train_pairs = pairs_from(vm["train-sets"].as<VS>(), "train-sets");
   if (vm.count("train-tsv")) o.train_tsv = tsv_from(vm["train-tsv"].as<VS>());
   if (vm.count("valid-sets")) o.valid_pairs = pairs_from(vm["valid-sets"].as<VS>(), "valid-sets");
