@@ -49,13 +49,20 @@ ncclConfig_t nonblocking_config() {
 
 class NcclCommunicator final : public Communicator {
  public:
-  // Takes ownership of comm (already initialised, or in progress).
-  NcclCommunicator(ncclComm_t comm, int device, Communicator* bootstrap, double timeout_s)
-      : Communicator(timeout_s), comm_(comm), device_(device), bootstrap_(bootstrap) {
+  // Takes ownership of comm (initialised, or in progress: waits for it). Until then errors name
+  // the rank and size of the communicator it comes from, and `what` (init, split).
+  NcclCommunicator(ncclComm_t comm, int device, Communicator* bootstrap, double timeout_s,
+                   int from_rank, int from_size, const char* what, std::string_view context)
+      : Communicator(timeout_s),
+        comm_(comm),
+        device_(device),
+        bootstrap_(bootstrap),
+        rank_(from_rank),
+        size_(from_size) {
     DeviceScope ds(device_);
     stream_ = static_cast<cudaStream_t>(cuda_create_stream(Device::cuda(device_)).handle);
-    cuda(cudaEventCreateWithFlags(&ready_, cudaEventDisableTiming), "cudaEventCreate", "init");
-    ready_wait("init", "communicator set-up");
+    cuda(cudaEventCreateWithFlags(&ready_, cudaEventDisableTiming), what, context);
+    ready_wait(what, context);
     ncclCommUserRank(comm_, &rank_);
     ncclCommCount(comm_, &size_);
   }
@@ -165,7 +172,8 @@ class NcclCommunicator final : public Communicator {
     ncclComm_t sub = nullptr;
     nccl(ncclCommSplit(comm_, color, key, &sub, &cfg), "split", context);
     ready_wait("split", context);
-    return std::make_unique<NcclCommunicator>(sub, device_, bootstrap_, timeout_s());
+    return std::make_unique<NcclCommunicator>(sub, device_, bootstrap_, timeout_s(), rank_, size_,
+                                              "split", context);
   }
 
   void abort(const std::string& why) override {
@@ -342,7 +350,8 @@ std::unique_ptr<Communicator> make_nccl(Communicator& bootstrap, int device, dou
     throw Error("ncclCommInitRankConfig (rank {} of {}, device {}): {}", bootstrap.rank(),
                 bootstrap.size(), device, ncclGetErrorString(st));
   // The constructor polls the initialisation to its end (with the timeout).
-  return std::make_unique<NcclCommunicator>(comm, device, &bootstrap, timeout_s);
+  return std::make_unique<NcclCommunicator>(comm, device, &bootstrap, timeout_s, bootstrap.rank(),
+                                            bootstrap.size(), "init", "NCCL communicator");
 }
 
 #else
