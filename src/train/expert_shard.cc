@@ -78,8 +78,10 @@ ExpertShard::ExpertShard(dist::Communicator& world, int n, model::Model& model,
   const int pos = place.position[world.rank()];
   group_ = world.split(pos / n, pos, "expert groups");
   replicas_ = world.split(pos % n, pos, "expert replica groups");
-  group_->set_nodes(std::vector<int>(place.node.begin() + pos / n * n,
-                                     place.node.begin() + pos / n * n + n));
+  const std::vector<int> group_nodes(place.node.begin() + pos / n * n,
+                                    place.node.begin() + pos / n * n + n);
+  for (int q = 1; q < n; ++q) group_nodes_ += group_nodes[q] != group_nodes[q - 1];
+  group_->set_nodes(group_nodes);
   ParamStore& ps = model.params();
   std::vector<int> mine, theirs;
   layers_ = layers;

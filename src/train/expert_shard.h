@@ -31,6 +31,8 @@ class ExpertShard {
   const std::vector<std::pair<int64_t, int64_t>>& local_ranges() const { return local_; }
   dist::Communicator& expert_group() { return *group_; }
   dist::Communicator& replica_group() { return *replicas_; }
+  // How many nodes this rank's expert group spans (1: its all-to-alls stay inside a node).
+  int group_nodes() const { return group_nodes_; }
 
   // After every rank's backward: the dense gradient range summed over all ranks (in the given
   // buckets, train/grad_buckets.h), this rank's expert ranges over its replicas (the other
@@ -49,6 +51,7 @@ class ExpertShard {
   std::unique_ptr<dist::Communicator> group_, replicas_;
   std::vector<std::pair<int64_t, int64_t>> local_, others_;
   std::vector<moe::MoeLayer*> layers_;
+  int group_nodes_ = 1;
 };
 
 // Merges the [begin, end) ranges of the given parameters into sorted, disjoint ranges.

@@ -159,8 +159,9 @@ Trainer::Trainer(TrainOptions options, std::string train_yaml, dist::Communicato
     adam_->set_shard(model_->params().dense_numel(), shard_->local_ranges(),
                      &shard_->expert_group());
     log::info("expert parallel: groups of {} ranks, each runs 1/{} of every MoE layer's experts "
-              "({} replicas of each expert)",
-              opt_.expert_parallel, opt_.expert_parallel, comm_->size() / opt_.expert_parallel);
+              "({} replicas of each expert); this rank's group spans {} node(s)",
+              opt_.expert_parallel, opt_.expert_parallel, comm_->size() / opt_.expert_parallel,
+              shard_->group_nodes());
   }
 }
 
