@@ -322,6 +322,8 @@ std::string dump_options(const po::options_description& desc, const po::variable
     else if (auto p = boost::any_cast<double>(&v)) out << *p;
     else if (auto p = boost::any_cast<bool>(&v)) out << *p;
     else if (auto p = boost::any_cast<std::vector<std::string>>(&v)) out << YAML::Flow << *p;
+    else if (auto p = boost::any_cast<std::vector<int>>(&v)) out << YAML::Flow << *p;
+    else if (auto p = boost::any_cast<std::vector<float>>(&v)) out << YAML::Flow << *p;
     else out << YAML::Null;
   }
   out << YAML::EndMap;

@@ -42,7 +42,7 @@ class BoundedValue : public po::typed_value<T> {
 };
 
 // po::value<T>() with a range: bounded<int>(1, 64), bounded(&var, lo, hi), or from a shared
-// constant: bounded(model::kDimEmbRange).
+// constant: bounded(model::kDimEmbRange), bounded(&var, model::kDimEmbRange).
 template <typename T>
 BoundedValue<T>* bounded(Range<T> r) {
   return new BoundedValue<T>(nullptr, r);
@@ -54,6 +54,11 @@ BoundedValue<T>* bounded(T lo, T hi) {
 template <typename T>
 BoundedValue<T>* bounded(T* store, std::type_identity_t<T> lo, std::type_identity_t<T> hi) {
   return new BoundedValue<T>(store, {lo, hi});
+}
+// Stored into a field when parsing ends (po::notify): bounded(&o.seed, kSeedRange).
+template <typename T>
+BoundedValue<T>* bounded(T* store, Range<T> r) {
+  return new BoundedValue<T>(store, r);
 }
 // A list of numbers, each in [lo, hi].
 template <typename E>
