@@ -2,8 +2,9 @@
 # Builds the CUDA build here (sm_90a + compute_90 PTX) and gathers what a GPU machine without
 # our Debian libraries needs into one folder: the moemt binary, the test binaries, the grouped
 # GEMM benchmark (bench_gemm), every shared
-# library they load except the GPU driver and cuBLAS (the machine's CUDA toolkit has those), and
-# the dynamic loader, so the binaries run there with this machine's glibc.
+# library they load except the GPU driver, cuBLAS and NCCL (the machine's CUDA toolkit or
+# PyTorch's wheels have those; BUNDLE_NCCL=1 adds libnccl, 218 MB for NCCL 2.28), and the
+# dynamic loader, so the binaries run there with this machine's glibc.
 # Usage: scripts/gpu/bundle.sh [OUT_DIR]   (default gpu-bundle/, ignored by git; BUILD_DIR=build-gpu)
 # Writes OUT_DIR and OUT_DIR.tar.xz (~20 MB: OpenBLAS and ICU data are most of it), the one to
 # carry to the GPU machine; there, from the repository root: scripts/gpu/check.sh OUT_DIR.tar.xz
@@ -25,12 +26,14 @@ bins=("$BUILD_DIR/bin/moemt" "$BUILD_DIR/src/ops/bench_gemm")
 for t in "$BUILD_DIR"/tests/test_*; do [[ -x $t && ! $t =~ \.cmake$ ]] && bins+=("$t"); done
 cp "${bins[@]}" "$OUT.tmp/bin/"
 # Every library the binaries load, but not the driver (libcuda, libnvidia-*) nor cuBLAS/cuBLASLt
-# (hundreds of MB; the GPU machine's toolkit provides them, check.sh puts it on the path).
+# and NCCL (hundreds of MB; the GPU machine's toolkit provides them, check.sh puts it on the
+# path; BUNDLE_NCCL=1 copies libnccl for a machine without it).
 for b in "${bins[@]}"; do
   ldd "$b" | awk '/=> \// {print $3} /^\s*\/lib.*ld-linux/ {print $1}'
 done | sort -u | while read -r lib; do
   case "$(basename "$lib")" in
     libcuda.so*|libnvidia*|libcublas*|libcublasLt*) ;;
+    libnccl.so*) [[ ${BUNDLE_NCCL:-0} == 1 ]] && cp -L "$lib" "$OUT.tmp/lib/" ;;
     *) cp -L "$lib" "$OUT.tmp/lib/" ;;
   esac
 done

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, from the repository root, with the folder bundle.sh made: the CUDA
 # instances of the device-parameterised tests, the CPU/CUDA parity tests (CudaParity.*) and the
-# CUDA runtime tests, then the grouped GEMM benchmark, and prints a summary.
+# CUDA runtime tests, the NCCL communicator tests (one rank on GPU 0), then the grouped GEMM
+# benchmark, and prints a summary.
 # Everything runs through the bundled dynamic loader and libraries; the machine's CUDA toolkit
-# provides the driver and cuBLAS. Usage: scripts/gpu/check.sh [BUNDLE_DIR | BUNDLE.tar.xz]
+# provides the driver, cuBLAS and NCCL. Usage: scripts/gpu/check.sh [BUNDLE_DIR | BUNDLE.tar.xz]
 # (default gpu-bundle, else gpu-bundle.tar.xz). $OUT, where set, receives the logs.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,13 +16,21 @@ if [[ -f $B && $B == *.tar.xz ]]; then
 fi
 [[ -x $B/bin/moemt ]] || { echo "check.sh: no bundle in $B (run scripts/gpu/bundle.sh first)" >&2; exit 2; }
 cuda_libs=""
-for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/lib/x86_64-linux-gnu; do
+for d in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/cuda/targets/x86_64-linux/lib \
+         /usr/lib/x86_64-linux-gnu; do
   [[ -d $d ]] && cuda_libs+=":$d"
 done
 # The kernels link libcublas.so.13 (and cuBLASLt through it); where the toolkit lacks them, the
 # copies PyTorch's wheels install (nvidia/cublas/lib) serve.
 if ! ls /usr/local/cuda/lib64/libcublas.so.13* > /dev/null 2>&1 && command -v python3 > /dev/null; then
   d=$(python3 -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' 2>/dev/null)
+  [[ -n $d && -d $d ]] && cuda_libs+=":$d"
+fi
+# libnccl.so.2 (test_dist, moemt): the toolkit's, else PyTorch's wheel (nvidia/nccl/lib), unless
+# the bundle has it (BUNDLE_NCCL=1).
+if ! ls "$B"/lib/libnccl.so.2 /usr/local/cuda/lib64/libnccl.so.2 /usr/local/cuda/lib/libnccl.so.2 \
+     /usr/lib/x86_64-linux-gnu/libnccl.so.2 > /dev/null 2>&1 && command -v python3 > /dev/null; then
+  d=$(python3 -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "lib"))' 2>/dev/null)
   [[ -n $d && -d $d ]] && cuda_libs+=":$d"
 fi
 run() {  # the bundled loader, our libraries first, then the toolkit's
@@ -33,10 +42,13 @@ mkdir -p "$OUT_DIR"
 echo "bundle commit: $(cat "$B/COMMIT" 2>/dev/null)"
 run "$B/bin/moemt" version
 status=0
-for t in test_core test_ops test_nn test_model test_decode; do
+for t in test_core test_ops test_nn test_model test_decode test_dist; do
   [[ -x $B/bin/$t ]] || continue
-  # CUDA instances (and the core runtime tests) only: the CPU ones ran in CI.
-  run "$B/bin/$t" --gtest_filter='*cuda*:*Cuda*:*Caching*:*Convert*:Tensor.*:Device.*' \
+  # CUDA instances (and the core runtime tests) only: the CPU ones ran in CI. test_dist: the
+  # NCCL backend's suite (one rank; NCCL refuses two ranks on one GPU).
+  filter='*cuda*:*Cuda*:*Caching*:*Convert*:Tensor.*:Device.*'
+  [[ $t == test_dist ]] && filter='*Nccl*'
+  run "$B/bin/$t" --gtest_filter="$filter" \
     --gtest_output="json:$OUT_DIR/$t.json" > "$OUT_DIR/$t.log" 2>&1
   rc=$?
   passed=$(grep -c '^\[       OK \]' "$OUT_DIR/$t.log")

@@ -17,7 +17,8 @@ int run_version(const std::vector<std::string>&) {
 #else
   const char* cuda = "no";
 #endif
-  std::printf("moemt 0.1.0 (cuda: %s, mpi: %s)\n", cuda, dist::mpi_built() ? "yes" : "no");
+  std::printf("moemt 0.1.0 (cuda: %s, mpi: %s, nccl: %s)\n", cuda, dist::mpi_built() ? "yes" : "no",
+              dist::nccl_built() ? "yes" : "no");
   return 0;
 }
 }  // namespace

@@ -66,7 +66,10 @@ void add_options(Sections& s, TrainCommandLine& r, Text& t) {
      "fails naming the rank and update (rank 0's validation and saves: 10x)")
     ("expert-parallel", bounded(&o.expert_parallel, train::kExpertParallelRange)->default_value(1),
      "multi-process training: spread the experts of each MoE layer over groups of this many "
-     "ranks (must divide the rank count and every MoE layer's expert count; 1 = replicate)");
+     "ranks (must divide the rank count and every MoE layer's expert count; 1 = replicate)")
+    ("bucket-cap-mb", bounded(&o.bucket_cap_mb, train::kBucketCapMbRange)->default_value(25.0),
+     "multi-process training: sum the gradients over the ranks in buckets of about this many "
+     "MB, last parameters first (as PyTorch DDP); 0 = one all-reduce");
   s.data.add_options()
     ("train-sets,t", po::value<VS>(&t.train_sets)->multitoken()->composing(),
      "parallel training files: SRC TGT [SRC TGT ...]; languages from the last extension "

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/file_io.h"
 #include "core/log.h"
 
 namespace moemt::corpus {
@@ -171,6 +172,37 @@ std::string default_cache_dir() {
   return ".moemt-cache/debs";
 }
 
+namespace {
+// apt-get download into WORK/deb (it writes into the current directory), then the catalogs
+// only (dpkg-deb's file system tar, filtered) into WORK/tree.
+void download_and_unpack(const PackageSpec& spec, const FetchedPackage& f, const fs::path& work) {
+  const fs::path dl = work / "deb";
+  int rc = run_shell("cd '" + dl.string() + "' && apt-get download -q " + spec.name + "=" +
+                     f.version + " > apt.log 2>&1");
+  if (rc != 0) {
+    std::string msg = last_line(read_file(dl / "apt.log"));
+    throw Error(
+        "package {}={}: apt-get download failed ({}); run 'apt-get update' or update "
+        "the pin in the package list",
+        spec.name, f.version, msg.empty() ? "exit " + std::to_string(rc) : msg);
+  }
+  fs::path deb;
+  for (const auto& e : fs::directory_iterator(dl))
+    if (e.path().extension() == ".deb") deb = e.path();
+  if (deb.empty())
+    throw Error("package {}={}: apt-get download produced no .deb", spec.name, f.version);
+  if (run_shell("dpkg-deb --info '" + deb.string() + "' > /dev/null 2>&1") != 0)
+    throw Error("package {}={}: the downloaded {} is not a valid .deb; run again", spec.name,
+                f.version, deb.filename().string());
+  const fs::path part = work / "tree";
+  fs::create_directories(part);
+  rc = run_shell("dpkg-deb --fsys-tarfile '" + deb.string() + "' | tar -x -C '" + part.string() +
+                 "' --wildcards --no-anchored '*/LC_MESSAGES/*.mo' 2>/dev/null");
+  (void)rc;  // tar fails when no member matches; an empty tree is reported by the caller
+}
+
+}  // namespace
+
 FetchedPackage fetch_package(const PackageSpec& spec, const std::string& cache_dir) {
   FetchedPackage f;
   f.name = spec.name;
@@ -192,55 +224,30 @@ FetchedPackage fetch_package(const PackageSpec& spec, const std::string& cache_d
   f.tree = tree.string();
   if (fs::exists(tree / ".complete")) return f;
 
-  fs::create_directories(cache / "deb");
-  fs::path deb = cache / "deb" / (stem + ".deb");
-  if (!fs::exists(deb)) {
-    // apt-get download writes into the current directory; use a private one, then rename.
-    fs::path tmp = cache / "deb" / (".dl-" + stem);
-    fs::remove_all(tmp);
-    fs::create_directories(tmp);
-    fs::path log_path = tmp / "apt.log";
-    int rc = run_shell("cd '" + tmp.string() + "' && apt-get download -q " + spec.name + "=" +
-                       f.version + " > apt.log 2>&1");
-    if (rc != 0) {
-      std::string msg = last_line(read_file(log_path));
-      fs::remove_all(tmp);
-      throw Error(
-          "package {}={}: apt-get download failed ({}); run 'apt-get update' or update "
-          "the pin in the package list",
-          spec.name, f.version, msg.empty() ? "exit " + std::to_string(rc) : msg);
-    }
-    fs::path got;
-    for (const auto& e : fs::directory_iterator(tmp))
-      if (e.path().extension() == ".deb") got = e.path();
-    if (got.empty()) {
-      fs::remove_all(tmp);
-      throw Error("package {}={}: apt-get download produced no .deb", spec.name, f.version);
-    }
-    fs::rename(got, deb);
-    fs::remove_all(tmp);
-    f.downloaded = true;
+  // Every temporary lives in a private "tree/STEM.tmp.PID" folder (core/file_io's naming, so
+  // leftovers of killed runs are removed) and the finished tree is published by one rename:
+  // two runs sharing the cache never touch each other's files, and the loser of a race keeps
+  // the winner's identical tree.
+  fs::create_directories(cache / "tree");
+  remove_stale_temps(tree.string());
+  const fs::path work = temp_sibling(tree.string(), "tmp");
+  fs::remove_all(work);
+  fs::create_directories(work / "deb");
+  try {
+    download_and_unpack(spec, f, work);
+  } catch (...) {
+    fs::remove_all(work);
+    throw;
   }
-  // Only the catalogs are unpacked (dpkg-deb's file system tar, filtered), not whole packages.
-  fs::path part = cache / "tree" / (stem + ".part");
-  fs::remove_all(part);
-  fs::create_directories(part);
-  if (run_shell("dpkg-deb --info '" + deb.string() + "' > /dev/null 2>&1") != 0) {
-    fs::remove_all(part);
-    fs::remove(deb);
-    throw Error(
-        "package {}={}: {} is not a valid .deb (removed from the cache; run again to "
-        "download it anew)",
-        spec.name, f.version, deb.string());
+  std::ofstream(work / "tree" / ".complete") << f.version << "\n";
+  std::error_code ec;
+  fs::rename(work / "tree", tree, ec);
+  if (ec && !fs::exists(tree / ".complete")) {  // an incomplete tree of an old layout or crash
+    fs::remove_all(tree);
+    fs::rename(work / "tree", tree);
   }
-  int rc =
-      run_shell("dpkg-deb --fsys-tarfile '" + deb.string() + "' | tar -x -C '" + part.string() +
-                "' --wildcards --no-anchored '*/LC_MESSAGES/*.mo' 2>/dev/null");
-  (void)rc;  // tar fails when no member matches; an empty tree is reported by the caller
-  fs::remove_all(tree);
-  fs::rename(part, tree);
-  std::ofstream(tree / ".complete") << f.version << "\n";
-  fs::remove(deb);  // the unpacked catalogs are all the cache needs
+  fs::remove_all(work);
+  f.downloaded = true;
   return f;
 }
 

@@ -14,19 +14,18 @@ std::string Communicator::where(std::string_view collective, std::string_view co
                      context.empty() ? "" : " (", context, context.empty() ? "" : ")");
 }
 
-namespace {
-void check_host(const Tensor& x, const char* what) {
-  MOEMT_CHECK(x.device().is_cpu(), "{}: communicator tensors are host memory", what);
+void Communicator::check_memory(const Tensor& x, const char* what) const {
+  MOEMT_CHECK(takes(x.device()), "{}: the {} communicator does not take {} tensors", what,
+              backend(), x.device().str());
 }
-}  // namespace
 
 void Communicator::all_reduce_sum(Tensor& x, std::string_view context) {
-  check_host(x, "all_reduce_sum");
-  MOEMT_CHECK(x.dtype() == DType::f32 || x.dtype() == DType::f64,
-              "all_reduce_sum: tensor is {}, expected f32 or f64", dtype_name(x.dtype()));
+  check_memory(x, "all_reduce_sum");
   const auto t0 = std::chrono::steady_clock::now();
-  if (x.dtype() == DType::f64) all_reduce_sum(x.data<double>(), x.numel(), context);
-  else all_reduce_sum(x.data<float>(), x.numel(), context);
+  MOEMT_CHECK(x.dtype() == DType::f32 || x.dtype() == DType::f64,
+              "all_reduce_sum takes f32 or f64 tensors, got {}", dtype_name(x.dtype()));
+  if (x.dtype() == DType::f64) all_reduce_sum(static_cast<double*>(x.raw()), x.numel(), context);
+  else all_reduce_sum(static_cast<float*>(x.raw()), x.numel(), context);
   if (size() == 1) return;
   traffic_.all_reduce_bytes += x.nbytes();
   traffic_.all_reduce_s +=
@@ -34,14 +33,14 @@ void Communicator::all_reduce_sum(Tensor& x, std::string_view context) {
 }
 
 void Communicator::broadcast(Tensor& x, int root, std::string_view context) {
-  check_host(x, "broadcast");
+  check_memory(x, "broadcast");
   broadcast_bytes(x.raw(), x.nbytes(), root, context);
 }
 
 Tensor Communicator::all_to_all_v(const Tensor& send, const std::vector<int64_t>& send_counts,
                                   std::vector<int64_t>* recv_counts, std::string_view context) {
   // send (N, D) -> (M, D)
-  check_host(send, "all_to_all_v");
+  check_memory(send, "all_to_all_v");
   MOEMT_CHECK(send.rank() == 2, "all_to_all_v takes (N, D) rows, got {}", send.shape().str());
   MOEMT_CHECK(static_cast<int>(send_counts.size()) == size(), "all_to_all_v: {} counts for {} ranks",
               send_counts.size(), size());
@@ -62,7 +61,7 @@ Tensor Communicator::all_to_all_v(const Tensor& send, const std::vector<int64_t>
 Tensor Communicator::all_to_all_v(const Tensor& send, const std::vector<int64_t>& send_counts,
                                   const std::vector<int64_t>& recv_counts,
                                   std::string_view context) {
-  check_host(send, "all_to_all_v");
+  check_memory(send, "all_to_all_v");
   MOEMT_CHECK(send.rank() == 2 && static_cast<int>(send_counts.size()) == size() &&
                   static_cast<int>(recv_counts.size()) == size(),
               "all_to_all_v: send {} with {} send and {} receive counts for {} ranks",
@@ -74,7 +73,7 @@ Tensor Communicator::all_to_all_v(const Tensor& send, const std::vector<int64_t>
               send.size(0));
   const int64_t d = send.size(1);
   const size_t row_bytes = d * dtype_size(send.dtype());
-  Tensor recv = Tensor::empty({m, d}, send.dtype());
+  Tensor recv = Tensor::empty({m, d}, send.dtype(), send.device());
   const auto t0 = std::chrono::steady_clock::now();
   all_to_all_v_bytes(send.raw(), send_counts, recv.raw(), recv_counts, row_bytes, context);
   traffic_.all_to_all_bytes += (n - send_counts[rank()]) * static_cast<int64_t>(row_bytes);

@@ -1,5 +1,5 @@
 // Communicator: the collectives of data- and expert-parallel training (all-reduce, all-to-all-v,
-// broadcast, barrier, split) over a group of ranks, with backends local, threads and MPI.
+// broadcast, barrier, split) over a group of ranks, with backends local, threads, MPI and NCCL.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,8 @@ namespace moemt::dist {
 // Every collective takes a `context` string from the caller ("step 120") that its errors quote.
 // A collective that has not completed after timeout_s() seconds throws moemt::Error naming the
 // rank, the collective and the context. Collectives must be called by every rank of the group
-// in the same order. Tensors are host (CPU) memory.
+// in the same order. Tensors are host (CPU) memory; the NCCL backend also takes tensors and raw
+// pointers on its CUDA device (host memory is staged through the device there).
 class Communicator {
  public:
   explicit Communicator(double timeout_s) : timeout_s_(timeout_s) {}
@@ -25,7 +26,9 @@ class Communicator {
 
   virtual int rank() const = 0;
   virtual int size() const = 0;
-  virtual const char* backend() const = 0;  // "local", "threads", "mpi"
+  virtual const char* backend() const = 0;  // "local", "threads", "mpi", "nccl"
+  // The device whose tensors the collectives take besides host ones (NCCL: its GPU).
+  virtual bool takes(Device d) const { return d.is_cpu(); }
 
   // In-place sums over the ranks; every rank gets the same values.
   void all_reduce_sum(Tensor& x, std::string_view context);  // f32 or f64
@@ -89,6 +92,8 @@ class Communicator {
   void set_nodes(std::vector<int> node_of_rank);
 
  protected:
+  // Throws Error unless this backend takes x's device (takes()).
+  void check_memory(const Tensor& x, const char* what) const;
   // "rank 1 of 2: all_reduce_sum (step 120)" for error messages.
   std::string where(std::string_view collective, std::string_view context) const;
 
@@ -127,6 +132,18 @@ bool mpi_built();
 // MPI_COMM_WORLD. Initialises MPI (MPI_THREAD_FUNNELED) on first use; the communicator
 // finalises it when destroyed. Throws Error in a build without MPI.
 std::unique_ptr<Communicator> make_mpi_world(double timeout_s = kDefaultTimeoutS);
+
+// True when this build has NCCL (CMake MOEMT_NCCL, with CUDA).
+bool nccl_built();
+// A NCCL communicator over the ranks of `bootstrap` (MPI, or local for one rank), on CUDA device
+// `device`: rank 0 makes the ncclUniqueId and broadcasts it over bootstrap. Collectives run on
+// a communication stream of their own, after the work already queued on the calling thread's
+// current stream of the device, and return when done (host-side polling, so --comm-timeout
+// applies: a collective that is not done by then aborts the NCCL communicator and throws).
+// abort() aborts it and then calls bootstrap.abort(), which must outlive the communicator and
+// every split of it. Throws Error in a build without NCCL or when the device does not exist.
+std::unique_ptr<Communicator> make_nccl(Communicator& bootstrap, int device,
+                                        double timeout_s = kDefaultTimeoutS);
 
 // Helpers built on the collectives.
 void broadcast_string(Communicator& c, std::string& s, int root, std::string_view context);

@@ -8,7 +8,9 @@
 #include <map>
 
 #include "core/error.h"
+#include "moe/expert_placement.h"
 #include "moe/moe_layer.h"
+#include "train/grad_buckets.h"
 
 namespace moemt::train {
 
@@ -30,7 +32,29 @@ std::vector<std::pair<int64_t, int64_t>> merged_ranges(const ParamStore& ps,
   return out;
 }
 
-ExpertShard::ExpertShard(dist::Communicator& world, int n, model::Model& model) : world_(world) {
+namespace {
+
+// Node ids of the world's ranks: equal host names, equal ids.
+std::vector<int> host_nodes(dist::Communicator& world) {
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  std::vector<std::string> hosts = dist::gather_strings(world, host, 0, "host names");
+  std::string joined;
+  for (const std::string& h : hosts) joined += h + '\n';
+  dist::broadcast_string(world, joined, 0, "host names");
+  std::map<std::string, int> ids;
+  std::vector<int> node;
+  for (size_t at = 0, end; (end = joined.find('\n', at)) != std::string::npos; at = end + 1)
+    node.push_back(
+        ids.emplace(joined.substr(at, end - at), static_cast<int>(ids.size())).first->second);
+  return node;
+}
+
+}  // namespace
+
+ExpertShard::ExpertShard(dist::Communicator& world, int n, model::Model& model,
+                         std::vector<int> node_of_rank)
+    : world_(world) {
   if (n < 1 || world.size() % n != 0)
     throw Error("--expert-parallel {}: must divide the number of ranks ({})", n, world.size());
   const auto layers = model.moe_layers();
@@ -42,9 +66,22 @@ ExpertShard::ExpertShard(dist::Communicator& world, int n, model::Model& model) 
           "--expert-parallel {}: must divide the expert count of every MoE layer ({} has "
           "{}; see --moe-experts)",
           n, l->name(), l->config().num_experts);
-  const int rank = world.rank();
-  group_ = world.split(rank / n, rank, "expert groups");
-  replicas_ = world.split(rank % n, rank, "expert replica groups");
+  // Which ranks share a node (by host name unless given), for the placement and so the log can
+  // split the all-to-all bytes into inside and across nodes.
+  if (node_of_rank.empty()) node_of_rank = host_nodes(world);
+  MOEMT_CHECK(static_cast<int>(node_of_rank.size()) == world.size(), "{} node ids for {} ranks",
+              node_of_rank.size(), world.size());
+  std::vector<moe::PlacedLayer> shapes;
+  for (const moe::MoeLayer* l : layers)
+    shapes.push_back({l->name(), l->config().num_experts, l->config().num_groups});
+  const moe::ExpertPlacement place = moe::place_experts(node_of_rank, n, shapes);
+  const int pos = place.position[world.rank()];
+  group_ = world.split(pos / n, pos, "expert groups");
+  replicas_ = world.split(pos % n, pos, "expert replica groups");
+  const std::vector<int> group_nodes(place.node.begin() + pos / n * n,
+                                    place.node.begin() + pos / n * n + n);
+  for (int q = 1; q < n; ++q) group_nodes_ += group_nodes[q] != group_nodes[q - 1];
+  group_->set_nodes(group_nodes);
   ParamStore& ps = model.params();
   std::vector<int> mine, theirs;
   layers_ = layers;
@@ -57,22 +94,6 @@ ExpertShard::ExpertShard(dist::Communicator& world, int n, model::Model& model) 
         (e >= first && e < first + count ? mine : theirs).push_back(p.id);
     }
   }
-  // Which ranks share a node (by host name), so the log can split the all-to-all bytes into
-  // inside and across nodes. Group member q is world rank (rank / n) * n + q.
-  char host[256] = {};
-  ::gethostname(host, sizeof(host) - 1);
-  std::vector<std::string> hosts = dist::gather_strings(world, host, 0, "host names");
-  std::string joined;
-  for (const std::string& h : hosts) joined += h + '\n';
-  dist::broadcast_string(world, joined, 0, "host names");
-  std::map<std::string, int> ids;
-  std::vector<int> node;
-  for (size_t at = 0, end; (end = joined.find('\n', at)) != std::string::npos; at = end + 1)
-    node.push_back(
-        ids.emplace(joined.substr(at, end - at), static_cast<int>(ids.size())).first->second);
-  std::vector<int> group_nodes;
-  for (int q = 0; q < n; ++q) group_nodes.push_back(node[rank / n * n + q]);
-  group_->set_nodes(group_nodes);
   local_ = merged_ranges(ps, mine);
   others_ = merged_ranges(ps, theirs);
   for (const auto& [b, e] : local_)
@@ -84,9 +105,10 @@ ExpertShard::~ExpertShard() {
   for (moe::MoeLayer* l : layers_) l->set_expert_group(nullptr);
 }
 
-void ExpertShard::reduce_gradients(Tensor grads, int64_t dense_end, const std::string& context) {
-  Tensor dense = grads.narrow(0, dense_end);
-  world_.all_reduce_sum(dense, context + ", dense gradients");
+void ExpertShard::reduce_gradients(Tensor grads,
+                                   const std::vector<std::pair<int64_t, int64_t>>& dense_buckets,
+                                   const std::string& context) {
+  all_reduce_buckets(world_, grads, dense_buckets, context + ", dense gradients");
   if (replicas_->size() == 1) return;
   for (const auto& [b, e] : local_) {
     Tensor part = grads.narrow(b, e - b);

@@ -26,6 +26,7 @@ bool higher_is_better(ValidMetric m);
 
 // --expert-parallel: ranks that share the experts of each MoE layer.
 inline constexpr Range<int> kExpertParallelRange{1, 4096};
+inline constexpr Range<double> kBucketCapMbRange{0.0, 1e6};
 
 struct TrainOptions {
   std::string model_dir;  // --model: checkpoint directory (created, replaced atomically)
@@ -82,9 +83,14 @@ struct TrainOptions {
   // validation and checkpoints get 10 times as long.
   double comm_timeout = 300;
   // --expert-parallel N: each MoE layer's experts are spread over groups of N consecutive
-  // ranks (rank r is in group r / N and runs block r % N of the experts); the N must divide the
-  // rank count and every MoE layer's expert count. 1 = every rank holds every expert.
+  // ranks in (node, rank) order (on one node rank r is in group r / N and runs block r % N of
+  // the experts; moe/expert_placement.h); the N must divide the rank count and every MoE
+  // layer's expert count. 1 = every rank holds every expert.
   int expert_parallel = 1;
+  // --bucket-cap-mb (PyTorch DDP's bucket_cap_mb): the replicated gradients are summed over
+  // the ranks in buckets of whole parameters of at least this many MB, last parameters first
+  // (train/grad_buckets.h); 0 = one all-reduce.
+  double bucket_cap_mb = 25;
   bool resume = false;   // continue from model_dir's checkpoint
   bool overwrite = false;
 };

@@ -26,6 +26,7 @@
 #include "ops/ema.h"
 #include "train/checkpoint.h"
 #include "train/expert_shard.h"
+#include "train/grad_buckets.h"
 #include "train/interrupt.h"
 #include "train/loss_history.h"
 
@@ -160,8 +161,9 @@ Trainer::Trainer(TrainOptions options, std::string train_yaml, dist::Communicato
     adam_->set_shard(model_->params().dense_numel(), shard_->local_ranges(),
                      &shard_->expert_group());
     log::info("expert parallel: groups of {} ranks, each runs 1/{} of every MoE layer's experts "
-              "({} replicas of each expert)",
-              opt_.expert_parallel, opt_.expert_parallel, comm_->size() / opt_.expert_parallel);
+              "({} replicas of each expert); this rank's group spans {} node(s)",
+              opt_.expert_parallel, opt_.expert_parallel, comm_->size() / opt_.expert_parallel,
+              shard_->group_nodes());
   }
 }
 
@@ -540,9 +542,14 @@ Trainer::StepStats Trainer::compute_gradients(nn::Ctx& ctx, const std::vector<da
   if (ranks == 1) return {sum, false};
   // Without expert parallelism every gradient is replicated, so the whole flat buffer (dense
   // range first, then experts) is summed; with it, each expert's only over its replicas.
-  Tensor grads = model_->params().grads();
-  if (shard_) shard_->reduce_gradients(grads, model_->params().dense_numel(), context);
-  else comm_->all_reduce_sum(grads, context);
+  // In buckets of --bucket-cap-mb, last parameters first.
+  const ParamStore& ps = model_->params();
+  Tensor grads = ps.grads();
+  const auto cap = static_cast<int64_t>(opt_.bucket_cap_mb * 1024 * 1024);
+  if (shard_)
+    shard_->reduce_gradients(grads, gradient_buckets(ps, 0, ps.dense_numel(), cap), context);
+  else
+    all_reduce_buckets(*comm_, grads, gradient_buckets(ps, 0, ps.numel(), cap), context);
   // The statistics of the global batch, still on the device; then whether a signal reached
   // any rank.
   comm_->all_reduce_sum(sum.sums, context);

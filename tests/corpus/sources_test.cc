@@ -1,10 +1,12 @@
 // Catalog discovery, the package list format and dpkg ownership lookup, on small trees made
-// by the test (no network).
+// by the test (no network), and one fetch of a small Debian package (skipped offline).
 #include "corpus/sources.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -93,6 +95,52 @@ TEST_F(SourcesTest, OwningPackagesFromDpkgDatabase) {
   EXPECT_EQ(owners[2].name, "foo");
   EXPECT_EQ(owners[2].version, "1.2-3");
   EXPECT_EQ(owners[2].catalogs, 1);
+}
+
+
+// Two runs sharing one cache (two `moemt corpus build` at once) must both succeed: each works
+// in its own temporary folder and the finished tree is published by one rename. Needs apt's
+// package lists and a mirror; skipped without them.
+TEST_F(SourcesTest, ConcurrentFetchesShareTheCache) {
+  if (std::system("apt-cache show --no-all-versions krb5-locales > /dev/null 2>&1") != 0)
+    GTEST_SKIP() << "apt-cache does not know krb5-locales (no package lists)";
+  const std::string cache = (root_ / "cache").string();
+  PackageSpec spec{"krb5-locales", "", {}, 0};
+  // Two processes (the temporaries are named by PID, as for every writer of the project).
+  pid_t kids[2];
+  for (pid_t& k : kids) {
+    k = ::fork();
+    ASSERT_GE(k, 0);
+    if (k == 0) {
+      try {
+        fetch_package(spec, cache);
+        ::_exit(0);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        ::_exit(std::string(e.what()).find("apt-get download failed") != std::string::npos ? 2
+                                                                                           : 1);
+      }
+    }
+  }
+  int codes[2];
+  for (int i = 0; i < 2; ++i) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(kids[i], &status, 0), kids[i]);
+    codes[i] = WIFEXITED(status) ? WEXITSTATUS(status) : 99;
+  }
+  if (codes[0] == 2 || codes[1] == 2) GTEST_SKIP() << "no mirror (apt-get download failed)";
+  ASSERT_EQ(codes[0], 0);
+  ASSERT_EQ(codes[1], 0);
+  FetchedPackage got[2] = {fetch_package(spec, cache), fetch_package(spec, cache)};
+  EXPECT_EQ(got[0].tree, got[1].tree);
+  EXPECT_TRUE(fs::exists(fs::path(got[0].tree) / ".complete"));
+  int catalogs = 0;
+  for (const auto& e : fs::recursive_directory_iterator(got[0].tree))
+    catalogs += e.path().extension() == ".mo";
+  EXPECT_GT(catalogs, 0);
+  for (const auto& e : fs::directory_iterator(root_ / "cache" / "tree"))
+    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+  EXPECT_FALSE(got[0].downloaded);  // served from the cache the two processes filled
 }
 
 }  // namespace

@@ -221,5 +221,45 @@ TEST(ExpertParallelTraining, RankCountAndExpertCountMustDivide) {
       << errors[0];
 }
 
+TEST(ExpertParallelTraining, ExpertGroupsFollowNodesAndKeepRoutingGroupsOnOneNode) {
+  // 4 ranks mapped round-robin on 2 nodes (mpirun --map-by node) and MoE layers of 12 experts
+  // in 3 learned routing groups. --expert-parallel 2: the expert groups are world ranks {0, 2}
+  // (node 0) and {1, 3} (node 1), not {0, 1} and {2, 3}. --expert-parallel 4 on nodes {0, 1}
+  // and {2, 3}: routing group 1 (experts 4..7) would need ranks 1 and 2, an error on every rank.
+  std::vector<double> members(4);
+  std::vector<int> group_rank(4), group_nodes(4);
+  std::vector<std::string> placement_errors(4);
+  auto errors = on_ranks(4, [&](int r, dist::Communicator& comm) {
+    auto o = options(fresh_dir("nodes"), 1);
+    for (auto* m : {&o.model.moe.encoder, &o.model.moe.decoder}) {
+      m->num_experts = 12;
+      m->group_by = moe::GroupBy::learned;
+      m->num_groups = 3;
+    }
+    Trainer t(o, "", &comm);
+    {
+      ExpertShard shard(comm, 2, t.model(), {0, 1, 0, 1});
+      members[r] = r;
+      shard.expert_group().all_reduce_sum(&members[r], 1, "members");
+      group_rank[r] = shard.expert_group().rank();
+      group_nodes[r] = shard.group_nodes();
+    }
+    try {
+      ExpertShard shard(comm, 4, t.model(), {0, 0, 1, 1});
+    } catch (const Error& e) {
+      placement_errors[r] = e.what();
+    }
+  });
+  for (int r = 0; r < 4; ++r) {
+    ASSERT_EQ(errors[r], "") << "rank " << r;
+    EXPECT_EQ(members[r], r % 2 == 0 ? 0 + 2 : 1 + 3) << "rank " << r;
+    EXPECT_EQ(group_rank[r], r / 2) << "rank " << r;
+    EXPECT_EQ(group_nodes[r], 1) << "rank " << r;
+    EXPECT_NE(placement_errors[r].find("routing group 1 of 3 (experts [4, 8)) would span 2 nodes"),
+              std::string::npos)
+        << "rank " << r << ": " << placement_errors[r];
+  }
+}
+
 }  // namespace
 }  // namespace moemt::train
