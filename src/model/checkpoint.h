@@ -29,6 +29,12 @@ ModelConfig load_model_config(const std::string& dir);
 // mismatch is an Error naming the file and tensor.
 void load_params(const std::string& dir, ParamStore& store);
 
+// Inference without a copy: finalizes `store` (not finalized yet) with every parameter a view
+// of a read-only memory mapping of `dir`/model.safetensors, so a process reads from disk only
+// the pages of the parameters it uses (experts it never routes to stay on disk). The same
+// checks as load_params, except the data checksum (it would read every page). CPU only.
+void map_params(const std::string& dir, ParamStore& store);
+
 std::string load_vocab_bytes(const std::string& dir);
 
 }  // namespace moemt::model

@@ -29,6 +29,16 @@ Field field(const char* key, T& ref) {
           [&ref](const YAML::Node& n) { ref = n.as<T>(); }};
 }
 
+Field int_list(const char* key, std::vector<int>& ref) {
+  return {key, [&ref](YAML::Emitter& e) { e << YAML::Flow << ref; },
+          [&ref](const YAML::Node& n) { ref = n.as<std::vector<int>>(); }};
+}
+
+Field str_list(const char* key, std::vector<std::string>& ref) {
+  return {key, [&ref](YAML::Emitter& e) { e << YAML::Flow << ref; },
+          [&ref](const YAML::Node& n) { ref = n.as<std::vector<std::string>>(); }};
+}
+
 std::vector<Field> moe_fields(moe::MoeConfig& m) {
   return {
       field("every", m.every),
@@ -51,13 +61,10 @@ std::vector<Field> moe_fields(moe::MoeConfig& m) {
       {"group-by", [&m](YAML::Emitter& e) { e << moe::group_by_name(m.group_by); },
        [&m](const YAML::Node& n) { m.group_by = moe::group_by_from_name(n.as<std::string>()); }},
       field("groups", m.num_groups),
+      int_list("kept-groups", m.kept_groups),
   };
 }
 
-Field int_list(const char* key, std::vector<int>& ref) {
-  return {key, [&ref](YAML::Emitter& e) { e << YAML::Flow << ref; },
-          [&ref](const YAML::Node& n) { ref = n.as<std::vector<int>>(); }};
-}
 
 std::vector<Field> model_fields(ModelConfig& c) {
   return {
@@ -76,10 +83,10 @@ std::vector<Field> model_fields(ModelConfig& c) {
        [&c](const YAML::Node& n) { c.activation = ops::activation_from_name(n.as<std::string>()); }},
       field("tied-embeddings-all", c.tied_embeddings),
       field("max-length", c.max_length),
-      {"languages", [&c](YAML::Emitter& e) { e << YAML::Flow << c.languages; },
-       [&c](const YAML::Node& n) { c.languages = n.as<std::vector<std::string>>(); }},
-      {"language-groups", [&c](YAML::Emitter& e) { e << YAML::Flow << c.language_groups; },
-       [&c](const YAML::Node& n) { c.language_groups = n.as<std::vector<std::string>>(); }},
+      str_list("languages", c.languages),
+      str_list("language-groups", c.language_groups),
+      str_list("src-languages", c.src_languages),
+      str_list("tgt-languages", c.tgt_languages),
       field("moe", c.use_moe),
       int_list("moe-enc-layers", c.moe_enc_layers),
       int_list("moe-dec-layers", c.moe_dec_layers),
@@ -182,6 +189,11 @@ void ModelConfig::validate() const {
                               s == 0 ? "moe-enc-layers" : "moe-dec-layers", l, slots, depth,
                               model_type_name(type)));
   }
+  for (const auto* served : {&src_languages, &tgt_languages})
+    for (const auto& l : *served)
+      if (lang_id(l) < 0)
+        throw bad(fmt::format("{} lists '{}', which is not one of the model's languages",
+                              served == &src_languages ? "src-languages" : "tgt-languages", l));
   if (use_moe) {
     for (int s = 0; s < 2; ++s) {
       const auto& m = moe.stack(s);
@@ -206,6 +218,16 @@ moe::MoeConfig ModelConfig::moe_for_stack(int stack) const {
   return mc;
 }
 
+bool ModelConfig::serves_src(const std::string& code) const {
+  return src_languages.empty() ||
+         std::find(src_languages.begin(), src_languages.end(), code) != src_languages.end();
+}
+
+bool ModelConfig::serves_tgt(const std::string& code) const {
+  return tgt_languages.empty() ||
+         std::find(tgt_languages.begin(), tgt_languages.end(), code) != tgt_languages.end();
+}
+
 int ModelConfig::lang_id(const std::string& code) const {
   for (size_t i = 0; i < languages.size(); ++i)
     if (languages[i] == code) return static_cast<int>(i);
@@ -224,7 +246,7 @@ int64_t ModelConfig::parameter_count() const {
     const double s_ff = m.shared_d_ff > 0 ? static_cast<double>(m.shared_d_ff) : e_ff;
     double n = w * m.num_experts * (m.noisy_gating ? 2 : 1);             // router wg (+ wnoise)
     if (m.group_by == moe::GroupBy::learned) n += 2 * w * m.num_groups;  // noisy group router
-    n += m.num_experts * (2 * w * e_ff + e_ff + w);
+    n += m.num_kept_experts() * (2 * w * e_ff + e_ff + w);
     n += m.num_shared_experts * (2 * w * s_ff + s_ff + w);
     return n;
   };
@@ -273,9 +295,13 @@ std::string to_yaml(const ModelConfig& config) {
   for (auto& f : model_fields(c)) {
     // Absent type = transformer and absent lists = "use every": a Transformer's config.yml
     // keeps the keys it had before the LSTM model.
-    if ((std::string(f.key) == "type" && c.type == ModelType::transformer) ||
-        (std::string(f.key) == "moe-enc-layers" && c.moe_enc_layers.empty()) ||
-        (std::string(f.key) == "moe-dec-layers" && c.moe_dec_layers.empty()))
+    // Sub-model keys only in sub-models, so other models' config.yml stay as they were.
+    const std::string key = f.key;
+    if ((key == "type" && c.type == ModelType::transformer) ||
+        (key == "moe-enc-layers" && c.moe_enc_layers.empty()) ||
+        (key == "moe-dec-layers" && c.moe_dec_layers.empty()) ||
+        (key == "src-languages" && c.src_languages.empty()) ||
+        (key == "tgt-languages" && c.tgt_languages.empty()))
       continue;
     e << YAML::Key << f.key << YAML::Value;
     f.put(e);
@@ -289,7 +315,9 @@ std::string to_yaml(const ModelConfig& config) {
     e << YAML::Key << "moe-settings" << YAML::Value << YAML::BeginMap;
     for (int s = 0; s < 2; ++s) {
       e << YAML::Key << (s == 0 ? "encoder" : "decoder") << YAML::Value << YAML::BeginMap;
+      const moe::MoeConfig& m = s == 0 ? c.moe.encoder : c.moe.decoder;
       for (auto& f : moe_fields(s == 0 ? c.moe.encoder : c.moe.decoder)) {
+        if (std::string(f.key) == "kept-groups" && m.kept_groups.empty()) continue;
         e << YAML::Key << f.key << YAML::Value;
         f.put(e);
       }

@@ -187,6 +187,15 @@ void Trainer::load_data() {
     vocab_ = data::Vocab::from_serialized(model::load_vocab_bytes(resume_dir),
                                           resume_dir + "/" + model::kVocabFile);
     opt_.model = cfg;
+    // A sub-model (`moemt extract`) holds the experts of its languages only.
+    for (const auto& e : examples)
+      if (!cfg.serves_src(e.src_lang) || !cfg.serves_tgt(e.tgt_lang))
+        throw Error("{}: this sub-model serves {} -> {} only; the training data has {} -> {} "
+                    "(train the full model for other languages)",
+                    resume_dir,
+                    cfg.src_languages.empty() ? "any" : fmt::format("{}", fmt::join(cfg.src_languages, ", ")),
+                    cfg.tgt_languages.empty() ? "any" : fmt::format("{}", fmt::join(cfg.tgt_languages, ", ")),
+                    e.src_lang, e.tgt_lang);
   } else {
     std::set<std::string> langs;
     for (const auto& e : examples) {
@@ -287,7 +296,12 @@ void Trainer::build_model() {
         auto key = valid_metric_name(opt_.valid_metrics[i]);
         if (best.contains(key) && !best[key].is_null()) best_[i] = best[key].get<double>();
       }
-      gen_->seek(data::Position::from_json(resumed_state_.at("data_position")));
+      // A sub-model's state has no data position: it trains on other data than the full model.
+      if (resumed_state_.contains("data_position"))
+        gen_->seek(data::Position::from_json(resumed_state_.at("data_position")));
+      else
+        log::info("{}: no data position in {} (an extracted sub-model): data from the start",
+                  opt_.model_dir, kStateFile);
       if (resumed_state_.contains("routing"))
         routing_total_ = moe::RoutingStats::from_state(resumed_state_.at("routing"));
     } catch (const nlohmann::json::exception& e) {
