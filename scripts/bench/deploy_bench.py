@@ -109,7 +109,7 @@ def flops(args):
     total = active = 0.0
     for stack, depth, att in (("encoder", c["enc-depth"], 1), ("decoder", c["dec-depth"], 2)):
         for layer in range(depth):
-            base = att * 4 * (d * d + d) + (2 + att) * 2 * d
+            base = att * 4 * (d * d + d) + (1 + att) * 2 * d  # attention(s) and layer norms
             if is_moe(stack, layer):
                 m = ms[stack]
                 e_ff = m["expert-dim-ffn"] or ff
@@ -136,19 +136,26 @@ def flops(args):
 
 
 def curve(args):
-    """curve TRAIN_LOG.jsonl LABEL: [(training seconds, valid chrF)] and the total seconds."""
+    """curve TRAIN_LOG.jsonl LABEL [START END]: validation chrF against seconds since START (the
+    epoch time the train command started; its records carry their own "time"), the wall
+    seconds of the command (END - START, vocabulary training and validations included) and the
+    updates done. Without START, the summed seconds of the display records are used."""
+    start = float(args[2]) if len(args) > 2 else None
+    end = float(args[3]) if len(args) > 3 else None
     secs, pts, updates = 0.0, [], 0
     for line in open(args[0]):
         try:
             r = json.loads(line)
         except json.JSONDecodeError:
             continue
+        updates = max(updates, r.get("update", 0))
         if r.get("type") == "train":
             secs += r.get("seconds", 0.0)
-            updates = r.get("update", updates)
         elif r.get("type") == "valid" and "chrf" in r:
-            pts.append([round(secs, 1), r["chrf"]])
-    print(json.dumps({"label": args[1], "train_seconds": round(secs, 1), "updates": updates,
+            at = r["time"] - start if start is not None and "time" in r else secs
+            pts.append([round(at, 1), r["chrf"]])
+    total = end - start if start is not None and end is not None else secs
+    print(json.dumps({"label": args[1], "train_seconds": round(total, 1), "updates": updates,
                       "valid_chrf": pts}))
 
 
@@ -194,7 +201,7 @@ def plot(args):
     """plot ROWS.jsonl OUT.md OUT.svg: rows have label, kind, params, active_params,
     flops_per_token, train_seconds, valid_chrf, chrf++."""
     rows = [json.loads(l) for l in open(args[0]) if l.strip()]
-    md = ["| model | kind | parameters | active parameters | GFLOPs/token | training s | updates | devtest chrF++ | BLEU |",
+    md = ["| model | kind | parameters | active parameters | GFLOPs/token | train wall s | updates | devtest chrF++ | BLEU |",
           "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         md.append(f"| {r['label']} | {r['kind']} | {r['params'] / 1e6:.2f}M | {r['active_params'] / 1e6:.2f}M | "

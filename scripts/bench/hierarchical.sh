@@ -7,11 +7,13 @@
 # decoding tokens/s and peak RSS at batch 1, 8 and 64, greedy and beam 4, on a mixed-target
 # input (English devtest lines into every other language, lines "LANG<TAB>text"), and for the
 # hierarchical model's sub-model of one target language (`moemt extract`) against the full
-# models on that one direction (eager and --mmap loading). One JSON line per measure, then a
-# summary line with the ratios hierarchical / flat.
+# models on that one direction (eager and --mmap loading). Speed runs produce exactly
+# --length tokens per sentence (--min-length = --max-length), so that models whose outputs
+# differ in length are timed on the same work; quality runs decode freely. One JSON line per
+# measure, then a summary line with the ratios hierarchical / flat.
 #
 #   scripts/bench/hierarchical.sh [--work DIR] [--corpus DIR] [--budget 900u] [--sentences 100]
-#       [--threads 2] [--repeats 3] [--vocab-size 8000] [--dim-emb 256] [--depth 3]
+#       [--threads 2] [--repeats 3] [--length 32] [--vocab-size 8000] [--dim-emb 256] [--depth 3]
 #       [--experts 4] [--groups 2] [--expert-dim-ffn 512] [--sub-lang fra_Latn]
 #
 # --corpus: a `moemt corpus build` directory (train/, dev/, devtest/); default: the quick start
@@ -25,7 +27,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 MOEMT=${MOEMT:-build/bin/moemt}
 WORK=runs/hierarchical CORPUS="" BUDGET=900u SENTENCES=100 THREADS=2 REPEATS=3
-VOCAB=8000 DIM=256 DEPTH=3 EXPERTS=4 GROUPS=2 EXPERT_FFN=512 SUB_LANG=fra_Latn
+LENGTH=32 VOCAB=8000 DIM=256 DEPTH=3 EXPERTS=4 GROUPS=2 EXPERT_FFN=512 SUB_LANG=fra_Latn
 LANGS=(eng_Latn deu_Latn fra_Latn spa_Latn)
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -35,6 +37,7 @@ while [[ $# -gt 0 ]]; do
     --sentences) SENTENCES=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
     --repeats) REPEATS=$2; shift 2 ;;
+    --length) LENGTH=$2; shift 2 ;;
     --vocab-size) VOCAB=$2; shift 2 ;;
     --dim-emb) DIM=$2; shift 2 ;;
     --depth) DEPTH=$2; shift 2 ;;
@@ -115,7 +118,8 @@ for m in flat hier; do
 done
 speed() {  # LABEL MODEL INPUT translate-args...
   local label=$1 model=$2 input=$3; shift 3
-  $B speed "$MOEMT" "$model" "$input" "$label" "$REPEATS" -- --cpu-threads "$THREADS" "$@" \
+  $B speed "$MOEMT" "$model" "$input" "$label" "$REPEATS" -- --cpu-threads "$THREADS" \
+    --min-length "$LENGTH" --max-length "$LENGTH" --max-length-factor 1000 "$@" \
     | sed 's/^{/{"bench":"hierarchical","type":"speed",/' | emit
 }
 for beam in 1 4; do

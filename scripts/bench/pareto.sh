@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Quality against compute for a few dense and MoE sizes, each trained for the same wall-clock
 # budget on the same corpus and vocabulary, on whatever machine runs it. Writes WORK/pareto.md
-# (a table: parameters, active parameters, forward GFLOPs per token, training seconds and
-# updates, devtest chrF++ and BLEU) and WORK/pareto.svg (devtest chrF++ against forward
+# (a table: parameters, active parameters, forward GFLOPs per token, wall seconds of the train
+# command and updates, devtest chrF++ and BLEU) and WORK/pareto.svg (devtest chrF++ against forward
 # GFLOPs per token, per kind; validation chrF against training minutes, per model), and prints
 # one JSON line per model.
 #
@@ -71,7 +71,7 @@ max-length: 96
 learn-rate: 0.001
 lr-warmup: 300
 after: $BUDGET
-disp-freq: 20u
+disp-freq: 10u
 valid-freq: $VALID_FREQ
 valid-metrics: [chrf]
 valid-max-sentences: 100
@@ -88,10 +88,12 @@ VOCABS=()
 for m in "${ORDER[@]}"; do
   if [[ ! -e $WORK/$m.done ]]; then
     rm -rf "${WORK:?}/$m" "$WORK/$m.train.jsonl"
+    date +%s.%N > "$WORK/$m.start"
     # shellcheck disable=SC2086
     "$MOEMT" train -c "$WORK/common.yml" --model "$WORK/$m" --cpu-threads "$THREADS" \
       --log "$WORK/$m.train.jsonl" --train-sets "${TRAIN[@]}" --valid-sets "${VALID[@]}" \
       "${VOCABS[@]}" ${FLAGS[$m]} 2> "$WORK/$m.train.log"
+    date +%s.%N > "$WORK/$m.end"
     touch "$WORK/$m.done"
   fi
   # Every model after the first reads the first one's vocabulary.
@@ -99,7 +101,7 @@ for m in "${ORDER[@]}"; do
   "$MOEMT" eval -m "$WORK/$m" --set "$CORPUS" --split devtest --max-sentences "$SENTENCES" -b 4 \
     --cpu-threads "$THREADS" -f json -q > "$WORK/$m.eval.json"
   python3 - "$m" "${KIND[$m]}" <(
-    $B flops "$WORK/$m" "$m"; $B curve "$WORK/$m.train.jsonl" "$m"; $B chrf "$WORK/$m.eval.json" "$m"
+    $B flops "$WORK/$m" "$m"; $B curve "$WORK/$m.train.jsonl" "$m" "$(cat "$WORK/$m.start")" "$(cat "$WORK/$m.end")"; $B chrf "$WORK/$m.eval.json" "$m"
   ) <<'PY' | tee -a "$WORK/rows.jsonl"
 import json, sys
 row = {"bench": "pareto", "label": sys.argv[1], "kind": sys.argv[2]}
