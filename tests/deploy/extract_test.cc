@@ -150,6 +150,24 @@ TEST(Extract, TargetGroupSubModelIsExactAndRefusesOtherTargets) {
   EXPECT_THROW(plan_extract(sub, again), Error);
 }
 
+TEST(Extract, LstmModelSubModelIsExact) {
+  TempDir t;
+  model::ModelConfig c = config(moe::GroupBy::none, moe::GroupBy::tgt_family);
+  c.type = model::ModelType::lstm;
+  c.dim_rnn = 16;
+  const std::string full_dir = write_model(c, t.path + "/full");
+  decode::LoadedModel full = decode::load_model(full_dir);
+  ExtractOptions opt;
+  opt.langs = {"deu_Latn"};
+  ExtractPlan plan = plan_extract(full, opt);
+  EXPECT_EQ(plan.config.moe.decoder.kept_groups, std::vector<int>{0});
+  write_submodel(full, plan, t.path + "/sub");
+  decode::LoadedModel sub = decode::load_model(t.path + "/sub");
+  EXPECT_LT(sub.model->params().numel(), full.model->params().numel());
+  EXPECT_EQ(translate(sub, "eng_Latn", "deu_Latn"), translate(full, "eng_Latn", "deu_Latn"));
+  EXPECT_THROW(sub.tgt_lang_id("spa_Latn"), Error);
+}
+
 TEST(Extract, SourceGroupSubModelNeedsItsSources) {
   TempDir t;
   const std::string full_dir =
@@ -194,11 +212,18 @@ TEST(Extract, LearnedGatesKeepTheSampledGroupsAndReportCoverage) {
     EXPECT_EQ(c.outside, 0.0) << c.layer;  // threshold 0 keeps every picked group
     EXPECT_GT(c.tokens, 0) << c.layer;
   }
-  // A threshold above every share leaves one group per stack, and says how many tokens leave.
+  // A threshold no group reaches (unless it takes every token) leaves one group per stack;
+  // each layer reports the tokens of the other group as leaving the sub-model.
   opt.min_group_share = 1.0;
   ExtractPlan tight = plan_extract(full, opt);
-  EXPECT_FALSE(tight.config.moe.encoder.kept_groups.empty());
-  for (const auto& c : tight.coverage) EXPECT_GE(c.outside, 0.0);
+  EXPECT_FALSE(tight.exact);
+  for (const auto* mc : {&tight.config.moe.encoder, &tight.config.moe.decoder})
+    ASSERT_EQ(mc->kept_groups.size(), 1u);
+  for (const auto& c : tight.coverage) {
+    const int stack = c.layer.rfind("encoder", 0) == 0 ? 0 : 1;
+    const int kept = tight.config.moe.stack(stack).kept_groups[0];
+    EXPECT_NEAR(c.outside, 1.0 - c.group_share[kept], 1e-12) << c.layer;
+  }
   write_submodel(full, tight, t.path + "/sub");
   decode::LoadedModel sub = decode::load_model(t.path + "/sub");
   EXPECT_EQ(translate(sub, "eng_Latn", "spa_Latn").size(), kSentences.size());  // runs
