@@ -59,6 +59,64 @@ void print_sizes(const deploy::ExtractSizes& full, const deploy::ExtractSizes& s
                            ratio(sub.weight_bytes, full.weight_bytes));
 }
 
+// What was kept, the learned gates' coverage and the sizes; with `json` also one JSON line.
+void print_report(const std::string& out, const std::vector<std::string>& langs,
+                  const deploy::ExtractPlan& plan, const model::ModelConfig& cfg,
+                  const deploy::ExtractSizes& full_sizes, const deploy::ExtractSizes& sub_sizes,
+                  bool json) {
+  std::cout << fmt::format("sub-model {} for {}\n", out, fmt::join(langs, ", "));
+  nlohmann::json stacks = nlohmann::json::object();
+  for (int s = 0; s < 2; ++s) {
+    const auto& mc = plan.config.moe.stack(s);
+    const char* name = s == 0 ? "encoder" : "decoder";
+    if (mc.every == 0 && (s == 0 ? cfg.moe_enc_layers : cfg.moe_dec_layers).empty()) continue;
+    std::cout << fmt::format("{}: routing {}, keeps {} of {} experts per MoE layer{}\n", name,
+                             moe::group_by_name(mc.group_by), mc.num_kept_experts(), mc.num_experts,
+                             mc.kept_groups.empty()
+                                 ? std::string(" (all)")
+                                 : fmt::format(" (groups {})", fmt::join(mc.kept_groups, ", ")));
+    stacks[name] = {{"group_by", moe::group_by_name(mc.group_by)},
+                    {"kept_experts", mc.num_kept_experts()},
+                    {"experts", mc.num_experts},
+                    {"kept_groups", mc.kept_groups}};
+  }
+  nlohmann::json cov = nlohmann::json::array();
+  for (const auto& c : plan.coverage) {
+    std::cout << fmt::format(
+        "{}: sample tokens {}, share per group [{:.3f}], outside the kept groups {:.2f} %\n",
+        c.layer, c.tokens, fmt::join(c.group_share, ", "), 100.0 * c.outside);
+    cov.push_back({{"layer", c.layer},
+                   {"tokens", c.tokens},
+                   {"group_share", c.group_share},
+                   {"outside", c.outside}});
+  }
+  if (!plan.exact)
+    std::cout << fmt::format(
+        "learned gates measured on {} sample pairs; tokens routed to a left-out "
+        "group keep only their residual, so outputs can differ from the full model's\n",
+        plan.sample_pairs);
+  else
+    std::cout << "routing is by language group: for these languages the sub-model's output equals "
+                 "the full model's\n";
+  print_sizes(full_sizes, sub_sizes);
+  if (json) {
+    nlohmann::json j = {{"type", "extract"},
+                        {"langs", langs},
+                        {"exact", plan.exact},
+                        {"stacks", stacks},
+                        {"coverage", cov},
+                        {"full",
+                         {{"params", full_sizes.params},
+                          {"file_bytes", full_sizes.file_bytes},
+                          {"weight_bytes", full_sizes.weight_bytes}}},
+                        {"sub",
+                         {{"params", sub_sizes.params},
+                          {"file_bytes", sub_sizes.file_bytes},
+                          {"weight_bytes", sub_sizes.weight_bytes}}}};
+    std::cout << j.dump() << "\n";
+  }
+}
+
 int run_extract(const std::vector<std::string>& args) {
   using S = std::string;
   using VS = std::vector<S>;
@@ -113,58 +171,8 @@ int run_extract(const std::vector<std::string>& args) {
   const deploy::ExtractSizes full_sizes = deploy::model_sizes(full);
   const deploy::ExtractSizes sub_sizes = deploy::write_submodel(full, plan, vm["output"].as<S>());
 
-  std::cout << fmt::format("sub-model {} for {}\n", vm["output"].as<S>(),
-                           fmt::join(opt.langs, ", "));
-  nlohmann::json stacks = nlohmann::json::object();
-  for (int s = 0; s < 2; ++s) {
-    const auto& mc = plan.config.moe.stack(s);
-    const char* name = s == 0 ? "encoder" : "decoder";
-    if (mc.every == 0 && (s == 0 ? cfg.moe_enc_layers : cfg.moe_dec_layers).empty()) continue;
-    std::cout << fmt::format("{}: routing {}, keeps {} of {} experts per MoE layer{}\n", name,
-                             moe::group_by_name(mc.group_by), mc.num_kept_experts(), mc.num_experts,
-                             mc.kept_groups.empty()
-                                 ? std::string(" (all)")
-                                 : fmt::format(" (groups {})", fmt::join(mc.kept_groups, ", ")));
-    stacks[name] = {{"group_by", moe::group_by_name(mc.group_by)},
-                    {"kept_experts", mc.num_kept_experts()},
-                    {"experts", mc.num_experts},
-                    {"kept_groups", mc.kept_groups}};
-  }
-  nlohmann::json cov = nlohmann::json::array();
-  for (const auto& c : plan.coverage) {
-    std::cout << fmt::format(
-        "{}: sample tokens {}, share per group [{:.3f}], outside the kept groups {:.2f} %\n",
-        c.layer, c.tokens, fmt::join(c.group_share, ", "), 100.0 * c.outside);
-    cov.push_back({{"layer", c.layer},
-                   {"tokens", c.tokens},
-                   {"group_share", c.group_share},
-                   {"outside", c.outside}});
-  }
-  if (plan.sample_pairs > 0)
-    std::cout << fmt::format(
-        "learned gates measured on {} sample pairs; tokens routed to a left-out "
-        "group keep only their residual, so outputs can differ from the full model's\n",
-        plan.sample_pairs);
-  else
-    std::cout << "routing is by language group: for these languages the sub-model's output equals "
-                 "the full model's\n";
-  print_sizes(full_sizes, sub_sizes);
-  if (vm["json"].as<bool>()) {
-    nlohmann::json j = {{"type", "extract"},
-                        {"langs", opt.langs},
-                        {"exact", plan.exact},
-                        {"stacks", stacks},
-                        {"coverage", cov},
-                        {"full",
-                         {{"params", full_sizes.params},
-                          {"file_bytes", full_sizes.file_bytes},
-                          {"weight_bytes", full_sizes.weight_bytes}}},
-                        {"sub",
-                         {{"params", sub_sizes.params},
-                          {"file_bytes", sub_sizes.file_bytes},
-                          {"weight_bytes", sub_sizes.weight_bytes}}}};
-    std::cout << j.dump() << "\n";
-  }
+  print_report(vm["output"].as<S>(), opt.langs, plan, cfg, full_sizes, sub_sizes,
+               vm["json"].as<bool>());
   return 0;
 }
 

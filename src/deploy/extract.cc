@@ -53,13 +53,36 @@ LayerCoverage layer_coverage(const std::string& name, const moe::LayerRoutingSum
   return c;
 }
 
+// The sample's pairs between kept languages, with FLORES codes.
+std::vector<data::Example> sample_pairs(const ExtractOptions& opt) {
+  auto flores = [](const std::string& c) {
+    const auto* l = data::LanguageRegistry::builtin().find(c);
+    return l ? l->flores : c;
+  };
+  std::vector<data::Example> ex;
+  for (const auto& e : opt.sample) {
+    data::Example x = e;
+    x.src_lang = flores(e.src_lang);
+    x.tgt_lang = flores(e.tgt_lang);
+    if (contains(opt.langs, x.src_lang) && contains(opt.langs, x.tgt_lang)) ex.push_back(x);
+  }
+  if (ex.empty())
+    throw Error(
+        "this model has learned group gates: extract needs a sample (--sample-set DIR or "
+        "--sample FILE.tsv) with sentence pairs between the kept languages ({})",
+        joined(opt.langs));
+  return ex;
+}
+
 // Runs the sample teacher-forced through the full model and returns the routing sums.
-moe::RoutingStats sample_routing(decode::LoadedModel& full, const std::vector<data::Example>& ex) {
+moe::RoutingStats sample_routing(decode::LoadedModel& full, const std::vector<data::Example>& ex,
+                                 int64_t& pairs) {
   auto samples = data::encode_examples(
       full.vocab, ex, [&](std::string_view code) { return full.lang_id(std::string(code)); });
   moe::RoutingStats stats;
   for (const auto& s : samples)
     decode::record_routing(*full.model, full.vocab, s.src, s.tgt, s.src_lang, s.tgt_lang, stats);
+  pairs = static_cast<int64_t>(samples.size());
   return stats;
 }
 
@@ -154,26 +177,7 @@ ExtractPlan plan_extract(decode::LoadedModel& full, const ExtractOptions& opt) {
     learned |= gb == moe::GroupBy::learned;
   }
   moe::RoutingStats stats;
-  if (learned) {
-    std::vector<data::Example> ex;
-    for (const auto& e : opt.sample) {
-      auto lang = [](const std::string& c) {
-        const auto* l = data::LanguageRegistry::builtin().find(c);
-        return l ? l->flores : c;
-      };
-      data::Example x = e;
-      x.src_lang = lang(e.src_lang);
-      x.tgt_lang = lang(e.tgt_lang);
-      if (contains(opt.langs, x.src_lang) && contains(opt.langs, x.tgt_lang)) ex.push_back(x);
-    }
-    if (ex.empty())
-      throw Error(
-          "this model has learned group gates: extract needs a sample (--sample-set DIR or "
-          "--sample FILE.tsv) with sentence pairs between the kept languages ({})",
-          joined(opt.langs));
-    plan.sample_pairs = static_cast<int64_t>(ex.size());
-    stats = sample_routing(full, ex);
-  }
+  if (learned) stats = sample_routing(full, sample_pairs(opt), plan.sample_pairs);
   for (int s = 0; s < 2; ++s) {
     auto layers = stack_layers(*full.model, s);
     if (layers.empty()) continue;
