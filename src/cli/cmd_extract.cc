@@ -90,14 +90,14 @@ void print_report(const std::string& out, const std::vector<std::string>& langs,
                    {"group_share", c.group_share},
                    {"outside", c.outside}});
   }
-  if (!plan.exact)
-    std::cout << fmt::format(
-        "learned gates measured on {} sample pairs; tokens routed to a left-out "
-        "group keep only their residual, so outputs can differ from the full model's\n",
-        plan.sample_pairs);
+  if (plan.sample_pairs > 0)
+    std::cout << fmt::format("learned gates measured on {} sample pairs\n", plan.sample_pairs);
+  if (plan.exact)
+    std::cout << "every expert these languages can reach is kept: for them the sub-model's output "
+                 "equals the full model's\n";
   else
-    std::cout << "routing is by language group: for these languages the sub-model's output equals "
-                 "the full model's\n";
+    std::cout << "tokens that a learned gate sends to a left-out group keep only their residual: "
+                 "outputs can differ from the full model's\n";
   print_sizes(full_sizes, sub_sizes);
   if (json) {
     nlohmann::json j = {{"type", "extract"},

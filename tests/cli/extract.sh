@@ -26,7 +26,7 @@ language-groups: [eng_Latn=Germanic, deu_Latn=Germanic, fra_Latn=Romance]
 mini-batch-words: 800
 learn-rate: 0.003
 lr-warmup: 10
-after: 30u
+after: 20u
 disp-freq: 10u
 YML
 TRAIN=(--train-sets $S/eng_Latn-deu_Latn.eng_Latn $S/eng_Latn-deu_Latn.deu_Latn
@@ -89,12 +89,12 @@ assert s == f, (s, f)
 PY
 
 # The sub-model continues training (optimizer moments and state sliced to the kept experts).
-"$MOEMT" train -c "$T/tiny.yml" --model "$T/fr" --resume --after 35u --cpu-threads 1 \
+"$MOEMT" train -c "$T/tiny.yml" --model "$T/fr" --resume --after 25u --cpu-threads 1 \
   --train-sets $S/eng_Latn-fra_Latn.eng_Latn $S/eng_Latn-fra_Latn.fra_Latn 2> "$T/resume.log" \
   || fail "resume of the sub-model: $(tail -3 "$T/resume.log")"
-grep -q "resumed from .* at update 30" "$T/resume.log" || fail "resume: $(tail -3 "$T/resume.log")"
+grep -q "resumed from .* at update 20" "$T/resume.log" || fail "resume: $(tail -3 "$T/resume.log")"
 grep -q "data from the start" "$T/resume.log" || fail "resume data position: $(tail -3 "$T/resume.log")"
-grep -q '"updates": 35' "$T/fr/state.json" || fail "state.json after resume"
+grep -q '"updates": 25' "$T/fr/state.json" || fail "state.json after resume"
 "$MOEMT" translate -m "$T/fr" --to fr --quiet < "$T/in.txt" > /dev/null || fail "translate after resume"
 # Training data in a language the sub-model does not serve is refused.
 if "$MOEMT" train -c "$T/tiny.yml" --model "$T/fr" --resume --after 40u --cpu-threads 1 \
@@ -103,4 +103,21 @@ if "$MOEMT" train -c "$T/tiny.yml" --model "$T/fr" --resume --after 40u --cpu-th
 fi
 grep -q "this sub-model serves any -> fra_Latn only; the training data has eng_Latn -> deu_Latn" "$T/err" \
   || fail "training refusal: $(tail -1 "$T/err")"
+# Learned group gates: extract measures which groups the gates pick on a multi-way sample.
+"$MOEMT" train -c "$T/tiny.yml" --model "$T/learned" --cpu-threads 1 --after 5u --moe-dec-group-by learned \
+  --train-sets $S/eng_Latn-fra_Latn.eng_Latn $S/eng_Latn-fra_Latn.fra_Latn 2> "$T/learned.log" \
+  || fail "training with learned gates: $(tail -3 "$T/learned.log")"
+if "$MOEMT" extract -m "$T/learned" --langs en,fr -o "$T/lsub" 2> "$T/err"; then fail "learned gates without a sample"; fi
+grep -q "needs a sample" "$T/err" || fail "sample error: $(cat "$T/err")"
+"$MOEMT" extract -m "$T/learned" --langs en,fr -o "$T/lsub" --sample-set corpora/sample --split dev \
+  --max-sentences 10 --min-group-share 0 --json > "$T/lsub.out" 2> "$T/err" || fail "extract (learned): $(cat "$T/err")"
+grep -q "decoder.layers.[01].moe: sample tokens [0-9]*, share per group" "$T/lsub.out" || fail "coverage: $(cat "$T/lsub.out")"
+grep -q "learned gates measured on 20 sample pairs" "$T/lsub.out" || fail "sample pairs: $(cat "$T/lsub.out")"
+# A share no group reaches keeps one group, and says outputs can differ.
+"$MOEMT" extract -m "$T/learned" --langs en,fr -o "$T/lsub1" --sample-set corpora/sample --split dev \
+  --max-sentences 10 --min-group-share 1 > "$T/lsub1.out" 2> "$T/err" || fail "extract (learned, 1 group): $(cat "$T/err")"
+grep -q "decoder: routing learned, keeps 2 of 4 experts" "$T/lsub1.out" || fail "learned kept groups: $(cat "$T/lsub1.out")"
+grep -q "keep only their residual" "$T/lsub1.out" || fail "learned exactness line: $(cat "$T/lsub1.out")"
+"$MOEMT" translate -m "$T/lsub1" --from en --to fr --quiet < "$T/in.txt" > /dev/null || fail "translate with the 1-group sub-model"
+"$MOEMT" translate -m "$T/lsub" --from en --to fr --quiet < "$T/in.txt" > /dev/null || fail "translate with the learned sub-model"
 echo "ok"
