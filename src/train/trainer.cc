@@ -170,6 +170,22 @@ void canonicalise(std::vector<data::Example>& ex) {
 }
 }  // namespace
 
+namespace {
+// A sub-model (`moemt extract`) holds the experts of its languages only.
+void check_served(const model::ModelConfig& cfg, const std::vector<data::Example>& examples,
+                  const std::string& dir, const char* what) {
+  auto list = [](const std::vector<std::string>& v) {
+    return v.empty() ? std::string("any") : fmt::format("{}", fmt::join(v, ", "));
+  };
+  for (const auto& e : examples)
+    if (!cfg.serves_src(e.src_lang) || !cfg.serves_tgt(e.tgt_lang))
+      throw Error("{}: this sub-model serves {} -> {} only; the {} data has {} -> {} (train the "
+                  "full model for other languages)",
+                  dir, list(cfg.src_languages), list(cfg.tgt_languages), what, e.src_lang,
+                  e.tgt_lang);
+}
+}  // namespace
+
 void Trainer::load_data() {
   if (opt_.train_pairs.empty() && opt_.train_tsv.empty())
     throw Error("no training data: give --train-sets SRC TGT (or --train-tsv FILE)");
@@ -187,15 +203,7 @@ void Trainer::load_data() {
     vocab_ = data::Vocab::from_serialized(model::load_vocab_bytes(resume_dir),
                                           resume_dir + "/" + model::kVocabFile);
     opt_.model = cfg;
-    // A sub-model (`moemt extract`) holds the experts of its languages only.
-    for (const auto& e : examples)
-      if (!cfg.serves_src(e.src_lang) || !cfg.serves_tgt(e.tgt_lang))
-        throw Error("{}: this sub-model serves {} -> {} only; the training data has {} -> {} "
-                    "(train the full model for other languages)",
-                    resume_dir,
-                    cfg.src_languages.empty() ? "any" : fmt::format("{}", fmt::join(cfg.src_languages, ", ")),
-                    cfg.tgt_languages.empty() ? "any" : fmt::format("{}", fmt::join(cfg.tgt_languages, ", ")),
-                    e.src_lang, e.tgt_lang);
+    check_served(cfg, examples, resume_dir, "training");
   } else {
     std::set<std::string> langs;
     for (const auto& e : examples) {
@@ -251,6 +259,7 @@ void Trainer::load_data() {
     valid_ = std::make_unique<ValidSet>();
     valid_->examples = data::load_examples(opt_.valid_pairs, opt_.valid_tsv, opt_.load);
     canonicalise(valid_->examples);
+    if (opt_.resume) check_served(opt_.model, valid_->examples, resume_dir, "validation");
     valid_->samples = data::encode_examples(vocab_, valid_->examples,
                                             [this](std::string_view c) { return lang_index(c); });
   }
