@@ -44,7 +44,6 @@ class ExpertBank {
     Param w1, b1, w2, b2;
   };
   const Weights& expert(int e) const { return experts_[e]; }
-  bool has(int e) const { return experts_[e].w1.defined(); }
 
  private:
   struct Job {
