@@ -184,6 +184,25 @@ struct FileMapping {
 };
 }  // namespace
 
+namespace {
+// Checks (and removes) our checksum of the data section; a file without one gets a warning.
+void verify_checksum(SafetensorsFile& f, std::string_view body) {
+  auto ck = f.metadata.find(kChecksumKey);
+  if (ck != f.metadata.end()) {
+    if (ck->second != fmt::format("{:016x}", checksum64(body)))
+      throw corrupt_file(f.path, "data checksum mismatch");
+    f.metadata.erase(ck);
+  } else {
+    // Not an error (other tools write no checksum), but a removed key would otherwise turn
+    // the integrity check off without anyone noticing.
+    log::warn(
+        "{}: no {} in the header; tensor data not verified (expected for files written "
+        "by other tools)",
+        f.path, kChecksumKey);
+  }
+}
+}  // namespace
+
 SafetensorsFile parse_safetensors(std::string_view data, const std::string& path) {
   Parsed p = parse_header(data, path);
   SafetensorsFile f;
@@ -194,19 +213,29 @@ SafetensorsFile parse_safetensors(std::string_view data, const std::string& path
     std::memcpy(t.raw(), data.data() + p.base + e.begin, e.end - e.begin);
     f.tensors[e.name] = t;
   }
-  auto ck = f.metadata.find(kChecksumKey);
-  if (ck != f.metadata.end()) {
-    std::string_view body(data.data() + p.base, data.size() - p.base);
-    if (ck->second != fmt::format("{:016x}", checksum64(body)))
-      throw corrupt_file(path, "data checksum mismatch");
-    f.metadata.erase(ck);
-  } else {
-    // Not an error (other tools write no checksum), but a removed key would otherwise turn
-    // the integrity check off without anyone noticing.
-    log::warn(
-        "{}: no {} in the header; tensor data not verified (expected for files written "
-        "by other tools)",
-        path, kChecksumKey);
+  verify_checksum(f, data.substr(p.base));
+  return f;
+}
+
+SafetensorsFile view_safetensors(std::string_view data, const std::string& path, bool verify) {
+  Parsed p = parse_header(data, path);
+  SafetensorsFile f;
+  f.path = path;
+  f.metadata = std::move(p.metadata);
+  if (verify)
+    verify_checksum(f, data.substr(p.base));
+  else
+    f.metadata.erase(kChecksumKey);
+  for (const Entry& e : p.entries) {
+    const char* at = data.data() + p.base + e.begin;
+    if (reinterpret_cast<uintptr_t>(at) % dtype_size(e.dtype) != 0) {
+      // A misaligned tensor (another writer) is copied rather than viewed.
+      Tensor t = Tensor::empty(e.shape, e.dtype);
+      std::memcpy(t.raw(), at, e.end - e.begin);
+      f.tensors[e.name] = t;
+      continue;
+    }
+    f.tensors[e.name] = Tensor::wrap(const_cast<char*>(at), e.shape, e.dtype);
   }
   return f;
 }
@@ -232,24 +261,9 @@ SafetensorsFile map_safetensors(const std::string& path) {
     map->addr = a;
   }
   ::close(fd);  // the mapping stays valid
-  const char* bytes = static_cast<const char*>(map->addr);
-  Parsed p = parse_header(std::string_view(bytes, map->size), path);
-  SafetensorsFile f;
-  f.path = path;
+  SafetensorsFile f = view_safetensors(
+      std::string_view(static_cast<const char*>(map->addr), map->size), path, false);
   f.mapping = map;
-  f.metadata = std::move(p.metadata);
-  f.metadata.erase(kChecksumKey);  // verifying it would read every page
-  for (const Entry& e : p.entries) {
-    void* at = const_cast<char*>(bytes + p.base + e.begin);
-    if (reinterpret_cast<uintptr_t>(at) % dtype_size(e.dtype) != 0) {
-      // A misaligned tensor (another writer) is copied rather than viewed.
-      Tensor t = Tensor::empty(e.shape, e.dtype);
-      std::memcpy(t.raw(), at, e.end - e.begin);
-      f.tensors[e.name] = t;
-      continue;
-    }
-    f.tensors[e.name] = Tensor::wrap(at, e.shape, e.dtype);
-  }
   return f;
 }
 

@@ -39,6 +39,11 @@ SafetensorsFile load_safetensors(const std::string& path);
 // The same on a file's bytes; `path` only names it in errors.
 SafetensorsFile parse_safetensors(std::string_view data, const std::string& path);
 
+// The tensors as views into `data`, which the caller keeps alive and unchanged while they are
+// used (a misaligned tensor is copied). The header is checked as by load_safetensors; verify =
+// true also checks the data checksum (reading every byte).
+SafetensorsFile view_safetensors(std::string_view data, const std::string& path, bool verify);
+
 // The same tensors as views of a read-only private memory mapping of the file (no copy; the
 // mapping lives as long as `mapping` is held), so a process pages in only the tensors it
 // reads. The header is checked as by load_safetensors, but the data checksum is not verified:

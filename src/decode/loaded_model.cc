@@ -55,6 +55,10 @@ LoadedModel load_model(const std::string& dir, Device device, LoadMode mode) {
     model::map_params(dir, m.model->params());
     return m;
   }
+  if (device.is_cpu()) {
+    model::load_params_for_inference(dir, m.model->params());  // no gradient buffer
+    return m;
+  }
   m.model->finalize(device, 0, /*initialize=*/false);  // load_params sets every parameter
   model::load_params(dir, m.model->params());
   return m;

@@ -1,6 +1,9 @@
 // Model file I/O with the checks a user needs when pointing -m at the wrong directory.
 #include "model/checkpoint.h"
 
+#include <algorithm>
+#include <memory>
+
 #include "core/file_io.h"
 
 namespace moemt::model {
@@ -53,11 +56,38 @@ std::vector<Tensor> matched(const SafetensorsFile& f, const ParamStore& store) {
 }  // namespace
 
 void load_params(const std::string& dir, ParamStore& store) {
-  SafetensorsFile f = load_safetensors(dir + "/" + kParamsFile);
+  // Views into the file's bytes, copied once into the store: two copies of the weights at the
+  // peak, not three.
+  const std::string path = dir + "/" + kParamsFile;
+  const std::string bytes = read_file(path);
+  SafetensorsFile f = view_safetensors(bytes, path, /*verify=*/true);
   std::vector<Tensor> src = matched(f, store);
   for (int i = 0; i < store.size(); ++i) {
     Tensor dst = store.value(i);
     dst.copy_from(src[i]);
+  }
+}
+
+void load_params_for_inference(const std::string& dir, ParamStore& store) {
+  const std::string path = dir + "/" + kParamsFile;
+  std::vector<Tensor> src;
+  {
+    const std::string bytes = read_file(path);
+    SafetensorsFile f = view_safetensors(bytes, path, /*verify=*/true);
+    src = matched(f, store);
+    // Each parameter starts on a 64-byte boundary, as in finalize()'s flat buffer.
+    auto align = [](int64_t n) { return (n + 15) / 16 * 16; };
+    int64_t total = 0;
+    for (const Tensor& t : src) total += align(t.numel());
+    auto flat = std::make_shared<Tensor>(Tensor::empty({std::max<int64_t>(total, 1)}));
+    int64_t off = 0;
+    for (Tensor& t : src) {
+      Tensor dst = flat->narrow(off, t.numel()).reshape(t.shape());
+      dst.copy_from(t);
+      off += align(t.numel());
+      t = dst;
+    }
+    store.finalize_views(std::move(src), flat);
   }
 }
 

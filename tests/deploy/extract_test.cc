@@ -244,6 +244,15 @@ TEST(Extract, MemoryMappedLoadingGivesTheSameOutput) {
     EXPECT_EQ(translate(mapped, "eng_Latn", tgt), translate(eager, "eng_Latn", tgt));
     EXPECT_EQ(translate(mapped, "eng_Latn", tgt, 1), translate(eager, "eng_Latn", tgt, 1));
   }
+  // The CPU loader's flat copy without gradients equals training's layout loaded as before.
+  EXPECT_FALSE(eager.model->params().has_flat_buffers());
+  decode::LoadedModel classic;
+  classic.dir = dir;
+  classic.vocab = data::Vocab::from_serialized(vocab_bytes(), "vocab");
+  classic.model = model::make_model(eager.model->config());
+  classic.model->finalize(Device::cpu(), 0, /*initialize=*/false);
+  model::load_params(dir, classic.model->params());
+  EXPECT_EQ(translate(classic, "eng_Latn", "spa_Latn"), translate(eager, "eng_Latn", "spa_Latn"));
   // The mapping outlives the loader: parameters stay readable after the file is gone.
   fs::remove(dir + "/" + model::kParamsFile);
   EXPECT_EQ(translate(mapped, "eng_Latn", "deu_Latn"), translate(eager, "eng_Latn", "deu_Latn"));
