@@ -38,6 +38,7 @@ int run_eval(const std::vector<std::string>& args) {
     ("maxi-batch", bounded(kMaxiBatchRange)->default_value(100), "batches read ahead and sorted by length")
     ("cpu-threads", bounded(kCpuThreadsRange)->default_value(0), "CPU threads (0 = all cores)")
     ("devices,d", po::value<S>()->default_value("cpu"), "device: cpu or cuda:N")
+    ("mmap", po::bool_switch(), "CPU: memory-map model.safetensors instead of reading it (no copy; only the parameters used are read from disk; no data checksum)")
     ("output-dir,o", po::value<S>()->default_value(""), "write report.md, report.json and hyp.<src>-<tgt>.txt here")
     ("expert-usage", po::bool_switch(), "MoE models: also write experts.md/.html/.json (per layer, language x expert usage of the final translations; needs -o)")
     ("compare", po::value<S>()->default_value(""), "report.json of another run: print the score differences")
@@ -90,7 +91,9 @@ int run_eval(const std::vector<std::string>& args) {
   report::EvalReport other;
   if (!compare_path.empty()) other = report::load_report(compare_path);
 
-  auto model = decode::load_model(vm["model"].as<S>(), o.device);
+  auto model = decode::load_model(
+      vm["model"].as<S>(), o.device,
+      vm["mmap"].as<bool>() ? decode::LoadMode::mmap : decode::LoadMode::eager);
   auto run = report::run_eval(o, model);
   if (!o.output_dir.empty()) {
     report::write_outputs(run, o.output_dir);

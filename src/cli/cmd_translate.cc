@@ -61,22 +61,28 @@ int run_translate(const std::vector<std::string>& args) {
     ("routing-trace", po::value<S>()->default_value(""), "write per-token MoE routing as JSON lines to this file")
     ("cpu-threads", bounded(kCpuThreadsRange)->default_value(0), "CPU threads (0 = all cores)")
     ("devices,d", po::value<S>()->default_value("cpu"), "device: cpu or cuda:N")
+    ("mmap", po::bool_switch(), "CPU: memory-map model.safetensors instead of reading it (no copy; only the parameters used are read from disk; no data checksum)")
     ("quiet", po::bool_switch(), "no progress output");
   po::variables_map vm;
   if (!parse_options("translate", args, desc, vm)) return 0;
   set_num_threads(cap_cpu_threads(vm["cpu-threads"].as<int>()));
 
-  decode::LoadedModel lm = decode::load_model(vm["model"].as<S>(), parse_device(vm["devices"].as<S>()));
+  decode::LoadedModel lm = decode::load_model(
+      vm["model"].as<S>(), parse_device(vm["devices"].as<S>()),
+      vm["mmap"].as<bool>() ? decode::LoadMode::mmap : decode::LoadMode::eager);
   const bool tsv = vm["tsv"].as<bool>();
   int32_t fixed_tgt = -1, src = 0;
   if (!tsv) {
     if (vm["to"].as<S>().empty())
       throw Error("--to is required (this model translates into: {})",
                   fmt::format("{}", fmt::join(lm.model->config().languages, ", ")));
-    fixed_tgt = lm.lang_id(vm["to"].as<S>());
+    fixed_tgt = lm.tgt_lang_id(vm["to"].as<S>());
   }
   if (!vm["from"].as<S>().empty()) {
-    src = lm.lang_id(vm["from"].as<S>());
+    src = lm.src_lang_id(vm["from"].as<S>());
+  } else if (lm.restricts_src()) {
+    throw Error("this sub-model serves only some source languages ({}): give --from",
+                fmt::format("{}", fmt::join(lm.model->config().src_languages, ", ")));
   } else if (lm.model->config().use_moe) {
     for (int s = 0; s < 2; ++s)
       if (lm.model->config().moe.stack(s).group_by == moe::GroupBy::src_family)
@@ -146,7 +152,7 @@ int run_translate(const std::vector<std::string>& args) {
         auto tab = line.find('\t');
         if (tab == S::npos) throw file_error(in_name, line_no, "expected LANG<TAB>TEXT (--tsv)");
         try {
-          tgt = lm.lang_id(line.substr(0, tab));
+          tgt = lm.tgt_lang_id(line.substr(0, tab));
         } catch (const Error& e) {
           throw file_error(in_name, line_no, e.what());
         }

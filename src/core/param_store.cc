@@ -33,7 +33,33 @@ Param ParamStore::add(const std::string& name, const Shape& shape, InitSpec init
   return Param{this, id};
 }
 
+void ParamStore::finalize_views(std::vector<Tensor> values, std::shared_ptr<void> owner) {
+  MOEMT_CHECK(!finalized_, "ParamStore finalized twice");
+  MOEMT_CHECK(values.size() == params_.size(), "{} views for {} parameters", values.size(),
+              params_.size());
+  for (size_t i = 0; i < values.size(); ++i)
+    MOEMT_CHECK(values[i].device().is_cpu() && values[i].dtype() == DType::f32 &&
+                    values[i].shape() == params_[i].shape,
+                "view of {} is {} {} on {}, wants {} f32 on the CPU", params_[i].name,
+                values[i].shape().str(), dtype_name(values[i].dtype()),
+                values[i].device().str(), params_[i].shape.str());
+  finalize(Device::cpu(), 0, false, /*allocate=*/false);
+  views_ = std::move(values);
+  views_owner_ = std::move(owner);
+}
+
+Tensor ParamStore::values() const {
+  MOEMT_CHECK(finalized_ && views_.empty(),
+              "the flat parameter buffer of a store with per-parameter views (a memory-mapped "
+              "model is for inference)");
+  return values_;
+}
+
 void ParamStore::finalize(Device device, uint64_t seed, bool initialize) {
+  finalize(device, seed, initialize, /*allocate=*/true);
+}
+
+void ParamStore::finalize(Device device, uint64_t seed, bool initialize, bool allocate) {
   MOEMT_CHECK(!finalized_, "ParamStore finalized twice");
   int64_t off = 0;
   for (ParamGroup g : {ParamGroup::dense, ParamGroup::expert}) {
@@ -46,6 +72,11 @@ void ParamStore::finalize(Device device, uint64_t seed, bool initialize) {
   }
   total_ = off;
   device_ = device;
+  if (!allocate) {
+    written_.assign(params_.size(), 0);
+    finalized_ = true;
+    return;
+  }
   Tensor host = Tensor::zeros({total_}, DType::f32, Device::cpu());
   float* h = host.data<float>();
   RngStream base{seed, 0};
@@ -84,7 +115,7 @@ void ParamStore::set_lazy_grad(Param p) {
 }
 
 void ParamStore::zero_grad() {
-  MOEMT_CHECK(finalized_, "ParamStore used before finalize");
+  MOEMT_CHECK(finalized_ && views_.empty(), "ParamStore without gradients (not finalized, or views)");
   for (auto [b, e] : eager_) grads_.narrow(b, e - b).zero();
   ++generation_;
 }
@@ -104,7 +135,7 @@ void ParamStore::settle_grad(int id) const {
 }
 
 Tensor ParamStore::grads() const {
-  MOEMT_CHECK(finalized_, "ParamStore used before finalize");
+  MOEMT_CHECK(finalized_ && views_.empty(), "ParamStore without gradients (not finalized, or views)");
   for (int id = 0; id < size(); ++id) settle_grad(id);
   return grads_;
 }
@@ -122,12 +153,13 @@ Param ParamStore::get(const std::string& name) {
 
 Tensor ParamStore::value(int id) const {
   MOEMT_CHECK(finalized_, "ParamStore used before finalize");
+  if (!views_.empty()) return views_.at(id);
   const auto& p = params_.at(id);
   return values_.narrow(p.offset, p.shape.numel()).reshape(p.shape);
 }
 
 Tensor ParamStore::grad(int id) const {
-  MOEMT_CHECK(finalized_, "ParamStore used before finalize");
+  MOEMT_CHECK(finalized_ && views_.empty(), "ParamStore without gradients (not finalized, or views)");
   const auto& p = params_.at(id);
   settle_grad(id);
   return grads_.narrow(p.offset, p.shape.numel()).reshape(p.shape);

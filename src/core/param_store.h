@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -57,6 +58,13 @@ class ParamStore {
   // `seed`. Each parameter's values depend only on (seed, its name), not on the others.
   // initialize = false leaves the values zero, for a caller that loads every parameter next.
   void finalize(Device device, uint64_t seed, bool initialize = true);
+  // Inference without a copy: lays out the parameters as finalize() does, but each value is
+  // the given tensor (by id: CPU, f32, the parameter's shape), e.g. a view of a memory-mapped
+  // file that `owner` keeps alive as long as the store lives. Such a store has no flat
+  // buffers: values(), gradients and training need finalize().
+  void finalize_views(std::vector<Tensor> values, std::shared_ptr<void> owner);
+  // False after finalize_views().
+  bool has_flat_buffers() const { return views_.empty(); }
   bool finalized() const { return finalized_; }
 
   int size() const { return static_cast<int>(params_.size()); }
@@ -68,7 +76,7 @@ class ParamStore {
   // A parameter's gradient. A lazily zeroed gradient that is stale (see set_lazy_grad) is
   // zeroed first, so every reader and accumulator sees what zero_grad() promises.
   Tensor grad(int id) const;
-  Tensor values() const { return values_; }  // the whole flat buffer, (numel,)
+  Tensor values() const;  // the whole flat buffer, (numel,)
   // The whole flat gradient buffer, every stale lazy gradient zeroed first.
   Tensor grads() const;
   int64_t numel() const { return total_; }
@@ -87,12 +95,15 @@ class ParamStore {
   bool take_grad(int id);
 
  private:
+  void finalize(Device device, uint64_t seed, bool initialize, bool allocate);
   void settle_grad(int id) const;
   std::vector<std::pair<int64_t, int64_t>> eager_ranges() const;
 
   std::vector<ParamInfo> params_;
   std::unordered_map<std::string, int> by_name_;
   Tensor values_, grads_;
+  std::vector<Tensor> views_;  // finalize_views(): each parameter's own tensor
+  std::shared_ptr<void> views_owner_;
   int64_t total_ = 0, dense_total_ = 0;
   Device device_;
   bool finalized_ = false;

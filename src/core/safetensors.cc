@@ -7,6 +7,11 @@
 #include <cstdint>
 #include <cstring>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "core/file_io.h"
 #include "core/log.h"
 
@@ -86,11 +91,29 @@ SafetensorsFile load_safetensors(const std::string& path) {
   return parse_safetensors(read_file(path), path);
 }
 
-SafetensorsFile parse_safetensors(std::string_view data, const std::string& path) {
-  auto corrupt = [&](const std::string& why) {
-    return Error("{}: not a valid safetensors file ({}); the file may be truncated or corrupt",
-                 path, why);
-  };
+namespace {
+// One tensor of the header, validated against the data section.
+struct Entry {
+  std::string name;
+  DType dtype;
+  Shape shape;
+  uint64_t begin = 0, end = 0;  // byte range within the data section
+};
+
+struct Parsed {
+  std::map<std::string, std::string> metadata;
+  std::vector<Entry> entries;
+  size_t base = 0;  // where the data section starts
+};
+
+Error corrupt_file(const std::string& path, const std::string& why) {
+  return Error("{}: not a valid safetensors file ({}); the file may be truncated or corrupt", path,
+               why);
+}
+
+// Parses and checks the header of `data` (the whole file: only its header is read).
+Parsed parse_header(std::string_view data, const std::string& path) {
+  auto corrupt = [&](const std::string& why) { return corrupt_file(path, why); };
   if (data.size() < 8) throw corrupt(fmt::format("only {} bytes", data.size()));
   uint64_t hlen = 0;
   for (int i = 0; i < 8; ++i) hlen |= static_cast<uint64_t>(static_cast<unsigned char>(data[i])) << (8 * i);
@@ -102,13 +125,13 @@ SafetensorsFile parse_safetensors(std::string_view data, const std::string& path
     throw corrupt(std::string("header is not JSON: ") + e.what());
   }
   if (!header.is_object()) throw corrupt("header is not a JSON object");
-  SafetensorsFile f;
-  f.path = path;
-  size_t base = 8 + hlen, avail = data.size() - base;
+  Parsed p;
+  p.base = 8 + hlen;
+  const size_t avail = data.size() - p.base;
   for (auto& [name, entry] : header.items()) {
     if (name == "__metadata__") {
       for (auto& [k, v] : entry.items())
-        if (v.is_string()) f.metadata[k] = v.get<std::string>();
+        if (v.is_string()) p.metadata[k] = v.get<std::string>();
       continue;
     }
     try {
@@ -140,9 +163,7 @@ SafetensorsFile parse_safetensors(std::string_view data, const std::string& path
       if (nbytes % dsize != 0 || numel != nbytes / dsize)
         throw corrupt(
             fmt::format("tensor '{}' shape {} does not match its {} bytes", name, s.str(), nbytes));
-      Tensor t = Tensor::empty(s, dt);
-      std::memcpy(t.raw(), data.data() + base + offs[0], offs[1] - offs[0]);
-      f.tensors[name] = t;
+      p.entries.push_back({name, dt, s, offs[0], offs[1]});
     } catch (const nlohmann::json::exception& e) {
       throw corrupt(fmt::format("entry '{}': {}", name, e.what()));
     } catch (const Error& e) {
@@ -150,11 +171,26 @@ SafetensorsFile parse_safetensors(std::string_view data, const std::string& path
       throw corrupt(fmt::format("entry '{}': {}", name, e.what()));
     }
   }
+  return p;
+}
+
+// A read-only private mapping of a whole file, unmapped when the last holder lets it go.
+struct FileMapping {
+  void* addr = nullptr;
+  size_t size = 0;
+  ~FileMapping() {
+    if (addr) ::munmap(addr, size);
+  }
+};
+}  // namespace
+
+namespace {
+// Checks (and removes) our checksum of the data section; a file without one gets a warning.
+void verify_checksum(SafetensorsFile& f, std::string_view body) {
   auto ck = f.metadata.find(kChecksumKey);
   if (ck != f.metadata.end()) {
-    std::string_view body(data.data() + base, avail);
     if (ck->second != fmt::format("{:016x}", checksum64(body)))
-      throw corrupt("data checksum mismatch");
+      throw corrupt_file(f.path, "data checksum mismatch");
     f.metadata.erase(ck);
   } else {
     // Not an error (other tools write no checksum), but a removed key would otherwise turn
@@ -162,8 +198,72 @@ SafetensorsFile parse_safetensors(std::string_view data, const std::string& path
     log::warn(
         "{}: no {} in the header; tensor data not verified (expected for files written "
         "by other tools)",
-        path, kChecksumKey);
+        f.path, kChecksumKey);
   }
+}
+}  // namespace
+
+SafetensorsFile parse_safetensors(std::string_view data, const std::string& path) {
+  Parsed p = parse_header(data, path);
+  SafetensorsFile f;
+  f.path = path;
+  f.metadata = std::move(p.metadata);
+  for (const Entry& e : p.entries) {
+    Tensor t = Tensor::empty(e.shape, e.dtype);
+    std::memcpy(t.raw(), data.data() + p.base + e.begin, e.end - e.begin);
+    f.tensors[e.name] = t;
+  }
+  verify_checksum(f, data.substr(p.base));
+  return f;
+}
+
+SafetensorsFile view_safetensors(std::string_view data, const std::string& path, bool verify) {
+  Parsed p = parse_header(data, path);
+  SafetensorsFile f;
+  f.path = path;
+  f.metadata = std::move(p.metadata);
+  if (verify)
+    verify_checksum(f, data.substr(p.base));
+  else
+    f.metadata.erase(kChecksumKey);
+  for (const Entry& e : p.entries) {
+    const char* at = data.data() + p.base + e.begin;
+    if (reinterpret_cast<uintptr_t>(at) % dtype_size(e.dtype) != 0) {
+      // A misaligned tensor (another writer) is copied rather than viewed.
+      Tensor t = Tensor::empty(e.shape, e.dtype);
+      std::memcpy(t.raw(), at, e.end - e.begin);
+      f.tensors[e.name] = t;
+      continue;
+    }
+    f.tensors[e.name] = Tensor::wrap(const_cast<char*>(at), e.shape, e.dtype);
+  }
+  return f;
+}
+
+SafetensorsFile map_safetensors(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error("{}: cannot open ({})", path, std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    throw Error("{}: cannot stat ({})", path, std::strerror(err));
+  }
+  auto map = std::make_shared<FileMapping>();
+  map->size = static_cast<size_t>(st.st_size);
+  if (map->size > 0) {
+    void* a = ::mmap(nullptr, map->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (a == MAP_FAILED) {
+      const int err = errno;
+      ::close(fd);
+      throw Error("{}: cannot memory-map ({})", path, std::strerror(err));
+    }
+    map->addr = a;
+  }
+  ::close(fd);  // the mapping stays valid
+  SafetensorsFile f = view_safetensors(
+      std::string_view(static_cast<const char*>(map->addr), map->size), path, false);
+  f.mapping = map;
   return f;
 }
 

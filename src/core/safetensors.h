@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,9 @@ struct SafetensorsFile {
   std::map<std::string, std::string> metadata;
   const Tensor& at(const std::string& name) const;  // throws Error naming the file
   std::string path;
+  // map_safetensors(): the file mapping the tensors view; whoever keeps the tensors beyond
+  // this object keeps a copy of this pointer (ParamStore::finalize_views does).
+  std::shared_ptr<void> mapping;
 };
 
 // Throws Error naming the file for a truncated file, a corrupt header, offsets out of range,
@@ -34,6 +38,17 @@ struct SafetensorsFile {
 SafetensorsFile load_safetensors(const std::string& path);
 // The same on a file's bytes; `path` only names it in errors.
 SafetensorsFile parse_safetensors(std::string_view data, const std::string& path);
+
+// The tensors as views into `data`, which the caller keeps alive and unchanged while they are
+// used (a misaligned tensor is copied). The header is checked as by load_safetensors; verify =
+// true also checks the data checksum (reading every byte).
+SafetensorsFile view_safetensors(std::string_view data, const std::string& path, bool verify);
+
+// The same tensors as views of a read-only private memory mapping of the file (no copy; the
+// mapping lives as long as `mapping` is held), so a process pages in only the tensors it
+// reads. The header is checked as by load_safetensors, but the data checksum is not verified:
+// that would read every page. Writing into the tensors faults (the mapping is read-only).
+SafetensorsFile map_safetensors(const std::string& path);
 
 // A fast 64-bit checksum (not cryptographic), stored in our files' metadata.
 uint64_t checksum64(std::string_view bytes);

@@ -29,6 +29,17 @@ ModelConfig load_model_config(const std::string& dir);
 // mismatch is an Error naming the file and tensor.
 void load_params(const std::string& dir, ParamStore& store);
 
+// Inference on the CPU: finalizes `store` (not finalized yet) with every parameter a view of
+// one flat copy of the weights (checks and checksum as load_params), without the gradient
+// buffer that finalize() allocates: half the memory of training's layout.
+void load_params_for_inference(const std::string& dir, ParamStore& store);
+
+// Inference without a copy: finalizes `store` (not finalized yet) with every parameter a view
+// of a read-only memory mapping of `dir`/model.safetensors, so a process reads from disk only
+// the pages of the parameters it uses (experts it never routes to stay on disk). The same
+// checks as load_params, except the data checksum (it would read every page). CPU only.
+void map_params(const std::string& dir, ParamStore& store);
+
 std::string load_vocab_bytes(const std::string& dir);
 
 }  // namespace moemt::model

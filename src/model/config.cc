@@ -149,6 +149,11 @@ void ModelConfig::validate() const {
                               s == 0 ? "moe-enc-layers" : "moe-dec-layers", l, slots, depth,
                               model_type_name(type)));
   }
+  for (const auto* served : {&src_languages, &tgt_languages})
+    for (const auto& l : *served)
+      if (lang_id(l) < 0)
+        throw bad(fmt::format("{} lists '{}', which is not one of the model's languages",
+                              served == &src_languages ? "src-languages" : "tgt-languages", l));
   if (use_moe) {
     for (int s = 0; s < 2; ++s) {
       const auto& m = moe.stack(s);
@@ -173,6 +178,16 @@ moe::MoeConfig ModelConfig::moe_for_stack(int stack) const {
   return mc;
 }
 
+bool ModelConfig::serves_src(const std::string& code) const {
+  return src_languages.empty() ||
+         std::find(src_languages.begin(), src_languages.end(), code) != src_languages.end();
+}
+
+bool ModelConfig::serves_tgt(const std::string& code) const {
+  return tgt_languages.empty() ||
+         std::find(tgt_languages.begin(), tgt_languages.end(), code) != tgt_languages.end();
+}
+
 int ModelConfig::lang_id(const std::string& code) const {
   for (size_t i = 0; i < languages.size(); ++i)
     if (languages[i] == code) return static_cast<int>(i);
@@ -191,7 +206,7 @@ int64_t ModelConfig::parameter_count() const {
     const double s_ff = m.shared_d_ff > 0 ? static_cast<double>(m.shared_d_ff) : e_ff;
     double n = w * m.num_experts * (m.noisy_gating ? 2 : 1);             // router wg (+ wnoise)
     if (m.group_by == moe::GroupBy::learned) n += 2 * w * m.num_groups;  // noisy group router
-    n += m.num_experts * (2 * w * e_ff + e_ff + w);
+    n += m.num_kept_experts() * (2 * w * e_ff + e_ff + w);
     n += m.num_shared_experts * (2 * w * s_ff + s_ff + w);
     return n;
   };

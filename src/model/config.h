@@ -65,6 +65,9 @@ struct ModelConfig {
   // Family (or recipe group) of each language, parallel to `languages`; drives hierarchical
   // routing by family.
   std::vector<std::string> language_groups;
+  // Sub-models (`moemt extract`): the source and target languages the model serves; empty =
+  // every language. translate/eval refuse others (their experts were left out).
+  std::vector<std::string> src_languages, tgt_languages;
   moe::MoeModelConfig moe;
   bool use_moe = false;  // false: every FFN is dense
   // Explicit MoE placement per stack (--moe-enc-layers/--moe-dec-layers, 0-based): when
@@ -83,6 +86,9 @@ struct ModelConfig {
   // the configured number of groups).
   moe::MoeConfig moe_for_stack(int stack) const;
   int lang_id(const std::string& code) const;  // -1 if the model does not know it
+  // Whether the model serves `code` (a model language) as a source / target (see src_languages).
+  bool serves_src(const std::string& code) const;
+  bool serves_tgt(const std::string& code) const;
   // Number of f32 parameters of the model (the sum of make_model(*this)'s parameter sizes; the
   // flat buffers add under 16 floats of alignment each). Needs the sizes, not the languages.
   int64_t parameter_count() const;

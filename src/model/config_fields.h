@@ -70,8 +70,9 @@ Field<T> choice(const char* key, T& ref, const char* (*to_name)(T),
   return {key, ref, help, {}, flags, to_name, from_name};
 }
 inline Field<std::vector<int>, int> int_list(const char* key, std::vector<int>& ref,
-                                             Range<int> range, const char* help) {
-  return {key, ref, help, range, kOmitDefault};
+                                             Range<int> range, const char* help,
+                                             unsigned flags = kOmitDefault) {
+  return {key, ref, help, range, flags};
 }
 
 // Calls v(row) for each top-level key of config.yml, in file order. The `moe` switch and the
@@ -93,6 +94,8 @@ void visit_model_fields(ModelConfig& c, Visitor&& v) {
   v(field("max-length", c.max_length, kMaxLengthRange, "longest sequence (from --max-length; 0 there = 1024)", kDerived));
   v(field("languages", c.languages, "languages in id order (from the data)", kDerived));
   v(field("language-groups", c.language_groups, "group of each language (from the data)", kDerived));
+  v(field("src-languages", c.src_languages, "sub-models (moemt extract): the source languages served", kDerived | kOmitDefault));
+  v(field("tgt-languages", c.tgt_languages, "sub-models (moemt extract): the target languages served", kDerived | kOmitDefault));
   v(field("moe", c.use_moe, "use mixture-of-experts feed-forward layers"));
   v(int_list("moe-enc-layers", c.moe_enc_layers, {0, kDepthRange.hi}, "explicit encoder MoE layers, 0-based (replaces --moe-every; lstm: after LSTM layer i)"));
   v(int_list("moe-dec-layers", c.moe_dec_layers, {0, kDepthRange.hi}, "explicit decoder MoE layers, 0-based (replaces --moe-every; lstm: after LSTM layer i)"));
@@ -132,6 +135,7 @@ void visit_moe_fields(moe::MoeConfig& m, Visitor&& v) {
   v(field("shared-dim-ffn", m.shared_d_ff, kExpertDimFfnRange, "shared expert width (0 = the routed experts' width)"));
   v(choice("group-by", m.group_by, group_by_name, group_by_from_name, "hierarchical routing: none, src, tgt or learned", kPerStack));
   v(field("groups", m.num_groups, kGroupsRange, "expert groups (0 = one per language group)", kZeroIsAuto));
+  v(int_list("kept-groups", m.kept_groups, {0, kGroupsRange.hi}, "sub-models (moemt extract): the groups whose experts the model holds", kDerived | kOmitDefault));
   // clang-format on
 }
 

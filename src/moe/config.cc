@@ -1,6 +1,8 @@
 // MoeConfig validation and enum names.
 #include "moe/config.h"
 
+#include <algorithm>
+#include <cmath>
 
 #include "core/error.h"
 
@@ -26,6 +28,18 @@ const char* group_by_name(GroupBy g) {
       return "learned";
   }
   return "?";
+}
+
+bool MoeConfig::expert_kept(int e) const {
+  if (kept_groups.empty()) return true;
+  const int epg = experts_per_group();
+  if (epg <= 0) return false;
+  return std::binary_search(kept_groups.begin(), kept_groups.end(), e / epg);
+}
+
+int MoeConfig::num_kept_experts() const {
+  return kept_groups.empty() ? num_experts
+                             : static_cast<int>(kept_groups.size()) * experts_per_group();
 }
 
 void MoeConfig::validate(const std::string& w) const {
@@ -57,6 +71,11 @@ void MoeConfig::validate(const std::string& w) const {
         "{}.load_loss_coef > 0 needs noisy_gating with noise_scale > 0 (the load "
         "estimator is a probability under the gating noise)",
         w);
+  for (size_t i = 0; i < kept_groups.size(); ++i)
+    if (kept_groups[i] < 0 || kept_groups[i] >= num_groups ||
+        (i > 0 && kept_groups[i] <= kept_groups[i - 1]))
+      throw Error("{}.kept_groups must be ascending group ids in [0, {}), got {}", w, num_groups,
+                  kept_groups[i]);
   switch (group_by) {
     case GroupBy::none:
       if (num_groups != 1)

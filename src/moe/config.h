@@ -82,8 +82,16 @@ struct MoeConfig {
   GroupBy group_by = GroupBy::none;
   int num_groups = 1;
   std::vector<int> lang_to_group;
+  // Deployment sub-models (`moemt extract`): the groups whose experts this model holds, in
+  // ascending order; empty = all. Experts of other groups have no parameters, and a token
+  // routed to one keeps only its residual (as a capacity drop). Routers keep all E outputs, so
+  // routing is computed exactly as in the full model.
+  std::vector<int> kept_groups;
 
   int experts_per_group() const { return num_groups > 0 ? num_experts / num_groups : 0; }
+  // Whether expert e has parameters in this model (see kept_groups).
+  bool expert_kept(int e) const;
+  int num_kept_experts() const;
   bool applies_to(int layer) const { return every > 0 && (layer + 1) % every == 0; }
   // Throws moemt::Error naming `where` (e.g. "moe.encoder") and the bad field.
   void validate(const std::string& where = "moe") const;

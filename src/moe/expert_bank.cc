@@ -25,9 +25,16 @@ void linear_backward(const Tensor& in, const Tensor& dout, const Param& w, const
 }  // namespace
 
 ExpertBank::ExpertBank(ParamStore& ps, const std::string& name, int num, int64_t d_model,
-                       int64_t d_ff, ops::Activation act, ParamGroup group)
+                       int64_t d_ff, ops::Activation act, ParamGroup group,
+                       const std::vector<bool>& kept)
     : num_(num), d_model_(d_model), d_ff_(d_ff), act_(act) {
+  MOEMT_CHECK(kept.empty() || static_cast<int>(kept.size()) == num, "{} kept flags for {} experts",
+              kept.size(), num);
   for (int e = 0; e < num; ++e) {
+    if (!kept.empty() && !kept[e]) {
+      experts_.push_back({});
+      continue;
+    }
     std::string p = name + "." + std::to_string(e);
     Weights w;
     w.w1 = ps.add(p + ".w1", {d_model, d_ff}, InitSpec::Xavier(), group);
@@ -62,6 +69,8 @@ bool ExpertBank::across_experts(const std::vector<Job>& jobs) const {
 void ExpertBank::forward_job(const Job& j, const Saved& s, Tensor& y, float beta) {
   // One expert from input to output while its hidden rows are still in cache.
   const Weights& w = experts_[j.expert];
+  MOEMT_CHECK(w.w1.defined(), "{} rows for expert {}, which this sub-model does not hold", j.rows,
+              j.expert);
   Tensor h = rows(s.h, j.hid_row, j.rows), a = rows(s.a, j.hid_row, j.rows);
   ops::gemm(rows(s.x, j.in_row, j.rows), false, w.w1.w(), false, h);
   ops::add_bias(h, w.b1.w());

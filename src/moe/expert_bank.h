@@ -22,9 +22,11 @@ enum class ExpertParallelism : uint8_t { automatic, inside_gemm, across_experts 
 
 class ExpertBank {
  public:
-  // Registers `<name>.<e>.{w1 (D,F), b1 (F), w2 (F,D), b2 (D)}` for e in [0, num).
+  // Registers `<name>.<e>.{w1 (D,F), b1 (F), w2 (F,D), b2 (D)}` for e in [0, num), or only for
+  // the experts with kept[e] when `kept` is given (sub-models: absent experts must get no
+  // rows).
   ExpertBank(ParamStore& ps, const std::string& name, int num, int64_t d_model, int64_t d_ff,
-             ops::Activation act, ParamGroup group);
+             ops::Activation act, ParamGroup group, const std::vector<bool>& kept = {});
 
   int size() const { return num_; }
   int64_t d_ff() const { return d_ff_; }

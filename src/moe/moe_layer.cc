@@ -36,6 +36,12 @@ RouterOptions group_router_options(const MoeConfig& c) {
   if (o.noise_scale <= 0.f) o.noise_scale = 1.f;
   return o;
 }
+std::vector<bool> kept_experts(const MoeConfig& c) {
+  std::vector<bool> kept;
+  if (!c.kept_groups.empty())
+    for (int e = 0; e < c.num_experts; ++e) kept.push_back(c.expert_kept(e));
+  return kept;
+}
 const MoeConfig& validated(const MoeConfig& c, const std::string& name) {
   c.validate(name);
   MOEMT_CHECK(c.every > 0, "MoeLayer {} built for a stack without MoE layers", name);
@@ -50,7 +56,13 @@ MoeLayer::MoeLayer(ParamStore& ps, const std::string& name, const MoeConfig& cfg
       d_model_(d_model),
       router_(ps, name + ".router", d_model, expert_router_options(cfg)),
       experts_(ps, name + ".experts", cfg.num_experts, d_model,
-               cfg.expert_d_ff > 0 ? cfg.expert_d_ff : d_ff, act, ParamGroup::expert) {
+               cfg.expert_d_ff > 0 ? cfg.expert_d_ff : d_ff, act, ParamGroup::expert,
+               kept_experts(cfg)) {
+  if (!cfg.kept_groups.empty()) {
+    std::vector<int32_t> k;
+    for (bool b : kept_experts(cfg)) k.push_back(b ? 1 : 0);
+    kept_ = Tensor::from_vector(k, {cfg.num_experts});
+  }
   if (cfg.group_by == GroupBy::learned)
     group_router_.emplace(ps, name + ".group_router", d_model, group_router_options(cfg));
   if (cfg.num_shared_experts > 0)
@@ -134,6 +146,10 @@ void MoeLayer::plan(nn::Ctx& ctx, const Tensor& gate, Saved& s) {
     // Dropless plans needs no counts; capped ones take their capacity from the whole group.
     s.plan = make_plan(s.route.expert(), gate, capacity);
     capacity = global_capacity(ctx, s, cf);
+  }
+  if (kept_.defined()) {  // sub-model: slots of absent experts are dropped
+    if (kept_.device() != gate.device()) kept_ = kept_.to(gate.device());
+    ops::moe_keep_experts(kept_, capacity);
   }
   s.plan = make_plan(s.route.expert(), gate, capacity);
   s.plan.read_offsets_to_host();  // the one host read: it sizes the buffer and expert GEMMs

@@ -105,6 +105,7 @@ class MoeLayer : public nn::FfnBlock {
   std::optional<Router> group_router_;
   ExpertBank experts_;
   std::optional<ExpertBank> shared_;
+  Tensor kept_;  // (E) i32, 1 = expert held; only for sub-models (MoeConfig::kept_groups)
   double aux_grad_scale_ = 1.0;
   dist::Communicator* ep_ = nullptr;
   Saved last_;

@@ -30,6 +30,12 @@ void moe_capacity(const Tensor& group, float cf, int k, int64_t min_capacity, in
                  experts_per_group, capacity);
 }
 
+void moe_keep_experts(const Tensor& kept, Tensor& capacity) {
+  check_i32(capacity, capacity.numel(), "capacity");
+  check_i32(kept, capacity.numel(), "kept experts");
+  MOEMT_DISPATCH(same_device(kept, capacity), moe_keep_experts, kept, capacity);
+}
+
 void moe_plan(const Tensor& expert, const Tensor& capacity, PlanTensors& out) {
   MOEMT_CHECK(expert.rank() == 2, "plan experts {} are not (N, k)", expert.shape().str());
   const int64_t n = expert.size(0), k = expert.size(1), e = capacity.numel();

@@ -19,6 +19,10 @@ constexpr int32_t kUnlimitedCapacity = std::numeric_limits<int32_t>::max();
 void moe_capacity(const Tensor& group, float cf, int k, int64_t min_capacity, int experts_per_group,
                   Tensor& capacity);
 
+// Sub-models hold only some experts: capacity[e] = 0 where kept[e] == 0 (kept (E) i32), so
+// slots routed to an absent expert are dropped and their tokens keep only the residual.
+void moe_keep_experts(const Tensor& kept, Tensor& capacity);
+
 // The plan's tensors, allocated by the caller on one device.
 struct PlanTensors {
   Tensor position;   // (N, k) i32: arrival rank in the expert's queue, -1 for padding
@@ -37,11 +41,13 @@ void moe_plan(const Tensor& expert, const Tensor& capacity, PlanTensors& out);
 namespace cpu {
 void moe_capacity(const Tensor& group, float cf, int k, int64_t min_capacity, int experts_per_group,
                   Tensor& capacity);
+void moe_keep_experts(const Tensor& kept, Tensor& capacity);
 void moe_plan(const Tensor& expert, const Tensor& capacity, PlanTensors& out);
 }  // namespace cpu
 namespace cuda {
 void moe_capacity(const Tensor& group, float cf, int k, int64_t min_capacity, int experts_per_group,
                   Tensor& capacity);
+void moe_keep_experts(const Tensor& kept, Tensor& capacity);
 void moe_plan(const Tensor& expert, const Tensor& capacity, PlanTensors& out);
 }  // namespace cuda
 

@@ -30,6 +30,13 @@ void moe_capacity(const Tensor& group, float cf, int k, int64_t min_capacity, in
   }
 }
 
+void moe_keep_experts(const Tensor& kept, Tensor& capacity) {
+  const int32_t* k = kept.data<int32_t>();
+  int32_t* cap = capacity.data<int32_t>();
+  for (int64_t e = 0; e < capacity.numel(); ++e)
+    if (k[e] == 0) cap[e] = 0;
+}
+
 void moe_plan(const Tensor& expert, const Tensor& capacity, PlanTensors& out) {
   const int64_t n = expert.size(0), k = expert.size(1), e = capacity.numel(), slots = n * k;
   const int32_t* ex = expert.data<int32_t>();

@@ -68,6 +68,22 @@ EvalRun run_eval(const EvalOptions& o, decode::LoadedModel& m) {
   for (const auto& [code, lines] : set.lines) set_langs.push_back(code);
   auto dirs = plan_directions(o.directions, model_langs, set_langs, o.xy_sample, o.seed);
   if (dirs.empty()) throw Error("no direction to evaluate");
+  const auto& cfg = m.model->config();
+  if (!cfg.src_languages.empty() || !cfg.tgt_languages.empty()) {
+    // A sub-model (`moemt extract`) holds the experts of some languages only.
+    std::vector<Direction> served;
+    for (const auto& d : dirs)
+      if (cfg.serves_src(d.src) && cfg.serves_tgt(d.tgt)) served.push_back(d);
+    if (served.empty())
+      throw Error("{}: this sub-model serves none of the {} planned direction(s) (sources: {}; "
+                  "targets: {})",
+                  m.dir, dirs.size(), cfg.src_languages.empty() ? "any" : fmt::format("{}", fmt::join(cfg.src_languages, ", ")),
+                  cfg.tgt_languages.empty() ? "any" : fmt::format("{}", fmt::join(cfg.tgt_languages, ", ")));
+    if (served.size() < dirs.size())
+      log::warn("{}: sub-model: evaluating the {} direction(s) it serves, {} skipped", m.dir,
+                served.size(), dirs.size() - served.size());
+    dirs = served;
+  }
   const int64_t n = o.max_sentences > 0 ? std::min<int64_t>(o.max_sentences, set.size())
                                         : static_cast<int64_t>(set.size());
 
@@ -107,12 +123,12 @@ EvalRun run_eval(const EvalOptions& o, decode::LoadedModel& m) {
   for (const auto& tgt : targets) {
     std::vector<size_t> members;
     std::vector<decode::TranslationInput> inputs;
-    const int32_t tgt_id = m.lang_id(tgt);
+    const int32_t tgt_id = m.tgt_lang_id(tgt);
     for (size_t k = 0; k < dirs.size(); ++k) {
       if (dirs[k].tgt != tgt) continue;
       members.push_back(k);
       const auto& src_lines = set.get(dirs[k].src);
-      const int32_t src_id = m.lang_id(dirs[k].src);
+      const int32_t src_id = m.src_lang_id(dirs[k].src);
       for (int64_t i = 0; i < n; ++i) inputs.push_back({src_lines[i], src_id, tgt_id});
     }
     double t0 = progress.elapsed();

@@ -193,6 +193,22 @@ void canonicalise(std::vector<data::Example>& ex) {
 }
 }  // namespace
 
+namespace {
+// A sub-model (`moemt extract`) holds the experts of its languages only.
+void check_served(const model::ModelConfig& cfg, const std::vector<data::Example>& examples,
+                  const std::string& dir, const char* what) {
+  auto list = [](const std::vector<std::string>& v) {
+    return v.empty() ? std::string("any") : fmt::format("{}", fmt::join(v, ", "));
+  };
+  for (const auto& e : examples)
+    if (!cfg.serves_src(e.src_lang) || !cfg.serves_tgt(e.tgt_lang))
+      throw Error("{}: this sub-model serves {} -> {} only; the {} data has {} -> {} (train the "
+                  "full model for other languages)",
+                  dir, list(cfg.src_languages), list(cfg.tgt_languages), what, e.src_lang,
+                  e.tgt_lang);
+}
+}  // namespace
+
 void Trainer::load_data() {
   if (opt_.train_pairs.empty() && opt_.train_tsv.empty())
     throw Error("no training data: give --train-sets SRC TGT (or --train-tsv FILE)");
@@ -210,6 +226,7 @@ void Trainer::load_data() {
     vocab_ = data::Vocab::from_serialized(model::load_vocab_bytes(resume_dir),
                                           resume_dir + "/" + model::kVocabFile);
     opt_.model = cfg;
+    check_served(cfg, examples, resume_dir, "training");
   } else {
     std::set<std::string> langs;
     for (const auto& e : examples) {
@@ -265,6 +282,7 @@ void Trainer::load_data() {
     valid_ = std::make_unique<ValidSet>();
     valid_->examples = data::load_examples(opt_.valid_pairs, opt_.valid_tsv, opt_.load);
     canonicalise(valid_->examples);
+    if (opt_.resume) check_served(opt_.model, valid_->examples, resume_dir, "validation");
     valid_->samples = data::encode_examples(vocab_, valid_->examples,
                                             [this](std::string_view c) { return lang_index(c); });
   }
@@ -310,7 +328,12 @@ void Trainer::build_model() {
         auto key = valid_metric_name(opt_.valid_metrics[i]);
         if (best.contains(key) && !best[key].is_null()) best_[i] = best[key].get<double>();
       }
-      gen_->seek(data::Position::from_json(resumed_state_.at("data_position")));
+      // A sub-model's state has no data position: it trains on other data than the full model.
+      if (resumed_state_.contains("data_position"))
+        gen_->seek(data::Position::from_json(resumed_state_.at("data_position")));
+      else
+        log::info("{}: no data position in {} (an extracted sub-model): data from the start",
+                  opt_.model_dir, kStateFile);
       if (resumed_state_.contains("routing"))
         routing_total_ = moe::RoutingStats::from_state(resumed_state_.at("routing"));
     } catch (const nlohmann::json::exception& e) {
