@@ -33,7 +33,7 @@ mkdir -p "$OUT_DIR"
 echo "bundle commit: $(cat "$B/COMMIT" 2>/dev/null)"
 run "$B/bin/moemt" version
 status=0
-for t in test_core test_ops test_nn test_model test_decode; do
+for t in test_core test_ops test_nn test_moe test_model test_decode; do
   [[ -x $B/bin/$t ]] || continue
   # CUDA instances (and the core runtime tests) only: the CPU ones ran in CI.
   run "$B/bin/$t" --gtest_filter='*cuda*:*Cuda*:*Caching*:*Convert*:Tensor.*:Device.*' \
