@@ -71,6 +71,13 @@ int launcher_size(bool local) {
   return 1;
 }
 
+// This process's rank among those mpirun started on this node (0 when not started by one).
+int launcher_local_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID"})
+    if (const char* v = std::getenv(name)) return std::max(0, std::atoi(v));
+  return 0;
+}
+
 int run_train(const std::vector<std::string>& args) {
   po::options_description general("General"), data_opts("Data"), model_opts("Model"),
       moe_opts("Mixture of experts"), train_opts("Training"), valid_opts("Validation");
@@ -85,7 +92,7 @@ int run_train(const std::vector<std::string>& args) {
     ("overwrite", po::bool_switch(), "replace an existing model in --model")
     ("seed", bounded<uint64_t>(0, UINT64_MAX)->default_value(1), "random seed (data order, init, dropout)")
     ("cpu-threads", bounded(kCpuThreadsRange)->default_value(0), "CPU threads (0 = all cores)")
-    ("devices,d", po::value<S>()->default_value("cpu"), "device: cpu or cuda:N")
+    ("devices,d", devices_value(), kDevicesHelp)
     ("log", po::value<S>()->default_value(""), "append JSON-lines records to this file")
     ("log-level", po::value<S>()->default_value("info"), "console log level")
     ("comm-timeout", bounded(0.001, 1e7)->default_value(300.0),
@@ -195,7 +202,7 @@ int run_train(const std::vector<std::string>& args) {
   o.overwrite = vm["overwrite"].as<bool>();
   o.seed = vm["seed"].as<uint64_t>();
   o.cpu_threads = vm["cpu-threads"].as<int>();
-  o.device = parse_device(vm["devices"].as<S>());
+  o.device = device_from_option(vm["devices"].as<VS>(), launcher_local_rank(), launcher_size(true));
   o.log_path = vm["log"].as<S>();
   o.comm_timeout = vm["comm-timeout"].as<double>();
   o.expert_parallel = vm["expert-parallel"].as<int>();

@@ -13,6 +13,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/cuda_runtime.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/memory.h"
@@ -126,6 +127,28 @@ void check_memory(int64_t bytes, const std::string& what, const std::string& adv
   throw Error("{} needs {} but only {} of memory is available; lower {}", what,
               format_bytes(static_cast<double>(bytes)), format_bytes(static_cast<double>(avail)),
               advice);
+}
+
+Device device_from_option(const std::vector<std::string>& devices, int local_rank,
+                          int local_size) {
+  if (devices.empty()) throw Error("--devices: no device given (use cpu, cuda:N or N)");
+  const size_t n = devices.size();
+  if (n > 1 && static_cast<int>(n) != local_size)
+    throw Error("--devices {}: {} devices for {} process(es) on this node; give one device, or "
+                "one per process (mpirun -np {} ... --devices {})",
+                fmt::join(devices, " "), n, local_size, n, fmt::join(devices, " "));
+  const std::string& entry = devices[n > 1 ? static_cast<size_t>(local_rank) : 0];
+  try {
+    Device d = parse_device(entry);
+    require_device(d);
+    return d;
+  } catch (const Error& e) {
+    throw Error("--devices {}: {}", entry, e.what());
+  }
+}
+
+po::typed_value<std::vector<std::string>>* devices_value() {
+  return po::value<std::vector<std::string>>()->multitoken()->default_value({"cpu"}, "cpu");
 }
 
 int cap_cpu_threads(int requested, const std::string& option) {

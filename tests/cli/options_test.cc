@@ -159,5 +159,25 @@ TEST(Schedule, AfterTakesTimeUnitsAndCommaLists) {
   EXPECT_THROW(parse_budget("after", "30min"), Error);
 }
 
+TEST(Devices, ParsedCheckedAndPickedPerLocalRank) {
+  EXPECT_EQ(device_from_option({"cpu"}), Device::cpu());
+  EXPECT_EQ(device_from_option({"cpu", "cpu"}, 1, 2), Device::cpu());
+  auto error_of = [](const std::vector<std::string>& d, int rank, int size) {
+    try {
+      device_from_option(d, rank, size);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_THAT(error_of({"tpu0"}, 0, 1), HasSubstr("--devices tpu0: bad device 'tpu0'"));
+  EXPECT_THAT(error_of({"0", "1"}, 0, 1),
+              HasSubstr("--devices 0 1: 2 devices for 1 process(es) on this node"));
+  EXPECT_THAT(error_of({}, 0, 1), HasSubstr("--devices: no device given"));
+  // The local rank picks its entry: rank 0 of 2 gets the CPU, rank 1 the (missing) GPU.
+  EXPECT_EQ(device_from_option({"cpu", "99"}, 0, 2), Device::cpu());
+  EXPECT_THAT(error_of({"cpu", "99"}, 1, 2), HasSubstr("--devices 99: device cuda:99"));
+}
+
 }  // namespace
 }  // namespace moemt::cli
