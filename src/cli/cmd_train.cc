@@ -331,7 +331,8 @@ int run_train(const std::vector<std::string>& args) {
                  fmt::format("a model of {:.3g} parameters (for values, gradients and Adam moments)",
                              static_cast<double>(sized.parameter_count())),
                  "--dim-emb, --transformer-dim-ffn, --enc-depth/--dec-depth, --moe-experts, "
-                 "--moe-expert-dim-ffn or --vocab-size");
+                 "--moe-expert-dim-ffn or --vocab-size",
+                 o.device);
   }
   // Started by mpirun with several processes: data-parallel training over MPI.
   std::unique_ptr<dist::Communicator> comm = launcher_size(false) > 1

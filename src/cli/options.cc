@@ -121,7 +121,16 @@ template class BoundedValue<std::vector<float>, float>;
 template class BoundedValue<std::vector<int>, int>;
 static_assert(std::is_same_v<size_t, uint64_t>, "size_t options use BoundedValue<uint64_t>");
 
-void check_memory(int64_t bytes, const std::string& what, const std::string& advice) {
+void check_memory(int64_t bytes, const std::string& what, const std::string& advice,
+                  Device device) {
+  if (!device.is_cpu()) {
+    const CudaDeviceInfo d = cuda_device_info(device.index);
+    if (bytes <= static_cast<int64_t>(d.free_bytes)) return;
+    throw Error("{} needs {} but only {} of {}'s memory is free ({} in total); lower {}", what,
+                format_bytes(static_cast<double>(bytes)),
+                format_bytes(static_cast<double>(d.free_bytes)), device.str(),
+                format_bytes(static_cast<double>(d.total_bytes)), advice);
+  }
   const int64_t avail = available_memory_bytes();
   if (avail < 0 || bytes <= avail) return;
   throw Error("{} needs {} but only {} of memory is available; lower {}", what,

@@ -80,7 +80,9 @@ inline constexpr Range<int> kMaxiBatchRange{1, 100'000};
 
 // Throws Error when `bytes` exceed the memory this process can get (MemAvailable, or the
 // cgroup limit if lower): "<what> needs X GiB but only Y GiB is available; lower <advice>".
-void check_memory(int64_t bytes, const std::string& what, const std::string& advice);
+// On a CUDA device: the device's free memory (cudaMemGetInfo) instead.
+void check_memory(int64_t bytes, const std::string& what, const std::string& advice,
+                  Device device = Device::cpu());
 
 // --devices (Marian's flag): "cpu", "cuda:N", "gpuN" or a bare GPU index N. Several entries
 // are one per process on this node: the process with local rank r (mpirun) takes entry r, so

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/cuda_runtime.h"
 #include "core/error.h"
 #include "core/threads.h"
 
@@ -127,6 +128,16 @@ TEST(MemoryCheck, ImpossibleRequestIsAnErrorSayingWhatToLower) {
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), HasSubstr("a model of 10^17 parameters needs 4.0 EiB but only "));
     EXPECT_THAT(e.what(), HasSubstr("of memory is available; lower --dim-emb or --enc-depth"));
+  }
+  // On a GPU the device's free memory counts; without one the device itself is the error.
+  try {
+    check_memory(int64_t{1} << 62, "a model of 10^17 parameters", "--dim-emb", Device::cuda(0));
+    FAIL() << "4 EiB accepted on cuda:0";
+  } catch (const Error& e) {
+    if (cuda_device_count() > 0)
+      EXPECT_THAT(e.what(), HasSubstr("needs 4.0 EiB but only "));
+    else
+      EXPECT_THAT(e.what(), HasSubstr("cuda:0"));
   }
 }
 
