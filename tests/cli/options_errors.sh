@@ -136,6 +136,8 @@ expect_error "translate on a missing GPU" "moemt translate: error: --devices cud
   "$MOEMT" translate -m "$T/m" --to de --devices cuda:99 -i "$T/in.txt"
 expect_error "eval on a missing GPU" "moemt eval: error: --devices gpu99: " \
   "$MOEMT" eval -m "$T/m" --set "$T/flores" --devices gpu99
+expect_error "recipe on a missing GPU" "moemt recipe: error: --devices 99: " \
+  "$MOEMT" recipe "$RECIPE" --devices 99 --dry-run --out "$T/recipe"
 expect_error "two devices for one process" "--devices 0 1: 2 devices for 1 process(es) on this node" \
   "$MOEMT" train --devices 0 1 --model "$T/m3" --train-sets $PAIR
 expect_error "a bad device name" "--devices tpu0: bad device 'tpu0'" \
