@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -156,8 +157,22 @@ Device device_from_option(const std::vector<std::string>& devices, int local_ran
   }
 }
 
-po::typed_value<std::vector<std::string>>* devices_value() {
-  return po::value<std::vector<std::string>>()->multitoken()->default_value({"cpu"}, "cpu");
+po::typed_value<std::vector<std::string>>* devices_value(std::vector<std::string>* store) {
+  return po::value<std::vector<std::string>>(store)->multitoken()->default_value({"cpu"}, "cpu");
+}
+
+int launcher_size(bool local) {
+  const char* names[] = {local ? "OMPI_COMM_WORLD_LOCAL_SIZE" : "OMPI_COMM_WORLD_SIZE",
+                         local ? "MPI_LOCALNRANKS" : "PMI_SIZE"};
+  for (const char* name : names)
+    if (const char* v = std::getenv(name)) return std::max(1, std::atoi(v));
+  return 1;
+}
+
+int launcher_local_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID"})
+    if (const char* v = std::getenv(name)) return std::max(0, std::atoi(v));
+  return 0;
 }
 
 int cap_cpu_threads(int requested, const std::string& option) {
@@ -354,6 +369,8 @@ std::string dump_options(const po::options_description& desc, const po::variable
     else if (auto p = boost::any_cast<double>(&v)) out << *p;
     else if (auto p = boost::any_cast<bool>(&v)) out << *p;
     else if (auto p = boost::any_cast<std::vector<std::string>>(&v)) out << YAML::Flow << *p;
+    else if (auto p = boost::any_cast<std::vector<int>>(&v)) out << YAML::Flow << *p;
+    else if (auto p = boost::any_cast<std::vector<float>>(&v)) out << YAML::Flow << *p;
     else out << YAML::Null;
   }
   out << YAML::EndMap;

@@ -43,7 +43,7 @@ class BoundedValue : public po::typed_value<T> {
 };
 
 // po::value<T>() with a range: bounded<int>(1, 64), bounded(&var, lo, hi), or from a shared
-// constant: bounded(model::kDimEmbRange).
+// constant: bounded(model::kDimEmbRange), bounded(&var, model::kDimEmbRange).
 template <typename T>
 BoundedValue<T>* bounded(Range<T> r) {
   return new BoundedValue<T>(nullptr, r);
@@ -55,6 +55,11 @@ BoundedValue<T>* bounded(T lo, T hi) {
 template <typename T>
 BoundedValue<T>* bounded(T* store, std::type_identity_t<T> lo, std::type_identity_t<T> hi) {
   return new BoundedValue<T>(store, {lo, hi});
+}
+// Stored into a field when parsing ends (po::notify): bounded(&o.seed, kSeedRange).
+template <typename T>
+BoundedValue<T>* bounded(T* store, Range<T> r) {
+  return new BoundedValue<T>(store, r);
 }
 // A list of numbers, each in [lo, hi].
 template <typename E>
@@ -91,7 +96,13 @@ void check_memory(int64_t bytes, const std::string& what, const std::string& adv
 Device device_from_option(const std::vector<std::string>& devices, int local_rank = 0,
                           int local_size = 1);
 // The --devices option for train, translate and eval (YAML key `devices`, a list or a scalar).
-po::typed_value<std::vector<std::string>>* devices_value();
+po::typed_value<std::vector<std::string>>* devices_value(std::vector<std::string>* store = nullptr);
+
+// The number of processes mpirun (OpenMPI) or mpiexec (MPICH) started, from their environment
+// variable `world` or `local` (processes on this node); 1 when not started by one.
+int launcher_size(bool local);
+// This process's rank among those mpirun started on this node (0 when not started by one).
+int launcher_local_rank();
 inline constexpr const char* kDevicesHelp =
     "device(s): cpu, cuda:N or a GPU index N (Marian: --devices 0); several = one per process "
     "on this node (mpirun), in local-rank order";

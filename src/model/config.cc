@@ -1,115 +1,79 @@
-// ModelConfig validation and YAML round trip. One table of fields drives both directions so
-// the writer and the strict reader cannot drift apart.
+// ModelConfig validation and YAML round trip. The field table (config_fields.h) drives both
+// directions, so the writer and the strict reader cannot drift apart.
 #include "model/config.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <functional>
 #include <limits>
 #include <map>
 #include <set>
+#include <type_traits>
 
 #include "core/error.h"
+#include "model/config_fields.h"
 
 namespace moemt::model {
 
 namespace {
 
-// A field: its key, how to write it and how to read it back.
-struct Field {
-  const char* key;
-  std::function<void(YAML::Emitter&)> put;
-  std::function<void(const YAML::Node&)> get;
+// Writes one row's value.
+template <typename T, typename E>
+void put(YAML::Emitter& e, const Field<T, E>& f) {
+  if constexpr (std::is_enum_v<T>) e << f.to_name(f.ref);
+  else if constexpr (std::is_same_v<T, std::vector<int>> ||
+                     std::is_same_v<T, std::vector<std::string>>)
+    e << YAML::Flow << f.ref;
+  else e << f.ref;
+}
+
+// Reads one row's value (ranges are checked by validate(), which names the field).
+template <typename T, typename E>
+void get(const YAML::Node& n, const Field<T, E>& f) {
+  if constexpr (std::is_enum_v<T>) f.ref = f.from_name(n.as<std::string>());
+  else f.ref = n.as<T>();
+}
+
+// Writes the rows of one map; `lstm` says whether kLstmOnly rows belong to it.
+struct Writer {
+  YAML::Emitter& e;
+  bool lstm;
+  template <typename T, typename E>
+  void operator()(const Field<T, E>& f) const {
+    if (f.has(kLstmOnly) && !lstm) return;
+    if (f.has(kOmitDefault) && f.ref == T{}) return;
+    e << YAML::Key << f.key << YAML::Value;
+    put(e, f);
+  }
 };
 
-template <typename T>
-Field field(const char* key, T& ref) {
-  return {key, [&ref](YAML::Emitter& e) { e << ref; },
-          [&ref](const YAML::Node& n) { ref = n.as<T>(); }};
-}
+// Reads the value of `key` into its row; `found` stays false when no row has that key.
+struct Reader {
+  const std::string& key;
+  const YAML::Node& value;
+  bool found = false;
+  template <typename T, typename E>
+  void operator()(const Field<T, E>& f) {
+    if (key != f.key) return;
+    get(value, f);
+    found = true;
+  }
+};
 
-std::vector<Field> moe_fields(moe::MoeConfig& m) {
-  return {
-      field("every", m.every),
-      field("experts", m.num_experts),
-      field("top-k", m.top_k),
-      field("expert-dim-ffn", m.expert_d_ff),
-      field("renormalize", m.renormalize),
-      field("noisy-gating", m.noisy_gating),
-      field("noise-scale", m.noise_scale),
-      field("router-init-std", m.router_init_std),
-      field("importance-loss", m.importance_loss_coef),
-      field("load-loss", m.load_loss_coef),
-      field("switch-loss", m.switch_loss_coef),
-      field("z-loss", m.z_loss_coef),
-      field("capacity-factor", m.capacity_factor_train),
-      field("capacity-factor-eval", m.capacity_factor_eval),
-      field("min-capacity", m.min_capacity),
-      field("shared-experts", m.num_shared_experts),
-      field("shared-dim-ffn", m.shared_d_ff),
-      {"group-by", [&m](YAML::Emitter& e) { e << moe::group_by_name(m.group_by); },
-       [&m](const YAML::Node& n) { m.group_by = moe::group_by_from_name(n.as<std::string>()); }},
-      field("groups", m.num_groups),
-  };
-}
-
-Field int_list(const char* key, std::vector<int>& ref) {
-  return {key, [&ref](YAML::Emitter& e) { e << YAML::Flow << ref; },
-          [&ref](const YAML::Node& n) { ref = n.as<std::vector<int>>(); }};
-}
-
-std::vector<Field> model_fields(ModelConfig& c) {
-  return {
-      {"type", [&c](YAML::Emitter& e) { e << model_type_name(c.type); },
-       [&c](const YAML::Node& n) { c.type = model_type_from_name(n.as<std::string>()); }},
-      field("vocab-size", c.vocab_size),
-      field("dim-emb", c.d_model),
-      field("transformer-heads", c.heads),
-      field("transformer-dim-ffn", c.ffn_dim),
-      field("enc-depth", c.enc_layers),
-      field("dec-depth", c.dec_layers),
-      field("transformer-dropout", c.dropout),
-      field("transformer-dropout-attention", c.attention_dropout),
-      {"transformer-ffn-activation",
-       [&c](YAML::Emitter& e) { e << ops::activation_name(c.activation); },
-       [&c](const YAML::Node& n) { c.activation = ops::activation_from_name(n.as<std::string>()); }},
-      field("tied-embeddings-all", c.tied_embeddings),
-      field("max-length", c.max_length),
-      {"languages", [&c](YAML::Emitter& e) { e << YAML::Flow << c.languages; },
-       [&c](const YAML::Node& n) { c.languages = n.as<std::vector<std::string>>(); }},
-      {"language-groups", [&c](YAML::Emitter& e) { e << YAML::Flow << c.language_groups; },
-       [&c](const YAML::Node& n) { c.language_groups = n.as<std::vector<std::string>>(); }},
-      field("moe", c.use_moe),
-      int_list("moe-enc-layers", c.moe_enc_layers),
-      int_list("moe-dec-layers", c.moe_dec_layers),
-  };
-}
-
-// Written only for type lstm, so a Transformer's config.yml keeps its keys.
-std::vector<Field> rnn_fields(ModelConfig& c) {
-  return {
-      field("dim-rnn", c.dim_rnn),
-      {"enc-type", [&c](YAML::Emitter& e) { e << encoder_type_name(c.enc_type); },
-       [&c](const YAML::Node& n) { c.enc_type = encoder_type_from_name(n.as<std::string>()); }},
-      field("enc-cell", c.enc_cell),
-      field("dec-cell", c.dec_cell),
-  };
-}
-
-void read_map(const YAML::Node& node, std::vector<Field>& fields, const std::string& path,
+template <typename Visit>
+void read_map(const YAML::Node& node, const Visit& visit, const std::string& path,
               const std::string& prefix, const std::set<std::string>& submaps) {
   for (const auto& kv : node) {
     std::string key = kv.first.as<std::string>();
     if (submaps.count(key)) continue;
     int line = kv.first.Mark().line + 1;
-    auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return key == f.key; });
-    if (it == fields.end()) throw Error("{}:{}: unknown model option '{}{}'", path, line, prefix, key);
+    Reader r{key, kv.second};
     try {
-      it->get(kv.second);
+      visit(r);
     } catch (const YAML::Exception&) {
       throw Error("{}:{}: bad value for model option '{}{}'", path, line, prefix, key);
     }
+    if (!r.found) throw Error("{}:{}: unknown model option '{}{}'", path, line, prefix, key);
   }
 }
 
@@ -152,6 +116,8 @@ void ModelConfig::validate() const {
                           d_model, heads));
   if (type == ModelType::lstm) {
     kDimRnnRange.check("dim-rnn", dim_rnn, prefix);
+    kCellDepthRange.check("enc-cell-depth", enc_cell_depth, prefix);
+    kCellDepthRange.check("dec-cell-depth", dec_cell_depth, prefix);
     // The attention of the LSTM decoder has transformer-heads heads over dim-rnn.
     if (dim_rnn % heads != 0)
       throw bad(fmt::format("dim-rnn ({}) must be a positive multiple of transformer-heads ({})",
@@ -168,6 +134,7 @@ void ModelConfig::validate() const {
   kDepthRange.check("dec-depth", dec_layers, prefix);
   kDropoutRange.check("transformer-dropout", dropout, prefix);
   kDropoutRange.check("transformer-dropout-attention", attention_dropout, prefix);
+  kDropoutRange.check("dropout-rnn", dropout_rnn, prefix);
   kMaxLengthRange.check("max-length", max_length, prefix);
   if (languages.empty()) throw bad("languages must not be empty");
   if (!language_groups.empty() && language_groups.size() != languages.size())
@@ -233,10 +200,11 @@ int64_t ModelConfig::parameter_count() const {
     return moe_layer(stack, d);
   };
   if (type == ModelType::lstm) {
-    // Mirrors LstmModel: W (in, 4H), U (H, 4H), b (4H) per LSTM; MoE layers as wide as the
-    // layer before them (2H after a bidirectional layer, else H).
+    // Mirrors LstmModel: W (in, 4H), U (H, 4H), b (4H) per LSTM and U, b per transition cell;
+    // MoE layers as wide as the layer before them (2H after a bidirectional layer, else H).
     const double h = static_cast<double>(dim_rnn);
-    auto lstm = [&](double in) { return in * 4 * h + h * 4 * h + 4 * h; };
+    int cells = enc_cell_depth;
+    auto lstm = [&](double in) { return in * 4 * h + cells * (h * 4 * h + 4 * h); };
     auto moe_h = [&](int stack, int layer, double w) {
       return moe_at(stack, layer) ? moe_layer(stack, w) : 0.0;
     };
@@ -247,6 +215,7 @@ int64_t ModelConfig::parameter_count() const {
       else n += lstm(i == 1 && bi ? 2 * h : h);
       n += moe_h(0, i, i == 0 && bi ? 2 * h : h);
     }
+    cells = dec_cell_depth;
     for (int i = 0; i < dec_layers; ++i) n += lstm(i == 0 ? d : 2 * h) + moe_h(1, i, h);
     n += 4 * (h * h + h);                // attention q, k, v, o
     n += 2 * h * d + d;                  // output projection [top ; context] -> dim-emb
@@ -270,29 +239,13 @@ std::string to_yaml(const ModelConfig& config) {
   ModelConfig c = config;  // the field table binds references
   YAML::Emitter e;
   e << YAML::BeginMap;
-  for (auto& f : model_fields(c)) {
-    // Absent type = transformer and absent lists = "use every": a Transformer's config.yml
-    // keeps the keys it had before the LSTM model.
-    if ((std::string(f.key) == "type" && c.type == ModelType::transformer) ||
-        (std::string(f.key) == "moe-enc-layers" && c.moe_enc_layers.empty()) ||
-        (std::string(f.key) == "moe-dec-layers" && c.moe_dec_layers.empty()))
-      continue;
-    e << YAML::Key << f.key << YAML::Value;
-    f.put(e);
-  }
-  if (c.type == ModelType::lstm)
-    for (auto& f : rnn_fields(c)) {
-      e << YAML::Key << f.key << YAML::Value;
-      f.put(e);
-    }
+  const Writer writer{e, c.type == ModelType::lstm};
+  visit_model_fields(c, writer);
   if (c.use_moe) {
     e << YAML::Key << "moe-settings" << YAML::Value << YAML::BeginMap;
     for (int s = 0; s < 2; ++s) {
       e << YAML::Key << (s == 0 ? "encoder" : "decoder") << YAML::Value << YAML::BeginMap;
-      for (auto& f : moe_fields(s == 0 ? c.moe.encoder : c.moe.decoder)) {
-        e << YAML::Key << f.key << YAML::Value;
-        f.put(e);
-      }
+      visit_moe_fields(s == 0 ? c.moe.encoder : c.moe.decoder, writer);
       e << YAML::EndMap;
     }
     e << YAML::EndMap;
@@ -310,9 +263,7 @@ ModelConfig model_config_from_yaml(const std::string& text, const std::string& p
   }
   if (!root.IsMap()) throw Error("{}: model config must be a YAML map", path);
   ModelConfig c;
-  auto fields = model_fields(c);
-  for (auto& f : rnn_fields(c)) fields.push_back(std::move(f));
-  read_map(root, fields, path, "", {"moe-settings"});
+  read_map(root, [&c](Reader& r) { visit_model_fields(c, r); }, path, "", {"moe-settings"});
   if (root["moe-settings"]) {
     const YAML::Node ms = root["moe-settings"];
     for (const auto& kv : ms) {
@@ -320,8 +271,9 @@ ModelConfig model_config_from_yaml(const std::string& text, const std::string& p
       if (stack != "encoder" && stack != "decoder")
         throw Error("{}:{}: unknown MoE stack '{}' (expected encoder or decoder)", path,
                     kv.first.Mark().line + 1, stack);
-      auto mf = moe_fields(stack == "encoder" ? c.moe.encoder : c.moe.decoder);
-      read_map(kv.second, mf, path, "moe-settings." + stack + ".", {});
+      moe::MoeConfig& m = stack == "encoder" ? c.moe.encoder : c.moe.decoder;
+      read_map(kv.second, [&m](Reader& r) { visit_moe_fields(m, r); }, path,
+               "moe-settings." + stack + ".", {});
     }
   }
   try {

@@ -25,6 +25,7 @@ inline constexpr Range<int> kDepthRange{1, 1024};
 inline constexpr Range<float> kDropoutRange{0.f, 0.9f};  // more drops nearly all signal
 inline constexpr Range<int> kMaxLengthRange{1, 65536};   // tokens of one sequence
 inline constexpr Range<int64_t> kDimRnnRange{8, 65536};
+inline constexpr Range<int> kCellDepthRange{1, 64};  // LSTM cells per layer and time step
 
 // Which Model implementation make_model() builds.
 enum class ModelType : uint8_t { transformer, lstm };
@@ -46,10 +47,14 @@ struct ModelConfig {
   int64_t ffn_dim = 1024;  // --transformer-dim-ffn
   int enc_layers = 3;      // --enc-depth (LSTM: stacked layers)
   int dec_layers = 3;      // --dec-depth (LSTM: stacked layers)
-  // LSTM model only (type lstm). Cells per layer (Marian's --enc-cell-depth) are always 1.
+  // LSTM model only (type lstm).
   int64_t dim_rnn = 256;                               // --dim-rnn: LSTM hidden size
   EncoderType enc_type = EncoderType::bidirectional;  // --enc-type
   std::string enc_cell = "lstm", dec_cell = "lstm";   // --enc-cell/--dec-cell: lstm only
+  float dropout_rnn = 0.f;  // --dropout-rnn: variational dropout on LSTM inputs and states
+  bool skip = false;        // --skip: residual connections from the second LSTM layer on
+  int enc_cell_depth = 1;   // --enc-cell-depth: cells per encoder layer (deep transition)
+  int dec_cell_depth = 1;   // --dec-cell-depth: cells per decoder layer
   float dropout = 0.1f;            // --transformer-dropout (residual and FFN)
   float attention_dropout = 0.0f;  // --transformer-dropout-attention
   ops::Activation activation = ops::Activation::relu;  // --transformer-ffn-activation

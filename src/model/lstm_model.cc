@@ -67,18 +67,21 @@ LstmModel::LstmModel(const ModelConfig& config)
   for (int i = 0; i < cfg_.enc_layers; ++i) {
     std::string name = "encoder.layers." + std::to_string(i);
     if (i == 0 && bidirectional_) {
-      enc_bi_ = std::make_unique<nn::BiLstm>(params_, name + ".lstm", nn::LstmConfig{e, h});
+      enc_bi_ = std::make_unique<nn::BiLstm>(
+          params_, name + ".lstm", nn::LstmConfig{e, h, cfg_.dropout_rnn, cfg_.enc_cell_depth});
       enc_.push_back(nullptr);
     } else {
       const int64_t in = i == 0 ? e : (i == 1 && bidirectional_ ? 2 * h : h);
-      enc_.push_back(std::make_unique<nn::Lstm>(params_, name + ".lstm", nn::LstmConfig{in, h}));
+      enc_.push_back(std::make_unique<nn::Lstm>(
+          params_, name + ".lstm", nn::LstmConfig{in, h, cfg_.dropout_rnn, cfg_.enc_cell_depth}));
     }
     moe_enc_.push_back(make_moe(name, 0, i, i == 0 && bidirectional_ ? 2 * h : h));
   }
   for (int i = 0; i < cfg_.dec_layers; ++i) {
     std::string name = "decoder.layers." + std::to_string(i);
-    dec_.push_back(
-        std::make_unique<nn::Lstm>(params_, name + ".lstm", nn::LstmConfig{i == 0 ? e : 2 * h, h}));
+    dec_.push_back(std::make_unique<nn::Lstm>(
+        params_, name + ".lstm",
+        nn::LstmConfig{i == 0 ? e : 2 * h, h, cfg_.dropout_rnn, cfg_.dec_cell_depth}));
     moe_dec_.push_back(make_moe(name, 1, i, h));
   }
   attention_ = std::make_unique<nn::MultiHeadAttention>(
@@ -112,7 +115,15 @@ Tensor LstmModel::moe_backward(nn::Ctx& ctx, int stack, int layer, const Tensor&
   return plus(dx, g.reshape(dx.shape()));
 }
 
-// src_ids (B,S) -> (B,S,H). Layer i: x = LSTM_i(x) (+ x from the third layer on), then the
+// Whether LSTM layer i of `stack` adds its input x (H wide): from the third layer on (GNMT), and
+// with --skip also the second (Marian: every layer after the first) unless its input is the
+// bidirectional layer's 2H.
+bool LstmModel::residual(int stack, size_t i) const {
+  if (i >= 2) return true;
+  return i == 1 && cfg_.skip && !(stack == 0 && bidirectional_);
+}
+
+// src_ids (B,S) -> (B,S,H). Layer i: x = LSTM_i(x) (+ x when residual(0, i)), then the
 // MoE slot after it. saved == nullptr: no backward follows.
 Tensor LstmModel::encode(nn::Ctx& ctx, const Tensor& src_ids, const Tensor& src_lengths,
                          EncoderSaved* saved) {
@@ -127,7 +138,7 @@ Tensor LstmModel::encode(nn::Ctx& ctx, const Tensor& src_ids, const Tensor& src_
       if (saved) sv.bi = std::move(o.saved);
     } else {
       nn::LstmOutput o = enc_[i]->forward(ctx, x, src_lengths);
-      x = i >= 2 ? plus(o.y, x) : o.y;
+      x = residual(0, i) ? plus(o.y, x) : o.y;
       if (saved) sv.layers[i] = std::move(o.saved);
     }
     x = moe_forward(ctx, 0, static_cast<int>(i), x);
@@ -143,8 +154,8 @@ void LstmModel::encode_backward(nn::Ctx& ctx, const Tensor& d_enc, const Encoder
       dx = enc_bi_->backward(ctx, dx, saved.bi);
     } else {
       Tensor d_in = enc_[k]->backward(ctx, dx, saved.layers[k]);
-      // Forward was `x = LSTM(x) + x` from the third layer on.
-      if (k >= 2) ops::add_inplace(d_in, dx);
+      // Forward was `x = LSTM(x) + x` for the residual layers.
+      if (residual(0, k)) ops::add_inplace(d_in, dx);
       dx = d_in;
     }
   }
@@ -166,7 +177,7 @@ Tensor LstmModel::decode(nn::Ctx& ctx, const Tensor& tgt_in, const Tensor& enc,
   Tensor x = moe_forward(ctx, 1, 0, o0.y);
   for (size_t i = 1; i < dec_.size(); ++i) {
     nn::LstmOutput o = dec_[i]->forward(ctx, nn::concat_features(x, context), Tensor());
-    x = i >= 2 ? plus(o.y, x) : o.y;
+    x = residual(1, i) ? plus(o.y, x) : o.y;
     if (saved) sv.layers[i] = std::move(o.saved);
     x = moe_forward(ctx, 1, static_cast<int>(i), x);
   }
@@ -181,7 +192,7 @@ Tensor LstmModel::decode_backward(nn::Ctx& ctx, const Tensor& d_out, const Decod
     Tensor d_prev, d_ctx_k;
     nn::split_features(dec_[k]->backward(ctx, dx, saved.layers[k]), d_prev, d_ctx_k);
     ops::add_inplace(d_context, d_ctx_k);
-    if (k >= 2) ops::add_inplace(d_prev, dx);  // forward: x = LSTM(x ; context) + x
+    if (residual(1, k)) ops::add_inplace(d_prev, dx);  // forward: x = LSTM(x ; context) + x
     dx = d_prev;
   }
   dx = moe_backward(ctx, 1, 0, dx);
@@ -275,7 +286,7 @@ Tensor LstmModel::step(nn::Ctx& ctx, DecoderState& base, const std::vector<int32
   for (size_t i = 1; i < dec_.size(); ++i) {
     Tensor in = nn::concat_features(x, context).reshape({b, 2 * h});
     Tensor o = dec_[i]->step(in, st.h[i], st.c[i]).reshape({b, 1, h});
-    x = i >= 2 ? plus(o, x) : o;
+    x = residual(1, i) ? plus(o, x) : o;
     x = moe_forward(ctx, 1, static_cast<int>(i), x);
   }
   Tensor top = out_proj_->apply(nn::concat_features(x, context)).reshape({b, cfg_.d_model});

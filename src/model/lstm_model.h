@@ -1,6 +1,7 @@
 // LstmModel: the LSTM encoder-decoder of GNMT (Wu et al. 2016) with mixture-of-experts layers
 // between stacked LSTM layers (Shazeer et al. 2017), behind the Model interface (type: lstm).
-// Encoder: embeddings -> (bi)LSTM layers, residual from the third layer on, MoE between layers.
+// Encoder: embeddings -> (bi)LSTM layers, residual from the third layer on (--skip: from the
+// second), MoE between layers.
 // Decoder: LSTM stack whose bottom layer's output attends to the encoder; the attention
 // context feeds every higher layer and the output projection.
 #pragma once
@@ -73,6 +74,7 @@ class LstmModel : public Model {
                 DecoderSaved* saved);
   // d_out (B,T,E) -> gradient of the encoder output (B,S,H).
   Tensor decode_backward(nn::Ctx& ctx, const Tensor& d_out, const DecoderSaved& saved);
+  bool residual(int stack, size_t layer) const;  // LSTM layer adds its input (see .cc)
   // x (B,T,D) -> x + MoE(x) when slot `layer` of `stack` is MoE, else x.
   Tensor moe_forward(nn::Ctx& ctx, int stack, int layer, const Tensor& x);
   Tensor moe_backward(nn::Ctx& ctx, int stack, int layer, const Tensor& dx);

@@ -1,7 +1,6 @@
 // MoeConfig validation and enum names.
 #include "moe/config.h"
 
-#include <cmath>
 
 #include "core/error.h"
 
@@ -44,11 +43,8 @@ void MoeConfig::validate(const std::string& w) const {
   kExpertDimFfnRange.check(p + "expert_d_ff", expert_d_ff);
   kExpertDimFfnRange.check(p + "shared_d_ff", shared_d_ff);
   kSharedExpertsRange.check(p + "num_shared_experts", num_shared_experts);
-  auto nonneg = [&](float v, const char* name) {
-    if (!(v >= 0.f) || !std::isfinite(v)) throw Error("{}.{} must be >= 0, got {}", w, name, v);
-  };
   kCoefficientRange.check(p + "noise_scale", noise_scale);
-  nonneg(router_init_std, "router_init_std");
+  kRouterInitStdRange.check(p + "router_init_std", router_init_std);
   kCoefficientRange.check(p + "importance_loss_coef", importance_loss_coef);
   kCoefficientRange.check(p + "load_loss_coef", load_loss_coef);
   kCoefficientRange.check(p + "switch_loss_coef", switch_loss_coef);

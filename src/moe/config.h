@@ -21,6 +21,8 @@ inline constexpr Range<int> kGroupsRange{1, 4096};
 inline constexpr Range<int64_t> kMinCapacityRange{0, 1 << 20};
 // Loss coefficients and the gating noise scale: typical values are 1e-3..1.
 inline constexpr Range<float> kCoefficientRange{0.f, 100.f};
+// Standard deviation of the router's initial weights (0.02 by default; 0 = uniform routing).
+inline constexpr Range<float> kRouterInitStdRange{0.f, 100.f};
 // Capacity factor 0 = dropless; a factor at or above the number of experts never drops.
 inline constexpr Range<float> kCapacityFactorRange{0.f, 4096.f};
 

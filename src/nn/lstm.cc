@@ -1,6 +1,7 @@
 // LSTM and bidirectional LSTM forward/backward through time; see lstm.h.
 #include "nn/lstm.h"
 
+#include "ops/dropout.h"
 #include "ops/elementwise.h"
 #include "ops/fill.h"
 #include "ops/gemm.h"
@@ -49,44 +50,119 @@ void split_features(const Tensor& x, Tensor& a, Tensor& b) {
   b = s.narrow(1, 1).reshape({x.size(0), x.size(1), d});
 }
 
+// (B,D) variational dropout mask: 0 or 1/(1-p) per element, from ctx's next random stream.
+Tensor variational_mask(Ctx& ctx, int64_t b, int64_t d, float p, Device dev) {
+  Tensor m = Tensor::empty({b, d}, DType::f32, dev), none;
+  ops::fill(m, 1.f);
+  ops::dropout_forward(m, p, ctx.next_rng(), m, none);
+  return m;
+}
+
 Lstm::Lstm(ParamStore& store, const std::string& name, const LstmConfig& cfg) : cfg_(cfg) {
   MOEMT_CHECK(cfg.in > 0 && cfg.hidden > 0, "Lstm '{}' needs positive sizes, got {}x{}", name,
               cfg.in, cfg.hidden);
+  MOEMT_CHECK(cfg.dropout >= 0.f && cfg.dropout < 1.f, "Lstm '{}': dropout {} not in [0, 1)", name,
+              cfg.dropout);
+  MOEMT_CHECK(cfg.depth >= 1, "Lstm '{}': depth {} < 1", name, cfg.depth);
   w = store.add(name + ".W", {cfg.in, 4 * cfg.hidden}, InitSpec::Xavier());
   u = store.add(name + ".U", {cfg.hidden, 4 * cfg.hidden}, InitSpec::Xavier());
   b = store.add(name + ".b", {4 * cfg.hidden}, InitSpec::Zeros());
+  for (int j = 2; j <= cfg.depth; ++j) {
+    const std::string cell = name + ".cell" + std::to_string(j);
+    tu.push_back(store.add(cell + ".U", {cfg.hidden, 4 * cfg.hidden}, InitSpec::Xavier()));
+    tb.push_back(store.add(cell + ".b", {4 * cfg.hidden}, InitSpec::Zeros()));
+  }
 }
+
+namespace {
+// (T,B,D) -> the (B,D) slice of step k.
+Tensor step_of(const Tensor& v, int64_t k) {
+  return v.narrow(k, 1).reshape({v.size(1), v.size(2)});
+}
+
+// Where cell j of step k reads and writes in one forward's saved state: cell 0 reads the layer
+// state of step k-1, cell j > 0 the state cell j-1 wrote at step k; the last cell writes the
+// layer state of step k. hu is the state that meets U_j (h_in, or its dropped copy).
+struct CellIo {
+  Tensor h_in, c_in, h_out, c_out, acts, hu, mask;
+};
+CellIo cell_io(const LstmSaved& s, int j, int depth, int64_t k) {
+  CellIo io;
+  const bool last = j == depth - 1;
+  io.h_in = j == 0 ? step_of(s.h, k) : step_of(s.t_h[j - 1], k);
+  io.c_in = j == 0 ? step_of(s.c, k) : step_of(s.t_c[j - 1], k);
+  io.h_out = last ? step_of(s.h, k + 1) : step_of(s.t_h[j], k);
+  io.c_out = last ? step_of(s.c, k + 1) : step_of(s.t_c[j], k);
+  io.acts = j == 0 ? step_of(s.acts, k) : step_of(s.t_acts[j - 1], k);
+  io.hu = io.h_in;
+  if (s.mask_h.defined()) {
+    io.mask = j == 0 ? s.mask_h : s.t_mask[j - 1];
+    io.hu = j == 0 ? step_of(s.hd, k) : step_of(s.t_hd[j - 1], k);
+  }
+  return io;
+}
+}  // namespace
 
 // x (B,T,In) -> y (B,T,H)
 LstmOutput Lstm::forward(Ctx& ctx, const Tensor& x, const Tensor& lengths) const {
   MOEMT_CHECK(x.rank() == 3 && x.size(2) == cfg_.in, "Lstm: input {} for in={}", x.shape().str(),
               cfg_.in);
   const int64_t bsz = x.size(0), t = x.size(1), h = cfg_.hidden;
+  const int depth = cfg_.depth;
   const Device dev = x.device();
+  const bool drop = ctx.training && cfg_.dropout > 0.f;
+  auto empty = [&](std::initializer_list<int64_t> shape) {
+    return Tensor::empty(Shape(shape), DType::f32, dev);
+  };
   LstmOutput out;
   LstmSaved& s = out.saved;
   s.lengths = lengths;
   s.x = to_time_major(x);  // (T,B,In)
+  if (drop) {
+    // One mask per sentence for all steps: x_k <- x_k * mask_x (s.x is our own copy).
+    s.mask_x = variational_mask(ctx, bsz, cfg_.in, cfg_.dropout, dev);
+    s.mask_h = variational_mask(ctx, bsz, h, cfg_.dropout, dev);
+    s.hd = empty({t, bsz, h});
+    for (int64_t k = 0; k < t; ++k) {
+      Tensor xk = step_of(s.x, k);
+      ops::mul(xk, s.mask_x, xk);
+    }
+  }
+  for (int j = 1; j < depth; ++j) {
+    s.t_acts.push_back(empty({t, bsz, 4 * h}));
+    s.t_h.push_back(empty({t, bsz, h}));
+    s.t_c.push_back(empty({t, bsz, h}));
+    if (drop) {
+      s.t_mask.push_back(variational_mask(ctx, bsz, h, cfg_.dropout, dev));
+      s.t_hd.push_back(empty({t, bsz, h}));
+    }
+  }
   // Input projection of every step at once: gx = x · W + b, (T*B, 4H).
-  Tensor gx = Tensor::empty({t, bsz, 4 * h}, DType::f32, dev);
+  Tensor gx = empty({t, bsz, 4 * h});
   Tensor gx2 = gx.reshape({t * bsz, 4 * h});
   ops::gemm(s.x.reshape({t * bsz, cfg_.in}), false, w.w(), false, gx2);
   ops::add_bias(gx2, b.w());
-  s.acts = Tensor::empty({t, bsz, 4 * h}, DType::f32, dev);
-  s.h = Tensor::empty({t + 1, bsz, h}, DType::f32, dev);
-  s.c = Tensor::empty({t + 1, bsz, h}, DType::f32, dev);
+  s.acts = empty({t, bsz, 4 * h});
+  s.h = empty({t + 1, bsz, h});
+  s.c = empty({t + 1, bsz, h});
   Tensor h0 = s.h.narrow(0, 1), c0 = s.c.narrow(0, 1);
   ops::zero(h0);
   ops::zero(c0);
-  Tensor ys = Tensor::empty({t, bsz, h}, DType::f32, dev);
-  Tensor gh = Tensor::empty({bsz, 4 * h}, DType::f32, dev);
-  for (int64_t k = 0; k < t; ++k) {
-    auto at = [&](const Tensor& v, int64_t i) { return v.narrow(i, 1).reshape({bsz, v.size(2)}); };
-    Tensor hp = at(s.h, k), cp = at(s.c, k), hn = at(s.h, k + 1), cn = at(s.c, k + 1);
-    Tensor a = at(s.acts, k), yk = at(ys, k);
-    ops::gemm(hp, false, u.w(), false, gh);  // gh = h_{k-1} · U
-    ops::lstm_cell_forward(at(gx, k), gh, hp, cp, lengths, k, a, hn, cn, yk);
-  }
+  Tensor ys = empty({t, bsz, h});
+  Tensor gh = empty({bsz, 4 * h});
+  // Transition cells have no input term, and only the last cell's output is the layer's.
+  Tensor no_gx = depth > 1 ? Tensor::zeros({bsz, 4 * h}, DType::f32, dev) : Tensor();
+  Tensor y_unused = depth > 1 ? empty({bsz, h}) : Tensor();
+  for (int64_t k = 0; k < t; ++k)
+    for (int j = 0; j < depth; ++j) {
+      CellIo io = cell_io(s, j, depth, k);
+      if (drop) ops::mul(io.h_in, io.mask, io.hu);                         // hu = h_in * mask
+      ops::gemm(io.hu, false, j == 0 ? u.w() : tu[j - 1].w(), false, gh);  // gh = hu · U_j
+      if (j > 0) ops::add_bias(gh, tb[j - 1].w());
+      Tensor yk = j == depth - 1 ? step_of(ys, k) : y_unused;
+      ops::lstm_cell_forward(j == 0 ? step_of(gx, k) : no_gx, gh, io.h_in, io.c_in, lengths, k,
+                             io.acts, io.h_out, io.c_out, yk);
+    }
   out.y = to_batch_major(ys);
   return out;
 }
@@ -96,29 +172,58 @@ Tensor Lstm::backward(Ctx& ctx, const Tensor& dy, const LstmSaved& s) const {
   const int64_t t = s.x.size(0), bsz = s.x.size(1), h = cfg_.hidden;
   MOEMT_CHECK(dy.rank() == 3 && dy.size(0) == bsz && dy.size(1) == t && dy.size(2) == h,
               "Lstm::backward: dy {} for T={} B={} H={}", dy.shape().str(), t, bsz, h);
+  const int depth = cfg_.depth;
   const Device dev = dy.device();
+  const bool drop = s.mask_h.defined();
   Tensor dys = to_time_major(dy);
+  // Gate gradients per cell: da (T,B,4H) of cell 0, t_da[j-1] of transition cell j.
   Tensor da = Tensor::empty({t, bsz, 4 * h}, DType::f32, dev);
+  std::vector<Tensor> t_da;
+  for (int j = 1; j < depth; ++j) t_da.push_back(Tensor::empty({t, bsz, 4 * h}, DType::f32, dev));
   Tensor dh = Tensor::zeros({bsz, h}, DType::f32, dev),
          dc = Tensor::zeros({bsz, h}, DType::f32, dev);
-  auto at = [&](const Tensor& v, int64_t i) { return v.narrow(i, 1).reshape({bsz, v.size(2)}); };
-  for (int64_t k = t - 1; k >= 0; --k) {
-    // Forward step k read (h_{k-1}, c_{k-1}) and wrote (h_k, c_k) and y_k; dh, dc carry the
-    // gradient of (h_k, c_k) from step k+1 and become that of (h_{k-1}, c_{k-1}).
-    Tensor dak = at(da, k);
-    ops::lstm_cell_backward(at(dys, k), dh, dc, at(s.acts, k), at(s.c, k), at(s.c, k + 1),
-                            s.lengths, k, dak, dh, dc);
-    ops::gemm(dak, false, u.w(), true, dh, 1.f, 1.f);  // gh = h_{k-1} · U, so dh += da · Uᵀ
-  }
+  Tensor dhu = drop ? Tensor::empty({bsz, h}, DType::f32, dev) : Tensor();
+  Tensor no_dy = depth > 1 ? Tensor::zeros({bsz, h}, DType::f32, dev) : Tensor();
+  for (int64_t k = t - 1; k >= 0; --k)
+    for (int j = depth - 1; j >= 0; --j) {
+      // Cell j read (h_in, c_in) and wrote (h_out, c_out) (and y_k when last); dh, dc carry
+      // the gradient of (h_out, c_out) and become that of (h_in, c_in).
+      CellIo io = cell_io(s, j, depth, k);
+      Tensor dak = step_of(j == 0 ? da : t_da[j - 1], k);
+      ops::lstm_cell_backward(j == depth - 1 ? step_of(dys, k) : no_dy, dh, dc, io.acts, io.c_in,
+                              io.c_out, s.lengths, k, dak, dh, dc);
+      const Tensor& uj = j == 0 ? u.w() : tu[j - 1].w();
+      if (drop) {
+        // gh = (h_in * mask) · U_j, so dh += (da · U_jᵀ) * mask.
+        ops::gemm(dak, false, uj, true, dhu);
+        ops::mul(dhu, io.mask, dhu);
+        ops::add_inplace(dh, dhu);
+      } else {
+        ops::gemm(dak, false, uj, true, dh, 1.f, 1.f);  // gh = h_in · U_j, so dh += da · U_jᵀ
+      }
+    }
+  // gx = x · W + b and gh = hu · U_j (+ b_j) over all steps: one GEMM each for the weights (x
+  // and hu as the GEMMs saw them, i.e. after dropout).
   Tensor da2 = da.reshape({t * bsz, 4 * h});
-  // gx = x · W + b and gh = h_prev · U over all steps: one GEMM each for the weights.
   Tensor gw = w.g(), gu = u.g(), gb = b.g();
+  const Tensor hu = drop ? s.hd : s.h.narrow(0, t);
   ops::gemm(s.x.reshape({t * bsz, cfg_.in}), true, da2, false, gw, 1.f, 1.f);
-  ops::gemm(s.h.narrow(0, t).reshape({t * bsz, h}), true, da2, false, gu, 1.f, 1.f);
+  ops::gemm(hu.reshape({t * bsz, h}), true, da2, false, gu, 1.f, 1.f);
   ops::bias_grad(da2, gb);
+  for (int j = 1; j < depth; ++j) {
+    Tensor daj = t_da[j - 1].reshape({t * bsz, 4 * h}), guj = tu[j - 1].g(), gbj = tb[j - 1].g();
+    const Tensor& huj = drop ? s.t_hd[j - 1] : s.t_h[j - 1];
+    ops::gemm(huj.reshape({t * bsz, h}), true, daj, false, guj, 1.f, 1.f);
+    ops::bias_grad(daj, gbj);
+  }
   Tensor dx = Tensor::empty({t, bsz, cfg_.in}, DType::f32, dev);
   Tensor dx2 = dx.reshape({t * bsz, cfg_.in});
   ops::gemm(da2, false, w.w(), true, dx2);
+  if (drop)  // forward was x_k <- x_k * mask_x
+    for (int64_t k = 0; k < t; ++k) {
+      Tensor dxk = step_of(dx, k);
+      ops::mul(dxk, s.mask_x, dxk);
+    }
   return to_batch_major(dx);
 }
 
@@ -135,6 +240,12 @@ Tensor Lstm::step(const Tensor& x, Tensor& h, Tensor& c) const {
          cn = Tensor::empty({bsz, hd}, DType::f32, dev);
   Tensor y = Tensor::empty({bsz, hd}, DType::f32, dev);
   ops::lstm_cell_forward(gx, gh, h, c, Tensor(), 0, acts, hn, cn, y);
+  if (cfg_.depth > 1) ops::zero(gx);  // transition cells: gates = h · U_j + b_j
+  for (int j = 1; j < cfg_.depth; ++j) {
+    ops::gemm(hn, false, tu[j - 1].w(), false, gh);
+    ops::add_bias(gh, tb[j - 1].w());
+    ops::lstm_cell_forward(gx, gh, hn, cn, Tensor(), 0, acts, hn, cn, y);
+  }
   h = hn;
   c = cn;
   return y;

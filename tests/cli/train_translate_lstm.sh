@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CLI integration of the LSTM model (type lstm): train a tiny GNMT-style MoE model on the
 # committed sample, check the loss falls, translate with batch 64 and batch 1 (identical
-# output), and resume from the checkpoint.
+# output), resume from the checkpoint, and --dropout-rnn/--skip/--*-cell-depth from the command
+# line.
 set -euo pipefail
 MOEMT=$1
 T=$(mktemp -d)
@@ -55,4 +56,19 @@ cmp -s "$T/out.b64" "$T/out.b1" || fail "output depends on the batch size"
   --train-sets "${SETS[@]}" 2> "$T/resume.log" || fail "resume: $(tail -3 "$T/resume.log")"
 grep -q "resumed from .* at update 200" "$T/resume.log" || fail "resume: $(tail -3 "$T/resume.log")"
 grep -q '"updates": 210' "$T/m/state.json" || fail "state.json after resume"
+# --dropout-rnn, --skip and the cell depths as flags: stored in config.yml, and the model
+# translates; out-of-range values are one-line errors.
+"$MOEMT" train -c "$T/tiny.yml" --model "$T/d" --after 10u --dropout-rnn 0.2 --skip true \
+  --enc-cell-depth 2 --dec-cell-depth 2 --cpu-threads 1 \
+  --train-sets "${SETS[@]}" 2> "$T/drop.log" || fail "train with --dropout-rnn: $(tail -3 "$T/drop.log")"
+grep -q '^dropout-rnn: 0.2' "$T/d/config.yml" || fail "config.yml without dropout-rnn: 0.2"
+grep -q '^skip: true$' "$T/d/config.yml" || fail "config.yml without skip: true"
+grep -q '^enc-cell-depth: 2$' "$T/d/config.yml" || fail "config.yml without enc-cell-depth: 2"
+grep -q '^dec-cell-depth: 2$' "$T/d/config.yml" || fail "config.yml without dec-cell-depth: 2"
+head -n 3 "$T/in.txt" | "$MOEMT" translate -m "$T/d" --to de --quiet > "$T/out.d" || fail "translate with cell depth 2"
+[[ $(wc -l < "$T/out.d") -eq 3 ]] || fail "cell depth 2: expected 3 output lines"
+if "$MOEMT" train -c "$T/tiny.yml" --model "$T/e" --dropout-rnn 0.95 --train-sets "${SETS[@]}" 2> "$T/bad.log"; then
+  fail "--dropout-rnn 0.95 accepted"
+fi
+grep -q -- "--dropout-rnn: 0.95 is out of range" "$T/bad.log" || fail "--dropout-rnn 0.95: $(cat "$T/bad.log")"
 echo "train_translate_lstm: all checks passed (loss $first -> $last)"

@@ -77,6 +77,68 @@ TEST(LstmModel, GradientsUnidirectionalMoeEvery) {
   check_model_gradients(c);
 }
 
+// --dropout-rnn (variational masks in every LSTM, redrawn identically per evaluation by the
+// fixed step) and --skip (a residual around the second layer of the decoder, and of a
+// unidirectional encoder).
+TEST(LstmModel, GradientsRnnDropoutAndSkip) {
+  for (EncoderType enc : {EncoderType::bidirectional, EncoderType::unidirectional}) {
+    ModelConfig c = tiny_config(true, enc);
+    c.dropout_rnn = 0.3f;
+    c.skip = true;
+    check_model_gradients(c);
+  }
+}
+
+// --enc-cell-depth/--dec-cell-depth: transition cells in every layer of both stacks (the
+// bidirectional one included); parameter_count() is checked against the model too. Decoding
+// steps still equal the teacher-forced forward.
+TEST(LstmModel, GradientsCellDepth) {
+  ModelConfig c = tiny_config(true);
+  c.enc_cell_depth = 2;
+  c.dec_cell_depth = 3;
+  c.dropout_rnn = 0.2f;
+  check_model_gradients(c);
+  c.dropout_rnn = 0.f;
+  LstmModel model(c);
+  model.finalize(Device::cpu(), 9);
+  testing::expect_steps_match_forward(model, "cell depth");
+  c.dec_cell_depth = 65;
+  EXPECT_THROW(c.validate(), Error);
+}
+
+// Both options change the training forward; dropout-rnn leaves evaluation alone.
+TEST(LstmModel, RnnDropoutAndSkipChangeTheForward) {
+  auto losses = [](const ModelConfig& c) {
+    LstmModel m(c);
+    m.finalize(Device::cpu(), 5);
+    nn::Ctx train;
+    train.training = true;
+    train.begin_step(1);
+    double tr = m.forward_backward(train, tiny_batch(), 0.f).loss_sum;
+    nn::Ctx eval;
+    return std::make_pair(tr, m.evaluate(eval, tiny_batch()).loss_sum);
+  };
+  ModelConfig base = tiny_config(false);
+  ModelConfig drop = base, skip = base;
+  drop.dropout_rnn = 0.3f;
+  skip.skip = true;
+  auto [base_tr, base_ev] = losses(base);
+  auto [drop_tr, drop_ev] = losses(drop);
+  auto [skip_tr, skip_ev] = losses(skip);
+  EXPECT_NE(drop_tr, base_tr);
+  EXPECT_DOUBLE_EQ(drop_ev, base_ev);
+  EXPECT_NE(skip_ev, base_ev);
+  // Both keys round-trip through config.yml.
+  ModelConfig both = base;
+  both.dropout_rnn = 0.25f;
+  both.skip = true;
+  ModelConfig back = model_config_from_yaml(to_yaml(both), "config.yml");
+  EXPECT_FLOAT_EQ(back.dropout_rnn, 0.25f);
+  EXPECT_TRUE(back.skip);
+  both.dropout_rnn = 0.95f;
+  EXPECT_THROW(both.validate(), Error);
+}
+
 TEST(LstmModel, GradientsOneLayerEachSide) {
   ModelConfig c = tiny_config(false, EncoderType::unidirectional);
   c.enc_layers = c.dec_layers = 1;

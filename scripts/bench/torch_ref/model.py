@@ -99,7 +99,8 @@ class MoE(nn.Module):
         gate, expert = probs.topk(self.k, dim=-1)  # (N,k)
         gate = gate / gate.sum(-1, keepdim=True)
         cf = self.cf_train if self.training else self.cf_eval
-        capacity = max(self.min_capacity, math.ceil(cf * self.k * n / self.e))
+        # cf 0 = dropless (as moemt's decoding): an expert gets at most every token once.
+        capacity = n if cf <= 0 else max(self.min_capacity, math.ceil(cf * self.k * n / self.e))
         # Slots in (choice, token) order so first choices win capacity before second choices.
         slot_expert = expert.t().reshape(-1)
         slot_token = torch.arange(n, device=x.device).repeat(self.k)
@@ -195,6 +196,29 @@ class Seq2Seq(nn.Module):
         self.dec = nn.ModuleList(DecoderLayer(d, heads, ffn(i), dropout) for i in range(dec_layers))
         self.enc_ln, self.dec_ln = nn.LayerNorm(d), nn.LayerNorm(d)
         self.drop = nn.Dropout(dropout)
+        self.init_like_moemt()
+
+    def init_like_moemt(self):
+        """moemt's initialisation (src/nn/linear.cc, src/moe/expert_bank.cc): Xavier-uniform
+        weights with zero biases, K and V as two d x d matrices as moemt builds them, each
+        expert's matrices alone; embeddings N(0, 1/d) and routers N(0, 0.02) as built above.
+        (PyTorch's Linear default, uniform +-1/sqrt(fan_in) with random biases, starts a
+        Transformer at a worse loss; quality_budget.sh compares training from the same start.)"""
+        with torch.no_grad():
+            for m in self.modules():
+                if isinstance(m, Attention):
+                    for w in (m.q.weight, m.o.weight, *m.kv.weight.chunk(2, 0)):
+                        nn.init.xavier_uniform_(w)
+                    for b in (m.q.bias, m.kv.bias, m.o.bias):
+                        b.zero_()
+                elif isinstance(m, FeedForward):
+                    for lin in (m.w1, m.w2):
+                        nn.init.xavier_uniform_(lin.weight)
+                        lin.bias.zero_()
+                elif isinstance(m, MoE):
+                    for e in range(m.e):
+                        nn.init.xavier_uniform_(m.w1[e])
+                        nn.init.xavier_uniform_(m.w2[e])
 
     def embed(self, ids, start=0):
         x = self.emb(ids) * math.sqrt(self.d) + self.pe[start:start + ids.shape[1]]
