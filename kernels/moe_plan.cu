@@ -139,6 +139,20 @@ void launch_moe_capacity(const int32_t* group, int64_t n, float cf, int k, int64
   check_launch("moe_capacity");
 }
 
+__global__ void keep_experts_kernel(const int32_t* kept, int64_t e, int32_t* capacity) {
+  const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (i < e && kept[i] == 0) capacity[i] = 0;
+}
+
+void launch_moe_keep_experts(const int32_t* kept, int64_t e, int32_t* capacity, int device,
+                             void* stream) {
+  if (e == 0) return;
+  cudaSetDevice(device);
+  keep_experts_kernel<<<blocks_for(e), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+      kept, e, capacity);
+  check_launch("moe_keep_experts");
+}
+
 size_t moe_plan_workspace(int64_t n, int64_t k, int64_t e) {
   const size_t arr = align(static_cast<size_t>(n * k) * sizeof(int32_t));
   return 4 * arr + align(static_cast<size_t>(e) * sizeof(int32_t)) + align(sort_bytes(n * k, e));

@@ -11,6 +11,11 @@ void launch_moe_capacity(const int32_t* group, int64_t n, float cf, int k, int64
                          int experts_per_group, int64_t groups, int32_t* capacity, int device,
                          void* stream);
 
+// capacity[e] = 0 where kept[e] == 0 (sub-models: experts they do not hold), as
+// ops::moe_keep_experts.
+void launch_moe_keep_experts(const int32_t* kept, int64_t e, int32_t* capacity, int device,
+                             void* stream);
+
 struct PlanPointers {
   int32_t* position;   // (n*k)
   int32_t* row;        // (n*k)

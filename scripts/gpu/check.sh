@@ -42,7 +42,7 @@ mkdir -p "$OUT_DIR"
 echo "bundle commit: $(cat "$B/COMMIT" 2>/dev/null)"
 run "$B/bin/moemt" version
 status=0
-for t in test_core test_ops test_nn test_model test_decode test_dist; do
+for t in test_core test_ops test_nn test_moe test_model test_decode test_dist; do
   [[ -x $B/bin/$t ]] || continue
   # CUDA instances (and the core runtime tests) only: the CPU ones ran in CI. test_dist: the
   # NCCL backend's suite (one rank; NCCL refuses two ranks on one GPU).

@@ -37,7 +37,7 @@ int run_eval(const std::vector<std::string>& args) {
     ("mini-batch", bounded(kMiniBatchRange)->default_value(64), "sentences per batch at most")
     ("maxi-batch", bounded(kMaxiBatchRange)->default_value(100), "batches read ahead and sorted by length")
     ("cpu-threads", bounded(kCpuThreadsRange)->default_value(0), "CPU threads (0 = all cores)")
-    ("devices,d", po::value<S>()->default_value("cpu"), "device: cpu or cuda:N")
+    ("devices,d", devices_value(), kDevicesHelp)
     ("mmap", po::bool_switch(), "CPU: memory-map model.safetensors instead of reading it (no copy; only the parameters used are read from disk; no data checksum)")
     ("output-dir,o", po::value<S>()->default_value(""), "write report.md, report.json and hyp.<src>-<tgt>.txt here")
     ("expert-usage", po::bool_switch(), "MoE models: also write experts.md/.html/.json (per layer, language x expert usage of the final translations; needs -o)")
@@ -80,7 +80,7 @@ int run_eval(const std::vector<std::string>& args) {
   if (t.mini_batch_words < 1 || t.mini_batch < 1 || t.maxi_batch < 1)
     throw Error("--mini-batch-words, --mini-batch and --maxi-batch must be >= 1");
   o.cpu_threads = cap_cpu_threads(vm["cpu-threads"].as<int>());
-  o.device = parse_device(vm["devices"].as<S>());
+  o.device = device_from_option(vm["devices"].as<std::vector<S>>());
   o.output_dir = vm["output-dir"].as<S>();
   o.progress = !vm["quiet"].as<bool>();
   o.expert_usage = vm["expert-usage"].as<bool>();

@@ -71,6 +71,7 @@ int run_recipe(const std::vector<std::string>& args) {
     ("steps", po::value<std::vector<S>>()->multitoken(), "steps to run: corpus train eval (default: all)")
     ("flores", po::value<S>()->default_value(""), "also evaluate on this FLORES-200 directory (e.g. ../shared/data/flores200)")
     ("cpu-threads", bounded(kCpuThreadsRange)->default_value(0), "CPU threads for training and evaluation (0 = all)")
+    ("devices,d", po::value<S>()->default_value("cpu"), "device for training and evaluation: cpu, cuda:N or a GPU index N")
     ("dry-run", po::bool_switch(), "check the recipe (languages, train options) and print the commands only");
   po::positional_options_description pos;
   pos.add("recipe", 1);
@@ -114,6 +115,15 @@ int run_recipe(const std::vector<std::string>& args) {
   if (flores.empty()) throw Error("{}: 'languages' needs at least one language besides English", path);
   make_dirs(out);
   const S threads = std::to_string(vm["cpu-threads"].as<int>());
+  // Checked here so that a missing GPU fails before the corpus step, not after it. Passed on
+  // only when given, so a recipe's own train/eval `devices` key stays in force otherwise.
+  const S device = vm["devices"].as<S>();
+  device_from_option({device});
+  const std::vector<S> dev = vm["devices"].defaulted() ? std::vector<S>{} : std::vector<S>{"--devices", device};
+  auto with_device = [&](std::vector<S> a) {
+    a.insert(a.begin() + 2, dev.begin(), dev.end());
+    return a;
+  };
   const S corpus_dir = out + "/corpus", model_dir = out + "/model";
 
   if (steps.count("corpus")) {
@@ -147,7 +157,7 @@ int run_recipe(const std::vector<std::string>& args) {
         a.push_back(corpus_dir + "/dev/" + f + ".dev");
       }
       if (path_exists(model_dir + "/config.yml")) a.push_back("--resume");
-      call("train", a);
+      call("train", with_device(a));
       if (!g_dry_run) write_file_atomic(out + "/train.done", "");
     }
   }
@@ -155,12 +165,12 @@ int run_recipe(const std::vector<std::string>& args) {
     auto extra = section_flags(r["eval"], path, "eval");
     std::vector<S> a = {"-m", model_dir, "--set", corpus_dir, "--cpu-threads", threads, "-o", out + "/eval"};
     a.insert(a.end(), extra.begin(), extra.end());
-    call("eval", a);
+    call("eval", with_device(a));
     const S flores_dir = vm["flores"].as<S>();
     if (!flores_dir.empty()) {
       std::vector<S> b = {"-m", model_dir, "--set", flores_dir, "--cpu-threads", threads, "-o", out + "/eval-flores"};
       b.insert(b.end(), extra.begin(), extra.end());
-      call("eval", b);
+      call("eval", with_device(b));
     }
     if (g_dry_run) return 0;
     std::printf("\n%s", read_file(out + "/eval/report.md").c_str());

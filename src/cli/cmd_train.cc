@@ -52,16 +52,6 @@ void check_resume_options(const std::vector<std::string>& given, const std::stri
       dir);
 }
 
-// The number of processes mpirun (OpenMPI) or mpiexec (MPICH) started, from their environment
-// variable `world` or `local` (processes on this node); 1 when not started by one.
-int launcher_size(bool local) {
-  const char* names[] = {local ? "OMPI_COMM_WORLD_LOCAL_SIZE" : "OMPI_COMM_WORLD_SIZE",
-                         local ? "MPI_LOCALNRANKS" : "PMI_SIZE"};
-  for (const char* name : names)
-    if (const char* v = std::getenv(name)) return std::max(1, std::atoi(v));
-  return 1;
-}
-
 int run_train(const std::vector<std::string>& args) {
   TrainCommandLine cl = parse_train_args(args);
   if (cl.action == TrainCommandLine::Action::help) return 0;
@@ -88,7 +78,8 @@ int run_train(const std::vector<std::string>& args) {
         fmt::format("a model of {:.3g} parameters (for values, gradients and Adam moments)",
                     static_cast<double>(sized.parameter_count())),
         "--dim-emb, --transformer-dim-ffn, --enc-depth/--dec-depth, --moe-experts, "
-        "--moe-expert-dim-ffn or --vocab-size");
+        "--moe-expert-dim-ffn or --vocab-size",
+        o.device);
   }
   // Started by mpirun with several processes: data-parallel training over MPI.
   std::unique_ptr<dist::Communicator> comm = launcher_size(false) > 1

@@ -60,7 +60,7 @@ int run_translate(const std::vector<std::string>& args) {
     ("interactive", po::bool_switch(), "translate and flush line by line (default when stdin is a terminal)")
     ("routing-trace", po::value<S>()->default_value(""), "write per-token MoE routing as JSON lines to this file")
     ("cpu-threads", bounded(kCpuThreadsRange)->default_value(0), "CPU threads (0 = all cores)")
-    ("devices,d", po::value<S>()->default_value("cpu"), "device: cpu or cuda:N")
+    ("devices,d", devices_value(), kDevicesHelp)
     ("mmap", po::bool_switch(), "CPU: memory-map model.safetensors instead of reading it (no copy; only the parameters used are read from disk; no data checksum)")
     ("quiet", po::bool_switch(), "no progress output");
   po::variables_map vm;
@@ -68,7 +68,7 @@ int run_translate(const std::vector<std::string>& args) {
   set_num_threads(cap_cpu_threads(vm["cpu-threads"].as<int>()));
 
   decode::LoadedModel lm = decode::load_model(
-      vm["model"].as<S>(), parse_device(vm["devices"].as<S>()),
+      vm["model"].as<S>(), device_from_option(vm["devices"].as<std::vector<S>>()),
       vm["mmap"].as<bool>() ? decode::LoadMode::mmap : decode::LoadMode::eager);
   const bool tsv = vm["tsv"].as<bool>();
   int32_t fixed_tgt = -1, src = 0;

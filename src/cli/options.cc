@@ -8,11 +8,13 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
 
+#include "core/cuda_runtime.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/memory.h"
@@ -120,12 +122,57 @@ template class BoundedValue<std::vector<float>, float>;
 template class BoundedValue<std::vector<int>, int>;
 static_assert(std::is_same_v<size_t, uint64_t>, "size_t options use BoundedValue<uint64_t>");
 
-void check_memory(int64_t bytes, const std::string& what, const std::string& advice) {
+void check_memory(int64_t bytes, const std::string& what, const std::string& advice,
+                  Device device) {
+  if (!device.is_cpu()) {
+    const CudaDeviceInfo d = cuda_device_info(device.index);
+    if (bytes <= static_cast<int64_t>(d.free_bytes)) return;
+    throw Error("{} needs {} but only {} of {}'s memory is free ({} in total); lower {}", what,
+                format_bytes(static_cast<double>(bytes)),
+                format_bytes(static_cast<double>(d.free_bytes)), device.str(),
+                format_bytes(static_cast<double>(d.total_bytes)), advice);
+  }
   const int64_t avail = available_memory_bytes();
   if (avail < 0 || bytes <= avail) return;
   throw Error("{} needs {} but only {} of memory is available; lower {}", what,
               format_bytes(static_cast<double>(bytes)), format_bytes(static_cast<double>(avail)),
               advice);
+}
+
+Device device_from_option(const std::vector<std::string>& devices, int local_rank,
+                          int local_size) {
+  if (devices.empty()) throw Error("--devices: no device given (use cpu, cuda:N or N)");
+  const size_t n = devices.size();
+  if (n > 1 && static_cast<int>(n) != local_size)
+    throw Error("--devices {}: {} devices for {} process(es) on this node; give one device, or "
+                "one per process (mpirun -np {} ... --devices {})",
+                fmt::join(devices, " "), n, local_size, n, fmt::join(devices, " "));
+  const std::string& entry = devices[n > 1 ? static_cast<size_t>(local_rank) : 0];
+  try {
+    Device d = parse_device(entry);
+    require_device(d);
+    return d;
+  } catch (const Error& e) {
+    throw Error("--devices {}: {}", entry, e.what());
+  }
+}
+
+po::typed_value<std::vector<std::string>>* devices_value(std::vector<std::string>* store) {
+  return po::value<std::vector<std::string>>(store)->multitoken()->default_value({"cpu"}, "cpu");
+}
+
+int launcher_size(bool local) {
+  const char* names[] = {local ? "OMPI_COMM_WORLD_LOCAL_SIZE" : "OMPI_COMM_WORLD_SIZE",
+                         local ? "MPI_LOCALNRANKS" : "PMI_SIZE"};
+  for (const char* name : names)
+    if (const char* v = std::getenv(name)) return std::max(1, std::atoi(v));
+  return 1;
+}
+
+int launcher_local_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID"})
+    if (const char* v = std::getenv(name)) return std::max(0, std::atoi(v));
+  return 0;
 }
 
 int cap_cpu_threads(int requested, const std::string& option) {

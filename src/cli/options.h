@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/dtype.h"
 #include "core/range.h"
 #include "train/schedule.h"
 
@@ -84,7 +85,27 @@ inline constexpr Range<int> kMaxiBatchRange{1, 100'000};
 
 // Throws Error when `bytes` exceed the memory this process can get (MemAvailable, or the
 // cgroup limit if lower): "<what> needs X GiB but only Y GiB is available; lower <advice>".
-void check_memory(int64_t bytes, const std::string& what, const std::string& advice);
+// On a CUDA device: the device's free memory (cudaMemGetInfo) instead.
+void check_memory(int64_t bytes, const std::string& what, const std::string& advice,
+                  Device device = Device::cpu());
+
+// --devices (Marian's flag): "cpu", "cuda:N", "gpuN" or a bare GPU index N. Several entries
+// are one per process on this node: the process with local rank r (mpirun) takes entry r, so
+// the list must have one entry per local process. Checks that the device is usable (a CUDA
+// build, a GPU visible, an index in range); errors are one line naming --devices.
+Device device_from_option(const std::vector<std::string>& devices, int local_rank = 0,
+                          int local_size = 1);
+// The --devices option for train, translate and eval (YAML key `devices`, a list or a scalar).
+po::typed_value<std::vector<std::string>>* devices_value(std::vector<std::string>* store = nullptr);
+
+// The number of processes mpirun (OpenMPI) or mpiexec (MPICH) started, from their environment
+// variable `world` or `local` (processes on this node); 1 when not started by one.
+int launcher_size(bool local);
+// This process's rank among those mpirun started on this node (0 when not started by one).
+int launcher_local_rank();
+inline constexpr const char* kDevicesHelp =
+    "device(s): cpu, cuda:N or a GPU index N (Marian: --devices 0); several = one per process "
+    "on this node (mpirun), in local-rank order";
 
 // Caps a --cpu-threads request at the cores this process may run on (affinity mask and cgroup
 // CPU quota), with a one-line warning: more OpenMP/OpenBLAS threads than cores only slow down

@@ -31,7 +31,8 @@ std::vector<data::TsvSource> tsv_from(const std::vector<std::string>& files) {
 
 // Options read as text and converted after parsing.
 struct Text {
-  std::string devices, after, disp_freq, save_freq, valid_freq, group_level;
+  std::vector<std::string> devices;
+  std::string after, disp_freq, save_freq, valid_freq, group_level;
   std::vector<std::string> train_sets, train_tsv, valid_sets, valid_tsv, language_groups,
       valid_metrics;
   std::vector<float> optimizer_params;
@@ -58,7 +59,7 @@ void add_options(Sections& s, TrainCommandLine& r, Text& t) {
     ("overwrite", po::bool_switch(&o.overwrite), "replace an existing model in --model")
     ("seed", bounded<uint64_t>(&o.seed, 0, UINT64_MAX)->default_value(1), "random seed (data order, init, dropout)")
     ("cpu-threads", bounded(&o.cpu_threads, kCpuThreadsRange)->default_value(0), "CPU threads (0 = all cores)")
-    ("devices,d", po::value<S>(&t.devices)->default_value("cpu"), "device: cpu or cuda:N")
+    ("devices,d", devices_value(&t.devices), kDevicesHelp)
     ("log", po::value<S>(&o.log_path)->default_value(""), "append JSON-lines records to this file")
     ("log-level", po::value<S>(&r.log_level)->default_value("info"), "console log level")
     ("comm-timeout", bounded(&o.comm_timeout, 0.001, 1e7)->default_value(300.0),
@@ -121,7 +122,7 @@ void add_options(Sections& s, TrainCommandLine& r, Text& t) {
 
 // The text options and the architecture, converted once parsing is done.
 void convert(const po::variables_map& vm, const Text& t, train::TrainOptions& o) {
-  o.device = parse_device(t.devices);
+  o.device = device_from_option(t.devices, launcher_local_rank(), launcher_size(true));
   if (!t.train_sets.empty()) o.train_pairs = pairs_from(t.train_sets, "train-sets");
   if (!t.train_tsv.empty()) o.train_tsv = tsv_from(t.train_tsv);
   if (!t.valid_sets.empty()) o.valid_pairs = pairs_from(t.valid_sets, "valid-sets");

@@ -6,6 +6,21 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/memory.h"
+
+namespace moemt {
+
+std::string out_of_memory_message(int device, size_t requested, size_t free_bytes,
+                                  size_t total_bytes) {
+  return fmt::format(
+      "cuda:{}: out of device memory: {} ({} bytes) requested, {} free of {} after releasing "
+      "moemt's cached blocks; lower --mini-batch/--mini-batch-words or --max-length (train, "
+      "eval) or --mini-batch/--beam-size (translate), or use a smaller model",
+      device, format_bytes(static_cast<double>(requested)), requested,
+      format_bytes(static_cast<double>(free_bytes)), format_bytes(static_cast<double>(total_bytes)));
+}
+
+}  // namespace moemt
 
 #ifdef MOEMT_WITH_CUDA
 #include <cuda_runtime_api.h>
@@ -38,7 +53,10 @@ class CudaRawAllocator : public RawAllocator {
     cudaError_t e = cudaMalloc(&p, bytes);
     if (e == cudaErrorMemoryAllocation) {
       cudaGetLastError();  // clear the sticky error so the caller may retry
-      throw Error("cuda:{}: out of device memory allocating {} bytes", device_, bytes);
+      size_t free_bytes = 0, total_bytes = 0;
+      cudaMemGetInfo(&free_bytes, &total_bytes);
+      cudaGetLastError();
+      throw Error("{}", out_of_memory_message(device_, bytes, free_bytes, total_bytes));
     }
     check(e, "cudaMalloc", device_);
     return p;
@@ -79,13 +97,37 @@ int cuda_device_count() {
   return n;
 }
 
+void require_device(Device d) {
+  if (d.is_cpu()) return;
+  const int n = cuda_device_count();
+  if (n == 0)
+    throw Error("device {}: no CUDA device is visible to this process (no GPU, no driver, or "
+                "CUDA_VISIBLE_DEVICES hides them); use --devices cpu",
+                d.str());
+  if (d.index < 0 || d.index >= n)
+    throw Error("device {}: only {} CUDA device(s) visible (cuda:0{})", d.str(), n,
+                n > 1 ? fmt::format(" to cuda:{}", n - 1) : std::string());
+}
+
+CudaDeviceInfo cuda_device_info(int index) {
+  require_device(Device::cuda(index));
+  cudaDeviceProp prop{};
+  check(cudaGetDeviceProperties(&prop, index), "cudaGetDeviceProperties", index);
+  CudaDeviceInfo info;
+  info.name = prop.name;
+  info.major = prop.major;
+  info.minor = prop.minor;
+  DeviceScope ds(index);
+  check(cudaMemGetInfo(&info.free_bytes, &info.total_bytes), "cudaMemGetInfo", index);
+  return info;
+}
+
 RawAllocator* cuda_raw_allocator(int index) {
   static std::mutex mu;
   static std::vector<std::unique_ptr<CudaRawAllocator>> by_index;
   std::lock_guard lk(mu);
-  int n = cuda_device_count();
-  if (index < 0 || index >= n)
-    throw Error("device cuda:{} is not available ({} CUDA device(s) visible)", index, n);
+  require_device(Device::cuda(index));
+  const int n = cuda_device_count();
   if (by_index.size() < static_cast<size_t>(n)) by_index.resize(n);
   if (!by_index[index]) by_index[index] = std::make_unique<CudaRawAllocator>(index);
   return by_index[index].get();
@@ -135,6 +177,10 @@ namespace {
 }  // namespace
 
 int cuda_device_count() { return 0; }
+void require_device(Device d) {
+  if (!d.is_cpu()) no_cuda(d.index);
+}
+CudaDeviceInfo cuda_device_info(int index) { no_cuda(index); }
 RawAllocator* cuda_raw_allocator(int index) { no_cuda(index); }
 void cuda_copy(void*, Device dst_dev, const void*, Device src_dev, size_t) {
   no_cuda(dst_dev.is_cpu() ? src_dev.index : dst_dev.index);

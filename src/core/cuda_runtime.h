@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 #include "core/allocator.h"
 #include "core/stream.h"
@@ -12,6 +13,25 @@ namespace moemt {
 
 // Visible CUDA devices; 0 when the build has no CUDA or the machine no GPU (tests skip then).
 int cuda_device_count();
+
+// Throws one clear line when this process cannot use `d`: a build without CUDA, no GPU
+// visible, or an index past the last visible device. Nothing for the CPU. The CLI calls it
+// right after reading --devices, before any data is read.
+void require_device(Device d);
+
+// A visible CUDA device, for `moemt version`: name, compute capability, memory.
+struct CudaDeviceInfo {
+  std::string name;
+  int major = 0, minor = 0;
+  size_t free_bytes = 0, total_bytes = 0;
+};
+CudaDeviceInfo cuda_device_info(int index);  // throws as require_device does
+
+// The one-line error for a failed device allocation: the device, what was requested, what
+// cudaMemGetInfo reported free and in total, and which options lower the need. Device-free,
+// so tests check it without a GPU.
+std::string out_of_memory_message(int device, size_t requested, size_t free_bytes,
+                                  size_t total_bytes);
 
 // The raw allocator of CUDA device `index` (cudaMalloc, stream events). Throws Error naming the
 // device when it does not exist or the build has no CUDA.

@@ -36,6 +36,9 @@ std::string Device::str() const {
 
 Device parse_device(const std::string& s) {
   if (s == "cpu") return Device::cpu();
+  // A bare index is a GPU, as in Marian's --devices 0 1.
+  if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos && s.size() < 6)
+    return Device::cuda(std::stoi(s));
   auto num = [&](size_t pos) {
     if (pos >= s.size()) return 0;
     size_t used = 0;
@@ -44,12 +47,12 @@ Device parse_device(const std::string& s) {
       v = std::stoi(s.substr(pos), &used);
     } catch (...) {
     }
-    if (v < 0 || pos + used != s.size()) throw Error("bad device '{}' (use cpu, cuda:N or gpuN)", s);
+    if (v < 0 || pos + used != s.size()) throw Error("bad device '{}' (use cpu, cuda:N, gpuN or a GPU index N)", s);
     return v;
   };
   if (s.rfind("cuda", 0) == 0) return Device::cuda(s.size() > 4 && s[4] == ':' ? num(5) : num(4));
   if (s.rfind("gpu", 0) == 0) return Device::cuda(num(3));
-  throw Error("bad device '{}' (use cpu, cuda:N or gpuN)", s);
+  throw Error("bad device '{}' (use cpu, cuda:N, gpuN or a GPU index N)", s);
 }
 
 }  // namespace moemt

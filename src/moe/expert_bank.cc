@@ -66,6 +66,10 @@ bool ExpertBank::across_experts(const std::vector<Job>& jobs) const {
   return threads > 1 && busy >= 2 * threads && rows * d_model_ * d_ff_ >= (int64_t{1} << 22);
 }
 
+bool ExpertBank::grouped(const Device& d) const {
+  return gemm_ == ExpertGemm::grouped || (gemm_ == ExpertGemm::automatic && !d.is_cpu());
+}
+
 void ExpertBank::forward_job(const Job& j, const Saved& s, Tensor& y, float beta) {
   // One expert from input to output while its hidden rows are still in cache.
   const Weights& w = experts_[j.expert];
@@ -97,6 +101,7 @@ void ExpertBank::run_forward(const Tensor& x, Tensor& y, float beta, Saved& s) {
   s.x = x;
   s.h = Tensor::empty({hid_rows, d_ff_}, DType::f32, x.device());
   s.a = Tensor::empty({hid_rows, d_ff_}, DType::f32, x.device());
+  if (grouped(x.device())) return forward_grouped_gemm(y, beta, s);
   // Shared experts all add into the same output rows, so they run one after another.
   const bool par = across_experts(s.jobs) && !s.shared;
   const int64_t nj = static_cast<int64_t>(s.jobs.size());
@@ -132,6 +137,10 @@ Tensor ExpertBank::backward(const Tensor& dy, const Saved& s) {
   Tensor dx = Tensor::empty(s.x.shape(), DType::f32, dy.device());
   // Routed experts own disjoint rows of dx; shared ones sum into all of it, one at a time.
   if (s.shared || s.jobs.empty()) dx.zero();
+  if (grouped(dy.device())) {
+    backward_grouped_gemm(dy, s, da, dx);
+    return dx;
+  }
   const bool par = across_experts(s.jobs) && !s.shared;
   const float dx_beta = s.shared ? 1.f : 0.f;
   const int64_t nj = static_cast<int64_t>(s.jobs.size());

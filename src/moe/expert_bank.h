@@ -2,6 +2,9 @@
 // GEMM per expert over that expert's contiguous rows (routed experts) or over all rows
 // (shared experts). Hidden activations of all experts live in one buffer; each expert runs
 // GEMM, activation and GEMM (and their backward) back to back while its rows are in cache.
+// On a GPU the same computation runs as one grouped GEMM per projection over all experts
+// (ExpertGemm::grouped, expert_bank_grouped.cc): per-expert launches would leave the device
+// idle between small GEMMs. The CPU keeps the per-expert form, threaded across experts.
 // Expert gradients are zeroed lazily (ParamStore::set_lazy_grad): each step's first backward
 // overwrites them. What backward needs is saved per call (Saved), so a bank may run several
 // times before its backwards.
@@ -19,6 +22,10 @@ namespace moemt::moe {
 // How the per-expert GEMMs use the CPU threads: each GEMM threaded inside BLAS, or one
 // single-threaded GEMM per expert with experts spread over threads, or chosen per call.
 enum class ExpertParallelism : uint8_t { automatic, inside_gemm, across_experts };
+
+// Which formulation runs the expert GEMMs: automatic is per_expert on the CPU and grouped on
+// other devices. Forcing grouped on the CPU (tests, benchmarks) runs ops::gemm_grouped's loop.
+enum class ExpertGemm : uint8_t { automatic, per_expert, grouped };
 
 class ExpertBank {
  public:
@@ -61,6 +68,7 @@ class ExpertBank {
   Tensor backward(const Tensor& dy) { return backward(dy, last_); }
 
   void set_parallelism(ExpertParallelism p) { parallel_ = p; }
+  void set_gemm(ExpertGemm g) { gemm_ = g; }
 
   struct Weights {
     Param w1, b1, w2, b2;
@@ -73,6 +81,11 @@ class ExpertBank {
   void backward_job(const Job& j, const Saved& s, const Tensor& dy, Tensor& da, Tensor& dx,
                     float dx_beta);
   bool across_experts(const std::vector<Job>& jobs) const;
+  bool grouped(const Device& d) const;
+  // The grouped formulation (expert_bank_grouped.cc): the same math as forward_job /
+  // backward_job over all jobs, one ops::gemm_grouped call per projection.
+  void forward_grouped_gemm(Tensor& y, float beta, Saved& s);
+  void backward_grouped_gemm(const Tensor& dy, const Saved& s, Tensor& da, Tensor& dx);
 
   int num_;
   int64_t d_model_, d_ff_;
@@ -80,6 +93,7 @@ class ExpertBank {
   std::vector<Weights> experts_;
   Saved last_;
   ExpertParallelism parallel_ = ExpertParallelism::automatic;
+  ExpertGemm gemm_ = ExpertGemm::automatic;
 };
 
 }  // namespace moemt::moe

@@ -78,6 +78,11 @@ class MoeLayer : public nn::FfnBlock {
     experts_.set_parallelism(p);
     if (shared_) shared_->set_parallelism(p);
   }
+  // Per-expert or grouped expert GEMMs (see ExpertGemm); automatic by default.
+  void set_expert_gemm(ExpertGemm g) {
+    experts_.set_gemm(g);
+    if (shared_) shared_->set_gemm(g);
+  }
 
   const std::string& name() const { return name_; }
   const MoeConfig& config() const { return cfg_; }

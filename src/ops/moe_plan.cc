@@ -63,6 +63,11 @@ void moe_capacity(const Tensor& group, float cf, int k, int64_t min_capacity, in
                                capacity.data<int32_t>(), group.device().index,
                                current_stream(group.device()).handle);
 }
+void moe_keep_experts(const Tensor& kept, Tensor& capacity) {
+  kernels::launch_moe_keep_experts(kept.data<int32_t>(), capacity.numel(),
+                                   capacity.data<int32_t>(), capacity.device().index,
+                                   current_stream(capacity.device()).handle);
+}
 void moe_plan(const Tensor& expert, const Tensor& capacity, PlanTensors& out) {
   const int64_t n = expert.size(0), k = expert.size(1), e = capacity.numel();
   const Device dev = expert.device();

@@ -127,4 +127,21 @@ timeout 60 "$MOEMT" translate -m "$T/m" --to de --quiet --cpu-threads 1000 -i "$
 grep -qE -- "--cpu-threads 1000: only [0-9]+ core\(s\) available to this process; using [0-9]+ threads" "$T/err" \
   || fail "no cap warning: $(cat "$T/err")"
 cmp -s "$T/out.txt" "$T/out2.txt" || fail "--cpu-threads 1000 changed the output"
+# --devices: a GPU index past the last visible device (or any GPU in a build or on a machine
+# without one) is one line naming --devices, before any data or model is read; a list needs
+# one entry per process on this node.
+expect_error "train on a missing GPU" "moemt train: error: --devices 99: " \
+  "$MOEMT" train --devices 99 --model "$T/m3" --train-sets $PAIR
+expect_error "translate on a missing GPU" "moemt translate: error: --devices cuda:99: " \
+  "$MOEMT" translate -m "$T/m" --to de --devices cuda:99 -i "$T/in.txt"
+expect_error "eval on a missing GPU" "moemt eval: error: --devices gpu99: " \
+  "$MOEMT" eval -m "$T/m" --set "$T/flores" --devices gpu99
+expect_error "recipe on a missing GPU" "moemt recipe: error: --devices 99: " \
+  "$MOEMT" recipe "$RECIPE" --devices 99 --dry-run --out "$T/recipe"
+expect_error "two devices for one process" "--devices 0 1: 2 devices for 1 process(es) on this node" \
+  "$MOEMT" train --devices 0 1 --model "$T/m3" --train-sets $PAIR
+expect_error "a bad device name" "--devices tpu0: bad device 'tpu0'" \
+  "$MOEMT" translate -m "$T/m" --to de --devices tpu0 -i "$T/in.txt"
+"$MOEMT" translate -m "$T/m" --to de --quiet --devices cpu -i "$T/in.txt" > "$T/out3.txt" || fail "--devices cpu"
+cmp -s "$T/out.txt" "$T/out3.txt" || fail "--devices cpu changed the output"
 echo "options_errors: all checks passed"

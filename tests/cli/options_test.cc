@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/cuda_runtime.h"
 #include "core/error.h"
 #include "core/threads.h"
 
@@ -128,6 +129,16 @@ TEST(MemoryCheck, ImpossibleRequestIsAnErrorSayingWhatToLower) {
     EXPECT_THAT(e.what(), HasSubstr("a model of 10^17 parameters needs 4.0 EiB but only "));
     EXPECT_THAT(e.what(), HasSubstr("of memory is available; lower --dim-emb or --enc-depth"));
   }
+  // On a GPU the device's free memory counts; without one the device itself is the error.
+  try {
+    check_memory(int64_t{1} << 62, "a model of 10^17 parameters", "--dim-emb", Device::cuda(0));
+    FAIL() << "4 EiB accepted on cuda:0";
+  } catch (const Error& e) {
+    if (cuda_device_count() > 0)
+      EXPECT_THAT(e.what(), HasSubstr("needs 4.0 EiB but only "));
+    else
+      EXPECT_THAT(e.what(), HasSubstr("cuda:0"));
+  }
 }
 
 TEST(Schedule, NonFiniteOrHugeAmountsAreErrors) {
@@ -157,6 +168,26 @@ TEST(Schedule, AfterTakesTimeUnitsAndCommaLists) {
   EXPECT_THROW(parse_budget("after", "10u,,30m"), Error);
   EXPECT_THROW(parse_budget("after", "10u,20u"), Error);
   EXPECT_THROW(parse_budget("after", "30min"), Error);
+}
+
+TEST(Devices, ParsedCheckedAndPickedPerLocalRank) {
+  EXPECT_EQ(device_from_option({"cpu"}), Device::cpu());
+  EXPECT_EQ(device_from_option({"cpu", "cpu"}, 1, 2), Device::cpu());
+  auto error_of = [](const std::vector<std::string>& d, int rank, int size) {
+    try {
+      device_from_option(d, rank, size);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_THAT(error_of({"tpu0"}, 0, 1), HasSubstr("--devices tpu0: bad device 'tpu0'"));
+  EXPECT_THAT(error_of({"0", "1"}, 0, 1),
+              HasSubstr("--devices 0 1: 2 devices for 1 process(es) on this node"));
+  EXPECT_THAT(error_of({}, 0, 1), HasSubstr("--devices: no device given"));
+  // The local rank picks its entry: rank 0 of 2 gets the CPU, rank 1 the (missing) GPU.
+  EXPECT_EQ(device_from_option({"cpu", "99"}, 0, 2), Device::cpu());
+  EXPECT_THAT(error_of({"cpu", "99"}, 1, 2), HasSubstr("--devices 99: device cuda:99"));
 }
 
 }  // namespace

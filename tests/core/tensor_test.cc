@@ -52,6 +52,7 @@ TEST(Device, Parse) {
   EXPECT_EQ(parse_device("cpu"), Device::cpu());
   EXPECT_EQ(parse_device("cuda:1"), Device::cuda(1));
   EXPECT_EQ(parse_device("gpu2"), Device::cuda(2));
+  EXPECT_EQ(parse_device("3"), Device::cuda(3));  // Marian's --devices 3
   EXPECT_THROW(parse_device("tpu"), Error);
   EXPECT_THROW(parse_device("cuda:x"), Error);
   // A device that is not there is a clear error (cuda:0 only where no GPU is visible).
@@ -76,6 +77,59 @@ TEST(Tensor, ZeroOnADeviceWithoutGpuIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("cuda:0"), std::string::npos) << e.what();
   }
   EXPECT_EQ(mem[2], 1.f);
+}
+
+// --devices and allocation failures end in one line that names the device (tests run with and
+// without a GPU: check.sh runs Device.* on the GPU machine).
+TEST(Device, UnusableDeviceIsOneLineNamingIt) {
+  EXPECT_NO_THROW(require_device(Device::cpu()));
+  const int n = cuda_device_count();
+  for (int i = 0; i < n; ++i) EXPECT_NO_THROW(require_device(Device::cuda(i)));
+  try {
+    require_device(Device::cuda(n));
+    ADD_FAILURE() << "cuda:" << n << " accepted with " << n << " device(s) visible";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("cuda:" + std::to_string(n)), std::string::npos) << m;
+    EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+    if (n > 0)
+      EXPECT_NE(m.find("only " + std::to_string(n) + " CUDA device(s) visible"), std::string::npos) << m;
+    else
+      EXPECT_TRUE(m.find("no CUDA device is visible") != std::string::npos ||
+                  m.find("has no CUDA support") != std::string::npos)
+          << m;
+  }
+  EXPECT_THROW(cuda_device_info(n), Error);
+  for (int i = 0; i < n; ++i) {
+    const CudaDeviceInfo d = cuda_device_info(i);
+    EXPECT_FALSE(d.name.empty());
+    EXPECT_GE(d.major, 1);
+    EXPECT_GT(d.total_bytes, 0u);
+    EXPECT_LE(d.free_bytes, d.total_bytes);
+  }
+}
+
+TEST(Device, OutOfMemorySaysWhatWasAskedWhatIsFreeAndWhatToLower) {
+  const std::string m =
+      out_of_memory_message(1, size_t{3} << 30, size_t{1} << 29, size_t{80} << 30);
+  EXPECT_NE(m.find("cuda:1: out of device memory: 3.0 GiB (3221225472 bytes) requested, "
+                   "512.0 MiB free of 80.0 GiB"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("lower --mini-batch"), std::string::npos) << m;
+  EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+  if (cuda_device_count() == 0) return;
+  // On a GPU: a petabyte request fails with that line, and the device stays usable.
+  try {
+    Tensor huge = Tensor::empty({int64_t{1} << 48}, DType::f32, Device::cuda(0));
+    ADD_FAILURE() << "a 1 PiB tensor was allocated";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cuda:0: out of device memory: 1.0 PiB"),
+              std::string::npos)
+        << e.what();
+  }
+  Tensor small = Tensor::zeros({4}, DType::f32, Device::cuda(0));
+  EXPECT_EQ(small.to(Device::cpu()).to_vector(), std::vector<float>(4, 0.f));
 }
 
 }  // namespace moemt

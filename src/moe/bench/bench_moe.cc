@@ -6,6 +6,7 @@
 //                 The whole-model version is src/train/bench/bench_train_step.cc.
 // Usage: bench_moe [--tokens N] [--d-model D] [--d-ff F] [--k K] [--experts E] [--reps R]
 //                  [--threads T] [--mode moe_vs_dense|experts_scaling|all] [--experts-list 4,8]
+//                  [--expert-gemm auto|per_expert|grouped] (grouped: the GPU's formulation)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -31,6 +32,8 @@ struct Args {
   int k = 2, experts = 8, reps = 5, warmup = 2, threads = 0;
   std::string mode = "all";
   moe::ExpertParallelism parallel = moe::ExpertParallelism::automatic;
+  moe::ExpertGemm gemm = moe::ExpertGemm::automatic;
+  std::string gemm_name = "auto";
   std::vector<int> experts_list = {4, 8, 16, 32, 64};
 };
 
@@ -68,6 +71,11 @@ Args parse(int argc, char** argv) {
       a.parallel = v == "inside"   ? moe::ExpertParallelism::inside_gemm
                    : v == "across" ? moe::ExpertParallelism::across_experts
                                    : moe::ExpertParallelism::automatic;
+    } else if (f == "--expert-gemm") {
+      a.gemm_name = next();
+      a.gemm = a.gemm_name == "per_expert" ? moe::ExpertGemm::per_expert
+               : a.gemm_name == "grouped"  ? moe::ExpertGemm::grouped
+                                           : moe::ExpertGemm::automatic;
     } else if (f == "--experts-list") {
       a.experts_list.clear();
       std::string s = next();
@@ -157,6 +165,7 @@ struct MoeRun {
     layer = std::make_unique<moe::MoeLayer>(ps, "moe", c, a.d_model, a.d_ff, ops::Activation::relu);
     ps.finalize(Device::cpu(), 1);
     layer->set_expert_parallelism(a.parallel);
+    layer->set_expert_gemm(a.gemm);
     ctx.training = true;
     x = nn::random_tensor({a.tokens, a.d_model}, 1);
     dy = nn::random_tensor({a.tokens, a.d_model}, 2, 1e-3f);
@@ -256,6 +265,7 @@ void moe_vs_dense(const Args& a) {
                         {"k", a.k},
                         {"threads", num_threads()},
                         {"expert_parallel", parallel_name(a.parallel)},
+                        {"expert_gemm", a.gemm_name},
                         {"drop_fraction", plan.read_to_host().drop_fraction()},
                         {"dense_ms", dense_ms},
                         {"moe_ms", moe_ms},
