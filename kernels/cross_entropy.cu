@@ -1,6 +1,6 @@
 // CUDA cross-entropy: one block per row for the max, the sums of exp(z - max) and of z (double,
 // deterministic block reductions) and the gradient; then one block adds the rows' losses in a
-// fixed order. Row r's smoothed loss is (1 - eps) (lse - z_t) + eps (lse - mean z), as the CPU.
+// fixed order and those sums into the op's f64 statistics on the device. Row r's smoothed loss is (1 - eps) (lse - z_t) + eps (lse - mean z), as the CPU.
 #include <cfloat>
 
 #include "block_reduce.cuh"
@@ -66,7 +66,7 @@ __global__ void ce_row_kernel(const float* logits, const int32_t* targets, float
 
 // One block: each thread adds its rows (stride blockDim) in order, then the fixed tree.
 __global__ void ce_total_kernel(const double* loss, const double* nll, const int* status,
-                                int64_t rows, CrossEntropyTotals* totals) {
+                                int64_t rows, CrossEntropyTotals* totals, double* stats) {
   __shared__ double dsm[32];
   __shared__ long long lsm[32];
   double l = 0, n = 0;
@@ -81,7 +81,14 @@ __global__ void ce_total_kernel(const double* loss, const double* nll, const int
   n = block_sum(n, dsm);
   tokens = block_sum(tokens, lsm);
   bad = block_max(bad, lsm, 0LL);
-  if (threadIdx.x == 0) *totals = {l, n, tokens, bad > 0 ? rows - bad : -1};
+  if (threadIdx.x == 0) {
+    *totals = {l, n, tokens, bad > 0 ? rows - bad : -1};
+    if (stats) {  // ops::CrossEntropyStat order: loss, nll, tokens
+      stats[0] += l;
+      stats[1] += n;
+      stats[2] += static_cast<double>(tokens);
+    }
+  }
 }
 
 }  // namespace
@@ -89,7 +96,7 @@ __global__ void ce_total_kernel(const double* loss, const double* nll, const int
 void launch_cross_entropy(const float* logits, const int32_t* targets, float smoothing,
                           int32_t ignore_index, float grad_scale, float* dlogits, float* row_loss,
                           int64_t rows, int64_t vocab, double* row_stats, int* row_status,
-                          CrossEntropyTotals* totals, int device, void* stream) {
+                          CrossEntropyTotals* totals, double* stats, int device, void* stream) {
   cudaSetDevice(device);
   cudaStream_t s = static_cast<cudaStream_t>(stream);
   if (rows > 0) {
@@ -98,7 +105,8 @@ void launch_cross_entropy(const float* logits, const int32_t* targets, float smo
         row_stats + rows, row_status);
     check_launch("cross_entropy (rows)");
   }
-  ce_total_kernel<<<1, 1024, 0, s>>>(row_stats, row_stats + rows, row_status, rows, totals);
+  ce_total_kernel<<<1, 1024, 0, s>>>(row_stats, row_stats + rows, row_status, rows, totals,
+                                     stats);
   check_launch("cross_entropy (totals)");
 }
 

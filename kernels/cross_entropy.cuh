@@ -6,7 +6,7 @@
 
 namespace moemt::kernels {
 
-// The statistics, left on the device for one copy back.
+// The call's statistics on the device; only first_bad_row is read back (the target check).
 struct CrossEntropyTotals {
   double loss_sum;
   double nll_sum;
@@ -15,9 +15,10 @@ struct CrossEntropyTotals {
 };
 
 // `scratch` holds 2 * rows doubles and rows ints; `totals` is one CrossEntropyTotals on the device.
+// stats (3 doubles: loss, nll, tokens on the device, or null) += this call's sums.
 void launch_cross_entropy(const float* logits, const int32_t* targets, float smoothing,
                           int32_t ignore_index, float grad_scale, float* dlogits, float* row_loss,
                           int64_t rows, int64_t vocab, double* row_stats, int* row_status,
-                          CrossEntropyTotals* totals, int device, void* stream);
+                          CrossEntropyTotals* totals, double* stats, int device, void* stream);
 
 }  // namespace moemt::kernels

@@ -22,9 +22,10 @@ void Communicator::check_memory(const Tensor& x, const char* what) const {
 void Communicator::all_reduce_sum(Tensor& x, std::string_view context) {
   check_memory(x, "all_reduce_sum");
   const auto t0 = std::chrono::steady_clock::now();
-  MOEMT_CHECK(x.dtype() == DType::f32, "all_reduce_sum takes f32 tensors, got {}",
-              dtype_name(x.dtype()));
-  all_reduce_sum(static_cast<float*>(x.raw()), x.numel(), context);
+  MOEMT_CHECK(x.dtype() == DType::f32 || x.dtype() == DType::f64,
+              "all_reduce_sum takes f32 or f64 tensors, got {}", dtype_name(x.dtype()));
+  if (x.dtype() == DType::f64) all_reduce_sum(static_cast<double*>(x.raw()), x.numel(), context);
+  else all_reduce_sum(static_cast<float*>(x.raw()), x.numel(), context);
   if (size() == 1) return;
   traffic_.all_reduce_bytes += x.nbytes();
   traffic_.all_reduce_s +=

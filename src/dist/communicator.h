@@ -31,7 +31,7 @@ class Communicator {
   virtual bool takes(Device d) const { return d.is_cpu(); }
 
   // In-place sums over the ranks; every rank gets the same values.
-  void all_reduce_sum(Tensor& x, std::string_view context);  // f32
+  void all_reduce_sum(Tensor& x, std::string_view context);  // f32 or f64
   virtual void all_reduce_sum(float* x, int64_t n, std::string_view context) = 0;
   virtual void all_reduce_sum(double* x, int64_t n, std::string_view context) = 0;
 

@@ -226,7 +226,7 @@ LossStats LstmModel::forward_backward(nn::Ctx& ctx, const BatchTensors& batch,
   for (auto* m : moe_) m->set_aux_grad_scale(grad_scale);
   nn::LossResult lr = output_->loss_forward_backward(
       ctx, out.reshape({b_ * t_, e}), batch.tgt_out.reshape({b_ * t_}), label_smoothing, 0, scale);
-  LossStats st{lr.loss_sum, lr.nll_sum, lr.tokens, ctx.read_aux_loss_to_host()};
+  LossStats st = LossStats::from_parts(lr.stats, ctx.aux_loss);
 
   Tensor d_enc = decode_backward(ctx, lr.dx.reshape({b_, t_, e}), dec_saved);
   ctx.set_routing(0, s_, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s_);
@@ -245,7 +245,7 @@ LossStats LstmModel::evaluate(nn::Ctx& ctx, const BatchTensors& batch) {
   Tensor none;
   nn::LossResult lr = output_->loss(ctx, out.reshape({b * t, cfg_.d_model}),
                                     batch.tgt_out.reshape({b * t}), 0.f, 0, none);
-  return {lr.loss_sum, lr.nll_sum, lr.tokens, ctx.read_aux_loss_to_host()};
+  return LossStats::from_parts(lr.stats, ctx.aux_loss);
 }
 
 std::unique_ptr<DecoderState> LstmModel::start(nn::Ctx& ctx, const Tensor& src_ids,

@@ -8,6 +8,7 @@
 
 #include "core/param_store.h"
 #include "model/config.h"
+#include "model/loss_stats.h"
 #include "nn/ctx.h"
 
 namespace moemt::moe {
@@ -25,13 +26,6 @@ struct BatchTensors {
   Tensor tgt_out;      // i32 (B,T)
   std::vector<int32_t> src_lengths_host, tgt_lengths_host;
   std::vector<int32_t> src_lang, tgt_lang;  // (B) language ids (ModelConfig::languages order)
-};
-
-struct LossStats {
-  double loss_sum = 0;  // label-smoothed loss summed over target tokens
-  double nll_sum = 0;   // unsmoothed negative log-likelihood (ce-mean-words = nll_sum / tokens)
-  int64_t tokens = 0;
-  double aux_loss = 0;  // MoE balancing losses (already weighted)
 };
 
 // Decoding state of a batch of rows (sentences or beam hypotheses): caches the model keeps

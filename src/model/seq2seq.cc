@@ -107,8 +107,8 @@ LossStats Seq2Seq::forward_backward(nn::Ctx& ctx, const BatchTensors& batch, flo
   nn::LossResult lr = output_->loss_forward_backward(ctx, h.reshape({b_ * t_, d}),
                                                      batch.tgt_out.reshape({b_ * t_}),
                                                      label_smoothing, 0, scale);
-  // The balancing losses are read from their device buffer once, for this loss report.
-  LossStats st{lr.loss_sum, lr.nll_sum, lr.tokens, ctx.read_aux_loss_to_host()};
+  // The statistics stay on the device (the trainer reads them once per display interval).
+  LossStats st = LossStats::from_parts(lr.stats, ctx.aux_loss);
 
   // Backward, mirroring the forward from the loss down.
   Tensor dy = dec_norm_->backward(ctx, lr.dx.reshape({b_, t_, d}));
@@ -142,7 +142,7 @@ LossStats Seq2Seq::evaluate(nn::Ctx& ctx, const BatchTensors& batch) {
   Tensor none;
   nn::LossResult lr = output_->loss(ctx, h.reshape({b * t, cfg_.d_model}),
                                     batch.tgt_out.reshape({b * t}), 0.f, 0, none);
-  return {lr.loss_sum, lr.nll_sum, lr.tokens, ctx.read_aux_loss_to_host()};
+  return LossStats::from_parts(lr.stats, ctx.aux_loss);
 }
 
 std::unique_ptr<DecoderState> Seq2Seq::start(nn::Ctx& ctx, const Tensor& src_ids,

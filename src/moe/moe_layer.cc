@@ -274,4 +274,23 @@ Tensor MoeLayer::backward(nn::Ctx& ctx, const Tensor& dy, const Saved& s) {
   return dx;
 }
 
+namespace {
+struct CallState : nn::FfnBlock::State {
+  MoeLayer::Saved saved;
+};
+}  // namespace
+
+Tensor MoeLayer::forward_saving(nn::Ctx& ctx, const Tensor& x, std::shared_ptr<State>& saved) {
+  auto s = std::make_shared<CallState>();
+  Tensor y = forward(ctx, x, s->saved);
+  saved = std::move(s);
+  return y;
+}
+
+Tensor MoeLayer::backward_from(nn::Ctx& ctx, const Tensor& dy, const State* saved) {
+  const auto* s = dynamic_cast<const CallState*>(saved);
+  MOEMT_CHECK(s != nullptr, "MoeLayer::backward_from without its forward's state");
+  return backward(ctx, dy, s->saved);
+}
+
 }  // namespace moemt::moe

@@ -53,6 +53,9 @@ class MoeLayer : public nn::FfnBlock {
   // FfnBlock's single-use forms: the state of the last forward is kept in the layer.
   Tensor forward(nn::Ctx& ctx, const Tensor& x) override { return forward(ctx, x, last_); }
   Tensor backward(nn::Ctx& ctx, const Tensor& dy) override { return backward(ctx, dy, last_); }
+  // FfnBlock's per-call forms: the Saved above, behind nn::FfnBlock::State.
+  Tensor forward_saving(nn::Ctx& ctx, const Tensor& x, std::shared_ptr<State>& saved) override;
+  Tensor backward_from(nn::Ctx& ctx, const Tensor& dy, const State* saved) override;
 
   // Expert parallelism: the experts are spread over the ranks of `group` in contiguous blocks
   // (rank j of G runs experts [j E/G, (j+1) E/G)); training calls (ctx.training) exchange rows

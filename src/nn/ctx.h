@@ -69,16 +69,13 @@ struct Ctx {
   std::function<void(const std::string& layer, const moe::HostRoutingPlan& plan)> on_routing;
 
   // Weighted balancing losses added by MoE layers since reset_aux_loss(): a (1) f32 tensor on
-  // the layers' device, so no layer reads it back; undefined until a layer adds to it.
+  // the layers' device, undefined until a layer adds to it. Models copy it into their device
+  // loss statistics (model::LossStats); the trainer reads those once per display interval.
   Tensor aux_loss;
   void reset_aux_loss() { aux_loss = Tensor(); }
   Tensor& aux_loss_buffer(Device d) {
     if (!aux_loss.defined()) aux_loss = Tensor::zeros({1}, DType::f32, d);
     return aux_loss;
-  }
-  // The one host read of the balancing losses, for loss reports and logs.
-  double read_aux_loss_to_host() const {
-    return aux_loss.defined() ? static_cast<double>(aux_loss.to_vector()[0]) : 0.0;
   }
 
  private:

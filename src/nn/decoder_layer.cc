@@ -20,45 +20,47 @@ DecoderLayer::DecoderLayer(ParamStore& store, const std::string& name, const Lay
 }
 
 Tensor DecoderLayer::forward(Ctx& ctx, const Tensor& y, const Tensor& enc,
-                             const Tensor& src_lengths) {
+                             const Tensor& src_lengths, Saved& sv) {
   // y is (B,T,D), enc is (B,S,D); returns (B,T,D).
   const int64_t d = cfg_.attention.d_model;
   MOEMT_CHECK(y.rank() == 3 && y.size(2) == d && enc.rank() == 3 && enc.size(2) == d &&
                   enc.size(0) == y.size(0),
               "decoder layer inputs y {} enc {} (d_model {})", y.shape().str(), enc.shape().str(),
               d);
-  b_ = y.size(0);
-  t_ = y.size(1);
+  sv.b = y.size(0);
+  sv.t = y.size(1);
   // y1 = y + Dropout(CausalSelfAttn(LN(y))); right padding needs no target mask: a valid
   // position never sees a later (padded) one.
-  Tensor h = ln_self_.forward(ctx, y).reshape({b_, t_, d});
-  Tensor a = drop_self_.forward(ctx, self_attn_.forward(ctx, h, h, Tensor(), true));
+  Tensor h = ln_self_.forward(ctx, y, sv.ln_self).reshape({sv.b, sv.t, d});
+  Tensor a = drop_self_.forward(ctx, self_attn_.forward(ctx, h, h, Tensor(), true, sv.self_attn),
+                                sv.drop_self);
   Tensor y1 = Tensor::empty(y.shape(), DType::f32, y.device());
   ops::add(y, a, y1);
   // y2 = y1 + Dropout(CrossAttn(LN(y1), enc))
-  Tensor h2 = ln_cross_.forward(ctx, y1).reshape({b_, t_, d});
-  Tensor c = drop_cross_.forward(ctx, cross_attn_.forward(ctx, h2, enc, src_lengths, false));
+  Tensor h2 = ln_cross_.forward(ctx, y1, sv.ln_cross).reshape({sv.b, sv.t, d});
+  Tensor c = drop_cross_.forward(
+      ctx, cross_attn_.forward(ctx, h2, enc, src_lengths, false, sv.cross_attn), sv.drop_cross);
   Tensor y2 = Tensor::empty(y.shape(), DType::f32, y.device());
   ops::add(y1, c, y2);
   // out = y2 + Dropout(FFN(LN(y2)))
-  return ffn_.forward(ctx, y2);
+  return ffn_.forward(ctx, y2, sv.ffn);
 }
 
-DecoderLayer::Grads DecoderLayer::backward(Ctx& ctx, const Tensor& dy) {
+DecoderLayer::Grads DecoderLayer::backward(Ctx& ctx, const Tensor& dy, const Saved& sv) {
   const int64_t d = cfg_.attention.d_model;
-  MOEMT_CHECK(dy.numel() == b_ * t_ * d, "decoder layer backward: dy {} for ({},{},{})",
-              dy.shape().str(), b_, t_, d);
+  MOEMT_CHECK(sv.b > 0 && dy.numel() == sv.b * sv.t * d,
+              "decoder layer backward: dy {} for ({},{},{})", dy.shape().str(), sv.b, sv.t, d);
   // forward: out = y2 + Dropout(FFN(LN(y2)))
-  Tensor dy2 = ffn_.backward(ctx, dy.reshape({b_, t_, d}));
+  Tensor dy2 = ffn_.backward(ctx, dy.reshape({sv.b, sv.t, d}), sv.ffn);
   // forward: y2 = y1 + Dropout(CrossAttn(LN(y1), enc))
-  auto gc = cross_attn_.backward(ctx, drop_cross_.backward(ctx, dy2));
-  Tensor dy1 = ln_cross_.backward(ctx, gc.dq_in).reshape({b_, t_, d});
+  auto gc = cross_attn_.backward(ctx, drop_cross_.backward(ctx, dy2, sv.drop_cross), sv.cross_attn);
+  Tensor dy1 = ln_cross_.backward(ctx, gc.dq_in, sv.ln_cross).reshape({sv.b, sv.t, d});
   ops::add_inplace(dy1, dy2);
   // forward: y1 = y + Dropout(SelfAttn(h, h)), h = LN(y)
-  auto gs = self_attn_.backward(ctx, drop_self_.backward(ctx, dy1));
+  auto gs = self_attn_.backward(ctx, drop_self_.backward(ctx, dy1, sv.drop_self), sv.self_attn);
   ops::add_inplace(gs.dq_in, gs.dkv_in);
   Grads g;
-  g.dy_in = ln_self_.backward(ctx, gs.dq_in).reshape({b_, t_, d});
+  g.dy_in = ln_self_.backward(ctx, gs.dq_in, sv.ln_self).reshape({sv.b, sv.t, d});
   ops::add_inplace(g.dy_in, dy1);
   g.d_enc = gc.dkv_in;
   return g;

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/param_store.h"
@@ -41,12 +42,26 @@ class DecoderLayer {
   // y (B,T,D), enc (B,S,D), src_lengths i32 (B) or undefined -> (B,T,D):
   // y1 = y + Dropout(CausalSelfAttn(LN(y))), y2 = y1 + Dropout(CrossAttn(LN(y1), enc)),
   // out = y2 + Dropout(FFN(LN(y2))).
-  Tensor forward(Ctx& ctx, const Tensor& y, const Tensor& enc, const Tensor& src_lengths);
+  // What backward needs from one forward call.
+  struct Saved {
+    LayerNorm::Saved ln_self, ln_cross;
+    MultiHeadAttention::Saved self_attn, cross_attn;
+    Dropout::Saved drop_self, drop_cross;
+    ResidualFfn::Saved ffn;
+    int64_t b = 0, t = 0;
+  };
+  Tensor forward(Ctx& ctx, const Tensor& y, const Tensor& enc, const Tensor& src_lengths,
+                 Saved& saved);
   struct Grads {
     Tensor dy_in;  // (B,T,D)
     Tensor d_enc;  // (B,S,D): this layer's part only; the caller sums it over layers
   };
-  Grads backward(Ctx& ctx, const Tensor& dy);
+  Grads backward(Ctx& ctx, const Tensor& dy, const Saved& saved);
+  // Single-use forms: the state is kept in the layer.
+  Tensor forward(Ctx& ctx, const Tensor& y, const Tensor& enc, const Tensor& src_lengths) {
+    return forward(ctx, y, enc, src_lengths, last_);
+  }
+  Grads backward(Ctx& ctx, const Tensor& dy) { return backward(ctx, dy, std::exchange(last_, {})); }
 
   // Decoding: computes the cross-attention keys/values once and empties the self cache.
   void init_state(Ctx& ctx, const Tensor& enc, const Tensor& src_lengths, DecoderLayerState& state);
@@ -62,7 +77,7 @@ class DecoderLayer {
   ResidualFfn ffn_;  // before the attentions: parameters keep their registration order
   MultiHeadAttention self_attn_, cross_attn_;
   Dropout drop_self_, drop_cross_;
-  int64_t b_ = 0, t_ = 0;
+  Saved last_;
 };
 
 }  // namespace moemt::nn

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "core/param_store.h"
 #include "core/tensor.h"
@@ -32,9 +33,24 @@ class EncoderLayer {
   // x (B,S,D), src_lengths i32 (B) or undefined -> (B,S,D):
   // x1 = x + Dropout(SelfAttn(LN(x))), out = x1 + Dropout(FFN(LN(x1))).
   // Rows at padded positions are computed but never seen by valid positions.
-  Tensor forward(Ctx& ctx, const Tensor& x, const Tensor& src_lengths);
+  // What backward needs from one forward call.
+  struct Saved {
+    LayerNorm::Saved ln_attn;
+    MultiHeadAttention::Saved attn;
+    Dropout::Saved drop_attn;
+    ResidualFfn::Saved ffn;
+    int64_t b = 0, s = 0;
+  };
+  Tensor forward(Ctx& ctx, const Tensor& x, const Tensor& src_lengths, Saved& saved);
   // dy (B,S,D) -> dx (B,S,D); accumulates parameter gradients.
-  Tensor backward(Ctx& ctx, const Tensor& dy);
+  Tensor backward(Ctx& ctx, const Tensor& dy, const Saved& saved);
+  // Single-use forms: the state is kept in the layer.
+  Tensor forward(Ctx& ctx, const Tensor& x, const Tensor& src_lengths) {
+    return forward(ctx, x, src_lengths, last_);
+  }
+  Tensor backward(Ctx& ctx, const Tensor& dy) {
+    return backward(ctx, dy, std::exchange(last_, {}));
+  }
 
   FfnBlock& ffn() { return ffn_.ffn(); }
   MultiHeadAttention& self_attention() { return attn_; }
@@ -45,7 +61,7 @@ class EncoderLayer {
   ResidualFfn ffn_;  // before attn_: parameters keep their registration order
   MultiHeadAttention attn_;
   Dropout drop_attn_;
-  int64_t b_ = 0, s_ = 0;
+  Saved last_;
 };
 
 }  // namespace moemt::nn

@@ -31,4 +31,23 @@ Tensor FeedForward::backward(Ctx& ctx, const Tensor& dy, const Saved& sv) {
   return fc1.backward(ctx, da, sv.fc1);
 }
 
+namespace {
+struct CallState : FfnBlock::State {
+  FeedForward::Saved saved;
+};
+}  // namespace
+
+Tensor FeedForward::forward_saving(Ctx& ctx, const Tensor& x, std::shared_ptr<State>& saved) {
+  auto s = std::make_shared<CallState>();
+  Tensor y = forward(ctx, x, s->saved);
+  saved = std::move(s);
+  return y;
+}
+
+Tensor FeedForward::backward_from(Ctx& ctx, const Tensor& dy, const State* saved) {
+  const auto* s = dynamic_cast<const CallState*>(saved);
+  MOEMT_CHECK(s != nullptr, "FeedForward::backward_from without its forward's state");
+  return backward(ctx, dy, s->saved);
+}
+
 }  // namespace moemt::nn

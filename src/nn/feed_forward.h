@@ -2,6 +2,7 @@
 // y = Linear2(Dropout(act(Linear1(x)))), Linear1: D -> F, Linear2: F -> D.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -43,6 +44,9 @@ class FeedForward : public FfnBlock {
   Tensor backward(Ctx& ctx, const Tensor& dy) override {
     return backward(ctx, dy, std::exchange(last_, {}));
   }
+  // FfnBlock's per-call forms: the Saved above, behind FfnBlock::State.
+  Tensor forward_saving(Ctx& ctx, const Tensor& x, std::shared_ptr<State>& saved) override;
+  Tensor backward_from(Ctx& ctx, const Tensor& dy, const State* saved) override;
 
   const FeedForwardConfig& config() const { return cfg_; }
   Linear fc1, fc2;

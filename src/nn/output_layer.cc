@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "ops/compact.h"
 #include "ops/elementwise.h"
 #include "ops/embedding.h"
 #include "ops/fill.h"
@@ -57,19 +58,23 @@ struct OutputLayer::Rows {
   Tensor x, targets, index;  // index undefined when all rows are kept
 };
 
+// The one host read of the loss path: the number of non-pad rows, which the vocabulary GEMMs
+// need as their shape. Once per loss call.
+int64_t OutputLayer::read_kept_count_to_host(const Tensor& count) { return count.to_ivector()[0]; }
+
 OutputLayer::Rows OutputLayer::select_rows(const Tensor& x2, const Tensor& t1, int32_t pad_id) {
-  std::vector<int32_t> tv = t1.to_ivector(), keep, kept_targets;
-  for (size_t i = 0; i < tv.size(); ++i)
-    if (tv[i] != pad_id) {
-      keep.push_back(static_cast<int32_t>(i));
-      kept_targets.push_back(tv[i]);
-    }
-  if (keep.size() == tv.size()) return {x2, t1, Tensor()};
-  auto m = static_cast<int64_t>(keep.size());
+  // t1 (N) -> index (m), targets (m): a stable compaction on the targets' device.
+  const int64_t n = t1.numel();
+  const Device dev = x2.device();
+  Tensor index = Tensor::empty({n}, DType::i32, dev), kept = Tensor::empty({n}, DType::i32, dev);
+  Tensor count = Tensor::empty({1}, DType::i32, dev);
+  ops::compact_nonpad(t1, pad_id, index, kept, count);
+  const int64_t m = read_kept_count_to_host(count);
+  if (m == n) return {x2, t1, Tensor()};
   Rows r;
-  r.index = Tensor::from_vector(keep, {m}).to(x2.device());
-  r.targets = Tensor::from_vector(kept_targets, {m}).to(x2.device());
-  r.x = Tensor::empty({m, x2.size(1)}, DType::f32, x2.device());
+  r.index = index.narrow(0, m);
+  r.targets = kept.narrow(0, m);
+  r.x = Tensor::empty({m, x2.size(1)}, DType::f32, dev);
   ops::embedding_lookup(r.index, x2, 1.f, r.x);  // a row gather
   return r;
 }
@@ -85,6 +90,7 @@ LossResult OutputLayer::loss_forward_backward(Ctx& ctx, const Tensor& x, const T
   Rows sel = select_rows(x.reshape({n, cfg_.dim}), targets.reshape({n}), pad_id);
   int64_t k = sel.x.size(0);
   LossResult r;
+  r.stats = Tensor::zeros({ops::kCrossEntropyStats}, DType::f64, x.device());
   Tensor dxk = Tensor::empty({k, cfg_.dim}, DType::f32, x.device());
   Tensor e = weight_.w(), de = weight_.g(), db = bias_.defined() ? bias_.g() : Tensor();
   int64_t rows = chunk_rows();
@@ -95,11 +101,8 @@ LossResult OutputLayer::loss_forward_backward(Ctx& ctx, const Tensor& x, const T
     ops::gemm(xc, false, e, true, z);  // z = x · Eᵀ (+ b)
     if (bias_.defined()) ops::add_bias(z, bias_.w());
     // loss = CE(z, targets); z is overwritten by dz = grad_scale * (softmax(z) - q).
-    auto s = ops::cross_entropy_fused(z, sel.targets.narrow(r0, m), label_smoothing, pad_id,
-                                      grad_scale, z, none);
-    r.loss_sum += s.loss_sum;
-    r.nll_sum += s.nll_sum;
-    r.tokens += s.tokens;
+    ops::cross_entropy_fused(z, sel.targets.narrow(r0, m), label_smoothing, pad_id, grad_scale, z,
+                             r.stats, none);
     // Forward was `z = x · Eᵀ + b`, so dx = dz · E, dE += dzᵀ · x, db += sum_rows dz.
     ops::gemm(z, false, e, false, dxc);
     ops::gemm(z, true, xc, false, de, 1.f, 1.f);
@@ -132,6 +135,7 @@ LossResult OutputLayer::loss(Ctx& ctx, const Tensor& x, const Tensor& targets,
     rl = sel.index.defined() ? Tensor::empty({k}, DType::f32, x.device()) : row_loss.reshape({n});
   }
   LossResult r;
+  r.stats = Tensor::zeros({ops::kCrossEntropyStats}, DType::f64, x.device());
   int64_t rows = chunk_rows();
   Tensor buf = Tensor::empty({std::min(k, rows), cfg_.vocab}, DType::f32, x.device());
   for (int64_t r0 = 0; r0 < k; r0 += rows) {
@@ -140,10 +144,7 @@ LossResult OutputLayer::loss(Ctx& ctx, const Tensor& x, const Tensor& targets,
     ops::gemm(sel.x.narrow(r0, m), false, weight_.w(), true, z);
     if (bias_.defined()) ops::add_bias(z, bias_.w());
     Tensor rlc = rl.defined() ? rl.narrow(r0, m) : Tensor();
-    auto s = ops::cross_entropy_forward(z, sel.targets.narrow(r0, m), label_smoothing, pad_id, rlc);
-    r.loss_sum += s.loss_sum;
-    r.nll_sum += s.nll_sum;
-    r.tokens += s.tokens;
+    ops::cross_entropy_forward(z, sel.targets.narrow(r0, m), label_smoothing, pad_id, r.stats, rlc);
   }
   if (rl.defined() && sel.index.defined()) {
     Tensor full = row_loss.reshape({n, 1});

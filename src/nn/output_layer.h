@@ -1,6 +1,7 @@
 // Output layer: logits = x · Eᵀ (+ b) over the vocabulary, E (V, D) tied to an embedding or
 // owned, fused with the label-smoothed cross-entropy and its backward. The loss path works on
-// row chunks, so only a (chunk, V) logits buffer ever exists, and skips rows whose target is pad.
+// row chunks, so only a (chunk, V) logits buffer ever exists, and skips rows whose target is pad
+// (compacted on the device; only their count is read to the host, to size the GEMMs).
 #pragma once
 
 #include <string>
@@ -20,10 +21,11 @@ struct OutputLayerConfig {
 };
 
 struct LossResult {
-  double loss_sum = 0;  // label-smoothed loss summed over non-pad targets
-  double nll_sum = 0;   // -log p(target) summed over non-pad targets
-  int64_t tokens = 0;   // non-pad targets
-  Tensor dx;            // gradient w.r.t. x, same shape as x (loss_forward_backward only)
+  // f64 (3) on x's device, indexed by ops::CrossEntropyStat: the label-smoothed loss and
+  // -log p(target) summed over non-pad targets, and their number. Left on the device: the
+  // trainer reads its statistics once per display interval.
+  Tensor stats;
+  Tensor dx;  // gradient w.r.t. x, same shape as x (loss_forward_backward only)
 };
 
 class OutputLayer {
@@ -56,6 +58,7 @@ class OutputLayer {
   int64_t chunk_rows() const;
   struct Rows;
   static Rows select_rows(const Tensor& x2, const Tensor& t1, int32_t pad_id);
+  static int64_t read_kept_count_to_host(const Tensor& count);
   OutputLayerConfig cfg_;
   Param weight_, bias_;
 };

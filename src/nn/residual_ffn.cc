@@ -14,20 +14,23 @@ ResidualFfn::ResidualFfn(ParamStore& store, const std::string& layer_name, int64
   MOEMT_CHECK(ffn_ != nullptr, "layer '{}' without an FFN block", layer_name);
 }
 
-Tensor ResidualFfn::forward(Ctx& ctx, const Tensor& x) {
+// x (B,T,D) -> (B,T,D)
+Tensor ResidualFfn::forward(Ctx& ctx, const Tensor& x, Saved& sv) {
   const int64_t rows = x.numel() / d_model_;
-  Tensor h = ln_.forward(ctx, x).reshape({rows, d_model_});
-  Tensor f = drop_.forward(ctx, ffn_->forward(ctx, h));
+  Tensor h = ln_.forward(ctx, x, sv.ln).reshape({rows, d_model_});
+  Tensor f = drop_.forward(ctx, ffn_->forward_saving(ctx, h, sv.ffn), sv.drop);
   Tensor out = Tensor::empty(x.shape(), DType::f32, x.device());
   ops::add(x, f.reshape(x.shape()), out);
   return out;
 }
 
-Tensor ResidualFfn::backward(Ctx& ctx, const Tensor& dy) {
+// dy (B,T,D) -> dx (B,T,D)
+Tensor ResidualFfn::backward(Ctx& ctx, const Tensor& dy, const Saved& sv) {
   // out = x + Dropout(FFN(LN(x))): dx = dy + LN'(FFN'(Dropout'(dy))).
   const int64_t rows = dy.numel() / d_model_;
-  Tensor df = drop_.backward(ctx, dy.reshape({rows, d_model_}));
-  Tensor dx = ln_.backward(ctx, ffn_->backward(ctx, df)).reshape(dy.shape());
+  Tensor df = drop_.backward(ctx, dy.reshape({rows, d_model_}), sv.drop);
+  Tensor dffn = ffn_->backward_from(ctx, df, sv.ffn.get());
+  Tensor dx = ln_.backward(ctx, dffn, sv.ln).reshape(dy.shape());
   ops::add_inplace(dx, dy);
   return dx;
 }

@@ -26,13 +26,15 @@ const char* activation_name(Activation a) {
 }
 
 void activation_forward(Activation act, const Tensor& x, Tensor& y) {
+  const Device dev = compute_device("activation_forward", kF32Only, x, y);
   MOEMT_CHECK(x.numel() == y.numel(), "activation shapes {} {}", x.shape().str(), y.shape().str());
-  MOEMT_DISPATCH(same_device(x, y), activation_forward, act, x, y);
+  MOEMT_DISPATCH(dev, activation_forward, act, x, y);
 }
 
 void activation_backward(Activation act, const Tensor& x, const Tensor& dy, Tensor& dx) {
+  const Device dev = compute_device("activation_backward", kF32Only, x, dy, dx);
   MOEMT_CHECK(x.numel() == dy.numel() && dx.numel() == x.numel(), "activation_backward shapes");
-  MOEMT_DISPATCH(same_device(x, dy, dx), activation_backward, act, x, dy, dx);
+  MOEMT_DISPATCH(dev, activation_backward, act, x, dy, dx);
 }
 
 #if defined(MOEMT_OP_HAS_CUDA)

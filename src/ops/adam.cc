@@ -12,14 +12,14 @@
 namespace moemt::ops {
 
 void adam_step(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamStepArgs& a) {
+  const Device dev = compute_device("adam_step", kF32Only, param, grad, m, v);
   for (const Tensor* t : std::initializer_list<const Tensor*>{&param, &grad, &m, &v})
-    MOEMT_CHECK(t->dtype() == DType::f32 && t->numel() == param.numel(),
-                "adam_step: param {} grad {} m {} v {} (f32, one numel)", param.shape().str(),
-                grad.shape().str(), m.shape().str(), v.shape().str());
+    MOEMT_CHECK(t->numel() == param.numel(), "adam_step: param {} grad {} m {} v {} (one numel)",
+                param.shape().str(), grad.shape().str(), m.shape().str(), v.shape().str());
   MOEMT_CHECK(a.step >= 1, "adam_step: step {} (1-based)", a.step);
   const math::AdamCoeffs c =
       math::adam_coeffs(a.lr, a.beta1, a.beta2, a.eps, a.weight_decay, a.step, a.grad_scale);
-  MOEMT_DISPATCH(same_device(param, grad, m, v), adam_step, param, grad, m, v, c);
+  MOEMT_DISPATCH(dev, adam_step, param, grad, m, v, c);
 }
 
 #if defined(MOEMT_OP_HAS_CUDA)

@@ -10,7 +10,12 @@
 namespace moemt::ops {
 
 namespace {
-void check_forward_state(const RouterGateOptions& o, const GateTensors& t) {
+Device check_forward_state(const char* op, const RouterGateOptions& o, const GateTensors& t) {
+  const Device dev = t.noisy()
+                         ? compute_device(op, kF32Only, t.clean, t.h, t.probs, t.gate, t.noise_std)
+                         : compute_device(op, kF32Only, t.clean, t.h, t.probs, t.gate);
+  expect_dtype(op, "groups", t.group, DType::i32);
+  expect_dtype(op, "top", t.top, DType::i32);
   const int64_t n = t.clean.size(0), e = t.clean.size(1);
   MOEMT_CHECK(t.clean.rank() == 2 && e % o.num_groups == 0, "balance loss logits {} for {} groups",
               t.clean.shape().str(), o.num_groups);
@@ -23,39 +28,42 @@ void check_forward_state(const RouterGateOptions& o, const GateTensors& t) {
   if (t.noisy())
     MOEMT_CHECK(t.noise_std.shape() == t.clean.shape(), "balance loss noise std {}",
                 t.noise_std.shape().str());
+  return dev;
 }
 }  // namespace
 
 void balance_loss_forward(const RouterGateOptions& o, const BalanceCoefs& c, const GateTensors& t,
                           Tensor& values, Tensor& aux_sum) {
-  check_forward_state(o, t);
-  MOEMT_CHECK(values.numel() == kNumBalanceLosses && values.dtype() == DType::f32,
-              "balance loss values {}", values.shape().str());
+  const char* op = "balance_loss_forward";
+  const Device dev = check_forward_state(op, o, t);
+  compute_device(op, kF32Only, t.clean, values);
+  MOEMT_CHECK(values.numel() == kNumBalanceLosses, "balance loss values {}", values.shape().str());
   if (aux_sum.defined()) {
-    MOEMT_CHECK(aux_sum.numel() == 1 && aux_sum.dtype() == DType::f32, "aux loss sum {}",
-                aux_sum.shape().str());
-    same_device(values, aux_sum);
+    compute_device(op, kF32Only, t.clean, aux_sum);
+    MOEMT_CHECK(aux_sum.numel() == 1, "aux loss sum {}", aux_sum.shape().str());
   }
-  MOEMT_DISPATCH(same_device(t.clean, values), balance_loss_forward, o, c, t, values, aux_sum);
+  MOEMT_DISPATCH(dev, balance_loss_forward, o, c, t, values, aux_sum);
 }
 
 void balance_loss_backward(const RouterGateOptions& o, const BalanceCoefs& c, const GateTensors& t,
                            double scale, GateGrads& g) {
-  check_forward_state(o, t);
+  const char* op = "balance_loss_backward";
+  const Device dev = check_forward_state(op, o, t);
   const Shape ne = t.clean.shape();
   const bool load = c.load > 0 && t.noisy();
   auto need = [&](const Tensor& x, bool needed, const Shape& shape, const char* what) {
     if (!needed && !(x.defined() && x.numel() > 0)) return;
-    MOEMT_CHECK(x.defined() && x.shape() == shape && x.dtype() == DType::f32,
-                "balance loss gradient {} is {}, wants {}", what, x.shape().str(), shape.str());
-    same_device(t.clean, x);
+    MOEMT_CHECK(x.defined(), "balance loss gradient {} missing", what);
+    compute_device(op, kF32Only, t.clean, x);
+    MOEMT_CHECK(x.shape() == shape, "balance loss gradient {} is {}, wants {}", what,
+                x.shape().str(), shape.str());
   };
   need(g.dgate, true, t.gate.shape(), "dgate");
   need(g.dprobs, c.switch_aux > 0, ne, "dprobs");
   need(g.dh, c.z > 0 || load, ne, "dh");
   need(g.dclean, load, ne, "dclean");
   need(g.dstd, load, ne, "dstd");
-  MOEMT_DISPATCH(t.clean.device(), balance_loss_backward, o, c, t, scale, g);
+  MOEMT_DISPATCH(dev, balance_loss_backward, o, c, t, scale, g);
 }
 
 #if defined(MOEMT_OP_HAS_CUDA)

@@ -57,9 +57,9 @@ MOEMT_SIMD_CLONES void scale_shift(float* d, int64_t n, float a, float b) {
 }
 }  // namespace
 
-CrossEntropyStats cross_entropy(const Tensor& logits, const Tensor& targets, float smoothing,
-                                int32_t ignore_index, float grad_scale, Tensor& dlogits,
-                                Tensor& row_loss) {
+void cross_entropy(const Tensor& logits, const Tensor& targets, float smoothing,
+                   int32_t ignore_index, float grad_scale, Tensor& dlogits, Tensor& stats,
+                   Tensor& row_loss) {
   const float* pz = logits.data<float>();
   const int32_t* pt = targets.data<int32_t>();
   float* pd = dlogits.defined() ? dlogits.data<float>() : nullptr;
@@ -99,14 +99,20 @@ CrossEntropyStats cross_entropy(const Tensor& logits, const Tensor& targets, flo
       dz[t] -= grad_scale * on;
     }
   }
-  CrossEntropyStats s;
+  if (!stats.defined()) return;
+  // This call's sums, formed from 0 in row order, then added to the running statistics.
+  double loss_sum = 0, nll_sum = 0;
+  int64_t tokens = 0;
   for (int64_t r = 0; r < rows; ++r) {
     if (pt[r] == ignore_index) continue;
-    s.loss_sum += loss[r];
-    s.nll_sum += nll[r];
-    ++s.tokens;
+    loss_sum += loss[r];
+    nll_sum += nll[r];
+    ++tokens;
   }
-  return s;
+  double* ps = stats.data<double>();
+  ps[kLossSum] += loss_sum;
+  ps[kNllSum] += nll_sum;
+  ps[kTokens] += static_cast<double>(tokens);
 }
 
 }  // namespace moemt::ops::cpu

@@ -11,29 +11,29 @@
 namespace moemt::ops {
 
 void dropout_forward(const Tensor& x, float p, RngStream rng, Tensor& y, Tensor& mask) {
+  const Device dev = mask.defined() ? compute_device("dropout_forward", kF32Only, x, y, mask)
+                                    : compute_device("dropout_forward", kF32Only, x, y);
   MOEMT_CHECK(p >= 0.f && p < 1.f, "dropout probability {} not in [0, 1)", p);
-  MOEMT_CHECK(x.dtype() == DType::f32 && y.dtype() == DType::f32, "dropout needs f32");
   MOEMT_CHECK(x.numel() == y.numel(), "dropout: x {} y {}", x.shape().str(), y.shape().str());
-  if (mask.defined()) {
-    MOEMT_CHECK(mask.numel() == x.numel() && mask.dtype() == DType::f32, "dropout: mask {} {}",
-                mask.shape().str(), dtype_name(mask.dtype()));
-    same_device(x, mask);
-  }
-  MOEMT_DISPATCH(same_device(x, y), dropout_forward, x, p, rng, y, mask);
+  if (mask.defined())
+    MOEMT_CHECK(mask.numel() == x.numel(), "dropout: mask {}", mask.shape().str());
+  MOEMT_DISPATCH(dev, dropout_forward, x, p, rng, y, mask);
 }
 
 void dropout_backward(const Tensor& dy, const Tensor& mask, Tensor& dx) {
+  const Device dev = compute_device("dropout_backward", kF32Only, dy, mask, dx);
   MOEMT_CHECK(dy.numel() == mask.numel() && dx.numel() == dy.numel(),
               "dropout_backward: dy {} mask {} dx {}", dy.shape().str(), mask.shape().str(),
               dx.shape().str());
-  MOEMT_DISPATCH(same_device(dy, mask, dx), dropout_backward, dy, mask, dx);
+  MOEMT_DISPATCH(dev, dropout_backward, dy, mask, dx);
 }
 
 void dropout_backward(const Tensor& dy, float p, RngStream rng, Tensor& dx) {
+  const Device dev = compute_device("dropout_backward", kF32Only, dy, dx);
   MOEMT_CHECK(p >= 0.f && p < 1.f, "dropout probability {} not in [0, 1)", p);
   MOEMT_CHECK(dy.numel() == dx.numel(), "dropout_backward: dy {} dx {}", dy.shape().str(),
               dx.shape().str());
-  MOEMT_DISPATCH(same_device(dy, dx), dropout_backward, dy, p, rng, dx);
+  MOEMT_DISPATCH(dev, dropout_backward, dy, p, rng, dx);
 }
 
 #if defined(MOEMT_OP_HAS_CUDA)

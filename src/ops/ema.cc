@@ -10,11 +10,11 @@
 namespace moemt::ops {
 
 void ema_update(Tensor& avg, const Tensor& param, float decay) {
-  MOEMT_CHECK(
-      avg.dtype() == DType::f32 && param.dtype() == DType::f32 && avg.numel() == param.numel(),
-      "ema_update: avg {} param {} (f32, one numel)", avg.shape().str(), param.shape().str());
+  const Device dev = compute_device("ema_update", kF32Only, avg, param);
+  MOEMT_CHECK(avg.numel() == param.numel(), "ema_update: avg {} param {} (one numel)",
+              avg.shape().str(), param.shape().str());
   MOEMT_CHECK(decay >= 0.f && decay <= 1.f, "ema_update: decay {} outside [0, 1]", decay);
-  MOEMT_DISPATCH(same_device(avg, param), ema_update, avg, param, decay);
+  MOEMT_DISPATCH(dev, ema_update, avg, param, decay);
 }
 
 #if defined(MOEMT_OP_HAS_CUDA)

@@ -10,9 +10,9 @@
 namespace moemt::ops {
 
 void fill(Tensor& x, float value) {
-  MOEMT_CHECK(x.dtype() == DType::f32, "fill: tensor is {}, expected f32", dtype_name(x.dtype()));
+  const Device dev = compute_device("fill", kF32Only, x);
   if (x.numel() == 0) return;
-  MOEMT_DISPATCH(x.device(), fill, x, value);
+  MOEMT_DISPATCH(dev, fill, x, value);
 }
 
 void zero(Tensor& x) {

@@ -13,17 +13,16 @@ namespace {
 struct Dims {
   int64_t m, k, n;
 };
-void check_types(const Tensor& a, const Tensor& b, const Tensor& c) {
-  MOEMT_CHECK(c.dtype() == DType::f32, "gemm output is {}, expected f32", dtype_name(c.dtype()));
-  MOEMT_CHECK(a.dtype() == b.dtype(), "gemm inputs are {} and {}", dtype_name(a.dtype()),
-              dtype_name(b.dtype()));
-  const bool half = a.dtype() == DType::bf16 || a.dtype() == DType::f16;
-  MOEMT_CHECK(a.dtype() == DType::f32 || (half && !a.device().is_cpu()),
-              "gemm inputs are {} on {}: the CPU computes in f32 (ops::cast first)",
-              dtype_name(a.dtype()), a.device().str());
+// Inputs in f32, or bf16/f16 on CUDA (cuBLAS, f32 accumulation); the output is always f32.
+constexpr DTypeSupport kGemmInputs{
+    dtype_bit(DType::f32), dtype_bit(DType::f32) | dtype_bit(DType::bf16) | dtype_bit(DType::f16)};
+Device check_types(const char* op, const Tensor& a, const Tensor& b, const Tensor& c) {
+  const Device dev = compute_device(op, kGemmInputs, a, b);
+  expect_dtype(op, "output", c, DType::f32);
+  same_device(a, c);
+  return dev;
 }
 Dims check_2d(const Tensor& a, bool ta, const Tensor& b, bool tb, const Tensor& c) {
-  check_types(a, b, c);
   int64_t ar = a.shape().rows(), ac = a.shape().cols();
   int64_t br = b.shape().rows(), bc = b.shape().cols();
   int64_t m = ta ? ac : ar, k = ta ? ar : ac;
@@ -38,29 +37,31 @@ Dims check_2d(const Tensor& a, bool ta, const Tensor& b, bool tb, const Tensor& 
 
 void gemm(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c, float alpha,
           float beta) {
+  const Device dev = check_types("gemm", a, b, c);
   check_2d(a, trans_a, b, trans_b, c);
-  MOEMT_DISPATCH(same_device(a, b, c), gemm, a, trans_a, b, trans_b, c, alpha, beta);
+  MOEMT_DISPATCH(dev, gemm, a, trans_a, b, trans_b, c, alpha, beta);
 }
 
 void gemm_batched(const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, Tensor& c,
                   float alpha, float beta) {
+  const Device dev = check_types("gemm_batched", a, b, c);
   MOEMT_CHECK(a.rank() == 3 && c.rank() == 3 && (b.rank() == 3 || b.rank() == 2),
               "gemm_batched ranks a {} b {} c {}", a.shape().str(), b.shape().str(),
               c.shape().str());
   MOEMT_CHECK(a.size(0) == c.size(0) && (b.rank() == 2 || b.size(0) == a.size(0)),
               "gemm_batched batch sizes a {} b {} c {}", a.shape().str(), b.shape().str(),
               c.shape().str());
-  check_types(a, b, c);
-  MOEMT_DISPATCH(same_device(a, b, c), gemm_batched, a, trans_a, b, trans_b, c, alpha, beta);
+  MOEMT_DISPATCH(dev, gemm_batched, a, trans_a, b, trans_b, c, alpha, beta);
 }
 
 void gemm_grouped(const std::vector<GemmProblem>& problems, bool trans_a, bool trans_b,
                   float alpha) {
   if (problems.empty()) return;
-  const Device dev = problems[0].a.device();
+  const Device dev = check_types("gemm_grouped", problems[0].a, problems[0].b, problems[0].c);
   for (const GemmProblem& p : problems) {
+    check_types("gemm_grouped", p.a, p.b, p.c);
     check_2d(p.a, trans_a, p.b, trans_b, p.c);
-    MOEMT_CHECK(same_device(p.a, p.b, p.c) == dev && p.a.dtype() == problems[0].a.dtype(),
+    MOEMT_CHECK(p.a.device() == dev && p.a.dtype() == problems[0].a.dtype(),
                 "gemm_grouped: problems on {} ({}) and {} ({})", dev.str(),
                 dtype_name(problems[0].a.dtype()), p.a.device().str(), dtype_name(p.a.dtype()));
   }

@@ -11,12 +11,11 @@
 namespace moemt::ops {
 
 void global_norm_sq(const Tensor& g, Tensor& out) {
-  MOEMT_CHECK(g.dtype() == DType::f32, "global_norm_sq: g is {}, expected f32",
-              dtype_name(g.dtype()));
-  MOEMT_CHECK(out.dtype() == DType::f64 && out.numel() == 1,
-              "global_norm_sq: out is {} {}, expected one f64", dtype_name(out.dtype()),
-              out.shape().str());
-  MOEMT_DISPATCH(same_device(g, out), global_norm_sq, g, out);
+  const Device dev = compute_device("global_norm_sq", kF32Only, g);
+  expect_dtype("global_norm_sq", "out", out, DType::f64);
+  MOEMT_CHECK(out.numel() == 1, "global_norm_sq: out is {}, expected one f64", out.shape().str());
+  same_device(g, out);
+  MOEMT_DISPATCH(dev, global_norm_sq, g, out);
 }
 
 #if defined(MOEMT_OP_HAS_CUDA)

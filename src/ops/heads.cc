@@ -10,27 +10,28 @@
 namespace moemt::ops {
 
 void split_heads(const Tensor& x, int64_t heads, Tensor& y) {
+  const Device dev = compute_device("split_heads", kF32Only, x, y);
   MOEMT_CHECK(x.rank() == 3 && heads > 0 && x.size(2) % heads == 0,
               "split_heads: x {} does not split into {} heads", x.shape().str(), heads);
   Shape want{x.size(0), heads, x.size(1), x.size(2) / heads};
   MOEMT_CHECK(y.shape() == want, "split_heads: y {} should be {}", y.shape().str(), want.str());
-  MOEMT_CHECK(x.dtype() == DType::f32 && y.dtype() == DType::f32, "split_heads needs f32");
   if (x.numel() == 0) return;
-  MOEMT_DISPATCH(same_device(x, y), split_heads, x, heads, y);
+  MOEMT_DISPATCH(dev, split_heads, x, heads, y);
 }
 
 void merge_heads(const Tensor& x, Tensor& y) {
+  const Device dev = compute_device("merge_heads", kF32Only, x, y);
   MOEMT_CHECK(x.rank() == 4, "merge_heads: x {} is not (B,H,T,dh)", x.shape().str());
   Shape want{x.size(0), x.size(2), x.size(1) * x.size(3)};
   MOEMT_CHECK(y.shape() == want, "merge_heads: y {} should be {}", y.shape().str(), want.str());
-  MOEMT_CHECK(x.dtype() == DType::f32 && y.dtype() == DType::f32, "merge_heads needs f32");
   if (x.numel() == 0) return;
-  MOEMT_DISPATCH(same_device(x, y), merge_heads, x, y);
+  MOEMT_DISPATCH(dev, merge_heads, x, y);
 }
 
 void concat_time(const Tensor& a, const Tensor& b, Tensor& y) { concat_time(a, Tensor(), b, y); }
 
 void concat_time(const Tensor& a, const Tensor& a_rows, const Tensor& b, Tensor& y) {
+  const Device dev = compute_device("concat_time", kF32Only, a, b, y);
   MOEMT_CHECK(a.rank() == 4 && b.rank() == 4 && y.rank() == 4, "concat_time ranks {} {} {}",
               a.shape().str(), b.shape().str(), y.shape().str());
   Shape want{b.size(0), a.size(1), a.size(2) + b.size(2), a.size(3)};
@@ -38,14 +39,13 @@ void concat_time(const Tensor& a, const Tensor& a_rows, const Tensor& b, Tensor&
                   (a_rows.defined() || a.size(0) == b.size(0)),
               "concat_time shapes a {} b {} y {}", a.shape().str(), b.shape().str(),
               y.shape().str());
-  MOEMT_CHECK(a.dtype() == DType::f32 && b.dtype() == DType::f32 && y.dtype() == DType::f32,
-              "concat_time needs f32");
-  if (a_rows.defined())
-    MOEMT_CHECK(a_rows.dtype() == DType::i32 && a_rows.numel() == b.size(0) &&
-                    a_rows.device() == a.device(),
+  if (a_rows.defined()) {
+    expect_dtype("concat_time", "a_rows", a_rows, DType::i32);
+    MOEMT_CHECK(a_rows.numel() == b.size(0) && a_rows.device() == a.device(),
                 "concat_time rows {} for {} output rows", a_rows.shape().str(), b.size(0));
+  }
   if (y.numel() == 0) return;
-  MOEMT_DISPATCH(same_device(a, b, y), concat_time, a, a_rows, b, y);
+  MOEMT_DISPATCH(dev, concat_time, a, a_rows, b, y);
 }
 
 #if defined(MOEMT_OP_HAS_CUDA)

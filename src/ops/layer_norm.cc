@@ -11,8 +11,10 @@ namespace moemt::ops {
 
 void layer_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps,
                         Tensor& y, Tensor& mean, Tensor& rstd) {
+  const Device dev =
+      mean.defined() ? compute_device("layer_norm_forward", kF32Only, x, gamma, beta, y, mean, rstd)
+                     : compute_device("layer_norm_forward", kF32Only, x, gamma, beta, y);
   int64_t n = x.shape().rows(), c = x.shape().cols();
-  MOEMT_CHECK(x.dtype() == DType::f32 && y.dtype() == DType::f32, "layer_norm needs f32");
   MOEMT_CHECK(y.numel() == x.numel(), "layer_norm: x {} y {}", x.shape().str(), y.shape().str());
   MOEMT_CHECK(gamma.numel() == c && beta.numel() == c, "layer_norm: x {} gamma {} beta {}",
               x.shape().str(), gamma.shape().str(), beta.shape().str());
@@ -20,12 +22,13 @@ void layer_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta
   if (mean.defined())
     MOEMT_CHECK(mean.numel() == n && rstd.numel() == n, "layer_norm: mean {} rstd {} for {} rows",
                 mean.shape().str(), rstd.shape().str(), n);
-  MOEMT_DISPATCH(same_device(x, gamma, beta, y), layer_norm_forward, x, gamma, beta, eps, y, mean,
-                 rstd);
+  MOEMT_DISPATCH(dev, layer_norm_forward, x, gamma, beta, eps, y, mean, rstd);
 }
 
 void layer_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma, const Tensor& mean,
                          const Tensor& rstd, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
+  const Device dev =
+      compute_device("layer_norm_backward", kF32Only, dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
   int64_t n = x.shape().rows(), c = x.shape().cols();
   MOEMT_CHECK(dy.numel() == x.numel() && dx.numel() == x.numel(),
               "layer_norm_backward: dy {} x {} dx {}", dy.shape().str(), x.shape().str(),
@@ -35,8 +38,7 @@ void layer_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma,
               dgamma.shape().str(), dbeta.shape().str(), c);
   MOEMT_CHECK(mean.numel() == n && rstd.numel() == n, "layer_norm_backward: mean/rstd for {} rows",
               n);
-  MOEMT_DISPATCH(same_device(dy, x, gamma, mean, rstd, dx, dgamma, dbeta), layer_norm_backward, dy,
-                 x, gamma, mean, rstd, dx, dgamma, dbeta);
+  MOEMT_DISPATCH(dev, layer_norm_backward, dy, x, gamma, mean, rstd, dx, dgamma, dbeta);
 }
 
 #if defined(MOEMT_OP_HAS_CUDA)

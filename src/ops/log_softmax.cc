@@ -10,8 +10,9 @@
 namespace moemt::ops {
 
 void log_softmax(const Tensor& x, Tensor& y) {
+  const Device dev = compute_device("log_softmax", kF32Only, x, y);
   MOEMT_CHECK(x.numel() == y.numel(), "log_softmax shapes {} {}", x.shape().str(), y.shape().str());
-  MOEMT_DISPATCH(same_device(x, y), log_softmax, x, y);
+  MOEMT_DISPATCH(dev, log_softmax, x, y);
 }
 
 #if defined(MOEMT_OP_HAS_CUDA)

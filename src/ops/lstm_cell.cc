@@ -11,19 +11,22 @@ namespace moemt::ops {
 
 namespace {
 void check_state(const char* what, const Tensor& x, int64_t b, int64_t h) {
-  MOEMT_CHECK(x.dtype() == DType::f32 && x.rank() == 2 && x.size(0) == b && x.size(1) == h,
-              "lstm_cell: {} {} should be ({}, {}) f32", what, x.shape().str(), b, h);
+  MOEMT_CHECK(x.rank() == 2 && x.size(0) == b && x.size(1) == h,
+              "lstm_cell: {} {} should be ({}, {})", what, x.shape().str(), b, h);
 }
 void check_lengths(const Tensor& lengths, int64_t b) {
   if (!lengths.defined()) return;
-  MOEMT_CHECK(lengths.dtype() == DType::i32 && lengths.numel() == b,
-              "lstm_cell: lengths {} should be i32 ({})", lengths.shape().str(), b);
+  expect_dtype("lstm_cell", "lengths", lengths, DType::i32);
+  MOEMT_CHECK(lengths.numel() == b, "lstm_cell: lengths {} should be ({})", lengths.shape().str(),
+              b);
 }
 }  // namespace
 
 void lstm_cell_forward(const Tensor& gx, const Tensor& gh, const Tensor& h_prev,
                        const Tensor& c_prev, const Tensor& lengths, int64_t t, Tensor& acts,
                        Tensor& h_next, Tensor& c_next, Tensor& y) {
+  const Device d = compute_device("lstm_cell_forward", kF32Only, gx, gh, h_prev, c_prev, acts,
+                                  h_next, c_next, y);
   MOEMT_CHECK(gx.rank() == 2 && gx.size(1) % 4 == 0, "lstm_cell: gx {} is not (B, 4H)",
               gx.shape().str());
   const int64_t b = gx.size(0), h = gx.size(1) / 4;
@@ -37,9 +40,7 @@ void lstm_cell_forward(const Tensor& gx, const Tensor& gh, const Tensor& h_prev,
   check_state("y", y, b, h);
   check_lengths(lengths, b);
   if (b == 0) return;
-  const Device d = lengths.defined()
-                       ? same_device(gx, gh, h_prev, c_prev, lengths, acts, h_next, c_next, y)
-                       : same_device(gx, gh, h_prev, c_prev, acts, h_next, c_next, y);
+  if (lengths.defined()) same_device(gx, lengths);
   MOEMT_DISPATCH(d, lstm_cell_forward, gx, gh, h_prev, c_prev, lengths, t, acts, h_next, c_next, y);
 }
 
@@ -47,6 +48,8 @@ void lstm_cell_backward(const Tensor& dy, const Tensor& dh_next, const Tensor& d
                         const Tensor& acts, const Tensor& c_prev, const Tensor& c_next,
                         const Tensor& lengths, int64_t t, Tensor& dgates, Tensor& dh_prev,
                         Tensor& dc_prev) {
+  const Device d = compute_device("lstm_cell_backward", kF32Only, acts, dy, dh_next, dc_next,
+                                  c_prev, c_next, dgates, dh_prev, dc_prev);
   MOEMT_CHECK(acts.rank() == 2 && acts.size(1) % 4 == 0, "lstm_cell: acts {} is not (B, 4H)",
               acts.shape().str());
   const int64_t b = acts.size(0), h = acts.size(1) / 4;
@@ -56,10 +59,7 @@ void lstm_cell_backward(const Tensor& dy, const Tensor& dh_next, const Tensor& d
     check_state("state gradient", *x, b, h);
   check_lengths(lengths, b);
   if (b == 0) return;
-  const Device d = lengths.defined() ? same_device(acts, dy, dh_next, dc_next, c_prev, c_next,
-                                                   lengths, dgates, dh_prev, dc_prev)
-                                     : same_device(acts, dy, dh_next, dc_next, c_prev, c_next,
-                                                   dgates, dh_prev, dc_prev);
+  if (lengths.defined()) same_device(acts, lengths);
   MOEMT_DISPATCH(d, lstm_cell_backward, dy, dh_next, dc_next, acts, c_prev, c_next, lengths, t,
                  dgates, dh_prev, dc_prev);
 }

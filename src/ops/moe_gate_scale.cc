@@ -10,30 +10,30 @@
 namespace moemt::ops {
 
 namespace {
-void check_f32(const Tensor& t, int64_t numel, const char* what) {
-  MOEMT_CHECK(t.defined() && t.dtype() == DType::f32 && t.numel() == numel,
-              "gate product {} is {} {}, wants {} f32", what, t.shape().str(),
-              dtype_name(t.dtype()), numel);
+void check_numel(const Tensor& t, int64_t numel, const char* what) {
+  MOEMT_CHECK(t.numel() == numel, "gate product {} is {}, wants {} elements", what, t.shape().str(),
+              numel);
 }
 }  // namespace
 
 void moe_gate_scale(const Tensor& gate, const Tensor& scale, Tensor& out) {
+  const Device dev = compute_device("moe_gate_scale", kF32Only, gate, scale, out);
   MOEMT_CHECK(gate.rank() == 2, "gates {} are not (N, k)", gate.shape().str());
-  check_f32(gate, gate.numel(), "gate");
-  check_f32(scale, gate.size(0), "scale");
-  check_f32(out, gate.numel(), "out");
-  MOEMT_DISPATCH(same_device(gate, scale, out), moe_gate_scale, gate, scale, out);
+  check_numel(scale, gate.size(0), "scale");
+  check_numel(out, gate.numel(), "out");
+  MOEMT_DISPATCH(dev, moe_gate_scale, gate, scale, out);
 }
 
 void moe_gate_scale_backward(const Tensor& dout, const Tensor& gate, const Tensor& scale,
                              Tensor& dgate, Tensor& dscale) {
+  const Device dev =
+      compute_device("moe_gate_scale_backward", kF32Only, dout, gate, scale, dgate, dscale);
   MOEMT_CHECK(gate.rank() == 2, "gates {} are not (N, k)", gate.shape().str());
-  check_f32(dout, gate.numel(), "dout");
-  check_f32(scale, gate.size(0), "scale");
-  check_f32(dgate, gate.numel(), "dgate");
-  check_f32(dscale, gate.size(0), "dscale");
-  MOEMT_DISPATCH(same_device(dout, gate, scale, dgate, dscale), moe_gate_scale_backward, dout, gate,
-                 scale, dgate, dscale);
+  check_numel(dout, gate.numel(), "dout");
+  check_numel(scale, gate.size(0), "scale");
+  check_numel(dgate, gate.numel(), "dgate");
+  check_numel(dscale, gate.size(0), "dscale");
+  MOEMT_DISPATCH(dev, moe_gate_scale_backward, dout, gate, scale, dgate, dscale);
 }
 
 #if defined(MOEMT_OP_HAS_CUDA)

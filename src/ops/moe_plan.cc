@@ -10,10 +10,11 @@
 namespace moemt::ops {
 
 namespace {
+// The plan is integer-only (no floating compute dtype): every tensor is a fixed-type i32.
 void check_i32(const Tensor& t, int64_t numel, const char* what) {
-  MOEMT_CHECK(t.defined() && t.dtype() == DType::i32 && t.numel() == numel,
-              "routing plan {} is {} {}, wants {} i32", what, t.shape().str(),
-              dtype_name(t.dtype()), numel);
+  expect_dtype("moe_plan", what, t, DType::i32);
+  MOEMT_CHECK(t.numel() == numel, "routing plan {} is {}, wants {} elements", what, t.shape().str(),
+              numel);
 }
 }  // namespace
 

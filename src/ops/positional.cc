@@ -10,12 +10,12 @@
 namespace moemt::ops {
 
 void sinusoidal_positions(Tensor& table, int64_t first_pos) {
-  MOEMT_CHECK(table.dtype() == DType::f32 && table.rank() == 2,
-              "sinusoidal_positions: table {} {}, expected (N, D) f32", table.shape().str(),
-              dtype_name(table.dtype()));
+  const Device dev = compute_device("sinusoidal_positions", kF32Only, table);
+  MOEMT_CHECK(table.rank() == 2, "sinusoidal_positions: table {}, expected (N, D)",
+              table.shape().str());
   MOEMT_CHECK(first_pos >= 0, "sinusoidal_positions: first position {}", first_pos);
   if (table.numel() == 0) return;
-  MOEMT_DISPATCH(table.device(), sinusoidal_positions, table, first_pos);
+  MOEMT_DISPATCH(dev, sinusoidal_positions, table, first_pos);
 }
 
 #if defined(MOEMT_OP_HAS_CUDA)

@@ -9,21 +9,17 @@
 
 namespace moemt::ops {
 
-double sum(const Tensor& x) {
-  MOEMT_CHECK(x.dtype() == DType::f32, "sum needs f32, got {}", dtype_name(x.dtype()));
-  MOEMT_DISPATCH(x.device(), sum, x);
-}
+double sum(const Tensor& x) { MOEMT_DISPATCH(compute_device("sum", kF32Only, x), sum, x); }
 
 double sum_squares(const Tensor& x) {
-  MOEMT_CHECK(x.dtype() == DType::f32, "sum_squares needs f32, got {}", dtype_name(x.dtype()));
-  MOEMT_DISPATCH(x.device(), sum_squares, x);
+  MOEMT_DISPATCH(compute_device("sum_squares", kF32Only, x), sum_squares, x);
 }
 
 void row_sum(const Tensor& x, Tensor& out) {
-  MOEMT_CHECK(x.dtype() == DType::f32 && out.dtype() == DType::f32, "row_sum needs f32");
+  const Device dev = compute_device("row_sum", kF32Only, x, out);
   MOEMT_CHECK(out.numel() == x.shape().rows(), "row_sum: x {} out {}", x.shape().str(),
               out.shape().str());
-  MOEMT_DISPATCH(same_device(x, out), row_sum, x, out);
+  MOEMT_DISPATCH(dev, row_sum, x, out);
 }
 
 #if defined(MOEMT_OP_HAS_CUDA)

@@ -10,14 +10,17 @@
 namespace moemt::ops {
 
 void reverse_sequence(const Tensor& x, const Tensor& lengths, Tensor& y) {
-  MOEMT_CHECK(
-      x.dtype() == DType::f32 && x.rank() == 3 && y.shape() == x.shape() && y.dtype() == DType::f32,
-      "reverse_sequence: x {} y {}, expected equal (B,T,D) f32", x.shape().str(), y.shape().str());
-  MOEMT_CHECK(lengths.dtype() == DType::i32 && lengths.numel() == x.size(0),
-              "reverse_sequence: lengths {} for batch {}", lengths.shape().str(), x.size(0));
+  const Device dev = compute_device("reverse_sequence", kF32Only, x, y);
+  expect_dtype("reverse_sequence", "lengths", lengths, DType::i32);
+  same_device(x, lengths);
+  MOEMT_CHECK(x.rank() == 3 && y.shape() == x.shape(),
+              "reverse_sequence: x {} y {}, expected equal (B,T,D)", x.shape().str(),
+              y.shape().str());
+  MOEMT_CHECK(lengths.numel() == x.size(0), "reverse_sequence: lengths {} for batch {}",
+              lengths.shape().str(), x.size(0));
   MOEMT_CHECK(x.raw() != y.raw() || x.numel() == 0, "reverse_sequence: y aliases x");
   if (x.numel() == 0) return;
-  MOEMT_DISPATCH(same_device(x, lengths, y), reverse_sequence, x, lengths, y);
+  MOEMT_DISPATCH(dev, reverse_sequence, x, lengths, y);
 }
 
 #if defined(MOEMT_OP_HAS_CUDA)

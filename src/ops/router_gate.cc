@@ -10,21 +10,22 @@
 namespace moemt::ops {
 
 namespace {
-void check_state(const RouterGateOptions& o, const GateTensors& t) {
+Device check_state(const char* op, const RouterGateOptions& o, const GateTensors& t) {
   const Tensor& c = t.clean;
-  MOEMT_CHECK(c.rank() == 2 && c.dtype() == DType::f32, "router logits {}", c.shape().str());
+  const Device dev =
+      t.noisy() ? compute_device(op, kF32Only, c, t.raw) : compute_device(op, kF32Only, c);
+  MOEMT_CHECK(c.rank() == 2, "router logits {}", c.shape().str());
   const int64_t n = c.size(0), e = c.size(1);
   MOEMT_CHECK(o.num_groups >= 1 && e % o.num_groups == 0 && o.k >= 1 && o.k <= e / o.num_groups &&
                   o.ktop >= o.k && o.ktop <= e,
               "router gate E={} G={} k={} ktop={}", e, o.num_groups, o.k, o.ktop);
-  MOEMT_CHECK(t.group.dtype() == DType::i32 && t.group.numel() == n, "router groups {} for {} rows",
-              t.group.shape().str(), n);
+  expect_dtype(op, "groups", t.group, DType::i32);
+  MOEMT_CHECK(t.group.numel() == n, "router groups {} for {} rows", t.group.shape().str(), n);
   same_device(c, t.group);
-  if (t.noisy()) {
+  if (t.noisy())
     MOEMT_CHECK(t.raw.shape() == c.shape(), "noise logits {} vs {}", t.raw.shape().str(),
                 c.shape().str());
-    same_device(c, t.raw);
-  }
+  return dev;
 }
 void check_nk(const Tensor& x, int64_t n, int64_t m, DType dt, const char* what) {
   MOEMT_CHECK(x.defined() && x.numel() == n * m && x.dtype() == dt, "{} is {} {}, wants ({}, {})",
@@ -33,9 +34,8 @@ void check_nk(const Tensor& x, int64_t n, int64_t m, DType dt, const char* what)
 }  // namespace
 
 void router_gate_forward(const RouterGateOptions& o, GateTensors& t) {
-  check_state(o, t);
+  const Device dev = check_state("router_gate_forward", o, t);
   const int64_t n = t.clean.size(0), e = t.clean.size(1);
-  const Device dev = t.clean.device();
   t.eps = t.noisy() ? Tensor::empty({n, e}, DType::f32, dev) : Tensor();
   t.noise_std = t.noisy() ? Tensor::empty({n, e}, DType::f32, dev) : Tensor();
   t.h = Tensor::empty({n, e}, DType::f32, dev);
@@ -49,7 +49,11 @@ void router_gate_forward(const RouterGateOptions& o, GateTensors& t) {
 
 void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, const GateGrads& g,
                           Tensor& dclean_out, Tensor& draw) {
-  check_state(o, t);
+  const char* op = "router_gate_backward";
+  const Device dev = check_state(op, o, t);
+  compute_device(op, kF32Only, t.clean, t.probs, t.gate, g.dgate, dclean_out);
+  if (t.noisy()) compute_device(op, kF32Only, t.clean, t.eps, draw);
+  expect_dtype(op, "top", t.top, DType::i32);
   const int64_t n = t.clean.size(0), e = t.clean.size(1);
   check_nk(t.probs, n, e, DType::f32, "probs");
   check_nk(t.top, n, o.ktop, DType::i32, "top");
@@ -57,8 +61,8 @@ void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, cons
   check_nk(g.dgate, n, o.k, DType::f32, "dgate");
   for (const Tensor* x : {&g.dprobs, &g.dh, &g.dclean, &g.dstd})
     if (x->defined() && x->numel() > 0) {
+      compute_device(op, kF32Only, t.clean, *x);
       check_nk(*x, n, e, DType::f32, "router gradient");
-      same_device(t.clean, *x);
     }
   check_nk(dclean_out, n, e, DType::f32, "dclean");
   if (t.noisy()) {
@@ -66,16 +70,14 @@ void router_gate_backward(const RouterGateOptions& o, const GateTensors& t, cons
     check_nk(draw, n, e, DType::f32, "draw");
   }
   if (n == 0) return;
-  MOEMT_DISPATCH(same_device(t.clean, t.probs, g.dgate, dclean_out), router_gate_backward, o, t, g,
-                 dclean_out, draw);
+  MOEMT_DISPATCH(dev, router_gate_backward, o, t, g, dclean_out, draw);
 }
 
 void router_entropy(const Tensor& probs, Tensor& out) {
-  MOEMT_CHECK(probs.rank() == 2 && probs.dtype() == DType::f32, "router probs {}",
-              probs.shape().str());
-  MOEMT_CHECK(out.numel() == 1 && out.dtype() == DType::f32, "router entropy out {}",
-              out.shape().str());
-  MOEMT_DISPATCH(same_device(probs, out), router_entropy, probs, out);
+  const Device dev = compute_device("router_entropy", kF32Only, probs, out);
+  MOEMT_CHECK(probs.rank() == 2, "router probs {}", probs.shape().str());
+  MOEMT_CHECK(out.numel() == 1, "router entropy out {}", out.shape().str());
+  MOEMT_DISPATCH(dev, router_entropy, probs, out);
 }
 
 #if defined(MOEMT_OP_HAS_CUDA)

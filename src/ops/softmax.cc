@@ -10,31 +10,30 @@
 namespace moemt::ops {
 
 void softmax_forward(const Tensor& x, Tensor& y, const SoftmaxMask& mask) {
-  MOEMT_CHECK(x.dtype() == DType::f32 && y.dtype() == DType::f32, "softmax needs f32");
+  const Device dev = compute_device("softmax_forward", kF32Only, x, y);
   MOEMT_CHECK(x.shape() == y.shape(), "softmax shapes {} {}", x.shape().str(), y.shape().str());
   MOEMT_CHECK(x.rank() >= 1, "softmax of a scalar");
   if (mask.any())
     MOEMT_CHECK(x.rank() == 3, "masked softmax wants (B*H,Tq,Tk), got {}", x.shape().str());
   if (mask.key_lengths.defined()) {
     const Tensor& kl = mask.key_lengths;
-    MOEMT_CHECK(kl.dtype() == DType::i32 && kl.rank() == 1,
-                "key_lengths must be i32 (B), got {} {}", dtype_name(kl.dtype()), kl.shape().str());
+    expect_dtype("softmax_forward", "key_lengths", kl, DType::i32);
+    MOEMT_CHECK(kl.rank() == 1, "key_lengths must be (B), got {}", kl.shape().str());
     MOEMT_CHECK(kl.size(0) > 0 && x.size(0) % kl.size(0) == 0,
                 "scores {} do not split into {} batch items", x.shape().str(), kl.size(0));
     same_device(x, kl);
   }
   if (x.numel() == 0) return;
-  MOEMT_DISPATCH(same_device(x, y), softmax_forward, x, y, mask);
+  MOEMT_DISPATCH(dev, softmax_forward, x, y, mask);
 }
 
 void softmax_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
+  const Device dev = compute_device("softmax_backward", kF32Only, y, dy, dx);
   MOEMT_CHECK(y.shape() == dy.shape() && y.shape() == dx.shape(),
               "softmax_backward shapes {} {} {}", y.shape().str(), dy.shape().str(),
               dx.shape().str());
-  MOEMT_CHECK(y.dtype() == DType::f32 && dy.dtype() == DType::f32 && dx.dtype() == DType::f32,
-              "softmax_backward needs f32");
   if (y.numel() == 0) return;
-  MOEMT_DISPATCH(same_device(y, dy, dx), softmax_backward, y, dy, dx);
+  MOEMT_DISPATCH(dev, softmax_backward, y, dy, dx);
 }
 
 #if defined(MOEMT_OP_HAS_CUDA)

@@ -10,14 +10,16 @@
 namespace moemt::ops {
 
 void topk(const Tensor& x, int k, Tensor& values, Tensor& indices) {
+  const Device dev = compute_device("topk", kF32Only, x, values);
+  expect_dtype("topk", "indices", indices, DType::i32);
+  same_device(x, indices);
   int64_t n = x.shape().rows(), e = x.shape().cols();
   MOEMT_CHECK(k >= 1 && k <= e, "topk k={} for {} columns", k, e);
   MOEMT_CHECK(values.shape().rows() == n && values.shape().cols() == k, "topk values {}",
               values.shape().str());
   MOEMT_CHECK(indices.shape().rows() == n && indices.shape().cols() == k, "topk indices {}",
               indices.shape().str());
-  MOEMT_CHECK(indices.dtype() == DType::i32, "topk indices must be i32");
-  MOEMT_DISPATCH(same_device(x, values, indices), topk, x, k, values, indices);
+  MOEMT_DISPATCH(dev, topk, x, k, values, indices);
 }
 
 #if defined(MOEMT_OP_HAS_CUDA)

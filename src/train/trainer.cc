@@ -22,11 +22,13 @@
 #include "eval/bleu.h"
 #include "eval/chrf.h"
 #include "model/checkpoint.h"
+#include "ops/accumulate.h"
 #include "ops/ema.h"
 #include "train/checkpoint.h"
 #include "train/expert_shard.h"
 #include "train/grad_buckets.h"
 #include "train/interrupt.h"
+#include "train/loss_history.h"
 
 namespace moemt::train {
 
@@ -534,7 +536,10 @@ Trainer::StepStats Trainer::compute_gradients(nn::Ctx& ctx, const std::vector<da
   int64_t total = 0;
   for (const auto& b : micro) total += b.tgt_tokens;
   const bool whole = micro.size() == 1 && ranks == 1;
-  model::LossStats sum;
+  // The statistics add up on the device (no host read per step); LossHistory reads them.
+  model::LossStats sum = model::LossStats::zeros(ctx.device);
+  Tensor sum_ce = sum.sums.narrow(0, model::LossStats::kAuxLoss);
+  Tensor sum_aux = sum.sums.narrow(model::LossStats::kAuxLoss, 1);
   data::Batch shard;
   for (const auto& b : micro) {
     if (ranks > 1) data::shard_batch(b, comm_->rank(), ranks, shard);
@@ -554,10 +559,8 @@ Trainer::StepStats Trainer::compute_gradients(nn::Ctx& ctx, const std::vector<da
                                      static_cast<double>(std::max<int64_t>(total, 1));
     model::LossStats st = model_->forward_backward(ctx, to_tensors(piece), opt_.label_smoothing,
                                                    static_cast<float>(share));
-    sum.loss_sum += st.loss_sum;
-    sum.nll_sum += st.nll_sum;
-    sum.tokens += st.tokens;
-    sum.aux_loss += share * st.aux_loss;
+    ops::accumulate_f64(sum_ce, st.sums.narrow(0, model::LossStats::kAuxLoss));
+    ops::accumulate_f64(sum_aux, st.sums.narrow(model::LossStats::kAuxLoss, 1), share);
   }
   if (ranks == 1) return {sum, false};
   // Without expert parallelism every gradient is replicated, so the whole flat buffer (dense
@@ -570,14 +573,11 @@ Trainer::StepStats Trainer::compute_gradients(nn::Ctx& ctx, const std::vector<da
     shard_->reduce_gradients(grads, gradient_buckets(ps, 0, ps.dense_numel(), cap), context);
   else
     all_reduce_buckets(*comm_, grads, gradient_buckets(ps, 0, ps.numel(), cap), context);
-  // The statistics of the global batch; the same reduction tells every rank whether a signal
-  // reached any of them.
-  double sums[5] = {sum.loss_sum, sum.nll_sum, static_cast<double>(sum.tokens), sum.aux_loss,
-                    InterruptGuard::pending() != 0 ? 1.0 : 0.0};
-  comm_->all_reduce_sum(sums, 5, context);
-  if (sums[4] > 0 && interrupted_by_ == 0)
-    interrupted_by_ = InterruptGuard::pending() ? InterruptGuard::pending() : SIGTERM;
-  return {{sums[0], sums[1], static_cast<int64_t>(sums[2]), sums[3]}, sums[4] > 0};
+  // The statistics of the global batch, still on the device; then whether a signal reached
+  // any rank.
+  comm_->all_reduce_sum(sum.sums, context);
+  const bool interrupt = interrupt_requested(context);
+  return {sum, interrupt};
 }
 
 bool Trainer::interrupt_requested(const std::string& context) {
@@ -603,13 +603,11 @@ double Trainer::validate(TrainResult& result) {
   bo.mini_batch_words = opt_.batching.mini_batch_words;
   data::BatchGenerator vgen(valid_->samples, bo);
   data::Batch b;
-  double nll = 0;
-  int64_t tokens = 0;
-  while (vgen.next(b)) {
-    auto st = model_->evaluate(ctx, to_tensors(b));
-    nll += st.nll_sum;
-    tokens += st.tokens;
-  }
+  model::LossStats total = model::LossStats::zeros(ctx.device);
+  while (vgen.next(b)) ops::accumulate_f64(total.sums, model_->evaluate(ctx, to_tensors(b)).sums);
+  const model::HostLossStats sums = total.read_to_host();  // one read, after the whole set
+  const double nll = sums.nll_sum;
+  const int64_t tokens = sums.tokens;
   double ce = nll / std::max<int64_t>(tokens, 1);
 
   // Greedy translations when a metric needs them, and a few to show.
@@ -681,7 +679,18 @@ TrainResult Trainer::run() {
   double seconds_run = 0;
   auto t_disp = t_start;
   double disp_loss = 0, disp_aux = 0, disp_gnorm = 0;
-  int64_t disp_tokens = 0, disp_src = 0, disp_updates = 0, disp_sent = 0;
+  int64_t disp_tokens = 0, disp_src = 0, disp_updates = 0, disp_sent = 0, disp_tgt_host = 0;
+  // The updates' loss statistics wait in a device buffer until a display, validation or save
+  // reads them (in update order, so the sums are the same as one read per step would give).
+  LossHistory history(ctx.device);
+  auto read_losses = [&] {
+    for (const model::HostLossStats& st : history.read_to_host()) {
+      result.update_losses.push_back(st.loss_sum / std::max<int64_t>(st.tokens, 1));
+      disp_loss += st.loss_sum;
+      disp_aux += st.aux_loss;
+      disp_tokens += st.tokens;
+    }
+  };
   auto due = [&](const Amount& a, int64_t last_epoch_end) {
     if (!a.enabled()) return false;
     switch (a.unit) {
@@ -721,17 +730,14 @@ TrainResult Trainer::run() {
       if (average_.defined())
         ops::ema_update(average_, model_->params().values(),
                         ops::math::ema_decay(opt_.exponential_smoothing, updates_));
-      double loss = st.loss_sum / std::max<int64_t>(st.tokens, 1);
-      result.update_losses.push_back(loss);
+      history.push(st);
       for (int i = 0; i < n; ++i) {
         tgt_tokens_seen_ += micro[i].tgt_tokens;
+        disp_tgt_host += micro[i].tgt_tokens;
         disp_src += micro[i].src_tokens;
         disp_sent += micro[i].batch_size;
       }
-      disp_loss += st.loss_sum;
-      disp_aux += st.aux_loss;
       disp_gnorm += gnorm;
-      disp_tokens += st.tokens;
       ++disp_updates;
       const Clock::time_point t_now = now();
       seconds_run = std::chrono::duration<double>(t_now - t_start).count();
@@ -739,15 +745,18 @@ TrainResult Trainer::run() {
       if (ranks > 1) comm_->broadcast_bytes(&seconds_run, sizeof seconds_run, 0, step_context);
       if (tty) {
         double secs = std::chrono::duration<double>(t_now - t_disp).count();
-        std::fprintf(stderr, "\r  Up. %lld : loss %.4f : %.0f tokens/s   ",
-                     static_cast<long long>(updates_), loss,
-                     (disp_tokens + disp_src) / std::max(secs, 1e-9));
+        // The batches' host token counts: the loss itself is read at the display interval.
+        std::fprintf(stderr, "\r  Up. %lld : %.0f tokens/s   ", static_cast<long long>(updates_),
+                     (disp_tgt_host + disp_src) / std::max(secs, 1e-9));
         std::fflush(stderr);
       }
-      if (due(opt_.disp_freq, 0)) sync_routing(step_context);
+      if (due(opt_.disp_freq, 0)) {
+        sync_routing(step_context);
+        read_losses();
+      }
       if (due(opt_.disp_freq, 0) && !lead_) {
         disp_loss = disp_aux = disp_gnorm = 0;
-        disp_tokens = disp_src = disp_updates = disp_sent = 0;
+        disp_tokens = disp_src = disp_updates = disp_sent = disp_tgt_host = 0;
         t_disp = t_now;
       } else if (due(opt_.disp_freq, 0)) {
         double secs = std::chrono::duration<double>(t_now - t_disp).count();
@@ -790,10 +799,11 @@ TrainResult Trainer::run() {
         }
         log::json(rec);
         disp_loss = disp_aux = disp_gnorm = 0;
-        disp_tokens = disp_src = disp_updates = disp_sent = 0;
+        disp_tokens = disp_src = disp_updates = disp_sent = disp_tgt_host = 0;
         t_disp = t_now;
       }
       if (valid_ && opt_.valid_freq.unit == Amount::updates && due(opt_.valid_freq, 0)) {
+        read_losses();
         validate_synced(result);
         if (opt_.early_stopping > 0 && stalls_ >= opt_.early_stopping) {
           if (lead_) log::info("early stopping: no improvement in {} validations", stalls_);
@@ -801,8 +811,10 @@ TrainResult Trainer::run() {
           stop = true;
         }
       }
-      if (opt_.save_freq.unit == Amount::updates && due(opt_.save_freq, 0))
+      if (opt_.save_freq.unit == Amount::updates && due(opt_.save_freq, 0)) {
+        read_losses();
         save_synced(step_context);
+      }
       if (budget_spent()) stop = true;
       // One process reads the signal flag now; several agreed on it in the step's reduction.
       if (ranks == 1 ? InterruptGuard::pending() != 0 : interrupt) stop = true;
@@ -811,15 +823,20 @@ TrainResult Trainer::run() {
       // Every rank runs the same generator, so all see the same epoch ends.
       const std::string context = fmt::format("end of epoch {}", epochs_done_);
       if (lead_) log::info("epoch {} finished after {} updates", epochs_done_, updates_);
-      if (due(opt_.valid_freq, epochs_done_) && valid_ && opt_.valid_freq.unit == Amount::epochs)
+      if (due(opt_.valid_freq, epochs_done_) && valid_ && opt_.valid_freq.unit == Amount::epochs) {
+        read_losses();
         validate_synced(result);
-      if (opt_.save_freq.unit == Amount::epochs && due(opt_.save_freq, epochs_done_))
+      }
+      if (opt_.save_freq.unit == Amount::epochs && due(opt_.save_freq, epochs_done_)) {
+        read_losses();
         save_synced(context);
+      }
       bool interrupted = interrupt_requested(context);
       stop = stop || budget_spent() || interrupted;
     }
   }
   if (tty) std::fprintf(stderr, "\r%*s\r", 60, "");
+  read_losses();  // the last updates' losses, for TrainResult
   result.interrupted_by = ranks == 1 ? InterruptGuard::pending() : interrupted_by_;
   // The last weights are validated (and saved) whatever limit ended training, a time limit
   // included, unless this update was just validated.

@@ -46,7 +46,8 @@ class Trainer {
 
   // One update's gradients for a global batch: forward/backward on this rank's shard, then the
   // sum over the ranks, left in model().params().grads(); returns the whole batch's statistics
-  // and whether a signal reached any rank (several ranks only). Every rank calls it.
+  // (on the device: run() reads them once per display interval) and whether a signal reached
+  // any rank (several ranks only). Every rank calls it.
   struct StepStats {
     model::LossStats loss;
     bool interrupt = false;

@@ -71,8 +71,9 @@ TEST(CudaParity, TransformerTrainingStepAndEvaluation) {
     }
     cpu_model.params().zero_grad();
     gpu_model.params().zero_grad();
-    const LossStats sc = cpu_model.forward_backward(cc, batch, 0.1f);
-    const LossStats sg = gpu_model.forward_backward(gc, on_device(batch, gpu), 0.1f);
+    const HostLossStats sc = cpu_model.forward_backward(cc, batch, 0.1f).read_to_host();
+    const HostLossStats sg =
+        gpu_model.forward_backward(gc, on_device(batch, gpu), 0.1f).read_to_host();
     EXPECT_EQ(sg.tokens, sc.tokens);
     expect_near_rel(sg.loss_sum, sc.loss_sum, 1e-5, "loss");
     expect_near_rel(sg.nll_sum, sc.nll_sum, 1e-5, "nll");
@@ -87,8 +88,8 @@ TEST(CudaParity, TransformerTrainingStepAndEvaluation) {
 
     nn::Ctx ec, eg;  // eval mode
     eg.device = gpu;
-    const LossStats ev_c = cpu_model.evaluate(ec, batch);
-    const LossStats ev_g = gpu_model.evaluate(eg, on_device(batch, gpu));
+    const HostLossStats ev_c = cpu_model.evaluate(ec, batch).read_to_host();
+    const HostLossStats ev_g = gpu_model.evaluate(eg, on_device(batch, gpu)).read_to_host();
     expect_near_rel(ev_g.nll_sum, ev_c.nll_sum, 1e-5, "eval nll");
   }
 }

@@ -51,22 +51,28 @@ ModelConfig tiny_config(bool moe, EncoderType enc_type = EncoderType::bidirectio
 
 using testing::tiny_batch;
 
-void check_model_gradients(const ModelConfig& cfg) {
+void check_model_gradients(const ModelConfig& cfg, Device dev = Device::cpu()) {
   LstmModel model(cfg);
-  model.finalize(Device::cpu(), 5);
+  model.finalize(dev, 5);
   int64_t sizes = 0;
   for (int i = 0; i < model.params().size(); ++i) sizes += model.params().info(i).shape.numel();
   EXPECT_EQ(sizes, cfg.parameter_count());
-  testing::expect_model_gradients(model, tiny_batch());
+  testing::expect_model_gradients(model, tiny_batch(dev));
 }
 
 }  // namespace
 
-TEST(LstmModel, GradientsDense) { check_model_gradients(tiny_config(false)); }
-TEST(LstmModel, GradientsMoe) {
+class LstmModelTest : public moemt::testing::DeviceTest {};
+
+TEST_P(LstmModelTest, GradientsDense) {
+  MOEMT_MODEL_KERNELS;
+  check_model_gradients(tiny_config(false), dev());
+}
+TEST_P(LstmModelTest, GradientsMoe) {
+  MOEMT_MODEL_KERNELS;
   LstmModel m(tiny_config(true));
   EXPECT_EQ(m.moe_layers().size(), 3u);
-  check_model_gradients(tiny_config(true));
+  check_model_gradients(tiny_config(true), dev());
 }
 TEST(LstmModel, GradientsUnidirectionalMoeEvery) {
   ModelConfig c = tiny_config(true, EncoderType::unidirectional);
@@ -114,9 +120,9 @@ TEST(LstmModel, RnnDropoutAndSkipChangeTheForward) {
     nn::Ctx train;
     train.training = true;
     train.begin_step(1);
-    double tr = m.forward_backward(train, tiny_batch(), 0.f).loss_sum;
+    double tr = m.forward_backward(train, tiny_batch(), 0.f).read_to_host().loss_sum;
     nn::Ctx eval;
-    return std::make_pair(tr, m.evaluate(eval, tiny_batch()).loss_sum);
+    return std::make_pair(tr, m.evaluate(eval, tiny_batch()).read_to_host().loss_sum);
   };
   ModelConfig base = tiny_config(false);
   ModelConfig drop = base, skip = base;
@@ -146,14 +152,15 @@ TEST(LstmModel, GradientsOneLayerEachSide) {
   check_model_gradients(c);
 }
 
-TEST(LstmModel, DecodingStepsMatchTeacherForcedForward) {
+TEST_P(LstmModelTest, DecodingStepsMatchTeacherForcedForward) {
+  MOEMT_MODEL_KERNELS;
   ModelConfig single = tiny_config(false, EncoderType::unidirectional);
   single.enc_layers = single.dec_layers = 1;  // no stacking: the context reaches only the output
   single.moe_enc_layers = single.moe_dec_layers = {};
   for (const ModelConfig& cfg : {tiny_config(false), tiny_config(true), single}) {
     LstmModel model(cfg);
-    model.finalize(Device::cpu(), 9);
-    testing::expect_steps_match_forward(model, cfg.use_moe ? "moe" : "dense");
+    model.finalize(dev(), 9);
+    testing::expect_steps_match_forward(model, cfg.use_moe ? "moe" : "dense", dev());
   }
 }
 
@@ -222,7 +229,8 @@ TEST(LstmModel, CheckpointRoundTrip) {
   EXPECT_EQ(loaded->params().values().to_vector(), model.params().values().to_vector());
   nn::Ctx ctx;
   BatchTensors batch = tiny_batch();
-  EXPECT_EQ(loaded->evaluate(ctx, batch).nll_sum, model.evaluate(ctx, batch).nll_sum);
+  EXPECT_EQ(loaded->evaluate(ctx, batch).read_to_host().nll_sum,
+            model.evaluate(ctx, batch).read_to_host().nll_sum);
   std::filesystem::remove_all(dir);
 }
 
@@ -233,5 +241,7 @@ TEST(LstmModel, ConfigWithoutTypeIsTransformer) {
   EXPECT_EQ(to_yaml(c).find("type:"), std::string::npos);
   EXPECT_EQ(to_yaml(c).find("dim-rnn"), std::string::npos);
 }
+
+MOEMT_INSTANTIATE_ON_DEVICES(LstmModelTest);
 
 }  // namespace moemt::model

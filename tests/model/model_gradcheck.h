@@ -6,13 +6,22 @@
 
 #include <string>
 
+#include "device_test.h"
 #include "model/model.h"
 #include "nn/gradcheck.h"
 
 namespace moemt::model::testing {
 
-// Two sentences: lengths 4 and 2 on the source, 3 and 2 on the target (pad = 0).
-inline BatchTensors tiny_batch() {
+// The ops a whole model may call, for MOEMT_NEEDS_KERNELS in device-parameterised tests.
+#define MOEMT_MODEL_KERNELS                                                                   \
+  MOEMT_NEEDS_KERNELS("accumulate", "activation", "balance_loss", "compact", "cross_entropy", \
+                      "dropout", "elementwise", "embedding", "fill", "gemm", "heads",         \
+                      "layer_norm", "log_softmax", "lstm_cell", "moe_gate_scale", "moe_plan", \
+                      "permute", "positional", "reduce", "reverse_sequence", "router_gate",   \
+                      "softmax", "topk")
+
+// Two sentences: lengths 4 and 2 on the source, 3 and 2 on the target (pad = 0), on `device`.
+inline BatchTensors tiny_batch(Device device = Device::cpu()) {
   BatchTensors b;
   b.src_ids = Tensor::from_vector(std::vector<int32_t>{5, 6, 7, 3, 8, 3, 0, 0}, {2, 4});
   b.src_lengths_host = {4, 2};
@@ -22,15 +31,17 @@ inline BatchTensors tiny_batch() {
   b.tgt_lengths_host = {3, 2};
   b.src_lang = {0, 1};
   b.tgt_lang = {1, 2};
+  for (Tensor* t : {&b.src_ids, &b.src_lengths, &b.tgt_in, &b.tgt_out}) *t = t->to(device);
   return b;
 }
 
 inline void expect_model_gradients(Model& model, const BatchTensors& batch) {
   nn::Ctx ctx;
+  ctx.device = batch.src_ids.device();
   ctx.training = true;
   auto loss = [&]() {
     ctx.begin_step(1);
-    auto st = model.forward_backward(ctx, batch, 0.1f);
+    auto st = model.forward_backward(ctx, batch, 0.1f).read_to_host();
     return st.loss_sum / st.tokens + st.aux_loss;
   };
   model.params().zero_grad();
@@ -50,10 +61,12 @@ inline void expect_model_gradients(Model& model, const BatchTensors& batch) {
 
 // Decoding steps (start + one step per target position) give the same log-likelihood of the
 // tiny batch as the teacher-forced evaluate() (eval mode, vocabulary of 13).
-inline void expect_steps_match_forward(Model& model, const std::string& what) {
-  BatchTensors batch = tiny_batch();
+inline void expect_steps_match_forward(Model& model, const std::string& what,
+                                       Device device = Device::cpu()) {
+  BatchTensors batch = tiny_batch(device);
   nn::Ctx ctx;  // eval mode
-  LossStats full = model.evaluate(ctx, batch);
+  ctx.device = device;
+  HostLossStats full = model.evaluate(ctx, batch).read_to_host();
   auto st = model.start(ctx, batch.src_ids, batch.src_lengths, batch.src_lang, batch.tgt_lang);
   auto in = batch.tgt_in.to_ivector(), out = batch.tgt_out.to_ivector();
   double nll = 0;

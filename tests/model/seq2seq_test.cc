@@ -41,23 +41,34 @@ ModelConfig tiny_config(bool moe) {
 
 using testing::tiny_batch;
 
-void check_model_gradients(bool moe) {
+void check_model_gradients(Device dev, bool moe) {
   Seq2Seq model(tiny_config(moe));
-  model.finalize(Device::cpu(), 5);
-  testing::expect_model_gradients(model, tiny_batch());
+  model.finalize(dev, 5);
+  testing::expect_model_gradients(model, tiny_batch(dev));
 }
 
 }  // namespace
 
-TEST(Seq2Seq, GradientsDense) { check_model_gradients(false); }
-TEST(Seq2Seq, GradientsMoe) { check_model_gradients(true); }
+class Seq2SeqTest : public moemt::testing::DeviceTest {};
 
-TEST(Seq2Seq, DecodingStepsMatchTeacherForcedForward) {
+TEST_P(Seq2SeqTest, GradientsDense) {
+  MOEMT_MODEL_KERNELS;
+  check_model_gradients(dev(), false);
+}
+TEST_P(Seq2SeqTest, GradientsMoe) {
+  MOEMT_MODEL_KERNELS;
+  check_model_gradients(dev(), true);
+}
+
+TEST_P(Seq2SeqTest, DecodingStepsMatchTeacherForcedForward) {
+  MOEMT_MODEL_KERNELS;
   for (bool moe : {false, true}) {
     Seq2Seq model(tiny_config(moe));
-    model.finalize(Device::cpu(), 9);
-    testing::expect_steps_match_forward(model, moe ? "moe" : "dense");
+    model.finalize(dev(), 9);
+    testing::expect_steps_match_forward(model, moe ? "moe" : "dense", dev());
   }
 }
+
+MOEMT_INSTANTIATE_ON_DEVICES(Seq2SeqTest);
 
 }  // namespace moemt::model

@@ -15,6 +15,7 @@
 namespace moemt::moe {
 namespace {
 
+using testing::aux_loss_of;
 using testing::MoeFixture;
 
 // Reference: every token through every chosen expert with plain loops in double.
@@ -161,12 +162,12 @@ TEST(MoeLayer, PaddingRowsUseNoCapacityAndGetZeroOutput) {
     for (int c2 = 0; c2 < 8; ++c2) EXPECT_EQ(yv[t * 8 + c2], 0.f);
   EXPECT_EQ(stats.layers().at("moe").tokens, 6);
   // The balancing loss ignores padding: changing padding rows leaves it unchanged.
-  double aux = f.ctx.read_aux_loss_to_host();
+  double aux = aux_loss_of(f.ctx);
   Tensor x2 = x.clone();
   for (int c2 = 0; c2 < 8; ++c2) x2.data<float>()[4 * 8 + c2] = 5.f;
   f.ctx.reset_aux_loss();
   f.layer->forward(f.ctx, x2);
-  EXPECT_DOUBLE_EQ(f.ctx.read_aux_loss_to_host(), aux);
+  EXPECT_DOUBLE_EQ(aux_loss_of(f.ctx), aux);
 }
 
 TEST(MoeLayer, HierarchicalRoutingNeverLeavesTheGroup) {
@@ -230,7 +231,7 @@ TEST(MoeLayer, NoiseIsDeterministicAndOffAtInference) {
   f.ctx.begin_step(4);
   f.ctx.reset_aux_loss();
   double c4 = nn::dot(f.layer->forward(f.ctx, x), probe);
-  EXPECT_NE(c4 + f.ctx.read_aux_loss_to_host(), a);  // another step draws other noise
+  EXPECT_NE(c4 + aux_loss_of(f.ctx), a);  // another step draws other noise
   f.ctx.training = false;
   f.ctx.begin_step(5);
   Tensor e1 = f.layer->forward(f.ctx, x);

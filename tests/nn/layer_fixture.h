@@ -33,6 +33,11 @@ inline std::unique_ptr<FfnBlock> dense_ffn(ParamStore& store, const std::string&
   return std::make_unique<FeedForward>(store, name, f);
 }
 
+// The ops a Transformer layer calls, for MOEMT_NEEDS_KERNELS in device-parameterised tests.
+#define MOEMT_LAYER_KERNELS                                                                   \
+  MOEMT_NEEDS_KERNELS("gemm", "elementwise", "heads", "softmax", "dropout", "layer_norm",     \
+                      "activation", "embedding", "fill")
+
 inline Tensor lengths(std::vector<int32_t> v) {
   auto n = static_cast<int64_t>(v.size());
   return Tensor::from_vector(v, {n});

@@ -46,8 +46,10 @@ TEST_P(CrossEntropyTest, MatchesReferenceWithSmoothingAndIgnore) {
   std::vector<int32_t> tv = {3, kPad, 0, 12, 7, kPad, 5, 2, 3};
   Tensor z = on(Tensor::from_vector(zv, {rows, vocab})), t = on(Tensor::from_vector(tv, {rows}));
   Tensor row_loss = empty({rows}), dz = empty({rows, vocab});
-  auto fwd = cross_entropy_forward(z, t, eps, kPad, row_loss);
-  auto fused = cross_entropy_fused(z, t, eps, kPad, gs, dz, row_loss);
+  Tensor sf = zeros({kCrossEntropyStats}, DType::f64), sb = zeros({kCrossEntropyStats}, DType::f64);
+  cross_entropy_forward(z, t, eps, kPad, sf, row_loss);
+  cross_entropy_fused(z, t, eps, kPad, gs, dz, sb, row_loss);
+  auto fwd = read_cross_entropy_stats_to_host(sf), fused = read_cross_entropy_stats_to_host(sb);
 
   std::vector<double> zd(zv.begin(), zv.end());
   double loss = 0, nll_sum = 0;
@@ -84,7 +86,7 @@ TEST_P(CrossEntropyTest, MatchesReferenceWithSmoothingAndIgnore) {
 
   // In place (dlogits aliases logits) and the backward-only form give the same gradient.
   Tensor z2 = on(Tensor::from_vector(zv, {rows, vocab})), none;
-  cross_entropy_fused(z2, t, eps, kPad, gs, z2, none);
+  cross_entropy_fused(z2, t, eps, kPad, gs, z2, none, none);
   EXPECT_EQ(z2.to_vector(), dzv);
   Tensor dz3 = empty({rows, vocab});
   cross_entropy_backward(z, t, eps, kPad, gs, dz3);
@@ -97,11 +99,18 @@ TEST_P(CrossEntropyTest, NoSmoothingIsNllAndBadTargetsFail) {
   auto zv = rndv(rows * vocab, 2, 1.f);
   Tensor z = on(Tensor::from_vector(zv, {rows, vocab}));
   Tensor t = on(Tensor::from_vector(std::vector<int32_t>{0, 5, 2, 4}, {rows})), none;
-  auto s = cross_entropy_forward(z, t, 0.f, -1, none);
+  Tensor st = zeros({kCrossEntropyStats}, DType::f64);
+  cross_entropy_forward(z, t, 0.f, -1, st, none);
+  auto s = read_cross_entropy_stats_to_host(st);
   EXPECT_EQ(s.tokens, 4);
   EXPECT_DOUBLE_EQ(s.loss_sum, s.nll_sum);
+  // A second call adds its sums to the same statistics.
+  cross_entropy_forward(z, t, 0.f, -1, st, none);
+  auto s2 = read_cross_entropy_stats_to_host(st);
+  EXPECT_EQ(s2.tokens, 8);
+  EXPECT_DOUBLE_EQ(s2.nll_sum, 2 * s.nll_sum);
   Tensor bad = on(Tensor::from_vector(std::vector<int32_t>{0, 6, 2, 4}, {rows}));
-  EXPECT_THROW(cross_entropy_forward(z, bad, 0.f, -1, none), InternalError);
+  EXPECT_THROW(cross_entropy_forward(z, bad, 0.f, -1, st, none), InternalError);
 }
 
 TEST_P(CrossEntropyTest, SoftmaxAccurateOverWideLogitRange) {
@@ -114,7 +123,9 @@ TEST_P(CrossEntropyTest, SoftmaxAccurateOverWideLogitRange) {
   for (int64_t v = 0; v < vocab; ++v) zv[v] = -120.f + 0.1f * static_cast<float>(v);
   Tensor z = on(Tensor::from_vector(zv, {1, vocab})), dz = empty({1, vocab}), none;
   Tensor t = on(Tensor::from_vector(std::vector<int32_t>{3}, {1}));
-  auto s = cross_entropy_fused(z, t, 0.f, -1, 1.f, dz, none);
+  Tensor st = zeros({kCrossEntropyStats}, DType::f64);
+  cross_entropy_fused(z, t, 0.f, -1, 1.f, dz, st, none);
+  auto s = read_cross_entropy_stats_to_host(st);
   double se = 0;
   for (float f : zv) se += std::exp(static_cast<double>(f) - 20.0);
   double lse = 20.0 + std::log(se);

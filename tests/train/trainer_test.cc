@@ -14,6 +14,7 @@
 #include "core/file_io.h"
 #include "core/safetensors.h"
 #include "model/checkpoint.h"
+#include "ops/accumulate.h"
 #include "ops/math/ema.h"
 #include "train/average.h"
 #include "train/checkpoint.h"
@@ -116,15 +117,15 @@ TEST(Trainer, AccumulatedGradientsEqualOneLargeBatch) {
   auto grads_of = [&](auto&& run) {
     ctx.begin_step(1);
     m.params().zero_grad();
-    model::LossStats st = run();
+    model::HostLossStats st = run().read_to_host();
     return std::make_pair(st, m.params().grads().to_vector());
   };
   auto [st_acc, g_acc] =
       grads_of([&] { return t.compute_gradients(ctx, micro_raw, "test").loss; });
   auto [st_one, g_one] = grads_of([&] { return m.forward_backward(ctx, large, 0.1f); });
   auto [st_naive, g_naive] = grads_of([&] {
-    model::LossStats sum;
-    for (const auto& b : micro) sum.loss_sum += m.forward_backward(ctx, b, 0.1f).loss_sum;
+    model::LossStats sum = model::LossStats::zeros(Device::cpu());
+    for (const auto& b : micro) ops::accumulate_f64(sum.sums, m.forward_backward(ctx, b, 0.1f).sums);
     return sum;
   });
   EXPECT_EQ(st_acc.tokens, st_one.tokens);
