@@ -8,24 +8,12 @@
 #include <functional>
 
 #include "model/seq2seq.h"
+#include "decode/tiny_model.h"
 
 namespace moemt::decode {
 namespace {
 
-model::ModelConfig tiny(bool moe) {
-  model::ModelConfig c;
-  c.vocab_size = 9;
-  c.d_model = 8;
-  c.heads = 2;
-  c.ffn_dim = 16;
-  c.enc_layers = 1;
-  c.dec_layers = 2;
-  c.dropout = 0;
-  c.languages = {"eng_Latn", "deu_Latn"};
-  c.language_groups = {"Germanic", "Germanic"};
-  c.use_moe = moe;
-  return c;
-}
+model::ModelConfig tiny(bool moe) { return fixtures::tiny_model(moe); }
 
 SearchOptions opts(int beam) {
   SearchOptions o;

@@ -8,22 +8,13 @@
 #include "core/cuda_runtime.h"
 #include "decode/beam_search.h"
 #include "model/seq2seq.h"
+#include "decode/tiny_model.h"
 
 namespace moemt::decode {
 namespace {
 
 model::ModelConfig parity_model(bool moe) {
-  model::ModelConfig c;
-  c.vocab_size = 9;
-  c.d_model = 8;
-  c.heads = 2;
-  c.ffn_dim = 16;
-  c.enc_layers = 1;
-  c.dec_layers = 2;
-  c.dropout = 0;
-  c.languages = {"eng_Latn", "deu_Latn"};
-  c.language_groups = {"Germanic", "Germanic"};
-  c.use_moe = moe;
+  model::ModelConfig c = fixtures::tiny_model(moe);
   c.moe.encoder.router_init_std = c.moe.decoder.router_init_std = 0.5f;  // clear routing margins
   return c;
 }
