@@ -6,15 +6,7 @@
 # Skips (77) when moemt has no MPI or mpirun is absent.
 set -euo pipefail
 MOEMT=$1
-"$MOEMT" version | grep -q "mpi: yes" || { echo "moemt built without MPI: skipped"; exit 77; }
-command -v mpirun > /dev/null || { echo "no mpirun: skipped"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-S=corpora/sample/train
-fail() { echo "FAIL: $*" >&2; exit 1; }
-export OMP_NUM_THREADS=1
-MPIRUN=(mpirun --oversubscribe --allow-run-as-root)
-DATA=(--train-sets $S/eng_Latn-deu_Latn.eng_Latn $S/eng_Latn-deu_Latn.deu_Latn)
+source "$(dirname "$0")/mpi_common.bash"
 # Dropless, noiseless, no dropout or balancing losses: every rank count computes the one-process
 # update up to float summation order. 6 experts: groups of 2 and of 3 ranks.
 cat > "$T/tiny.yml" <<YML

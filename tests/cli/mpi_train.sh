@@ -4,15 +4,8 @@
 # global-batch loss like one process does. Skips (77) when moemt has no MPI or mpirun is absent.
 set -euo pipefail
 MOEMT=$1
-"$MOEMT" version | grep -q "mpi: yes" || { echo "moemt built without MPI: skipped"; exit 77; }
-command -v mpirun > /dev/null || { echo "no mpirun: skipped"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-S=corpora/sample/train
-fail() { echo "FAIL: $*" >&2; exit 1; }
-export OMP_NUM_THREADS=1
-MPIRUN=(mpirun --oversubscribe --allow-run-as-root -np 2)
-DATA=(--train-sets $S/eng_Latn-deu_Latn.eng_Latn $S/eng_Latn-deu_Latn.deu_Latn)
+source "$(dirname "$0")/mpi_common.bash"
+MPIRUN+=(-np 2)
 # No dropout, noise, capacity or balancing losses: the 2-process run computes the 1-process
 # step up to float summation order.
 cat > "$T/tiny.yml" <<YML
