@@ -1,97 +1,21 @@
-// CUDA row top-k with the CPU's order (largest first, the earlier index on ties; ops/math/topk.h).
-// Router rows (E up to a few hundred) take one thread per row and the CPU's insertion itself.
-// Wide rows (a vocabulary in beam search) take a block per row: each thread keeps the top k of
-// its strided share of the row by the same insertion, then k rounds pick the best head among
-// the threads by (value desc, index asc) — the order the insertion implies, so the result is the
-// CPU's exactly.
-#include <climits>
-
-#include "launch.cuh"
-#include "ops/math/topk.h"
+// CUDA row top-k with the CPU's order (largest first, the earlier index on ties): the shared
+// row kernels of topk_rows.cuh over the rows as they are.
 #include "topk.cuh"
+#include "topk_rows.cuh"
 
 namespace moemt::kernels {
 
 namespace {
-
-constexpr int kBlockThreads = 128;
-constexpr int kMaxBlockK = 32;      // per-thread lists live in shared memory: 128 * 32 * 8 bytes
-constexpr int64_t kWideRow = 1024;  // columns from which a row gets a block
-
-__global__ void topk_kernel(const float* x, int64_t n, int64_t e, int k, float* v, int32_t* id) {
-  for (int64_t r = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; r < n;
-       r += static_cast<int64_t>(gridDim.x) * blockDim.x)
-    math::topk_row(x + r * e, e, k, v + r * k, id + r * k);
-}
-
-__device__ inline bool better(float av, int32_t ai, float bv, int32_t bi) {
-  return av > bv || (av == bv && ai < bi);
-}
-
-__global__ void topk_block_kernel(const float* x, int64_t e, int k, float* out_v, int32_t* out_id) {
-  __shared__ float lv[kBlockThreads * kMaxBlockK];
-  __shared__ int32_t li[kBlockThreads * kMaxBlockK];
-  __shared__ float wv[kBlockThreads / 32];
-  __shared__ int32_t wi[kBlockThreads / 32];
-  __shared__ int wt[kBlockThreads / 32];
-  __shared__ int winner;
-  const float* row = x + blockIdx.x * e;
-  float* v = lv + threadIdx.x * k;
-  int32_t* id = li + threadIdx.x * k;
-  // This thread's share (columns threadIdx.x + m * blockDim), by the CPU's insertion.
-  int filled = 0;
-  for (int64_t c = threadIdx.x; c < e; c += blockDim.x) {
-    const float val = row[c];
-    if (filled == k && !(val > v[k - 1])) continue;
-    int pos = filled < k ? filled++ : k - 1;
-    while (pos > 0 && val > v[pos - 1]) {
-      v[pos] = v[pos - 1];
-      id[pos] = id[pos - 1];
-      --pos;
-    }
-    v[pos] = val;
-    id[pos] = static_cast<int32_t>(c);
-  }
-  // k rounds: the best head among the threads goes out, its thread moves to its next entry.
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  int head = 0;
-  for (int r = 0; r < k; ++r) {
-    float bv = head < filled ? v[head] : -INFINITY;
-    int32_t bi = head < filled ? id[head] : INT_MAX;  // an empty list loses every tie
-    int bt = threadIdx.x;
-    for (int o = 16; o > 0; o >>= 1) {
-      const float ov = __shfl_down_sync(0xffffffffu, bv, o);
-      const int32_t oi = __shfl_down_sync(0xffffffffu, bi, o);
-      const int ot = __shfl_down_sync(0xffffffffu, bt, o);
-      if (better(ov, oi, bv, bi)) bv = ov, bi = oi, bt = ot;
-    }
-    if (lane == 0) wv[warp] = bv, wi[warp] = bi, wt[warp] = bt;
-    __syncthreads();
-    if (threadIdx.x == 0) {
-      for (int w = 1; w < kBlockThreads / 32; ++w)
-        if (better(wv[w], wi[w], wv[0], wi[0])) wv[0] = wv[w], wi[0] = wi[w], wt[0] = wt[w];
-      out_v[blockIdx.x * static_cast<int64_t>(k) + r] = wv[0];
-      out_id[blockIdx.x * static_cast<int64_t>(k) + r] = wi[0];
-      winner = wt[0];
-    }
-    __syncthreads();
-    if (threadIdx.x == winner) ++head;
-    __syncthreads();  // winner is rewritten next round
-  }
-}
-
+struct PlainRows {
+  const float* x;
+  int64_t e;
+  __device__ math::RowLoad operator()(int64_t r) const { return {x + r * e}; }
+};
 }  // namespace
 
 void launch_topk(const float* x, int64_t n, int64_t e, int k, float* values, int32_t* indices,
                  int device, void* stream) {
-  if (n == 0) return;
-  cudaSetDevice(device);
-  cudaStream_t s = static_cast<cudaStream_t>(stream);
-  if (e >= kWideRow && k <= kMaxBlockK)
-    topk_block_kernel<<<static_cast<unsigned>(n), kBlockThreads, 0, s>>>(x, e, k, values, indices);
-  else
-    topk_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, n, e, k, values, indices);
-  check_launch("topk");
+  topk_rows::launch("topk", PlainRows{x, e}, n, e, k, values, indices, device, stream);
 }
 
 }  // namespace moemt::kernels

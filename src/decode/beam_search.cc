@@ -8,6 +8,8 @@
 #include <limits>
 #include <numeric>
 
+#include "ops/beam_topk.h"
+
 namespace moemt::decode {
 
 namespace {
@@ -31,24 +33,47 @@ bool better(const Cand& a, const Cand& b) {
   return a.tok < b.tok;
 }
 
-// Appends to `out` the m best continuations of one beam row (base + lp[v], in `better` order),
-// skipping -inf. Only these can be among the m best of the whole sentence, so the search
-// never materialises beam x vocab candidates.
-void best_of_row(const float* lp, int64_t vocab, float base, int64_t row, size_t m,
-                 std::vector<Cand>& out) {
-  const size_t begin = out.size();
+// A host vector on the model's device (no copy on the CPU).
+template <typename T>
+Tensor upload(const std::vector<T>& v, const Shape& shape, Device dev) {
+  Tensor t = Tensor::from_vector(v, shape);
+  return dev.is_cpu() ? t : t.to(dev);
+}
+
+// The tokens a step may never produce, as a (V) bias on the model's device: -inf for blocked
+// ids, <unk> (unless allowed) and, with block_eos (before --min-length), eos; 0 elsewhere.
+Tensor token_bias(const SearchOptions& opt, int64_t vocab, bool block_eos, Device dev) {
   const float kNeg = -std::numeric_limits<float>::infinity();
-  for (int64_t v = 0; v < vocab; ++v) {
-    if (!(lp[v] > kNeg)) continue;
-    Cand c{base + lp[v], row, static_cast<int32_t>(v)};
-    if (out.size() - begin == m) {
-      // Full: a later token with an equal score never beats an earlier one.
-      if (!(c.score > out.back().score)) continue;
-      out.pop_back();
-    }
-    auto at = std::upper_bound(out.begin() + static_cast<long>(begin), out.end(), c, better);
-    out.insert(at, c);
-  }
+  std::vector<float> bias(vocab, 0.f);
+  auto block = [&](int32_t id) {
+    MOEMT_CHECK(id >= 0 && id < vocab, "blocked token id {} outside the vocabulary of {}", id,
+                vocab);
+    bias[id] = kNeg;
+  };
+  for (int32_t b : opt.blocked_ids) block(b);
+  if (!opt.allow_unk) block(opt.unk_id);
+  if (block_eos) block(opt.eos_id);
+  return upload(bias, {vocab}, dev);
+}
+
+// One step's candidates: for each row, its m best continuations (running score + log-prob),
+// best first, chosen on the log-probabilities' device; only these (rows, m) reach the host.
+// Only a row's m best can be among the m best of its sentence, so this loses nothing.
+struct RowCandidates {
+  int m = 0;
+  std::vector<float> score;  // (rows, m); -inf: fewer than m tokens allowed
+  std::vector<int32_t> tok;  // (rows, m)
+};
+RowCandidates row_candidates(const Tensor& lp, const std::vector<float>* row_scores,
+                             const Tensor& bias, int m) {
+  const Device dev = lp.device();
+  const int64_t rows = lp.size(0);
+  Tensor scores;  // undefined: rank the log-probabilities alone (greedy)
+  if (row_scores) scores = upload(*row_scores, {rows}, dev);
+  Tensor values = Tensor::empty({rows, m}, DType::f32, dev);
+  Tensor indices = Tensor::empty({rows, m}, DType::i32, dev);
+  ops::beam_topk(lp, scores, bias, m, values, indices);
+  return {m, values.to_vector(), indices.to_ivector()};
 }
 
 float normalized(float score, size_t length, float alpha) {
@@ -78,24 +103,23 @@ std::vector<std::vector<Hypothesis>> beam_search(model::Model& model, nn::Ctx& c
     lens[i] = static_cast<int32_t>(src[i].size());
   }
   Device dev = model.params().device();
-  Tensor src_ids = Tensor::from_vector(ids, {n, s}), src_lens = Tensor::from_vector(lens, {n});
-  if (!dev.is_cpu()) {
-    src_ids = src_ids.to(dev);
-    src_lens = src_lens.to(dev);
-  }
-  std::unique_ptr<model::DecoderState> state = model.start(ctx, src_ids, src_lens, src_lang, tgt_lang);
+  const Tensor src_ids = upload(ids, {n, s}, dev), src_lens = upload(lens, {n}, dev);
+  std::unique_ptr<model::DecoderState> state =
+      model.start(ctx, src_ids, src_lens, src_lang, tgt_lang);
 
   // Per sentence: its live hypotheses (row order in the state) and finished ones.
   std::vector<std::vector<Live>> live(n, std::vector<Live>(1));
   std::vector<std::vector<Hypothesis>> finished(n);
   std::vector<int64_t> max_len(n);
   for (int64_t i = 0; i < n; ++i)
-    max_len[i] = std::min<int64_t>(opt.max_length,
-                                   static_cast<int64_t>(std::ceil(opt.max_length_factor * lens[i])));
+    max_len[i] = std::min<int64_t>(
+        opt.max_length, static_cast<int64_t>(std::ceil(opt.max_length_factor * lens[i])));
   std::vector<int64_t> active(n);  // sentences still searching, in state row-block order
   std::iota(active.begin(), active.end(), 0);
   std::vector<int32_t> last(n, opt.bos_id);
   const int64_t vocab = model.config().vocab_size;
+  const Tensor bias = token_bias(opt, vocab, false, dev);
+  const Tensor bias_eos = opt.min_length > 0 ? token_bias(opt, vocab, true, dev) : bias;
 
   auto finish = [&](int64_t i, const Live& h, float eos_lp, bool with_eos) {
     Hypothesis f;
@@ -108,18 +132,17 @@ std::vector<std::vector<Hypothesis>> beam_search(model::Model& model, nn::Ctx& c
   };
 
   for (int64_t t = 0; !active.empty(); ++t) {
-    Tensor lp_t = model.step(ctx, *state, last);
-    Tensor lp_host = lp_t.device().is_cpu() ? lp_t : lp_t.to(Device::cpu());
-    float* lp = lp_host.data<float>();
-    // Suppress tokens that must never appear.
+    Tensor lp = model.step(ctx, *state, last);
+    // Greedy ranks the log-probabilities alone (adding the score could merge ties); beam
+    // search ranks score + log-prob, keeping 2k per row so k survive eos continuations.
+    std::vector<float> row_scores;
+    if (k > 1)
+      for (int64_t i : active)
+        for (const Live& h : live[i]) row_scores.push_back(h.score);
+    const RowCandidates rc =
+        row_candidates(lp, k > 1 ? &row_scores : nullptr, t < opt.min_length ? bias_eos : bias,
+                       k == 1 ? 1 : static_cast<int>(std::min<int64_t>(2 * k, vocab)));
     const float kNeg = -std::numeric_limits<float>::infinity();
-    int64_t rows = static_cast<int64_t>(last.size());
-    for (int64_t r = 0; r < rows; ++r) {
-      float* row = lp + r * vocab;
-      for (int32_t b : opt.blocked_ids) row[b] = kNeg;
-      if (!opt.allow_unk) row[opt.unk_id] = kNeg;
-      if (t < opt.min_length) row[opt.eos_id] = kNeg;  // all rows are at step t
-    }
 
     std::vector<int32_t> reorder, next_last;
     std::vector<int64_t> still;
@@ -134,13 +157,15 @@ std::vector<std::vector<Hypothesis>> beam_search(model::Model& model, nn::Ctx& c
       // Candidates, best first.
       std::vector<Cand> cands;
       if (k == 1) {
-        const float* row = lp + row0 * vocab;
-        int32_t best = static_cast<int32_t>(std::max_element(row, row + vocab) - row);
-        cands.push_back({beams[0].score + row[best], 0, best});
+        const size_t at = static_cast<size_t>(row0) * rc.m;
+        cands.push_back({beams[0].score + rc.score[at], 0, rc.tok[at]});
       } else {
         const size_t want = 2 * static_cast<size_t>(k);
         for (int64_t b = 0; b < nb; ++b)
-          best_of_row(lp + (row0 + b) * vocab, vocab, beams[b].score, b, want, cands);
+          for (int j = 0; j < rc.m; ++j) {
+            const size_t at = static_cast<size_t>(row0 + b) * rc.m + j;
+            if (rc.score[at] > kNeg) cands.push_back({rc.score[at], b, rc.tok[at]});
+          }
         std::sort(cands.begin(), cands.end(), better);
         if (cands.size() > want) cands.resize(want);
       }
@@ -189,8 +214,9 @@ std::vector<std::vector<Hypothesis>> beam_search(model::Model& model, nn::Ctx& c
 
   for (int64_t i = 0; i < n; ++i) {
     auto& f = finished[i];
-    std::stable_sort(f.begin(), f.end(),
-                     [](const Hypothesis& a, const Hypothesis& b) { return a.norm_score > b.norm_score; });
+    std::stable_sort(f.begin(), f.end(), [](const Hypothesis& a, const Hypothesis& b) {
+      return a.norm_score > b.norm_score;
+    });
     if (static_cast<int>(f.size()) > n_best) f.resize(n_best);
     result[i] = std::move(f);
   }

@@ -12,6 +12,7 @@
 #include "ops/activation.h"
 #include "ops/adam.h"
 #include "ops/balance_loss.h"
+#include "ops/beam_topk.h"
 #include "ops/cast.h"
 #include "ops/cross_entropy.h"
 #include "ops/dispatch.h"
@@ -95,6 +96,10 @@ std::vector<OpCall> all_ops(DType dt) {
     GateGrads g;
     g.dgate = r({2, 1});
     balance_loss_backward(RouterGateOptions{}, BalanceCoefs{}, gate_tensors(), 1.0, g);
+  });
+  add_op("beam_topk", [=] {
+    Tensor values = r({2, 1}), indices = i({2, 1});
+    beam_topk(r({2, 3}), r({2}), r({3}), 1, values, indices);
   });
   add_op("router_gate_forward", [=] {
     GateTensors t;
