@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the CUDA build here (sm_90a + compute_90 PTX) and gathers what a GPU machine without
 # our Debian libraries needs into one folder: the moemt binary, the test binaries, the grouped
-# GEMM benchmark (bench_gemm), every shared
+# GEMM benchmark (bench_gemm), the MoE layer benchmark (bench_moe), every shared
 # library they load except the GPU driver, cuBLAS and NCCL (the machine's CUDA toolkit or
 # PyTorch's wheels have those; BUNDLE_NCCL=1 adds libnccl, 218 MB for NCCL 2.28), and the
 # dynamic loader, so the binaries run there with this machine's glibc.
@@ -22,7 +22,7 @@ cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DMOEMT_CUDA=ON -DMOEMT_TE
 cmake --build "$BUILD_DIR" -j"$(nproc)"
 
 rm -rf "$OUT.tmp" && mkdir -p "$OUT.tmp/bin" "$OUT.tmp/lib"
-bins=("$BUILD_DIR/bin/moemt" "$BUILD_DIR/src/ops/bench_gemm")
+bins=("$BUILD_DIR/bin/moemt" "$BUILD_DIR/src/ops/bench_gemm" "$BUILD_DIR/src/moe/bench_moe")
 for t in "$BUILD_DIR"/tests/test_*; do [[ -x $t && ! $t =~ \.cmake$ ]] && bins+=("$t"); done
 cp "${bins[@]}" "$OUT.tmp/bin/"
 # Every library the binaries load, but not the driver (libcuda, libnvidia-*) nor cuBLAS/cuBLASLt

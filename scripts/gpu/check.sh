@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, from the repository root, with the folder bundle.sh made: the CUDA
 # instances of the device-parameterised tests, the CPU/CUDA parity tests (CudaParity.*) and the
-# CUDA runtime tests, the NCCL communicator tests (one rank on GPU 0), then the grouped GEMM
-# benchmark, and prints a summary.
+# CUDA runtime tests, the NCCL communicator tests (one rank on GPU 0), then the benchmarks
+# (grouped GEMM, MoE layer vs dense FFN, decoding tokens/s; JSON lines), and prints a summary.
+# The benchmarks are sized to finish in a few minutes together on an H200.
 # Everything runs through the bundled dynamic loader and libraries; the machine's CUDA toolkit
 # provides the driver, cuBLAS and NCCL. Usage: scripts/gpu/check.sh [BUNDLE_DIR | BUNDLE.tar.xz]
 # (default gpu-bundle, else gpu-bundle.tar.xz). $OUT, where set, receives the logs.
@@ -33,9 +34,9 @@ if ! ls "$B"/lib/libnccl.so.2 /usr/local/cuda/lib64/libnccl.so.2 /usr/local/cuda
   d=$(python3 -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "lib"))' 2>/dev/null)
   [[ -n $d && -d $d ]] && cuda_libs+=":$d"
 fi
-run() {  # the bundled loader, our libraries first, then the toolkit's
-  "$B/lib/ld-linux-x86-64.so.2" --library-path "$(realpath "$B")/lib$cuda_libs" "$@"
-}
+# The bundled loader, our libraries first, then the toolkit's.
+loader=("$B/lib/ld-linux-x86-64.so.2" --library-path "$(realpath "$B")/lib$cuda_libs")
+run() { "${loader[@]}" "$@"; }
 OUT_DIR=${OUT:-/tmp/moemt-gpu-check}
 mkdir -p "$OUT_DIR"
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 || true; } | sed 's/^/gpu: /'
@@ -65,6 +66,23 @@ if [[ -x $B/bin/bench_gemm ]]; then
       --d 1024 --ffn 4096 2> "$OUT_DIR/bench_gemm_$dt.err" | tee "$OUT_DIR/bench_gemm_$dt.jsonl" ||
       { status=1; tail -5 "$OUT_DIR/bench_gemm_$dt.err"; }
   done
+fi
+# The MoE layer forward+backward against a dense FFN of the same active FLOPs (one JSON line per
+# variant: dropless, capacity 1.25, noisy gating with all losses; goal ratio_moe_over_dense <=
+# 1.15), at a GPU-sized layer: d 1024, expert ffn 4096, 16 experts top-2, 16k tokens, f32.
+if [[ -x $B/bin/bench_moe ]]; then
+  timeout 120 "${loader[@]}" "$B/bin/bench_moe" --device cuda:0 --mode moe_vs_dense \
+    --tokens 16384 --d-model 1024 --d-ff 4096 --experts 16 --k 2 --reps 10 --warmup 3 \
+    2> "$OUT_DIR/bench_moe.err" | tee "$OUT_DIR/bench_moe.jsonl"
+  [[ ${PIPESTATUS[0]} -eq 0 ]] || { status=1; tail -5 "$OUT_DIR/bench_moe.err"; }
+fi
+# Decoding tokens/s, greedy and beam 4 at batch 1 and 64, on a transformer-base MoE trained for
+# a few updates on the sample (scripts/gpu/bench_decode.sh; needs the repository's corpora/).
+if [[ -f scripts/gpu/bench_decode.sh ]]; then
+  timeout 180 bash scripts/gpu/bench_decode.sh --device cuda:0 --size base --length 64 \
+    --sentences-b1 16 --work "$OUT_DIR/bench_decode" -- "${loader[@]}" "$B/bin/moemt" \
+    2> "$OUT_DIR/bench_decode.err" | tee "$OUT_DIR/bench_decode.jsonl"
+  [[ ${PIPESTATUS[0]} -eq 0 ]] || { status=1; tail -5 "$OUT_DIR/bench_decode.err"; }
 fi
 echo "check.sh: $([[ $status -eq 0 ]] && echo all passed || echo FAILURES) (logs in $OUT_DIR)"
 exit $status

@@ -7,6 +7,9 @@
 // Usage: bench_moe [--tokens N] [--d-model D] [--d-ff F] [--k K] [--experts E] [--reps R]
 //                  [--threads T] [--mode moe_vs_dense|experts_scaling|all] [--experts-list 4,8]
 //                  [--expert-gemm auto|per_expert|grouped] (grouped: the GPU's formulation)
+//                  [--device cpu|cuda:N] (scripts/gpu/check.sh: moe_vs_dense on cuda:0)
+// On a GPU every timed call ends with a stream synchronisation, so times are wall times of
+// finished work.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -17,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cuda_runtime.h"
 #include "core/threads.h"
 #include "moe/expert_bank.h"
 #include "moe/moe_layer.h"
@@ -35,6 +39,7 @@ struct Args {
   moe::ExpertGemm gemm = moe::ExpertGemm::automatic;
   std::string gemm_name = "auto";
   std::vector<int> experts_list = {4, 8, 16, 32, 64};
+  Device device = Device::cpu();
 };
 
 Args parse(int argc, char** argv) {
@@ -66,7 +71,14 @@ Args parse(int argc, char** argv) {
       a.threads = std::stoi(next());
     else if (f == "--mode")
       a.mode = next();
-    else if (f == "--expert-parallel") {
+    else if (f == "--device") {
+      try {
+        a.device = parse_device(next());
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_moe: --device: %s\n", e.what());
+        std::exit(2);
+      }
+    } else if (f == "--expert-parallel") {
       std::string v = next();
       a.parallel = v == "inside"   ? moe::ExpertParallelism::inside_gemm
                    : v == "across" ? moe::ExpertParallelism::across_experts
@@ -104,13 +116,24 @@ const char* parallel_name(moe::ExpertParallelism p) {
   return "?";
 }
 
+// Waits for the work queued on the device (nothing on the CPU, whose ops return finished).
+void sync(Device dev) {
+  if (!dev.is_cpu()) cuda_synchronize(current_stream(dev));
+}
+
+// A host tensor on the benchmark's device.
+Tensor on(const Args& a, const Tensor& host) {
+  return a.device.is_cpu() ? host : host.to(a.device);
+}
+
 // Median wall time in ms of fn over reps runs after warmup runs.
 double median_ms(const Args& a, const std::function<void()>& fn) {
-  for (int i = 0; i < a.warmup; ++i) fn();
+  for (int i = 0; i < a.warmup; ++i) fn(), sync(a.device);
   std::vector<double> t;
   for (int i = 0; i < a.reps; ++i) {
     auto s = std::chrono::steady_clock::now();
     fn();
+    sync(a.device);
     t.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count());
   }
@@ -124,11 +147,12 @@ struct Paired {
   double a_ms, b_ms, ratio;
 };
 Paired paired(const Args& args, const std::function<void()>& a, const std::function<void()>& b) {
-  for (int i = 0; i < args.warmup; ++i) a(), b();
+  for (int i = 0; i < args.warmup; ++i) a(), b(), sync(args.device);
   std::vector<double> ta, tb, r;
-  auto time = [](const std::function<void()>& fn) {
+  auto time = [&](const std::function<void()>& fn) {
     auto s = std::chrono::steady_clock::now();
     fn();
+    sync(args.device);
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count();
   };
   for (int i = 0; i < args.reps; ++i) {
@@ -163,12 +187,13 @@ struct MoeRun {
   Tensor x, dy;
   MoeRun(const Args& a, const moe::MoeConfig& c) {
     layer = std::make_unique<moe::MoeLayer>(ps, "moe", c, a.d_model, a.d_ff, ops::Activation::relu);
-    ps.finalize(Device::cpu(), 1);
+    ps.finalize(a.device, 1);
     layer->set_expert_parallelism(a.parallel);
     layer->set_expert_gemm(a.gemm);
     ctx.training = true;
-    x = nn::random_tensor({a.tokens, a.d_model}, 1);
-    dy = nn::random_tensor({a.tokens, a.d_model}, 2, 1e-3f);
+    ctx.device = a.device;
+    x = on(a, nn::random_tensor({a.tokens, a.d_model}, 1));
+    dy = on(a, nn::random_tensor({a.tokens, a.d_model}, 2, 1e-3f));
   }
   void fwd_bwd() {
     ctx.begin_step(ctx.step + 1);
@@ -194,13 +219,17 @@ struct MoeRun {
     for (int i = 0; i < a.warmup + a.reps; ++i) {
       auto t0 = now();
       ps.zero_grad();
+      sync(a.device);
       auto t1 = now();
       ctx.begin_step(ctx.step + 1);
       layer->forward(ctx, x);
+      sync(a.device);
       auto t2 = now();
       layer->backward(ctx, dy);
+      sync(a.device);
       auto t3 = now();
       update();
+      sync(a.device);
       auto t4 = now();
       if (i < a.warmup) continue;
       t[0].push_back(ms(t1 - t0)), t[1].push_back(ms(t2 - t1));
@@ -222,9 +251,9 @@ void moe_vs_dense(const Args& a) {
   ParamStore dps;
   moe::ExpertBank dense(dps, "dense", 1, a.d_model, a.k * a.d_ff, ops::Activation::relu,
                         ParamGroup::dense);
-  dps.finalize(Device::cpu(), 1);
-  Tensor x = nn::random_tensor({a.tokens, a.d_model}, 1);
-  Tensor dy = nn::random_tensor({a.tokens, a.d_model}, 2, 1e-3f);
+  dps.finalize(a.device, 1);
+  Tensor x = on(a, nn::random_tensor({a.tokens, a.d_model}, 1));
+  Tensor dy = on(a, nn::random_tensor({a.tokens, a.d_model}, 2, 1e-3f));
   std::vector<int64_t> all = {0, a.tokens};
   auto dense_step = [&] {
     dense.forward_grouped(x, all);
@@ -248,14 +277,15 @@ void moe_vs_dense(const Args& a) {
     double dense_ms = pr.a_ms, moe_ms = pr.b_ms;
     // The expert GEMMs alone on the same plan, to split routing overhead from expert work.
     const auto& plan = run.layer->plan();
-    Tensor xp = nn::random_tensor({plan.num_rows(), a.d_model}, 3);
-    Tensor dyp = nn::random_tensor({plan.num_rows(), a.d_model}, 4, 1e-3f);
+    Tensor xp = on(a, nn::random_tensor({plan.num_rows(), a.d_model}, 3));
+    Tensor dyp = on(a, nn::random_tensor({plan.num_rows(), a.d_model}, 4, 1e-3f));
     auto& bank = const_cast<moe::ExpertBank&>(run.layer->experts());  // same weights
     double experts_ms = median_ms(a, [&] {
       bank.forward_grouped(xp, plan.host_offsets);
       bank.backward(dyp);
     });
     nlohmann::json j = {{"bench", "moe_vs_dense"},
+                        {"device", a.device.str()},
                         {"variant", v.name},
                         {"tokens", a.tokens},
                         {"d_model", a.d_model},
@@ -273,7 +303,8 @@ void moe_vs_dense(const Args& a) {
                         {"ratio_moe_over_dense", pr.ratio},
                         {"dense_gflops", flops / dense_ms * 1e-6},
                         {"target_ratio", 1.3},
-                        {"goal_ratio", 1.1}};
+                        // The GPU issue's goal (#11) is 1.15; the CPU's was set at 1.1.
+                        {"goal_ratio", a.device.is_cpu() ? 1.1 : 1.15}};
     std::printf("%s\n", j.dump().c_str());
     std::fflush(stdout);
   }
@@ -290,6 +321,7 @@ void experts_scaling(const Args& a) {
         a, [&] { base.train_step(); }, [&] { run.train_step(); });
     double fb = fbp.b_ms, step = stp.b_ms;
     nlohmann::json j = {{"bench", "experts_scaling"},
+                        {"device", a.device.str()},
                         {"experts", e},
                         {"k", a.k},
                         {"tokens", a.tokens},
@@ -315,6 +347,7 @@ int main(int argc, char** argv) {
   Args a = parse(argc, argv);
   set_num_threads(a.threads);
   try {
+    require_device(a.device);
     if (a.mode == "moe_vs_dense" || a.mode == "all") moe_vs_dense(a);
     if (a.mode == "experts_scaling" || a.mode == "all") experts_scaling(a);
   } catch (const std::exception& e) {
