@@ -14,6 +14,9 @@
 #                    4096-token batches; target: E = 64 within +15 % of E = 8.
 # Usage: scripts/bench/moe_layer.sh [build-dir] [extra bench_moe flags...]
 #   e.g. scripts/bench/moe_layer.sh build --threads 2 --tokens 4096
+#   --device cuda:0 (a -DMOEMT_CUDA=ON build) runs bench_moe's two modes on that GPU and skips
+#   the whole-model step, which bench_train_step times on the CPU only; scripts/gpu/check.sh
+#   runs moe_vs_dense on the GPU from the bundle.
 # MOEMT_BENCH_MODEL_FLAGS: extra bench_train_step flags (e.g. "--reps 3 --experts-list 8,64").
 # Environment: OMP_WAIT_POLICY is set to passive unless already set (spinning OpenMP threads
 # starve each other on a shared, oversubscribed machine).
@@ -32,9 +35,15 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 echo "{\"bench\":\"env\",\"nproc\":$(nproc),\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"omp_wait_policy\":\"$OMP_WAIT_POLICY\"}"
 "$build/src/moe/bench_moe" --mode moe_vs_dense "$@"
 "$build/src/moe/bench_moe" --mode experts_scaling "$@"
-threads=()
+threads=() device=cpu
 for ((i = 1; i <= $#; ++i)); do
-  [[ ${!i} == --threads ]] && { j=$((i + 1)); threads=(--threads "${!j}"); }
+  j=$((i + 1))
+  [[ ${!i} == --threads ]] && threads=(--threads "${!j}")
+  [[ ${!i} == --device ]] && device=${!j}
 done
+if [[ $device != cpu ]]; then
+  echo "{\"bench\":\"train_step_experts_scaling\",\"skipped\":\"bench_train_step runs on the CPU only (--device $device)\"}"
+  exit 0
+fi
 # shellcheck disable=SC2086
 "$build/src/train/bench_train_step" "${threads[@]}" ${MOEMT_BENCH_MODEL_FLAGS:-}
