@@ -1,6 +1,7 @@
 // Batched beam search. Rows of the decoder state are (sentence, beam) pairs of the sentences
 // still searching; each step picks, per sentence, the best `beam` continuations among
-// beam x vocab candidates, files eos continuations as finished, and reorders the caches.
+// beam x vocab candidates, files eos continuations as finished, and reorders the caches. Each
+// row's 2 x beam best are chosen on the model's device (ops::beam_topk); the host merges them.
 #include "decode/beam_search.h"
 
 #include <algorithm>
