@@ -6,7 +6,7 @@
 # PyTorch's wheels have those; BUNDLE_NCCL=1 adds libnccl, 218 MB for NCCL 2.28), and the
 # dynamic loader, so the binaries run there with this machine's glibc.
 # Usage: scripts/gpu/bundle.sh [OUT_DIR]   (default gpu-bundle/, ignored by git; BUILD_DIR=build-gpu)
-# Writes OUT_DIR and OUT_DIR.tar.xz (~20 MB: OpenBLAS and ICU data are most of it), the one to
+# Writes OUT_DIR and OUT_DIR.tar.xz (~27 MB: OpenBLAS and ICU data are most of it), the one to
 # carry to the GPU machine; there, from the repository root: scripts/gpu/check.sh OUT_DIR.tar.xz
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -33,7 +33,9 @@ for b in "${bins[@]}"; do
 done | sort -u | while read -r lib; do
   case "$(basename "$lib")" in
     libcuda.so*|libnvidia*|libcublas*|libcublasLt*) ;;
-    libnccl.so*) [[ ${BUNDLE_NCCL:-0} == 1 ]] && cp -L "$lib" "$OUT.tmp/lib/" ;;
+    # An if, not `[[ ]] && cp`: as the loop's last command (libnccl sorts last, from
+    # /usr/local/cuda/lib) a false test would fail the pipeline and stop the script.
+    libnccl.so*) if [[ ${BUNDLE_NCCL:-0} == 1 ]]; then cp -L "$lib" "$OUT.tmp/lib/"; fi ;;
     *) cp -L "$lib" "$OUT.tmp/lib/" ;;
   esac
 done
@@ -41,8 +43,5 @@ cp -L /lib64/ld-linux-x86-64.so.2 "$OUT.tmp/lib/"
 git rev-parse HEAD > "$OUT.tmp/COMMIT"
 rm -rf "$OUT" && mv "$OUT.tmp" "$OUT"
 XZ_OPT=-T0 tar -cJf "$OUT.tar.xz.tmp" "$OUT" && mv "$OUT.tar.xz.tmp" "$OUT.tar.xz"
-for p in "/$OUT/" "/$OUT.tar.xz"; do
-  grep -qxF "$p" .git/info/exclude 2>/dev/null || echo "$p" >> .git/info/exclude
-done
 echo "bundle.sh: $(du -sh "$OUT" | cut -f1) in $OUT ($(ls "$OUT/bin" | wc -l) binaries," \
   "$(ls "$OUT/lib" | wc -l) libraries), $(du -sh "$OUT.tar.xz" | cut -f1) as $OUT.tar.xz"
