@@ -117,9 +117,10 @@ void ExpertShard::release_remote_experts() {
 
 const std::vector<std::pair<int64_t, int64_t>>& ExpertShard::local_ranges() {
   if (local_.empty()) {
-    std::vector<int> mine;
-    for (const auto& ids : mine_) mine.insert(mine.end(), ids.begin(), ids.end());
-    local_ = merged_ranges(store_, mine);
+    // Merged per layer only, so the ranges (and the gradient norm's partial sums over them) are
+    // those of a layout holding every expert, where other ranks' experts separate the layers'.
+    for (const auto& ids : mine_)
+      for (const auto& r : merged_ranges(store_, ids)) local_.push_back(r);
     for (const auto& [b, e] : local_)
       MOEMT_CHECK(b >= store_.dense_numel(), "expert range [{}, {}) inside the dense range", b, e);
   }
