@@ -94,7 +94,11 @@ ExpertShard::ExpertShard(dist::Communicator& world, int n, model::Model& model,
     for (int e = 0; e < l->config().num_experts; ++e) {
       const auto& w = l->experts().expert(e);
       for (const Param& p : {w.w1, w.b1, w.w2, w.b2}) {
-        MOEMT_CHECK(p.defined(), "{}: expert {} absent (a sub-model)", l->name(), e);
+        if (!p.defined())
+          throw Error(
+              "--expert-parallel {}: {} lacks expert {} (a sub-model of `moemt "
+              "extract`); train it without --expert-parallel",
+              n, l->name(), e);
         all_.back().push_back(p.id);
         if (e >= first && e < first + count) mine_.back().push_back(p.id);
       }

@@ -168,39 +168,46 @@ std::vector<float> checkpoint_values(const std::string& dir, int64_t* dense) {
 
 TEST(ExpertParallelTraining, TwoRankCheckpointHoldsEveryExpertAndResumesOnOneAndThree) {
   const std::string a = fresh_dir("ep2"), ref4 = fresh_dir("ref4"), ref6 = fresh_dir("ref6");
-  std::vector<TrainResult> two(2);
-  auto errors = on_ranks(2, [&](int r, dist::Communicator& comm) {
-    auto o = options(a, 2);
-    o.after = {Amount::updates, 4};
-    two[r] = Trainer(o, "", &comm).run();
-  });
-  ASSERT_EQ(errors[0], "");
-  ASSERT_EQ(errors[1], "");
   auto o4 = options(ref4, 1);
   o4.after = {Amount::updates, 4};
   const TrainResult r4 = Trainer(o4).run();
-  ASSERT_EQ(two[0].update_losses.size(), 4u);
-  for (int i = 0; i < 4; ++i) EXPECT_NEAR(two[0].update_losses[i], r4.update_losses[i], 1e-4);
-  EXPECT_EQ(state_of(a)["data_position"], state_of(ref4)["data_position"]);
-
-  // Every expert in the checkpoint is trained (rank 1's experts too): the values agree with the
-  // one-process run (Adam amplifies summation-order differences of tiny gradients, so the
-  // median difference is compared) and differ from the initial values.
   int64_t dense = 0;
-  const std::vector<float> ep = checkpoint_values(a, &dense), one = checkpoint_values(ref4, &dense);
+  const std::vector<float> one = checkpoint_values(ref4, &dense);
   Trainer init(options(fresh_dir("init"), 1));
   const std::vector<float> v0 = init.model().params().values().to_vector();
-  std::vector<double> diff, moved;
-  for (size_t i = dense; i < ep.size(); ++i) {
-    diff.push_back(std::fabs(ep[i] - one[i]));
-    moved.push_back(std::fabs(one[i] - v0[i]));
+  // 2 ranks in a group of 2 (checkpoint `a`, resumed below), and 4 ranks in 2 groups of 2 (the
+  // experts are gathered from rank 0's group only).
+  for (int ranks : {2, 4}) {
+    const std::string dir = ranks == 2 ? a : fresh_dir("ep2x2");
+    std::vector<TrainResult> res(ranks);
+    auto errors = on_ranks(ranks, [&](int r, dist::Communicator& comm) {
+      auto o = options(dir, 2);
+      o.after = {Amount::updates, 4};
+      res[r] = Trainer(o, "", &comm).run();
+    });
+    for (int r = 0; r < ranks; ++r) ASSERT_EQ(errors[r], "") << ranks << " ranks, rank " << r;
+    ASSERT_EQ(res[0].update_losses.size(), 4u);
+    for (int i = 0; i < 4; ++i)
+      EXPECT_NEAR(res[0].update_losses[i], r4.update_losses[i], 1e-4) << ranks << " ranks";
+    EXPECT_EQ(state_of(dir)["data_position"], state_of(ref4)["data_position"]);
+
+    // Every expert in the checkpoint is trained (rank 1's experts too): the values agree with
+    // the one-process run (Adam amplifies summation-order differences of tiny gradients, so
+    // the median difference is compared) and differ from the initial values.
+    const std::vector<float> ep = checkpoint_values(dir, &dense);
+    ASSERT_EQ(ep.size(), one.size());
+    std::vector<double> diff, moved;
+    for (size_t i = dense; i < ep.size(); ++i) {
+      diff.push_back(std::fabs(ep[i] - one[i]));
+      moved.push_back(std::fabs(one[i] - v0[i]));
+    }
+    auto median = [](std::vector<double> v) {
+      std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+      return v[v.size() / 2];
+    };
+    EXPECT_LT(median(diff), 1e-6) << ranks << " ranks";
+    EXPECT_GT(median(moved), 1e-4) << ranks << " ranks";
   }
-  auto median = [](std::vector<double> v) {
-    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-    return v[v.size() / 2];
-  };
-  EXPECT_LT(median(diff), 1e-6);
-  EXPECT_GT(median(moved), 1e-4);
 
   auto o6 = options(ref6, 1);
   o6.after = {Amount::updates, 6};
