@@ -161,8 +161,7 @@ Trainer::Trainer(TrainOptions options, std::string train_yaml, dist::Communicato
                      &shard_->expert_group());
     log::info(
         "expert parallel: groups of {} ranks, each holds and runs 1/{} of every MoE layer's "
-        "experts "
-        "({} replicas of each expert); this rank's group spans {} node(s)",
+        "experts ({} replicas of each expert); this rank's group spans {} node(s)",
         opt_.expert_parallel, opt_.expert_parallel, comm_->size() / opt_.expert_parallel,
         shard_->group_nodes());
   }
