@@ -7,8 +7,7 @@
 namespace moemt {
 
 namespace {
-constexpr int64_t kAlign = 16;  // elements: 64-byte aligned slices
-int64_t align_up(int64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+int64_t align_up(int64_t n) { return ParamStore::slot(n); }
 }  // namespace
 
 uint64_t fnv1a64(const std::string& s) {
@@ -61,16 +60,20 @@ void ParamStore::finalize(Device device, uint64_t seed, bool initialize) {
 
 void ParamStore::finalize(Device device, uint64_t seed, bool initialize, bool allocate) {
   MOEMT_CHECK(!finalized_, "ParamStore finalized twice");
-  int64_t off = 0;
+  int64_t off = 0, full = 0;
   for (ParamGroup g : {ParamGroup::dense, ParamGroup::expert}) {
     for (auto& p : params_) {
       if (p.group != g) continue;
+      p.full_offset = full;
+      full += align_up(p.shape.numel());
+      if (p.remote) continue;
       p.offset = off;
       off += align_up(p.shape.numel());
     }
     if (g == ParamGroup::dense) dense_total_ = off;
   }
   total_ = off;
+  full_total_ = full;
   device_ = device;
   if (!allocate) {
     written_.assign(params_.size(), 0);
@@ -81,7 +84,8 @@ void ParamStore::finalize(Device device, uint64_t seed, bool initialize, bool al
   float* h = host.data<float>();
   RngStream base{seed, 0};
   if (initialize)
-    for (auto& p : params_) init_values(h + p.offset, p.shape, p.init, base.sub(fnv1a64(p.name)));
+    for (auto& p : params_)
+      if (!p.remote) init_values(h + p.offset, p.shape, p.init, base.sub(fnv1a64(p.name)));
   values_ = device.is_cpu() ? host : host.to(device);
   grads_ = Tensor::zeros({total_}, DType::f32, device);
   written_.assign(params_.size(), 0);
@@ -114,6 +118,14 @@ void ParamStore::set_lazy_grad(Param p) {
   }
 }
 
+void ParamStore::set_remote(Param p) {
+  MOEMT_CHECK(p.store == this && !finalized_, "set_remote: another store's parameter, or late");
+  ParamInfo& info = params_.at(p.id);
+  MOEMT_CHECK(info.group == ParamGroup::expert, "set_remote({}): not an expert parameter",
+              info.name);
+  info.remote = true;
+}
+
 void ParamStore::zero_grad() {
   MOEMT_CHECK(finalized_ && views_.empty(), "ParamStore without gradients (not finalized, or views)");
   for (auto [b, e] : eager_) grads_.narrow(b, e - b).zero();
@@ -129,7 +141,7 @@ bool ParamStore::take_grad(int id) {
 
 void ParamStore::settle_grad(int id) const {
   const auto& p = params_[id];
-  if (!p.lazy_grad || written_[id] == generation_) return;
+  if (!p.lazy_grad || p.remote || written_[id] == generation_) return;
   grads_.narrow(p.offset, p.shape.numel()).zero();
   written_[id] = generation_;
 }
@@ -155,12 +167,14 @@ Tensor ParamStore::value(int id) const {
   MOEMT_CHECK(finalized_, "ParamStore used before finalize");
   if (!views_.empty()) return views_.at(id);
   const auto& p = params_.at(id);
+  MOEMT_CHECK(!p.remote, "{} is held by another rank (expert parallelism)", p.name);
   return values_.narrow(p.offset, p.shape.numel()).reshape(p.shape);
 }
 
 Tensor ParamStore::grad(int id) const {
   MOEMT_CHECK(finalized_ && views_.empty(), "ParamStore without gradients (not finalized, or views)");
   const auto& p = params_.at(id);
+  MOEMT_CHECK(!p.remote, "{} is held by another rank (expert parallelism)", p.name);
   settle_grad(id);
   return grads_.narrow(p.offset, p.shape.numel()).reshape(p.shape);
 }

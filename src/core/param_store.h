@@ -36,6 +36,10 @@ struct ParamInfo {
   ParamGroup group = ParamGroup::dense;
   int64_t offset = -1;  // in elements, into the flat buffers; set by finalize()
   bool lazy_grad = false;  // see ParamStore::set_lazy_grad
+  // Expert parallelism (ParamStore::set_remote): held by another process, so offset stays -1;
+  // full_offset is its place in the layout where every parameter is held (checkpoints').
+  bool remote = false;
+  int64_t full_offset = -1;
 };
 
 class ParamStore;
@@ -89,6 +93,16 @@ class ParamStore {
   // Large parameters whose owner writes their whole gradient once per step (expert weights)
   // skip the separate zeroing pass over memory: the owner's first GEMM writes with beta = 0.
   void set_lazy_grad(Param p);
+
+  // Expert parallelism: an expert parameter another rank holds. Before finalize(); it then gets
+  // no storage here (value() and grad() refuse it) but keeps its place in the full layout.
+  void set_remote(Param p);
+  bool resident(int id) const { return !params_.at(id).remote; }
+  // The layout with every parameter held, as a one-process store lays it out: the flat
+  // optimizer buffers of a checkpoint use it. Equals numel() without remote parameters.
+  int64_t full_numel() const { return full_total_; }
+  // The elements a parameter of `numel` values takes in the flat buffers (64-byte aligned).
+  static int64_t slot(int64_t numel) { return (numel + 15) / 16 * 16; }
   // For the owner of a lazy gradient: true when the gradient is stale, i.e. the caller must
   // overwrite it instead of accumulating; either way it counts as written from now on.
   // Safe to call concurrently for different ids.
@@ -104,7 +118,7 @@ class ParamStore {
   Tensor values_, grads_;
   std::vector<Tensor> views_;  // finalize_views(): each parameter's own tensor
   std::shared_ptr<void> views_owner_;
-  int64_t total_ = 0, dense_total_ = 0;
+  int64_t total_ = 0, dense_total_ = 0, full_total_ = 0;
   Device device_;
   bool finalized_ = false;
   // Lazy gradients: the zero_grad generation each was last written in.

@@ -63,6 +63,7 @@ void load_params(const std::string& dir, ParamStore& store) {
   SafetensorsFile f = view_safetensors(bytes, path, /*verify=*/true);
   std::vector<Tensor> src = matched(f, store);
   for (int i = 0; i < store.size(); ++i) {
+    if (!store.resident(i)) continue;  // another rank's expert (expert parallelism)
     Tensor dst = store.value(i);
     dst.copy_from(src[i]);
   }

@@ -25,8 +25,9 @@ bool is_model_dir(const std::string& dir);
 // Reads config.yml; throws Error naming the file when `dir` is not a moemt model directory.
 ModelConfig load_model_config(const std::string& dir);
 
-// Copies every parameter of `store` from `dir`/model.safetensors; a missing tensor or a shape
-// mismatch is an Error naming the file and tensor.
+// Copies every parameter of `store` from `dir`/model.safetensors (those it holds: see
+// ParamStore::set_remote); a missing tensor or a shape mismatch is an Error naming the file and
+// tensor.
 void load_params(const std::string& dir, ParamStore& store);
 
 // Inference on the CPU: finalizes `store` (not finalized yet) with every parameter a view of

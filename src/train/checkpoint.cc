@@ -38,27 +38,45 @@ void save_checkpoint(const std::string& dir, const CheckpointContents& c) {
   replace_dir_atomic(tmp, dir);
 }
 
+namespace {
+// `full` is a flat buffer of the layout with every parameter held (what checkpoints store);
+// `local` gets the parts of the parameters `ps` holds (all of it without expert parallelism).
+void copy_held(const Tensor& full, Tensor local, const ParamStore& ps) {
+  if (ps.numel() == ps.full_numel()) {
+    local.copy_from(full);
+    return;
+  }
+  for (int id = 0; id < ps.size(); ++id) {
+    if (!ps.resident(id)) continue;
+    const ParamInfo& p = ps.info(id);
+    Tensor dst = local.narrow(p.offset, p.shape.numel());
+    dst.copy_from(full.narrow(p.full_offset, p.shape.numel()));
+  }
+}
+}  // namespace
+
 nlohmann::json load_checkpoint(const std::string& dir, model::Model& model, Adam& adam,
                                Tensor* average) {
   model::load_params(dir, model.params());
   std::string opt_path = dir + "/" + kOptimizerFile;
   SafetensorsFile opt = load_safetensors(opt_path);
-  Tensor values = model.params().values();
+  const ParamStore& ps = model.params();
+  Tensor values = ps.values();
   if (average) average->copy_from(values);
   if (opt.tensors.count(kRawParamsTensor)) {
     const Tensor& raw = opt.at(kRawParamsTensor);
-    if (raw.numel() != values.numel())
+    if (raw.numel() != ps.full_numel())
       throw Error("{}: {} has {} values, the model has {} parameters", opt_path, kRawParamsTensor,
-                  raw.numel(), values.numel());
-    values.copy_from(raw);
+                  raw.numel(), ps.full_numel());
+    copy_held(raw, values, ps);
   }
   const Tensor& m = opt.at("adam.m");
   const Tensor& v = opt.at("adam.v");
-  if (m.numel() != adam.m().numel() || v.numel() != adam.v().numel())
+  if (m.numel() != ps.full_numel() || v.numel() != ps.full_numel())
     throw Error("{}: optimizer state has {} values, the model has {} parameters", opt_path,
-                m.numel(), adam.m().numel());
-  adam.m().copy_from(m);
-  adam.v().copy_from(v);
+                m.numel(), ps.full_numel());
+  copy_held(m, adam.m(), ps);
+  copy_held(v, adam.v(), ps);
   try {
     adam.set_steps(std::stoll(opt.metadata.at("steps")));
   } catch (const std::exception&) {

@@ -40,7 +40,8 @@ void save_checkpoint(const std::string& dir, const CheckpointContents& c);
 // Restores parameters, optimizer moments and returns state.json. Errors name the file. The
 // model gets the weights training continues from (the raw ones of a smoothed checkpoint). With
 // `average` (smoothing on now) it gets the checkpoint's average, or a copy of the weights when
-// the checkpoint was trained without smoothing.
+// the checkpoint was trained without smoothing. With expert parallelism (a store with remote
+// parameters) each rank takes its own experts' parts of the checkpoint's full buffers.
 nlohmann::json load_checkpoint(const std::string& dir, model::Model& model, Adam& adam,
                                Tensor* average = nullptr);
 

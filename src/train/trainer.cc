@@ -156,15 +156,39 @@ Trainer::Trainer(TrainOptions options, std::string train_yaml, dist::Communicato
               comm_->size(), comm_->backend(), comm_->rank(), opt_.batching.mini_batch_words);
     check_replicas(opt_.resume ? "after resuming" : "after initialisation");
   }
-  if (opt_.expert_parallel > 1) {
-    shard_ = std::make_unique<ExpertShard>(*comm_, opt_.expert_parallel, *model_);
+  if (shard_) {
     adam_->set_shard(model_->params().dense_numel(), shard_->local_ranges(),
                      &shard_->expert_group());
-    log::info("expert parallel: groups of {} ranks, each runs 1/{} of every MoE layer's experts "
-              "({} replicas of each expert); this rank's group spans {} node(s)",
-              opt_.expert_parallel, opt_.expert_parallel, comm_->size() / opt_.expert_parallel,
-              shard_->group_nodes());
+    log::info(
+        "expert parallel: groups of {} ranks, each holds and runs 1/{} of every MoE layer's "
+        "experts ({} replicas of each expert); this rank's group spans {} node(s)",
+        opt_.expert_parallel, opt_.expert_parallel, comm_->size() / opt_.expert_parallel,
+        shard_->group_nodes());
   }
+  if (comm_->size() > 1) log_memory();
+}
+
+void Trainer::log_memory() {
+  // Values, gradients and the two Adam moments; with smoothing also the average and the raw
+  // weights it swaps with. Rank 0 logs every rank's figure (a collective).
+  const ParamStore& ps = model_->params();
+  const int64_t buffers = 4 + (average_.defined() ? 2 : 0);
+  const int64_t whole = ps.full_numel() * buffers * 4;
+  std::vector<double> bytes(static_cast<size_t>(comm_->size()), 0.0);
+  bytes[static_cast<size_t>(comm_->rank())] = static_cast<double>(ps.numel() * buffers * 4);
+  comm_->all_reduce_sum(bytes.data(), static_cast<int64_t>(bytes.size()), "parameter memory");
+  if (!lead_) return;
+  std::string per_rank;
+  for (size_t r = 0; r < bytes.size(); ++r)
+    per_rank += fmt::format("{}{:.2f} MiB ({:.1f}%)", r ? ", " : "", bytes[r] / 1048576.0,
+                            100.0 * bytes[r] / static_cast<double>(std::max<int64_t>(whole, 1)));
+  log::info(
+      "parameter memory per rank ({} buffers: values, gradients, Adam moments{}): {}; a "
+      "whole replica takes {:.2f} MiB",
+      buffers, average_.defined() ? ", average, raw weights" : "", per_rank, whole / 1048576.0);
+  nlohmann::json rec = {{"type", "memory"}, {"replica_param_buffer_bytes", whole}};
+  for (double b : bytes) rec["param_buffer_bytes_per_rank"].push_back(static_cast<int64_t>(b));
+  log::json(rec);
 }
 
 Trainer::~Trainer() = default;
@@ -304,12 +328,17 @@ void Trainer::fill_model_config(int64_t vocab_size) {
 void Trainer::build_model() {
   if (!opt_.resume) fill_model_config(vocab_.size());
   model_ = model::make_model(opt_.model);
+  if (opt_.expert_parallel > 1) {
+    // Before the store is laid out: this rank then holds its own experts only.
+    shard_ = std::make_unique<ExpertShard>(*comm_, opt_.expert_parallel, *model_);
+    shard_->release_remote_experts();
+  }
   model_->finalize(opt_.device, opt_.seed);
   adam_ = std::make_unique<Adam>(model_->params(), opt_.adam);
+  const ParamStore& ps = model_->params();
   log::info("model: {} parameters ({} dense, {} in experts), {} MoE layers, vocabulary {}",
-            model_->params().numel(), model_->params().dense_numel(),
-            model_->params().numel() - model_->params().dense_numel(), model_->moe_layers().size(),
-            vocab_.size());
+            ps.full_numel(), ps.dense_numel(), ps.full_numel() - ps.dense_numel(),
+            model_->moe_layers().size(), vocab_.size());
   best_.assign(opt_.valid_metrics.size(), std::nan(""));
   if (opt_.exponential_smoothing > 0) {
     average_ = model_->params().values().clone();
@@ -381,6 +410,14 @@ Clock::time_point Trainer::now() const { return opt_.clock ? opt_.clock() : Cloc
 void Trainer::save(const std::string& dir) {
   // Marian's smoothing: the average is the model (what translate loads); the raw weights ride
   // along in optimizer.safetensors for --resume.
+  if (shard_) {
+    // Every expert, gathered on rank 0 (the average already in the model files).
+    MOEMT_CHECK(gathered_ != nullptr, "expert-parallel save without the gathered model");
+    save_checkpoint(
+        dir, {gathered_->model.get(), &vocab_.serialized(), gathered_->adam.get(), state_json(),
+              train_yaml_, gathered_->raw.defined() ? &gathered_->raw : nullptr});
+    return;
+  }
   AverageScope average(*this);
   save_checkpoint(dir, {model_.get(), &vocab_.serialized(), adam_.get(), state_json(), train_yaml_,
                         average_.defined() ? &raw_ : nullptr});
@@ -449,11 +486,18 @@ uint64_t rank_seed(uint64_t seed, int rank) {
 
 void Trainer::check_replicas(const std::string& context) {
   // Same seed => same initialisation, and the summed gradients are bitwise equal on every rank,
-  // so the replicas must agree exactly; a difference is a bug or a mismatched set-up.
-  uint64_t h = checksum(model_->params().values());
-  h = checksum(adam_->m(), h);
-  h = checksum(adam_->v(), h);
-  dist::check_same(*comm_, h, "the parameter and optimizer-state checksum", context);
+  // so the replicas must agree exactly; a difference is a bug or a mismatched set-up. With
+  // expert parallelism the dense range is compared over all ranks, the experts over replicas.
+  const int64_t n = model_->params().numel(), d = shard_ ? model_->params().dense_numel() : n;
+  auto hash = [&](int64_t b, int64_t e) {
+    uint64_t h = checksum(model_->params().values().narrow(b, e - b));
+    h = checksum(adam_->m().narrow(b, e - b), h);
+    return checksum(adam_->v().narrow(b, e - b), h);
+  };
+  dist::check_same(*comm_, hash(0, d), "the parameter and optimizer-state checksum", context);
+  if (shard_ && shard_->replica_group().size() > 1 && d < n)
+    dist::check_same(shard_->replica_group(), hash(d, n),
+                     "the expert parameter and optimizer-state checksum", context);
 }
 
 void Trainer::sync_routing(const std::string& context) {
@@ -467,14 +511,15 @@ void Trainer::sync_routing(const std::string& context) {
     routing_.merge(moe::RoutingStats::from_state(nlohmann::json::parse(states[r])));
 }
 
-void Trainer::sync_experts(const std::string& context) {
+void Trainer::gather_experts(const std::string& context) {
   if (!shard_) return;
   // The exchange is bookkeeping, not a training step: its bytes are left out of the log.
   traffic_.add(shard_->take_traffic());
-  shard_->sync(model_->params().values(), context);
-  shard_->sync(adam_->m(), context);
-  shard_->sync(adam_->v(), context);
-  if (average_.defined()) shard_->sync(average_, context);
+  // Marian's smoothing: the average is the model validated and saved; the raw weights ride
+  // along for --resume.
+  AverageScope average(*this);
+  gathered_ =
+      shard_->gather_model(model_->config(), *adam_, average_.defined() ? &raw_ : nullptr, context);
   shard_->take_traffic();
 }
 
@@ -487,12 +532,13 @@ dist::Communicator::Traffic Trainer::take_traffic() {
 }
 
 void Trainer::save_synced(const std::string& context) {
-  sync_experts(context);
   if (comm_->size() > 1) {
     sync_routing(context);
     check_replicas(context);
   }
+  gather_experts(context);
   if (lead_) save_periodic();
+  gathered_.reset();
   if (comm_->size() > 1) {
     dist::TimeoutScope long_wait(*comm_, 10 * opt_.comm_timeout);
     comm_->barrier(context + ", rank 0 writing " + opt_.model_dir);
@@ -502,13 +548,14 @@ void Trainer::save_synced(const std::string& context) {
 double Trainer::validate_synced(TrainResult& result) {
   std::string context = fmt::format("validation at update {}", updates_);
   last_valid_update_ = updates_;  // on every rank: they decide alike whether to validate at the end
-  sync_experts(context);  // rank 0 validates with every expert
+  gather_experts(context);        // rank 0 validates with every expert
   sync_routing(context);
   double out[2] = {0, 0};  // the first metric, stalls
   if (lead_) {
     out[0] = validate(result);
     out[1] = stalls_;
   }
+  gathered_.reset();
   if (comm_->size() > 1) {
     dist::TimeoutScope long_wait(*comm_, 10 * opt_.comm_timeout);
     comm_->broadcast_bytes(out, sizeof(out), 0, context);
@@ -593,6 +640,8 @@ bool Trainer::interrupt_requested(const std::string& context) {
 
 double Trainer::validate(TrainResult& result) {
   AverageScope average(*this);  // Marian validates the smoothed weights
+  // With expert parallelism, rank 0's gathered copy (which holds the average already).
+  model::Model& model = gathered_ ? *gathered_->model : *model_;
   nn::Ctx ctx;
   ctx.device = opt_.device;
   ctx.training = false;
@@ -604,7 +653,7 @@ double Trainer::validate(TrainResult& result) {
   data::BatchGenerator vgen(valid_->samples, bo);
   data::Batch b;
   model::LossStats total = model::LossStats::zeros(ctx.device);
-  while (vgen.next(b)) ops::accumulate_f64(total.sums, model_->evaluate(ctx, to_tensors(b)).sums);
+  while (vgen.next(b)) ops::accumulate_f64(total.sums, model.evaluate(ctx, to_tensors(b)).sums);
   const model::HostLossStats sums = total.read_to_host();  // one read, after the whole set
   const double nll = sums.nll_sum;
   const int64_t tokens = sums.tokens;
@@ -618,7 +667,7 @@ double Trainer::validate(TrainResult& result) {
   decode::TranslatorOptions to;
   to.search.beam_size = 1;
   to.search.max_length = opt_.model.max_length;
-  decode::Translator tr(*model_, vocab_, to);
+  decode::Translator tr(model, vocab_, to);
   std::vector<decode::TranslationInput> in;
   for (int64_t i = 0; i < n_hyp; ++i) {
     const auto& e = valid_->examples[i];

@@ -19,6 +19,7 @@
 namespace moemt::train {
 
 class ExpertShard;
+struct GatheredModel;
 
 struct TrainResult {
   int64_t updates = 0;
@@ -86,9 +87,12 @@ class Trainer {
   void save_synced(const std::string& context);  // rank 0 makes the periodic save
   double validate_synced(TrainResult& result);  // rank 0 validates, the others get the result
   bool interrupt_requested(const std::string& context);  // a signal reached any rank
-  // Expert parallelism: every rank gets every expert's current values, moments and average
-  // (before validation, replica checks and saves). A collective; nothing without it.
-  void sync_experts(const std::string& context);
+  // Expert parallelism: rank 0 gets a copy of the whole model with every expert (gathered_),
+  // for validation and saves; release it after. A collective; nothing without it.
+  void gather_experts(const std::string& context);
+  // Bytes of each rank's parameter buffers (values, gradients, moments, average), logged by
+  // rank 0. A collective.
+  void log_memory();
   // Payload bytes this rank sent since the last call (all-to-all, all-reduce), its
   // communicators together.
   dist::Communicator::Traffic take_traffic();
@@ -105,6 +109,7 @@ class Trainer {
   std::unique_ptr<model::Model> model_;
   std::unique_ptr<Adam> adam_;
   std::unique_ptr<ExpertShard> shard_;  // --expert-parallel > 1
+  std::unique_ptr<GatheredModel> gathered_;  // rank 0, during validation and saves
   dist::Communicator::Traffic traffic_;  // since the last display, expert syncs excluded
   // --exponential-smoothing: the moving average of the parameters (flat, like the store), and
   // the raw weights while the average sits in the model for validation or saving.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CLI integration of multi-process training: `mpirun -np 2 moemt train` on the committed sample
 # logs once (rank 0), writes one checkpoint that a single process resumes, and reports its
-# global-batch loss like one process does. Skips (77) when moemt has no MPI or mpirun is absent.
+# global-batch loss like one process does, with --optimizer-delay too. Skips (77) when moemt
+# has no MPI or mpirun is absent.
 set -euo pipefail
 MOEMT=$1
 source "$(dirname "$0")/mpi_common.bash"
@@ -46,6 +47,23 @@ import json, sys
 one, two = ([json.loads(l) for l in open(p) if '"train"' in l] for p in sys.argv[1:3])
 for a, b in zip(one, two):
     assert a["update"] == b["update"] and a["tgt_tokens"] == b["tgt_tokens"], (a, b)
+    assert abs(a["loss"] - b["loss"]) < 1e-4, (a["loss"], b["loss"])
+PY
+
+# --optimizer-delay 2: each rank takes its shard of both mini-batches of an update; the
+# losses are one process's (delay 2 too) within 1e-4.
+"${MPIRUN[@]}" "$MOEMT" train -c "$T/tiny.yml" --model "$T/d2" --after 4u --optimizer-delay 2 --disp-freq 1u \
+  --log "$T/d2.jsonl" --vocabs "$T/m2/vocab.spm" "${DATA[@]}" 2> "$T/d2.err" \
+  || fail "mpirun -np 2 train --optimizer-delay 2 failed: $(tail -5 "$T/d2.err")"
+"$MOEMT" train -c "$T/tiny.yml" --model "$T/d1" --after 4u --optimizer-delay 2 --disp-freq 1u \
+  --log "$T/d1.jsonl" --vocabs "$T/m2/vocab.spm" "${DATA[@]}" 2> "$T/d1.err" \
+  || fail "1-process train --optimizer-delay 2 failed: $(tail -5 "$T/d1.err")"
+python3 - "$T/d1.jsonl" "$T/d2.jsonl" <<'PY' || fail "--optimizer-delay 2: losses differ"
+import json, sys
+one, two = ([json.loads(l) for l in open(p) if '"train"' in l] for p in sys.argv[1:3])
+assert [r["update"] for r in one] == [r["update"] for r in two] == [1, 2, 3, 4], (one, two)
+for a, b in zip(one, two):
+    assert a["tgt_tokens"] == b["tgt_tokens"] and a["sentences"] == b["sentences"], (a, b)
     assert abs(a["loss"] - b["loss"]) < 1e-4, (a["loss"], b["loss"])
 PY
 

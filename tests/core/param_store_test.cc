@@ -72,4 +72,42 @@ TEST(ParamStore, InitDependsOnNameNotOrder) {
   EXPECT_NE(x1.w().to_vector(), s1.get("y").w().to_vector());
 }
 
+TEST(ParamStore, RemoteExpertsGetNoStorageButKeepTheirPlaceInTheFullLayout) {
+  // Expert parallelism: this rank holds e0 and e2; e1 (a lazily zeroed one) is another rank's.
+  auto build = [](ParamStore& s, bool shard) {
+    s.add("d", {5}, InitSpec::Normal(1.f));
+    Param e0 = s.add("e0", {3, 7}, InitSpec::Normal(1.f), ParamGroup::expert);
+    Param e1 = s.add("e1", {9}, InitSpec::Normal(1.f), ParamGroup::expert);
+    s.add("e2", {2, 2}, InitSpec::Normal(1.f), ParamGroup::expert);
+    s.set_lazy_grad(e1);
+    if (shard) s.set_remote(e1);
+    EXPECT_THROW(s.set_remote(s.get("d")), InternalError) << "dense parameters are never remote";
+    (void)e0;
+  };
+  ParamStore full, part;
+  build(full, false);
+  build(part, true);
+  full.finalize(Device::cpu(), 3);
+  part.finalize(Device::cpu(), 3);
+  EXPECT_EQ(part.full_numel(), full.numel());
+  EXPECT_EQ(part.numel(), full.numel() - ParamStore::slot(9));
+  EXPECT_EQ(part.dense_numel(), full.dense_numel());
+  EXPECT_FALSE(part.resident(part.find("e1")));
+  EXPECT_TRUE(part.resident(part.find("e2")));
+  for (const char* name : {"d", "e0", "e2"}) {
+    const int id = part.find(name);
+    EXPECT_EQ(part.info(id).full_offset, full.info(id).offset) << name;
+    EXPECT_EQ(part.value(id).to_vector(), full.value(id).to_vector()) << name;  // same init
+  }
+  EXPECT_EQ(part.info(part.find("e1")).full_offset, full.info(full.find("e1")).offset);
+  EXPECT_THROW(part.value(part.find("e1")), InternalError);
+  EXPECT_THROW(part.grad(part.find("e1")), InternalError);
+  // Zeroing and reading every gradient skip the remote one.
+  fill_host(part.grads(), 1.f);
+  part.zero_grad();
+  const std::vector<float> g = part.grads().to_vector();
+  EXPECT_EQ(static_cast<int64_t>(g.size()), part.numel());
+  EXPECT_TRUE(std::all_of(g.begin(), g.end(), [](float x) { return x == 0.f; }));
+}
+
 }  // namespace moemt
