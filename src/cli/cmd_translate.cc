@@ -21,9 +21,9 @@
 #include "data/sample.h"
 #include "data/text.h"
 #include "decode/loaded_model.h"
-#include "nn/precision.h"
 #include "decode/routing_trace.h"
 #include "decode/translator.h"
+#include "nn/precision.h"
 
 namespace moemt::cli {
 namespace {

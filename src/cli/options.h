@@ -103,7 +103,8 @@ po::typed_value<std::vector<std::string>>* devices_value(std::vector<std::string
 // accumulation; nn/precision.h). Marian's optional second value, the optimizer's type, must be
 // float32. Errors are one line naming --precision.
 DType precision_from_option(const std::vector<std::string>& values);
-po::typed_value<std::vector<std::string>>* precision_value(std::vector<std::string>* store = nullptr);
+po::typed_value<std::vector<std::string>>* precision_value(
+    std::vector<std::string>* store = nullptr);
 inline constexpr const char* kPrecisionHelp =
     "GEMM input type: float32, or bfloat16 (f32 master weights, optimizer state and "
     "accumulation; on the CPU a slow reference of the GPU path); Marian's optional second value "

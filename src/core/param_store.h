@@ -117,7 +117,7 @@ class ParamStore {
   std::vector<ParamInfo> params_;
   std::unordered_map<std::string, int> by_name_;
   Tensor values_, grads_;
-  Tensor compute_;  // set_compute_dtype(): the 16-bit copy of the values, or undefined
+  Tensor compute_;             // set_compute_dtype(): the 16-bit copy of the values, or undefined
   std::vector<Tensor> views_;  // finalize_views(): each parameter's own tensor
   std::shared_ptr<void> views_owner_;
   int64_t total_ = 0, dense_total_ = 0;

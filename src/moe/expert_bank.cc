@@ -160,7 +160,8 @@ Tensor ExpertBank::backward(const Tensor& dy, const Saved& s) {
   if (s.shared || s.jobs.empty()) dx.zero();
   // The GEMMs read dy and da in the dtype of the saved inputs (bf16 under mixed precision).
   const Tensor dyc = nn::in_dtype(dy, s.xc.dtype());
-  Tensor dac = s.ac.dtype() == DType::f32 ? da : Tensor::empty(da.shape(), s.ac.dtype(), dy.device());
+  Tensor dac =
+      s.ac.dtype() == DType::f32 ? da : Tensor::empty(da.shape(), s.ac.dtype(), dy.device());
   if (grouped(dy.device())) {
     backward_grouped_gemm(dy, dyc, s, da, dac, dx);
     return dx;

@@ -348,12 +348,13 @@ void Trainer::build_model() {
   // weights, refreshed after every change of them (updates, averaged-weight swaps, expert syncs).
   nn::set_compute_precision(model_->params(), opt_.precision);
   if (opt_.precision != DType::f32 && lead_)
-    log::info("precision: GEMM inputs in {} (f32 master weights, optimizer state and "
-              "accumulation){}",
-              dtype_name(opt_.precision),
-              opt_.device.is_cpu() ? "; the CPU widens them back to f32: a reference, slower "
-                                     "than float32"
-                                   : "");
+    log::info(
+        "precision: GEMM inputs in {} (f32 master weights, optimizer state and "
+        "accumulation){}",
+        dtype_name(opt_.precision),
+        opt_.device.is_cpu() ? "; the CPU widens them back to f32: a reference, slower "
+                               "than float32"
+                             : "");
 }
 
 model::BatchTensors Trainer::to_tensors(const data::Batch& b) const {

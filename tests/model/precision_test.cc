@@ -129,7 +129,8 @@ TEST(CudaParity, Bf16TrainingStepMatchesCpu) {
     double scale = 0;
     for (float v : a.grads) scale = std::max(scale, static_cast<double>(std::abs(v)));
     ASSERT_EQ(b.grads.size(), a.grads.size());
-    for (size_t i = 0; i < a.grads.size(); ++i) ASSERT_NEAR(b.grads[i], a.grads[i], 1e-2 * scale) << i;
+    for (size_t i = 0; i < a.grads.size(); ++i)
+      ASSERT_NEAR(b.grads[i], a.grads[i], 1e-2 * scale) << i;
   }
 }
 

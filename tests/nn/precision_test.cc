@@ -70,8 +70,7 @@ TEST_P(MixedPrecisionTest, StoreKeepsF32MastersAndABf16Copy) {
   EXPECT_EQ(store.grads().dtype(), DType::f32);
   EXPECT_EQ(lin.weight.wc().dtype(), DType::bf16);
   EXPECT_EQ(lin.weight.wc().shape(), lin.weight.w().shape());
-  EXPECT_EQ(in_dtype(lin.weight.wc(), DType::f32).to_vector(),
-            rounded(lin.weight.w()).to_vector());
+  EXPECT_EQ(in_dtype(lin.weight.wc(), DType::f32).to_vector(), rounded(lin.weight.w()).to_vector());
   // A change of the masters reaches the copy at the next refresh, not before.
   Tensor w = lin.weight.w();
   w.copy_from(on(random_tensor(w.shape(), 9)));
@@ -132,8 +131,8 @@ TEST_P(MixedPrecisionTest, Bf16LinearEqualsF32LinearOnRoundedValues) {
 // rounded operand; stated: 3e-2 of the largest value), and all of them non-trivially different
 // from f32 (the bf16 path is taken).
 TEST_P(MixedPrecisionTest, AttentionAndOutputLayerTrackF32) {
-  MOEMT_NEEDS_KERNELS("gemm", "elementwise", "cast", "softmax", "heads", "cross_entropy",
-                      "compact", "embedding", "fill");
+  MOEMT_NEEDS_KERNELS("gemm", "elementwise", "cast", "softmax", "heads", "cross_entropy", "compact",
+                      "embedding", "fill");
   AttentionConfig ac;
   ac.d_model = 8;
   ac.heads = 2;
