@@ -14,7 +14,6 @@
 #include "nn/gradcheck.h"
 #include "nn/linear.h"
 #include "nn/output_layer.h"
-#include "ops/cast.h"
 #include "ops/cross_entropy.h"
 
 namespace moemt::nn {

@@ -9,7 +9,6 @@
 
 #include "core/safetensors.h"
 #include "nn/precision.h"
-#include "ops/cast.h"
 #include "tiny_training.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
