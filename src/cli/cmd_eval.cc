@@ -7,6 +7,7 @@
 #include "cli/options.h"
 #include "core/log.h"
 #include "decode/loaded_model.h"
+#include "nn/precision.h"
 #include "report/evaluator.h"
 
 namespace moemt::cli {
@@ -38,6 +39,7 @@ int run_eval(const std::vector<std::string>& args) {
     ("maxi-batch", bounded(kMaxiBatchRange)->default_value(100), "batches read ahead and sorted by length")
     ("cpu-threads", bounded(kCpuThreadsRange)->default_value(0), "CPU threads (0 = all cores)")
     ("devices,d", devices_value(), kDevicesHelp)
+    ("precision", precision_value(), kPrecisionHelp)
     ("mmap", po::bool_switch(), "CPU: memory-map model.safetensors instead of reading it (no copy; only the parameters used are read from disk; no data checksum)")
     ("output-dir,o", po::value<S>()->default_value(""), "write report.md, report.json and hyp.<src>-<tgt>.txt here")
     ("expert-usage", po::bool_switch(), "MoE models: also write experts.md/.html/.json (per layer, language x expert usage of the final translations; needs -o)")
@@ -91,9 +93,12 @@ int run_eval(const std::vector<std::string>& args) {
   report::EvalReport other;
   if (!compare_path.empty()) other = report::load_report(compare_path);
 
+  const DType precision = precision_from_option(vm["precision"].as<std::vector<S>>());
   auto model = decode::load_model(
       vm["model"].as<S>(), o.device,
       vm["mmap"].as<bool>() ? decode::LoadMode::mmap : decode::LoadMode::eager);
+  // --precision bfloat16: the GEMMs read a bf16 copy of the f32 weights.
+  nn::set_compute_precision(model.model->params(), precision);
   auto run = report::run_eval(o, model);
   if (!o.output_dir.empty()) {
     report::write_outputs(run, o.output_dir);

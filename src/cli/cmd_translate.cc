@@ -23,6 +23,7 @@
 #include "decode/loaded_model.h"
 #include "decode/routing_trace.h"
 #include "decode/translator.h"
+#include "nn/precision.h"
 
 namespace moemt::cli {
 namespace {
@@ -61,15 +62,19 @@ int run_translate(const std::vector<std::string>& args) {
     ("routing-trace", po::value<S>()->default_value(""), "write per-token MoE routing as JSON lines to this file")
     ("cpu-threads", bounded(kCpuThreadsRange)->default_value(0), "CPU threads (0 = all cores)")
     ("devices,d", devices_value(), kDevicesHelp)
+    ("precision", precision_value(), kPrecisionHelp)
     ("mmap", po::bool_switch(), "CPU: memory-map model.safetensors instead of reading it (no copy; only the parameters used are read from disk; no data checksum)")
     ("quiet", po::bool_switch(), "no progress output");
   po::variables_map vm;
   if (!parse_options("translate", args, desc, vm)) return 0;
   set_num_threads(cap_cpu_threads(vm["cpu-threads"].as<int>()));
 
+  const DType precision = precision_from_option(vm["precision"].as<std::vector<S>>());
   decode::LoadedModel lm = decode::load_model(
       vm["model"].as<S>(), device_from_option(vm["devices"].as<std::vector<S>>()),
       vm["mmap"].as<bool>() ? decode::LoadMode::mmap : decode::LoadMode::eager);
+  // --precision bfloat16: the GEMMs read a bf16 copy of the f32 weights.
+  nn::set_compute_precision(lm.model->params(), precision);
   const bool tsv = vm["tsv"].as<bool>();
   int32_t fixed_tgt = -1, src = 0;
   if (!tsv) {

@@ -161,6 +161,29 @@ po::typed_value<std::vector<std::string>>* devices_value(std::vector<std::string
   return po::value<std::vector<std::string>>(store)->multitoken()->default_value({"cpu"}, "cpu");
 }
 
+DType precision_from_option(const std::vector<std::string>& values) {
+  if (values.empty() || values.size() > 2)
+    throw Error("--precision takes one or two values (float32 or bfloat16 [float32]), got {}",
+                values.size());
+  if (values.size() == 2 && values[1] != "float32")
+    throw Error(
+        "--precision {} {}: the optimizer keeps float32 master weights and state; the "
+        "second value must be float32",
+        values[0], values[1]);
+  if (values[0] == "float32") return DType::f32;
+  if (values[0] == "bfloat16") return DType::bf16;
+  if (values[0] == "float16")
+    throw Error(
+        "--precision float16: not supported (moemt's mixed precision is bfloat16, which "
+        "needs no loss scaling); use bfloat16 or float32");
+  throw Error("--precision {}: expected float32 or bfloat16", values[0]);
+}
+
+po::typed_value<std::vector<std::string>>* precision_value(std::vector<std::string>* store) {
+  return po::value<std::vector<std::string>>(store)->multitoken()->default_value({"float32"},
+                                                                                 "float32");
+}
+
 int launcher_size(bool local) {
   const char* names[] = {local ? "OMPI_COMM_WORLD_LOCAL_SIZE" : "OMPI_COMM_WORLD_SIZE",
                          local ? "MPI_LOCALNRANKS" : "PMI_SIZE"};

@@ -98,6 +98,18 @@ Device device_from_option(const std::vector<std::string>& devices, int local_ran
 // The --devices option for train, translate and eval (YAML key `devices`, a list or a scalar).
 po::typed_value<std::vector<std::string>>* devices_value(std::vector<std::string>* store = nullptr);
 
+// --precision (Marian's flag) for train, translate and eval: the type the GEMMs read, float32
+// (default) or bfloat16 (mixed precision: f32 master weights, optimizer state, gradients and
+// accumulation; nn/precision.h). Marian's optional second value, the optimizer's type, must be
+// float32. Errors are one line naming --precision.
+DType precision_from_option(const std::vector<std::string>& values);
+po::typed_value<std::vector<std::string>>* precision_value(
+    std::vector<std::string>* store = nullptr);
+inline constexpr const char* kPrecisionHelp =
+    "GEMM input type: float32, or bfloat16 (f32 master weights, optimizer state and "
+    "accumulation; on the CPU a slow reference of the GPU path); Marian's optional second value "
+    "(optimizer) must be float32";
+
 // The number of processes mpirun (OpenMPI) or mpiexec (MPICH) started, from their environment
 // variable `world` or `local` (processes on this node); 1 when not started by one.
 int launcher_size(bool local);

@@ -31,7 +31,7 @@ std::vector<data::TsvSource> tsv_from(const std::vector<std::string>& files) {
 
 // Options read as text and converted after parsing.
 struct Text {
-  std::vector<std::string> devices;
+  std::vector<std::string> devices, precision;
   std::string after, disp_freq, save_freq, valid_freq, group_level;
   std::vector<std::string> train_sets, train_tsv, valid_sets, valid_tsv, language_groups,
       valid_metrics;
@@ -60,6 +60,7 @@ void add_options(Sections& s, TrainCommandLine& r, Text& t) {
     ("seed", bounded<uint64_t>(&o.seed, 0, UINT64_MAX)->default_value(1), "random seed (data order, init, dropout)")
     ("cpu-threads", bounded(&o.cpu_threads, kCpuThreadsRange)->default_value(0), "CPU threads (0 = all cores)")
     ("devices,d", devices_value(&t.devices), kDevicesHelp)
+    ("precision", precision_value(&t.precision), kPrecisionHelp)
     ("log", po::value<S>(&o.log_path)->default_value(""), "append JSON-lines records to this file")
     ("log-level", po::value<S>(&r.log_level)->default_value("info"), "console log level")
     ("comm-timeout", bounded(&o.comm_timeout, 0.001, 1e7)->default_value(300.0),
@@ -123,6 +124,7 @@ void add_options(Sections& s, TrainCommandLine& r, Text& t) {
 // The text options and the architecture, converted once parsing is done.
 void convert(const po::variables_map& vm, const Text& t, train::TrainOptions& o) {
   o.device = device_from_option(t.devices, launcher_local_rank(), launcher_size(true));
+  o.precision = precision_from_option(t.precision);
   if (!t.train_sets.empty()) o.train_pairs = pairs_from(t.train_sets, "train-sets");
   if (!t.train_tsv.empty()) o.train_tsv = tsv_from(t.train_tsv);
   if (!t.valid_sets.empty()) o.valid_pairs = pairs_from(t.valid_sets, "valid-sets");

@@ -50,6 +50,9 @@ struct Param {
   int id = -1;
   Tensor w() const;  // the value, a view into the flat buffer
   Tensor g() const;  // its gradient, a view into the flat gradient buffer
+  // What a GEMM reads: the store's compute copy (bf16 under --precision bfloat16) or, without
+  // one, the value itself. Other ops (LayerNorm, embeddings, biases) read w().
+  Tensor wc() const;
   bool defined() const { return store != nullptr; }
 };
 
@@ -108,6 +111,18 @@ class ParamStore {
   // Safe to call concurrently for different ids.
   bool take_grad(int id);
 
+  // Mixed precision (param_store_compute.cc): a second copy of every value in a 16-bit type,
+  // laid out as the flat buffer, that GEMMs read (Param::wc); the f32 values stay the master
+  // weights that the optimizer updates and checkpoints hold. The store only holds the copy:
+  // nn::refresh_compute_copy fills it (core calls no ops), once after every change of the
+  // values. f32 drops the copy. Only after finalize.
+  void set_compute_dtype(DType t);
+  DType compute_dtype() const { return compute_.defined() ? compute_.dtype() : DType::f32; }
+  // A parameter's compute copy, or value(id) without one.
+  Tensor compute_value(int id) const;
+  // The whole copy, (numel,), undefined without one.
+  const Tensor& compute_values() const { return compute_; }
+
  private:
   void finalize(Device device, uint64_t seed, bool initialize, bool allocate);
   void settle_grad(int id) const;
@@ -116,6 +131,7 @@ class ParamStore {
   std::vector<ParamInfo> params_;
   std::unordered_map<std::string, int> by_name_;
   Tensor values_, grads_;
+  Tensor compute_;             // set_compute_dtype(): the 16-bit copy of the values, or undefined
   std::vector<Tensor> views_;  // finalize_views(): each parameter's own tensor
   std::shared_ptr<void> views_owner_;
   int64_t total_ = 0, dense_total_ = 0, full_total_ = 0;

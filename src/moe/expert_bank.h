@@ -50,6 +50,9 @@ class ExpertBank {
   struct Saved {
     std::vector<Job> jobs;
     Tensor x, h, a;
+    // x and a as the GEMMs read them: the same tensors in f32, their bf16 casts under mixed
+    // precision (nn/precision.h).
+    Tensor xc, ac;
     bool shared = false;
   };
 
@@ -78,14 +81,18 @@ class ExpertBank {
  private:
   void run_forward(const Tensor& x, Tensor& y, float beta, Saved& s);
   void forward_job(const Job& j, const Saved& s, Tensor& y, float beta);
-  void backward_job(const Job& j, const Saved& s, const Tensor& dy, Tensor& da, Tensor& dx,
-                    float dx_beta);
+  // dyc and dac: dy and da in the GEMMs' input dtype (the same tensors in f32).
+  void backward_job(const Job& j, const Saved& s, const Tensor& dy, const Tensor& dyc, Tensor& da,
+                    Tensor& dac, Tensor& dx, float dx_beta);
   bool across_experts(const std::vector<Job>& jobs) const;
   bool grouped(const Device& d) const;
   // The grouped formulation (expert_bank_grouped.cc): the same math as forward_job /
   // backward_job over all jobs, one ops::gemm_grouped call per projection.
   void forward_grouped_gemm(Tensor& y, float beta, Saved& s);
-  void backward_grouped_gemm(const Tensor& dy, const Saved& s, Tensor& da, Tensor& dx);
+  void backward_grouped_gemm(const Tensor& dy, const Tensor& dyc, const Saved& s, Tensor& da,
+                             Tensor& dac, Tensor& dx);
+  // The GEMMs' input dtype: the store's compute dtype (bf16 under mixed precision).
+  DType compute_dtype() const;
 
   int num_;
   int64_t d_model_, d_ff_;

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "nn/precision.h"
 #include "ops/dropout.h"
 #include "ops/elementwise.h"
 #include "ops/embedding.h"
@@ -14,19 +15,20 @@ namespace moemt::nn {
 // ---------------------------------------------------------------- dot-product core
 
 Tensor DotProductAttention::forward(Ctx& ctx, const Tensor& q, const Tensor& k, const Tensor& v,
-                                    const ops::SoftmaxMask& mask, float p_drop, Saved& sv) {
+                                    const ops::SoftmaxMask& mask, float p_drop, Saved& sv,
+                                    DType compute) {
   // q is (BH,Tq,dh), k and v are (BH,Tk,dh); returns (BH,Tq,dh).
   MOEMT_CHECK(q.rank() == 3 && k.rank() == 3 && v.shape() == k.shape() && q.size(0) == k.size(0) &&
                   q.size(2) == k.size(2),
               "attention q {} k {} v {}", q.shape().str(), k.shape().str(), v.shape().str());
   const int64_t bh = q.size(0), tq = q.size(1), tk = k.size(1), dh = q.size(2);
-  sv.q = q;
-  sv.k = k;
-  sv.v = v;
+  sv.q = in_dtype(q, compute);
+  sv.k = in_dtype(k, compute);
+  sv.v = in_dtype(v, compute);
   sv.scale = 1.f / std::sqrt(static_cast<float>(dh));
   // s = scale * q·kᵀ, then p = softmax(s + mask), in place.
   sv.p = Tensor::empty({bh, tq, tk}, DType::f32, q.device());
-  ops::gemm_batched(q, false, k, true, sv.p, sv.scale, 0.f);
+  ops::gemm_batched(sv.q, false, sv.k, true, sv.p, sv.scale, 0.f);
   ops::softmax_forward(sv.p, sv.p, mask);
   sv.p_drop = ctx.training ? p_drop : 0.f;
   if (sv.p_drop > 0.f) {
@@ -39,7 +41,7 @@ Tensor DotProductAttention::forward(Ctx& ctx, const Tensor& q, const Tensor& k, 
   }
   // out = pd · v
   Tensor out = Tensor::empty({bh, tq, dh}, DType::f32, q.device());
-  ops::gemm_batched(sv.pd, false, v, false, out, 1.f, 0.f);
+  ops::gemm_batched(in_dtype(sv.pd, compute), false, sv.v, false, out, 1.f, 0.f);
   return out;
 }
 
@@ -48,20 +50,24 @@ DotProductAttention::Grads DotProductAttention::backward(Ctx& ctx, const Tensor&
   MOEMT_CHECK(sv.p.defined() && dout.shape() == sv.q.shape(), "attention backward: dout {} for q {}",
               dout.shape().str(), sv.q.shape().str());
   Grads g;
+  // The GEMMs read their inputs in the dtype q, k, v were saved in (bf16 under mixed precision).
+  const DType dt = sv.v.dtype();
+  const Tensor doutc = in_dtype(dout, dt);
   // forward: out = pd · v, so dpd = dout · vᵀ and dv = pdᵀ · dout.
   Tensor dp = Tensor::empty(sv.p.shape(), DType::f32, dout.device());
-  ops::gemm_batched(dout, false, sv.v, true, dp, 1.f, 0.f);
+  ops::gemm_batched(doutc, false, sv.v, true, dp, 1.f, 0.f);
   g.dv = Tensor::empty(sv.v.shape(), DType::f32, dout.device());
-  ops::gemm_batched(sv.pd, true, dout, false, g.dv, 1.f, 0.f);
+  ops::gemm_batched(in_dtype(sv.pd, dt), true, doutc, false, g.dv, 1.f, 0.f);
   // forward: pd = dropout(p), same stream, so the same mask.
   if (sv.p_drop > 0.f) ops::dropout_backward(dp, sv.p_drop, sv.rng, dp);
   // forward: p = softmax(s); ds = p * (dp - sum(dp * p)), in place.
   ops::softmax_backward(sv.p, dp, dp);
   // forward: s = scale * q·kᵀ, so dq = scale * ds · k and dk = scale * dsᵀ · q.
+  const Tensor dpc = in_dtype(dp, dt);
   g.dq = Tensor::empty(sv.q.shape(), DType::f32, dout.device());
-  ops::gemm_batched(dp, false, sv.k, false, g.dq, sv.scale, 0.f);
+  ops::gemm_batched(dpc, false, sv.k, false, g.dq, sv.scale, 0.f);
   g.dk = Tensor::empty(sv.k.shape(), DType::f32, dout.device());
-  ops::gemm_batched(dp, true, sv.q, false, g.dk, sv.scale, 0.f);
+  ops::gemm_batched(dpc, true, sv.q, false, g.dk, sv.scale, 0.f);
   return g;
 }
 
@@ -125,7 +131,7 @@ Tensor MultiHeadAttention::forward(Ctx& ctx, const Tensor& q_in, const Tensor& k
   mask.key_lengths = key_lengths;
   mask.causal = causal;
   mask.causal_offset = sv.tk - sv.tq;  // queries are the last Tq positions of the keys' sequence
-  Tensor o = core_.forward(ctx, q, k, v, mask, cfg_.dropout, sv.core);
+  Tensor o = core_.forward(ctx, q, k, v, mask, cfg_.dropout, sv.core, compute_dtype());
   return merge_and_project(ctx, o, sv.b, sv.tq, &sv.o);
 }
 
@@ -216,7 +222,7 @@ Tensor MultiHeadAttention::forward_incremental(Ctx& ctx, const Tensor& q_in, KVC
   // attention probabilities.
   DotProductAttention core;
   Tensor o = core.forward(ctx, q, cache.k.reshape({b * h, tk, dh_}),
-                          cache.v.reshape({b * h, tk, dh_}), mask, 0.f);
+                          cache.v.reshape({b * h, tk, dh_}), mask, 0.f, compute_dtype());
   return merge_and_project(ctx, o, b, tn, nullptr);
 }
 

@@ -29,15 +29,19 @@ class DotProductAttention {
  public:
   // What backward needs from one forward call.
   struct Saved {
-    Tensor q, k, v, p, pd;  // pd = dropout(p), the matrix that multiplied v
+    Tensor q, k, v, p, pd;  // pd = dropout(p), the matrix that multiplied v; q, k, v as the
+                            // GEMMs read them (the compute dtype)
     float scale = 1.f;
     float p_drop = 0.f;  // 0 when no dropout was applied
     RngStream rng;
   };
   // q (BH,Tq,dh), k and v (BH,Tk,dh) -> (BH,Tq,dh). mask.key_lengths (B) splits BH into B
-  // items. Probability dropout p_drop applies in training mode only.
+  // items. Probability dropout p_drop applies in training mode only. `compute` is the GEMMs'
+  // input dtype (bf16 under mixed precision: q, k, v and the probabilities are cast to it; the
+  // scores, the softmax and the output stay f32).
   Tensor forward(Ctx& ctx, const Tensor& q, const Tensor& k, const Tensor& v,
-                 const ops::SoftmaxMask& mask, float p_drop, Saved& saved);
+                 const ops::SoftmaxMask& mask, float p_drop, Saved& saved,
+                 DType compute = DType::f32);
   struct Grads {
     Tensor dq, dk, dv;
   };
@@ -45,8 +49,8 @@ class DotProductAttention {
   Grads backward(Ctx& ctx, const Tensor& dout, const Saved& saved) const;
   // Single-use forms: the state is kept in the object.
   Tensor forward(Ctx& ctx, const Tensor& q, const Tensor& k, const Tensor& v,
-                 const ops::SoftmaxMask& mask, float p_drop) {
-    return forward(ctx, q, k, v, mask, p_drop, last_);
+                 const ops::SoftmaxMask& mask, float p_drop, DType compute = DType::f32) {
+    return forward(ctx, q, k, v, mask, p_drop, last_, compute);
   }
   Grads backward(Ctx& ctx, const Tensor& dout) const { return backward(ctx, dout, last_); }
 
@@ -128,6 +132,8 @@ class MultiHeadAttention {
   Tensor project_heads(Ctx& ctx, Linear& proj, const Tensor& x, Linear::Saved* saved);
   Tensor merge_and_project(Ctx& ctx, const Tensor& heads, int64_t batch, int64_t t,
                            Linear::Saved* saved);
+  // The GEMMs' input dtype: the store's compute dtype (bf16 under mixed precision).
+  DType compute_dtype() const { return wq_.weight.store->compute_dtype(); }
 
   AttentionConfig cfg_;
   int64_t dh_;

@@ -28,7 +28,7 @@ class Linear {
       : Linear(store, name, LinearConfig{in, out, bias, group}) {}
 
   // What backward needs from one forward call: x, by reference (do not modify x in place
-  // before backward).
+  // before backward), or its cast to the compute dtype under mixed precision (nn/precision.h).
   struct Saved {
     Tensor x;
   };
@@ -47,6 +47,8 @@ class Linear {
   Param weight, bias;  // bias undefined when cfg.bias is false
 
  private:
+  Tensor apply_compute(const Tensor& xc) const;  // xc already in the compute dtype
+
   LinearConfig cfg_;
   Saved last_;
 };

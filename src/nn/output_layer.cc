@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "nn/precision.h"
+#include "ops/cast.h"
 #include "ops/compact.h"
 #include "ops/elementwise.h"
 #include "ops/embedding.h"
@@ -47,7 +49,7 @@ Tensor OutputLayer::logits(Ctx& ctx, const Tensor& x) const {
   Shape s = x.shape();
   s[-1] = cfg_.vocab;
   Tensor z = Tensor::empty(s, DType::f32, x.device());
-  ops::gemm(x, false, weight_.w(), true, z);  // z = x · Eᵀ
+  ops::gemm(in_dtype(x, compute_dtype()), false, weight_.wc(), true, z);  // z = x · Eᵀ
   if (bias_.defined()) ops::add_bias(z, bias_.w());
   return z;
 }
@@ -92,20 +94,27 @@ LossResult OutputLayer::loss_forward_backward(Ctx& ctx, const Tensor& x, const T
   LossResult r;
   r.stats = Tensor::zeros({ops::kCrossEntropyStats}, DType::f64, x.device());
   Tensor dxk = Tensor::empty({k, cfg_.dim}, DType::f32, x.device());
-  Tensor e = weight_.w(), de = weight_.g(), db = bias_.defined() ? bias_.g() : Tensor();
+  // The GEMMs read x, E and dz in the compute dtype (bf16 under mixed precision); the logits,
+  // the loss and dz themselves are f32.
+  const DType dt = compute_dtype();
+  const Tensor xk = in_dtype(sel.x, dt);
+  Tensor e = weight_.wc(), de = weight_.g(), db = bias_.defined() ? bias_.g() : Tensor();
   int64_t rows = chunk_rows();
   Tensor buf = Tensor::empty({std::min(k, rows), cfg_.vocab}, DType::f32, x.device()), none;
+  Tensor buf_c = dt == DType::f32 ? buf : Tensor::empty(buf.shape(), dt, x.device());
   for (int64_t r0 = 0; r0 < k; r0 += rows) {
     int64_t m = std::min(rows, k - r0);
-    Tensor xc = sel.x.narrow(r0, m), dxc = dxk.narrow(r0, m), z = buf.narrow(0, m);
+    Tensor xc = xk.narrow(r0, m), dxc = dxk.narrow(r0, m), z = buf.narrow(0, m);
     ops::gemm(xc, false, e, true, z);  // z = x · Eᵀ (+ b)
     if (bias_.defined()) ops::add_bias(z, bias_.w());
     // loss = CE(z, targets); z is overwritten by dz = grad_scale * (softmax(z) - q).
     ops::cross_entropy_fused(z, sel.targets.narrow(r0, m), label_smoothing, pad_id, grad_scale, z,
                              r.stats, none);
+    Tensor zc = buf_c.narrow(0, m);
+    if (dt != DType::f32) ops::cast(z, zc);
     // Forward was `z = x · Eᵀ + b`, so dx = dz · E, dE += dzᵀ · x, db += sum_rows dz.
-    ops::gemm(z, false, e, false, dxc);
-    ops::gemm(z, true, xc, false, de, 1.f, 1.f);
+    ops::gemm(zc, false, e, false, dxc);
+    ops::gemm(zc, true, xc, false, de, 1.f, 1.f);
     if (bias_.defined()) ops::bias_grad(z, db);
   }
   if (!sel.index.defined()) {
@@ -138,10 +147,11 @@ LossResult OutputLayer::loss(Ctx& ctx, const Tensor& x, const Tensor& targets,
   r.stats = Tensor::zeros({ops::kCrossEntropyStats}, DType::f64, x.device());
   int64_t rows = chunk_rows();
   Tensor buf = Tensor::empty({std::min(k, rows), cfg_.vocab}, DType::f32, x.device());
+  const Tensor xk = in_dtype(sel.x, compute_dtype());
   for (int64_t r0 = 0; r0 < k; r0 += rows) {
     int64_t m = std::min(rows, k - r0);
     Tensor z = buf.narrow(0, m);
-    ops::gemm(sel.x.narrow(r0, m), false, weight_.w(), true, z);
+    ops::gemm(xk.narrow(r0, m), false, weight_.wc(), true, z);
     if (bias_.defined()) ops::add_bias(z, bias_.w());
     Tensor rlc = rl.defined() ? rl.narrow(r0, m) : Tensor();
     ops::cross_entropy_forward(z, sel.targets.narrow(r0, m), label_smoothing, pad_id, r.stats, rlc);

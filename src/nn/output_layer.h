@@ -55,6 +55,8 @@ class OutputLayer {
   const OutputLayerConfig& config() const { return cfg_; }
 
  private:
+  // The GEMMs' input dtype: the store's compute dtype (bf16 under mixed precision).
+  DType compute_dtype() const { return weight_.store->compute_dtype(); }
   int64_t chunk_rows() const;
   struct Rows;
   static Rows select_rows(const Tensor& x2, const Tensor& t1, int32_t pad_id);

@@ -13,9 +13,9 @@ namespace {
 struct Dims {
   int64_t m, k, n;
 };
-// Inputs in f32, or bf16/f16 on CUDA (cuBLAS, f32 accumulation); the output is always f32.
-constexpr DTypeSupport kGemmInputs{
-    dtype_bit(DType::f32), dtype_bit(DType::f32) | dtype_bit(DType::bf16) | dtype_bit(DType::f16)};
+// Inputs in f32, bf16 or f16 (cuBLAS with f32 accumulation on CUDA; widened to f32 on the
+// CPU, a reference path for mixed precision); the output is always f32.
+constexpr DTypeSupport kGemmInputs{kFloatBits, kFloatBits};
 Device check_types(const char* op, const Tensor& a, const Tensor& b, const Tensor& c) {
   const Device dev = compute_device(op, kGemmInputs, a, b);
   expect_dtype(op, "output", c, DType::f32);

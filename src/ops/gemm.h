@@ -1,6 +1,7 @@
 // Matrix products: c = alpha * op(a) · op(b) + beta * c, single, batched and grouped.
 // Tensors of rank > 2 are viewed as 2-D (rows = product of leading dims) by gemm().
-// c is f32; a and b are f32, or on CUDA both bf16 or both f16 (f32 accumulation).
+// c is f32; a and b are both f32, bf16 or f16 (f32 accumulation; the CPU widens 16-bit inputs
+// to f32 first, a reference for mixed precision rather than a fast path).
 #pragma once
 
 #include <vector>

@@ -1,16 +1,29 @@
-// CPU gemm through OpenBLAS (row-major CBLAS).
+// CPU gemm through OpenBLAS (row-major CBLAS). bf16/f16 inputs are widened to f32 first and
+// then take the f32 path: a reference for mixed precision (the CPU computes exactly the product
+// of the rounded inputs, as cuBLAS does up to summation order), not a fast path.
 #include <cblas.h>
 #include <omp.h>
 
+#include "ops/cast.h"
 #include "ops/gemm.h"
 
 namespace moemt::ops::cpu {
 
 namespace {
 constexpr int64_t kSerialGemmMacs = int64_t{1} << 22;
+
+// t itself when it is f32, else an f32 copy (bf16 and f16 widen exactly).
+Tensor widened(const Tensor& t) {
+  if (t.dtype() == DType::f32) return t;
+  Tensor w = Tensor::empty(t.shape(), DType::f32, t.device());
+  cast(t, w);
+  return w;
+}
 }  // namespace
 
-void gemm(const Tensor& a, bool ta, const Tensor& b, bool tb, Tensor& c, float alpha, float beta) {
+void gemm(const Tensor& a16, bool ta, const Tensor& b16, bool tb, Tensor& c, float alpha,
+          float beta) {
+  const Tensor a = widened(a16), b = widened(b16);
   int64_t m = c.shape().rows(), n = c.shape().cols();
   int64_t k = ta ? a.shape().rows() : a.shape().cols();
   if (m == 0 || n == 0) return;
@@ -25,8 +38,9 @@ void gemm(const Tensor& a, bool ta, const Tensor& b, bool tb, Tensor& c, float a
   if (small) omp_set_num_threads(threads);
 }
 
-void gemm_batched(const Tensor& a, bool ta, const Tensor& b, bool tb, Tensor& c, float alpha,
+void gemm_batched(const Tensor& a16, bool ta, const Tensor& b16, bool tb, Tensor& c, float alpha,
                   float beta) {
+  const Tensor a = widened(a16), b = widened(b16);
   int64_t batch = a.size(0);
   int64_t ar = a.size(1), ac = a.size(2);
   int64_t br = b.size(-2), bc = b.size(-1);

@@ -77,6 +77,10 @@ struct TrainOptions {
   uint64_t seed = 1;
   int cpu_threads = 0;  // 0 = all cores
   Device device = Device::cpu();
+  // --precision: the type the GEMMs read. bf16 = mixed precision: the f32 values stay the
+  // master weights (Adam, gradients, checkpoints); the store's bf16 copy is refreshed after
+  // every change of the values (nn/precision.h).
+  DType precision = DType::f32;
   std::string log_path;  // JSON lines
   // --comm-timeout: seconds a collective of multi-process training may wait for the other
   // ranks before it fails naming the rank, the collective and the update. Waits for rank 0's

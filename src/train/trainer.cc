@@ -22,6 +22,7 @@
 #include "eval/bleu.h"
 #include "eval/chrf.h"
 #include "model/checkpoint.h"
+#include "nn/precision.h"
 #include "ops/accumulate.h"
 #include "ops/ema.h"
 #include "train/checkpoint.h"
@@ -69,11 +70,13 @@ class Trainer::AverageScope {
     Tensor values = t_.model_->params().values();
     t_.raw_.copy_from(values);
     values.copy_from(t_.average_);
+    nn::refresh_compute_copy(t_.model_->params());  // --precision bfloat16: the GEMMs' copy
     t_.average_in_model_ = active_ = true;
   }
   ~AverageScope() {
     if (!active_) return;
     t_.model_->params().values().copy_from(t_.raw_);
+    nn::refresh_compute_copy(t_.model_->params());
     t_.average_in_model_ = false;
   }
   AverageScope(const AverageScope&) = delete;
@@ -370,6 +373,17 @@ void Trainer::build_model() {
     }
     log::info("resumed from {} at update {}", opt_.model_dir, updates_);
   }
+  // --precision bfloat16: the GEMMs read a bf16 copy of the (initialised or loaded) f32 master
+  // weights, refreshed after every change of them (updates, averaged-weight swaps, expert syncs).
+  nn::set_compute_precision(model_->params(), opt_.precision);
+  if (opt_.precision != DType::f32 && lead_)
+    log::info(
+        "precision: GEMM inputs in {} (f32 master weights, optimizer state and "
+        "accumulation){}",
+        dtype_name(opt_.precision),
+        opt_.device.is_cpu() ? "; the CPU widens them back to f32: a reference, slower "
+                               "than float32"
+                             : "");
 }
 
 model::BatchTensors Trainer::to_tensors(const data::Batch& b) const {
@@ -549,6 +563,9 @@ double Trainer::validate_synced(TrainResult& result) {
   std::string context = fmt::format("validation at update {}", updates_);
   last_valid_update_ = updates_;  // on every rank: they decide alike whether to validate at the end
   gather_experts(context);        // rank 0 validates with every expert
+  // --precision bfloat16: the gathered model validates in the same precision as training.
+  if (gathered_)
+    nn::set_compute_precision(gathered_->model->params(), model_->params().compute_dtype());
   sync_routing(context);
   double out[2] = {0, 0};  // the first metric, stalls
   if (lead_) {
@@ -779,6 +796,7 @@ TrainResult Trainer::run() {
       if (average_.defined())
         ops::ema_update(average_, model_->params().values(),
                         ops::math::ema_decay(opt_.exponential_smoothing, updates_));
+      nn::refresh_compute_copy(model_->params());  // --precision bfloat16: one cast
       history.push(st);
       for (int i = 0; i < n; ++i) {
         tgt_tokens_seen_ += micro[i].tgt_tokens;

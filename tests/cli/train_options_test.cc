@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -171,6 +172,38 @@ TEST(TrainOptions, BadNamesAndRangesAreErrors) {
   }
   EXPECT_THROW(parse_train_args({"--moe-router-init-std", "-1"}), po::error);
   EXPECT_THROW(parse_train_args({"--moe-enc-every", "-2"}), po::error);
+}
+
+// --precision (Marian's): float32 by default; bfloat16 (optionally with Marian's second value,
+// float32, for the optimizer) selects mixed precision; a YAML key round-trips through
+// --dump-config; float16 and anything else are one-line errors naming the option.
+TEST(TrainOptions, PrecisionFlag) {
+  EXPECT_EQ(parse_train_args({}).options.precision, DType::f32);
+  EXPECT_EQ(parse_train_args({"--precision", "bfloat16"}).options.precision, DType::bf16);
+  EXPECT_EQ(parse_train_args({"--precision", "bfloat16", "float32"}).options.precision,
+            DType::bf16);
+  TrainCommandLine dumped = parse_train_args({"--precision", "bfloat16", "--dump-config"});
+  auto path = std::filesystem::temp_directory_path() /
+              ("moemt_precision_" + std::to_string(::getpid()) + ".yml");
+  std::ofstream(path) << dumped.config_yaml;
+  EXPECT_EQ(parse_train_args({"-c", path.string()}).options.precision, DType::bf16);
+  std::filesystem::remove(path);
+  const std::pair<std::vector<std::string>, std::string> bad[] = {
+      {{"--precision", "float16"},
+       "--precision float16: not supported (moemt's mixed precision is bfloat16, which needs no "
+       "loss scaling); use bfloat16 or float32"},
+      {{"--precision", "bf16"}, "--precision bf16: expected float32 or bfloat16"},
+      {{"--precision", "bfloat16", "bfloat16"},
+       "--precision bfloat16 bfloat16: the optimizer keeps float32 master weights and state; the "
+       "second value must be float32"}};
+  for (const auto& [args, message] : bad) {
+    try {
+      parse_train_args(args);
+      ADD_FAILURE() << "accepted " << fmt::format("{}", fmt::join(args, " "));
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()), message);
+    }
+  }
 }
 
 TEST(TrainOptions, ResumeChecksOnlyArchitectureOptionsGiven) {

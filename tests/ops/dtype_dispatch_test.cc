@@ -1,6 +1,7 @@
 // The (device, dtype) contract, checked by one mechanism (ops::compute_device): every op given
 // bf16 or f16 tensors on the CPU fails with one line naming the op, the device and the dtype,
-// before any shape check; cast alone accepts them and round-trips; mixed dtypes fail.
+// before any shape check; cast accepts them and round-trips, the gemm family widens them to f32
+// (the CPU reference of mixed precision); mixed dtypes fail.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/rng.h"
 #include "ops/accumulate.h"
 #include "ops/activation.h"
 #include "ops/adam.h"
@@ -181,19 +183,7 @@ std::vector<OpCall> all_ops(DType dt) {
     Tensor x = r({3});
     fill(x, 1.f);
   });
-  add_op("gemm", [=] {
-    Tensor c = r({2, 2});
-    gemm(r({2, 3}), false, r({3, 2}), false, c);
-  });
-  add_op("gemm_batched", [=] {
-    Tensor c = r({2, 2, 2});
-    gemm_batched(r({2, 2, 3}), false, r({2, 3, 2}), false, c);
-  });
-  add_op("gemm_grouped", [=] {
-    std::vector<GemmProblem> problems(1);
-    problems[0] = {r({2, 3}), r({3, 2}), r({2, 2})};
-    gemm_grouped(problems, false, false);
-  });
+  // The gemm family takes 16-bit inputs on the CPU too (widened to f32): CpuGemmWidensReduced.
   add_op("global_norm_sq", [=] {
     Tensor out = Tensor::zeros({1}, DType::f64);
     global_norm_sq(r({3}), out);
@@ -316,6 +306,43 @@ TYPED_TEST(CpuRejectsReduced, CastRoundTrips) {
   // The 16-bit tensor itself goes nowhere else on the CPU.
   Tensor out = Tensor::empty({4}, dt);
   EXPECT_THROW(add(yh, yh, out), Error);
+}
+
+// The CPU gemm family with 16-bit inputs computes exactly the f32 product of the rounded inputs
+// (bit for bit: the same BLAS call after an exact widening), and its output stays f32.
+TYPED_TEST(CpuRejectsReduced, CpuGemmWidensReduced) {
+  const DType dt = TypeParam::value;
+  RngStream rng{7, 1};
+  uint64_t draw = 0;
+  auto rounded_pair = [&](Shape s) {
+    std::vector<float> v(static_cast<size_t>(s.numel()));
+    for (float& x : v) x = rng.uniform(draw++) * 2.f - 1.f;
+    Tensor f = Tensor::from_vector(v, s), h = Tensor::empty(s, dt), back = Tensor::empty(s);
+    cast(f, h);
+    cast(h, back);
+    return std::make_pair(h, back);  // the 16-bit tensor and its exact f32 value
+  };
+  auto [a, af] = rounded_pair({5, 7});
+  auto [b, bf] = rounded_pair({6, 7});
+  Tensor c = Tensor::empty({5, 6}), want = Tensor::empty({5, 6});
+  gemm(a, false, b, true, c);
+  gemm(af, false, bf, true, want);
+  EXPECT_EQ(c.to_vector(), want.to_vector());
+  auto [a3, a3f] = rounded_pair({2, 3, 4});
+  auto [b3, b3f] = rounded_pair({2, 4, 5});
+  Tensor c3 = Tensor::empty({2, 3, 5}), want3 = Tensor::empty({2, 3, 5});
+  gemm_batched(a3, false, b3, false, c3);
+  gemm_batched(a3f, false, b3f, false, want3);
+  EXPECT_EQ(c3.to_vector(), want3.to_vector());
+  std::vector<GemmProblem> problems(1), ref(1);
+  problems[0] = {a, b, Tensor::empty({5, 6})};
+  ref[0] = {af, bf, Tensor::empty({5, 6})};
+  gemm_grouped(problems, false, true);
+  gemm_grouped(ref, false, true);
+  EXPECT_EQ(problems[0].c.to_vector(), ref[0].c.to_vector());
+  Tensor c16 = Tensor::empty({5, 6}, dt);
+  EXPECT_THROW(gemm(a, false, b, true, c16), InternalError);  // the output is f32
+  EXPECT_THROW(gemm(a, false, bf, true, c), InternalError);   // one input dtype
 }
 
 TEST(DTypeDispatch, MixedDtypesAndFixedTypesFail) {

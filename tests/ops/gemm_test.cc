@@ -5,6 +5,7 @@
 
 #include "core/rng.h"
 #include "device_test.h"
+#include "ops/cast.h"
 
 namespace moemt::ops {
 namespace {
@@ -95,10 +96,16 @@ TEST_P(GemmTest, GroupedMatchesOneGemmPerProblem) {
 }
 
 // The CPU computes in f32 only; reduced-precision inputs are for the CUDA path.
-TEST(GemmCpu, RejectsBf16Inputs) {
-  Tensor a = Tensor::zeros({2, 3}, DType::bf16), b = Tensor::zeros({3, 2}, DType::bf16);
+// The CPU widens bf16 inputs to f32 (the reference path of mixed precision; exactness is
+// CpuRejectsReduced.CpuGemmWidensReduced); inputs of two dtypes are an error.
+TEST(GemmCpu, WidensBf16InputsButNotMixedOnes) {
+  Tensor a = Tensor::empty({2, 3}, DType::bf16), b = Tensor::empty({3, 2}, DType::bf16);
+  cast(Tensor::from_vector(std::vector<float>(6, 1.5f), {2, 3}), a);
+  cast(Tensor::from_vector(std::vector<float>(6, -2.f), {3, 2}), b);
   Tensor c = Tensor::zeros({2, 2});
-  EXPECT_THROW(gemm(a, false, b, false, c), Error);  // the dtype contract: one-line Error
+  gemm(a, false, b, false, c);
+  EXPECT_EQ(c.to_vector(), std::vector<float>(4, -9.f));
+  EXPECT_THROW(gemm(a, false, Tensor::zeros({3, 2}), false, c), InternalError);
 }
 
 MOEMT_INSTANTIATE_ON_DEVICES(GemmTest);
