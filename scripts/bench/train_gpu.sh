@@ -7,7 +7,8 @@
 #
 #   scripts/bench/train_gpu.sh [--device cuda:0] [--size base|tiny] [--precision bfloat16]
 #       [--warmup 5] [--steps 30] [--max-seconds 30] [--batch-words N] [--data DIR]
-#       [--python PY] [--peak-tflops X] [--threads N] [--work DIR] -- MOEMT [ARGS...]
+#       [--python PY] [--peak-tflops X] [--threads N (cpu: all cores, cuda: 4)] [--work DIR]
+#       -- MOEMT [ARGS...]
 #
 # MOEMT [ARGS...]: how to run moemt (check.sh passes the bundled dynamic loader and binary).
 # Model (--size base): the transformer-base MoE: d 512, 8 heads, ffn 2048, 6+6 layers,
@@ -65,7 +66,7 @@ case "$SIZE" in
   *) echo "train_gpu.sh: --size base or tiny" >&2; exit 2 ;;
 esac
 [[ $DEVICE == cpu ]] && : "${PEAK:=0}" "${THREADS:=$(nproc)}"
-: "${PEAK:=989.4}" "${THREADS:=1}"
+: "${PEAK:=989.4}" "${THREADS:=4}"
 export OMP_NUM_THREADS=$THREADS OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
 TMP=$(mktemp -d)  # moemt's checkpoint (about 2 GB at --size base with Adam's state): not kept
