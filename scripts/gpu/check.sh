@@ -86,6 +86,8 @@ if [[ -f scripts/bench/train_gpu.sh && -d $B/train_data ]]; then
     --data "$B/train_data" --work "$OUT_DIR/bench_train" -- "${loader[@]}" "$B/bin/moemt" \
     2> "$OUT_DIR/bench_train.err" | tee "$OUT_DIR/bench_train.jsonl"
   [[ ${PIPESTATUS[0]} -eq 0 ]] || { status=1; tail -5 "$OUT_DIR/bench_train.err"; }
+elif [[ -f scripts/bench/train_gpu.sh ]]; then
+  echo '{"bench": "train_gpu", "skipped": "the bundle has no train_data/ (made by an older bundle.sh)"}'
 fi
 # Decoding tokens/s, greedy and beam 4 at batch 1 and 64, on a transformer-base MoE trained for
 # a few updates on the sample (scripts/gpu/bench_decode.sh; needs the repository's corpora/).
