@@ -136,16 +136,20 @@ fi
 # --- PyTorch reference ---------------------------------------------------------------------
 if [[ -z $PY ]]; then
   echo "{\"bench\":\"train_gpu\",\"system\":\"torch\",\"skipped\":\"no python3 here imports torch\"}"
-elif line=$(timeout $((limit_s + 60)) "$PY" "$REF/train_bench.py" --ids "$DATA/train.ids" \
+else
+  rc=0
+  line=$(timeout $((limit_s + 60)) "$PY" "$REF/train_bench.py" --ids "$DATA/train.ids" \
     --vocab-size "$V" --device "$DEVICE" --precision "$PRECISION" --threads "$THREADS" \
     --dim-emb $D --transformer-heads $HEADS --transformer-dim-ffn $FFN --enc-depth $ENC \
     --dec-depth $DEC --moe --moe-experts $EXPERTS --moe-top-k 2 --moe-every 2 \
     --mini-batch-words "$BATCH" --warmup "$WARMUP" --steps "$STEPS" --max-seconds "$MAX_S" \
-    --bench train_gpu 2> "$WORK/torch_train.err"); then
-  echo "$line"
-  lines+=("$line")
-else
-  failed torch "$(tail -1 "$WORK/torch_train.err")"
+    --bench train_gpu 2> "$WORK/torch_train.err") || rc=$?
+  if ((rc == 0)); then
+    echo "$line"
+    lines+=("$line")
+  else
+    failed torch "rc $rc$( ((rc == 124)) && echo ' (timed out)'): $(tail -1 "$WORK/torch_train.err")"
+  fi
 fi
 
 ((${#lines[@]})) || exit 1
