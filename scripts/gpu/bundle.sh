@@ -8,7 +8,7 @@
 # training benchmark's corpus with its sentencepiece model and the same pairs as ids
 # (scripts/bench/train_gpu.sh --data; the GPU machine has no sentencepiece for Python).
 # Usage: scripts/gpu/bundle.sh [OUT_DIR]   (default gpu-bundle/, ignored by git; BUILD_DIR=build-gpu)
-# Writes OUT_DIR and OUT_DIR.tar.xz (~27 MB: OpenBLAS and ICU data are most of it), the one to
+# Writes OUT_DIR and OUT_DIR.tar.xz (~29 MB: OpenBLAS and ICU data are most of it), the one to
 # carry to the GPU machine; there, from the repository root: scripts/gpu/check.sh OUT_DIR.tar.xz
 set -euo pipefail
 cd "$(dirname "$0")/../.."
