@@ -69,7 +69,7 @@ esac
 : "${PEAK:=989.4}" "${THREADS:=4}"
 export OMP_NUM_THREADS=$THREADS OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
-TMP=$(mktemp -d)  # moemt's checkpoint (about 2 GB at --size base with Adam's state): not kept
+TMP=$(mktemp -d)  # moemt's checkpoint (about 3 GB at --size base with Adam's state): not kept
 trap 'rm -rf "$TMP"' EXIT
 [[ -n $WORK ]] || WORK=$TMP/work
 mkdir -p "$WORK"
