@@ -4,9 +4,11 @@
 # GEMM benchmark (bench_gemm), the MoE layer benchmark (bench_moe), every shared
 # library they load except the GPU driver, cuBLAS and NCCL (the machine's CUDA toolkit or
 # PyTorch's wheels have those; BUNDLE_NCCL=1 adds libnccl, 218 MB for NCCL 2.28), and the
-# dynamic loader, so the binaries run there with this machine's glibc.
+# dynamic loader, so the binaries run there with this machine's glibc; and train_data/, the
+# training benchmark's corpus with its sentencepiece model and the same pairs as ids
+# (scripts/bench/train_gpu.sh --data; the GPU machine has no sentencepiece for Python).
 # Usage: scripts/gpu/bundle.sh [OUT_DIR]   (default gpu-bundle/, ignored by git; BUILD_DIR=build-gpu)
-# Writes OUT_DIR and OUT_DIR.tar.xz (~27 MB: OpenBLAS and ICU data are most of it), the one to
+# Writes OUT_DIR and OUT_DIR.tar.xz (~29 MB: OpenBLAS and ICU data are most of it), the one to
 # carry to the GPU machine; there, from the repository root: scripts/gpu/check.sh OUT_DIR.tar.xz
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -40,6 +42,19 @@ done | sort -u | while read -r lib; do
   esac
 done
 cp -L /lib64/ld-linux-x86-64.so.2 "$OUT.tmp/lib/"
+# The training benchmark's data: 12k synthetic pairs, 8000 pieces (deterministic; kept in the
+# build folder between bundles, as making it takes a minute of spm_train).
+py=""
+for p in python3 /usr/bin/python3; do
+  if "$p" -c 'import sentencepiece' > /dev/null 2>&1; then py=$p; break; fi
+done
+[[ -n $py ]] || { echo "bundle.sh: no python3 imports sentencepiece (scripts/setup.sh --bench)" >&2; exit 1; }
+"$py" scripts/bench/torch_ref/corpus.py "$BUILD_DIR/train_gpu_data" --pairs 12000 \
+  --vocab-size 8000 --ids > /dev/null
+mkdir -p "$OUT.tmp/train_data"
+for f in train.eng_Latn train.deu_Latn spm8k.model spm8k.vocab train.ids; do
+  cp "$BUILD_DIR/train_gpu_data/$f" "$OUT.tmp/train_data/"
+done
 git rev-parse HEAD > "$OUT.tmp/COMMIT"
 rm -rf "$OUT" && mv "$OUT.tmp" "$OUT"
 XZ_OPT=-T0 tar -cJf "$OUT.tar.xz.tmp" "$OUT" && mv "$OUT.tar.xz.tmp" "$OUT.tar.xz"

@@ -2,7 +2,8 @@
 # Runs on the GPU machine, from the repository root, with the folder bundle.sh made: the CUDA
 # instances of the device-parameterised tests, the CPU/CUDA parity tests (CudaParity.*) and the
 # CUDA runtime tests, the NCCL communicator tests (one rank on GPU 0), then the benchmarks
-# (grouped GEMM, MoE layer vs dense FFN, decoding tokens/s; JSON lines), and prints a summary.
+# (grouped GEMM, MoE layer vs dense FFN, training tokens/s vs PyTorch eager with MFU, decoding
+# tokens/s; JSON lines), and prints a summary.
 # The benchmarks are sized to finish in a few minutes together on an H200.
 # Everything runs through the bundled dynamic loader and libraries; the machine's CUDA toolkit
 # provides the driver, cuBLAS and NCCL. Usage: scripts/gpu/check.sh [BUNDLE_DIR | BUNDLE.tar.xz]
@@ -75,6 +76,18 @@ if [[ -x $B/bin/bench_moe ]]; then
     --tokens 16384 --d-model 1024 --d-ff 4096 --experts 16 --k 2 --reps 10 --warmup 3 \
     2> "$OUT_DIR/bench_moe.err" | tee "$OUT_DIR/bench_moe.jsonl"
   [[ ${PIPESTATUS[0]} -eq 0 ]] || { status=1; tail -5 "$OUT_DIR/bench_moe.err"; }
+fi
+# Training tokens/s of the transformer-base MoE (d 512, 6+6 layers, 16 experts top-2 in every
+# other layer, bf16) against the same model in PyTorch eager (the machine's python3 and torch)
+# on the same GPU and data (the bundle's train_data/), with model FLOPs/token and MFU
+# (scripts/bench/train_gpu.sh; about 2 minutes; goal moemt_over_torch >= 1.0).
+if [[ -f scripts/bench/train_gpu.sh && -d $B/train_data ]]; then
+  timeout 270 bash scripts/bench/train_gpu.sh --device cuda:0 --size base --precision bfloat16 \
+    --data "$B/train_data" --work "$OUT_DIR/bench_train" -- "${loader[@]}" "$B/bin/moemt" \
+    2> "$OUT_DIR/bench_train.err" | tee "$OUT_DIR/bench_train.jsonl"
+  [[ ${PIPESTATUS[0]} -eq 0 ]] || { status=1; tail -5 "$OUT_DIR/bench_train.err"; }
+elif [[ -f scripts/bench/train_gpu.sh ]]; then
+  echo '{"bench": "train_gpu", "skipped": "the bundle has no train_data/ (made by an older bundle.sh)"}'
 fi
 # Decoding tokens/s, greedy and beam 4 at batch 1 and 64, on a transformer-base MoE trained for
 # a few updates on the sample (scripts/gpu/bench_decode.sh; needs the repository's corpora/).

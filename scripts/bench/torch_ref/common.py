@@ -69,6 +69,17 @@ def reference_settings(threads):
     }
 
 
+def cuda_settings(dev):
+    props = torch.cuda.get_device_properties(dev)
+    return {
+        "torch": torch.__version__,
+        "python": sys.executable,
+        "cuda": torch.version.cuda,
+        "gpu": props.name,
+        "gpu_memory_gib": round(props.total_memory / 2 ** 30, 1),
+    }
+
+
 def emit(obj):
     print(json.dumps(obj), flush=True)
 

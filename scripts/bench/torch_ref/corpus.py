@@ -2,9 +2,12 @@
 # benchmarks, so moemt and the PyTorch reference train on the same text with a realistic
 # sentence-length distribution and enough distinct words for an 8,000-piece vocabulary.
 #
-#   corpus.py OUT_DIR [--pairs N] [--seed S] [--vocab-size 8000]
+#   corpus.py OUT_DIR [--pairs N] [--seed S] [--vocab-size 8000] [--ids]
 #   -> OUT_DIR/train.eng_Latn, OUT_DIR/train.deu_Latn (one sentence per line, aligned) and
 #      OUT_DIR/spm8k.model, the sentencepiece model both systems use (moemt via --vocabs).
+#   --ids also writes OUT_DIR/train.ids: the pairs as the reference feeds them (encoder ids
+#      with the target tag and eos, TAB, target pieces), for a machine without sentencepiece's
+#      Python module (train_bench.py --ids; scripts/bench/train_gpu.sh).
 # Existing files are kept (the corpus is deterministic), so reruns are cheap.
 import argparse
 import os
@@ -33,13 +36,17 @@ def main():
     ap.add_argument("--pairs", type=int, default=30000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--vocab-size", type=int, default=8000)
+    ap.add_argument("--ids", action="store_true")
     args = ap.parse_args()
     src_path = os.path.join(args.out_dir, "train.eng_Latn")
     tgt_path = os.path.join(args.out_dir, "train.deu_Latn")
     if not (os.path.exists(src_path) and os.path.exists(tgt_path)):
         write_corpus(args, src_path, tgt_path)
-    data.train_spm([src_path, tgt_path], os.path.join(args.out_dir, "spm8k"), args.vocab_size,
-                   ["eng_Latn", "deu_Latn"])
+    spm_path = data.train_spm([src_path, tgt_path], os.path.join(args.out_dir, "spm8k"),
+                              args.vocab_size, ["eng_Latn", "deu_Latn"])
+    ids_path = os.path.join(args.out_dir, "train.ids")
+    if args.ids and not os.path.exists(ids_path):
+        data.write_ids(data.load_samples(spm_path, src_path, tgt_path, "deu_Latn"), ids_path)
 
 
 def write_corpus(args, src_path, tgt_path):

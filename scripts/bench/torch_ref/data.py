@@ -43,6 +43,23 @@ def load_samples(spm_path, src_file, tgt_file, tgt_lang, max_length=256):
     return samples
 
 
+def write_ids(samples, path):
+    """One pair per line: encoder ids, TAB, target ids (space-separated; read_ids reads it)."""
+    with open(path + ".tmp", "w") as f:
+        for s, t in samples:
+            f.write(" ".join(map(str, s)) + "\t" + " ".join(map(str, t)) + "\n")
+    os.replace(path + ".tmp", path)
+
+
+def read_ids(path):
+    samples = []
+    with open(path) as f:
+        for line in f:
+            s, t = line.rstrip("\n").split("\t")
+            samples.append(([int(x) for x in s.split()], [int(x) for x in t.split()]))
+    return samples
+
+
 def make_batches(samples, budget, seed=1, maxi_batch=100):
     """Lists of sample indices: shuffle, read ahead maxi_batch budgets' worth of tokens, sort by
     (decoder length, encoder length), cut while max(B*S, B*T) <= budget."""

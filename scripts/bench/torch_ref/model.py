@@ -27,9 +27,10 @@ class Attention(nn.Module):
     """Multi-head attention. q is (B,Tq,D), kv is (B,Tk,D); mask is additive, broadcastable
     to (B,H,Tq,Tk)."""
 
-    def __init__(self, d, heads):
+    def __init__(self, d, heads, sdpa=False):
         super().__init__()
         self.h, self.dh = heads, d // heads
+        self.sdpa = sdpa
         self.q = nn.Linear(d, d)
         self.kv = nn.Linear(d, 2 * d)  # K and V in one GEMM
         self.o = nn.Linear(d, d)
@@ -44,6 +45,10 @@ class Attention(nn.Module):
 
     def attend(self, q, k, v, mask):
         b, _, tq, _ = q.shape
+        if self.sdpa:  # PyTorch 2's fused attention (a mask rules out flash, not mem-efficient)
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=None if mask is None else
+                                                 mask.to(q.dtype))
+            return self.o(out.transpose(1, 2).reshape(b, tq, self.h * self.dh))
         s = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(self.dh))
         if mask is not None:
             s = s + mask
@@ -133,10 +138,10 @@ class MoE(nn.Module):
 
 
 class EncoderLayer(nn.Module):
-    def __init__(self, d, heads, ffn, dropout):
+    def __init__(self, d, heads, ffn, dropout, sdpa=False):
         super().__init__()
         self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
-        self.att = Attention(d, heads)
+        self.att = Attention(d, heads, sdpa)
         self.ffn = ffn
         self.drop = nn.Dropout(dropout)
 
@@ -148,10 +153,10 @@ class EncoderLayer(nn.Module):
 
 
 class DecoderLayer(nn.Module):
-    def __init__(self, d, heads, ffn, dropout):
+    def __init__(self, d, heads, ffn, dropout, sdpa=False):
         super().__init__()
         self.ln1, self.ln2, self.ln3 = nn.LayerNorm(d), nn.LayerNorm(d), nn.LayerNorm(d)
-        self.self_att, self.cross_att = Attention(d, heads), Attention(d, heads)
+        self.self_att, self.cross_att = Attention(d, heads, sdpa), Attention(d, heads, sdpa)
         self.ffn = ffn
         self.drop = nn.Dropout(dropout)
 
@@ -180,7 +185,8 @@ class DecoderLayer(nn.Module):
 
 class Seq2Seq(nn.Module):
     def __init__(self, vocab=8000, d=256, heads=4, dff=1024, enc_layers=3, dec_layers=3,
-                 dropout=0.1, moe_experts=0, moe_top_k=2, moe_every=2, max_len=1024):
+                 dropout=0.1, moe_experts=0, moe_top_k=2, moe_every=2, max_len=1024,
+                 sdpa=False):
         super().__init__()
         self.d = d
         self.emb = nn.Embedding(vocab, d, padding_idx=PAD)
@@ -192,8 +198,10 @@ class Seq2Seq(nn.Module):
                 return MoE(d, dff, moe_experts, moe_top_k)
             return FeedForward(d, dff)
 
-        self.enc = nn.ModuleList(EncoderLayer(d, heads, ffn(i), dropout) for i in range(enc_layers))
-        self.dec = nn.ModuleList(DecoderLayer(d, heads, ffn(i), dropout) for i in range(dec_layers))
+        self.enc = nn.ModuleList(EncoderLayer(d, heads, ffn(i), dropout, sdpa)
+                                 for i in range(enc_layers))
+        self.dec = nn.ModuleList(DecoderLayer(d, heads, ffn(i), dropout, sdpa)
+                                 for i in range(dec_layers))
         self.enc_ln, self.dec_ln = nn.LayerNorm(d), nn.LayerNorm(d)
         self.drop = nn.Dropout(dropout)
         self.init_like_moemt()
@@ -226,7 +234,7 @@ class Seq2Seq(nn.Module):
 
     @staticmethod
     def pad_mask(ids):  # additive (B,1,1,S) mask over padded keys
-        return torch.zeros(ids.shape, dtype=torch.float32).masked_fill(
+        return torch.zeros(ids.shape, dtype=torch.float32, device=ids.device).masked_fill(
             ids == PAD, float("-inf"))[:, None, None, :]
 
     def encode(self, src):
@@ -242,7 +250,7 @@ class Seq2Seq(nn.Module):
         projection runs on non-pad rows only, as moemt's OutputLayer does."""
         enc, cross_mask, aux = self.encode(src)
         t = tgt_in.shape[1]
-        causal = torch.full((t, t), float("-inf")).triu(1)
+        causal = torch.full((t, t), float("-inf"), device=src.device).triu(1)
         self_mask = causal[None, None] + self.pad_mask(tgt_in)
         nonpad = tgt_out != PAD
         x = self.embed(tgt_in)
