@@ -5,8 +5,8 @@
 # training run, per (system, model, test set, direction) score, and per difference.
 #
 #   scripts/bench/quality_budget.sh [--budget 30m] [--models dense,moe] [--corpus DIR]
-#        [--flores DIR] [--eval-lines N] [--threads 2] [--learn-rate 0.001] [--lr-warmup 300]
-#        [--mini-batch-words 4096] [--max-length 96] [--vocab-size 8000] [--moemt PATH]
+#        [--flores DIR] [--eval-lines N] [--threads 2] [--learn-rate 0.002] [--lr-warmup 300]
+#        [--mini-batch-words 2048] [--max-length 96] [--vocab-size 4000] [--moemt PATH]
 #        [--work DIR]
 #
 # Data: English-Spanish from the corpus builder (`moemt corpus build --langs es` with the
@@ -29,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
 BUDGET=30m MODELS=dense,moe CORPUS="" FLORES=$REPO/../shared/data/flores200 EVAL_LINES=0
-THREADS=2 LR=0.001 WARMUP=300 MBW=4096 MAXLEN=96 VOCAB=8000
+THREADS=2 LR=0.002 WARMUP=300 MBW=2048 MAXLEN=96 VOCAB=4000
 MOEMT=${MOEMT:-build/bin/moemt}
 WORK=${TMPDIR:-/tmp}/moemt_quality_budget
 while [[ $# -gt 0 ]]; do
