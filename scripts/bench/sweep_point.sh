@@ -65,6 +65,6 @@ mid=$(date +%s)
   --max-length-factor 1.5 > "$OUT/eval.log" 2>&1 ||
   { echo "sweep_point.sh: eval failed (log: $OUT/eval.log)" >&2; tail -n 3 "$OUT/eval.log" >&2; exit 1; }
 end=$(date +%s)
-updates=$(grep '"type":"train"' "$OUT/train.jsonl" | tail -n 1 | grep -o '"update":[0-9]*' | cut -d: -f2)
+updates=$(grep -o 'training finished after [0-9]* updates' "$OUT/train.log" | grep -o '[0-9]*' || true)
 echo "point $OUT langs=$LANGS $* :: updates=$updates train_s=$((mid - start)) eval_s=$((end - mid))"
-grep -E '^\| (all|[a-z]{3}_[A-Z][a-z]{3}-)' "$OUT/eval/report.md" | head -n 12
+grep -E '^\| (all|[a-z]{3}_[A-Z][a-z]{3}-)' "$OUT/eval/report.md" || true
