@@ -11,26 +11,7 @@ MOEMT=$1
 source "$(dirname "$0")/mpi_common.bash"
 # Dropless, noiseless, no dropout or balancing losses: every rank count computes the one-process
 # update up to float summation order. 6 experts: groups of 2 and of 3 ranks.
-cat > "$T/tiny.yml" <<YML
-vocab-size: 400
-dim-emb: 32
-transformer-heads: 2
-transformer-dim-ffn: 64
-enc-depth: 1
-dec-depth: 1
-transformer-dropout: 0
-moe: true
-moe-experts: 6
-moe-every: 1
-moe-capacity-factor: 0
-moe-switch-loss: 0
-moe-z-loss: 0
-mini-batch-words: 600
-learn-rate: 0.003
-lr-warmup: 10
-disp-freq: 3u
-seed: 5
-YML
+exact_moe_yml "$T/tiny.yml" 6
 
 "${MPIRUN[@]}" -np 2 "$MOEMT" train -c "$T/tiny.yml" --model "$T/m2" --after 6u --expert-parallel 2 \
   --log "$T/m2.jsonl" "${DATA[@]}" 2> "$T/m2.err" || fail "mpirun -np 2 train failed: $(tail -5 "$T/m2.err")"

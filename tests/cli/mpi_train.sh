@@ -9,26 +9,7 @@ source "$(dirname "$0")/mpi_common.bash"
 MPIRUN+=(-np 2)
 # No dropout, noise, capacity or balancing losses: the 2-process run computes the 1-process
 # step up to float summation order.
-cat > "$T/tiny.yml" <<YML
-vocab-size: 400
-dim-emb: 32
-transformer-heads: 2
-transformer-dim-ffn: 64
-enc-depth: 1
-dec-depth: 1
-transformer-dropout: 0
-moe: true
-moe-experts: 4
-moe-every: 1
-moe-capacity-factor: 0
-moe-switch-loss: 0
-moe-z-loss: 0
-mini-batch-words: 600
-learn-rate: 0.003
-lr-warmup: 10
-disp-freq: 3u
-seed: 5
-YML
+exact_moe_yml "$T/tiny.yml" 4
 
 "${MPIRUN[@]}" "$MOEMT" train -c "$T/tiny.yml" --model "$T/m2" --after 6u --log "$T/m2.jsonl" "${DATA[@]}" \
   2> "$T/m2.err" || fail "mpirun -np 2 train failed: $(tail -5 "$T/m2.err")"
