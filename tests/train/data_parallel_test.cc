@@ -22,20 +22,7 @@ using Clock = std::chrono::steady_clock;
 
 std::string fresh_dir(const std::string& name) { return testing::fresh_dir("moemt_dp", name); }
 
-// A tiny MoE model whose step is a pure function of the batch: no dropout, no gating noise,
-// dropless experts and no balancing losses (those are computed per shard; see README).
-TrainOptions exact_options(const std::string& dir) {
-  TrainOptions o = testing::tiny_options(dir, true);
-  o.model.dropout = 0.f;
-  for (auto* m : {&o.model.moe.encoder, &o.model.moe.decoder}) {
-    m->every = 1;
-    m->noisy_gating = false;
-    m->capacity_factor_train = 0.f;
-    m->switch_loss_coef = m->z_loss_coef = 0.f;
-  }
-  o.comm_timeout = 60;
-  return o;
-}
+TrainOptions exact_options(const std::string& dir) { return testing::exact_moe_options(dir); }
 
 // The vocabulary is trained once and shared, so each Trainer only loads it.
 std::string shared_vocab() {

@@ -19,21 +19,8 @@ namespace {
 
 std::string fresh_dir(const std::string& name) { return testing::fresh_dir("moemt_ep", name); }
 
-// Dropless, noiseless, no dropout or balancing losses (see data_parallel_test.cc); 6 experts
-// so that groups of 2 and 3 ranks both divide them.
-TrainOptions exact_options(const std::string& dir) {
-  TrainOptions o = testing::tiny_options(dir, true);
-  o.model.dropout = 0.f;
-  for (auto* m : {&o.model.moe.encoder, &o.model.moe.decoder}) {
-    m->every = 1;
-    m->num_experts = 6;
-    m->noisy_gating = false;
-    m->capacity_factor_train = 0.f;
-    m->switch_loss_coef = m->z_loss_coef = 0.f;
-  }
-  o.comm_timeout = 60;
-  return o;
-}
+// 6 experts so that groups of 2 and 3 ranks both divide them.
+TrainOptions exact_options(const std::string& dir) { return testing::exact_moe_options(dir, 6); }
 
 std::string shared_vocab() {
   static std::string path = [] {

@@ -52,4 +52,22 @@ inline TrainOptions tiny_options(const std::string& dir, bool moe) {
   return o;
 }
 
+// A tiny MoE model whose step is a pure function of the batch (no dropout, no gating noise,
+// dropless experts, no balancing losses: those are computed per shard), so every rank count
+// computes the one-process update up to float summation order. experts = 0 keeps
+// tiny_options' count.
+inline TrainOptions exact_moe_options(const std::string& dir, int experts = 0) {
+  TrainOptions o = tiny_options(dir, true);
+  o.model.dropout = 0.f;
+  for (auto* m : {&o.model.moe.encoder, &o.model.moe.decoder}) {
+    m->every = 1;
+    if (experts > 0) m->num_experts = experts;
+    m->noisy_gating = false;
+    m->capacity_factor_train = 0.f;
+    m->switch_loss_coef = m->z_loss_coef = 0.f;
+  }
+  o.comm_timeout = 60;
+  return o;
+}
+
 }  // namespace moemt::train::testing
