@@ -21,9 +21,11 @@ PATTERN='\.data<|->data<|\.raw\(\)|->raw\(\)|to_vector\(|to_ivector\(|from_vecto
 hits() {
   find "${DIRS[@]}" -type f \( -name '*.cc' -o -name '*.h' \) | LC_ALL=C sort |
     while read -r f; do
-      awk -v f="$f" -v pat="$PATTERN" '{
+      # The pattern through the environment: -v would process its backslashes (gawk turns
+      # \( into an unmatched paren; mawk keeps it).
+      PAT=$PATTERN awk -v f="$f" '{
         code = $0; sub(/\/\/.*/, "", code)
-        if (code ~ pat) { gsub(/^[ \t]+/, "", code); printf "%s:%d:%s\n", f, FNR, code }
+        if (code ~ ENVIRON["PAT"]) { gsub(/^[ \t]+/, "", code); printf "%s:%d:%s\n", f, FNR, code }
       }' "$f"
     done
 }
