@@ -44,12 +44,14 @@ mkdir -p "$OUT_DIR"
 echo "bundle commit: $(cat "$B/COMMIT" 2>/dev/null)"
 run "$B/bin/moemt" version
 status=0
-for t in test_core test_ops test_nn test_moe test_model test_decode test_dist; do
+for t in test_core test_ops test_nn test_moe test_model test_decode test_dist test_train; do
   [[ -x $B/bin/$t ]] || continue
   # CUDA instances (and the core runtime tests) only: the CPU ones ran in CI. test_dist: the
-  # NCCL backend's suite (one rank; NCCL refuses two ranks on one GPU).
+  # NCCL backend's suite (one rank; NCCL refuses two ranks on one GPU) and every backend's
+  # device tensors (staged through the host by local and threads); test_train: 2 thread ranks
+  # training on one GPU (CudaRanks.*).
   filter='*cuda*:*Cuda*:*Caching*:*Convert*:Tensor.*:Device.*'
-  [[ $t == test_dist ]] && filter='*Nccl*'
+  [[ $t == test_dist ]] && filter='*Nccl*:*DeviceTensors*'
   run "$B/bin/$t" --gtest_filter="$filter" \
     --gtest_output="json:$OUT_DIR/$t.json" > "$OUT_DIR/$t.log" 2>&1
   rc=$?

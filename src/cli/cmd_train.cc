@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <set>
 
 #include "cli/command.h"
 #include "cli/options.h"
@@ -52,6 +53,25 @@ void check_resume_options(const std::vector<std::string>& given, const std::stri
       dir);
 }
 
+// Ranks on GPUs: NCCL when every rank has a GPU of its own (NCCL refuses two ranks on one
+// GPU) and the build has NCCL; otherwise null, and MPI carries the collectives, staging device
+// tensors through host memory (slower, but it runs anywhere, e.g. 2 ranks sharing a GPU).
+std::unique_ptr<dist::Communicator> gpu_communicator(dist::Communicator& world,
+                                                     const train::TrainOptions& o) {
+  const std::vector<int> gpus =
+      dist::key_ids(world, dist::host_name() + " " + o.device.str(), "GPU placement");
+  const bool shared = std::set<int>(gpus.begin(), gpus.end()).size() < gpus.size();
+  if (!dist::nccl_built() || shared) {
+    log::warn(
+        "{}: collectives over MPI through host memory (slower than NCCL): {}", o.device.str(),
+        shared ? "some ranks share a GPU, which NCCL refuses; give each process its own with "
+                 "--devices 0 1 ..."
+               : "this moemt was built without NCCL");
+    return nullptr;
+  }
+  return dist::make_nccl(world, o.device.index, o.comm_timeout);
+}
+
 int run_train(const std::vector<std::string>& args) {
   TrainCommandLine cl = parse_train_args(args);
   if (cl.action == TrainCommandLine::Action::help) return 0;
@@ -81,14 +101,19 @@ int run_train(const std::vector<std::string>& args) {
         "--moe-expert-dim-ffn or --vocab-size",
         o.device);
   }
-  // Started by mpirun with several processes: data-parallel training over MPI.
-  std::unique_ptr<dist::Communicator> comm = launcher_size(false) > 1
-                                                 ? dist::make_mpi_world(o.comm_timeout)
-                                                 : dist::make_local(o.comm_timeout);
-  if (comm->rank() != 0) log::set_level("error");  // rank 0 logs for all
+  // Started by mpirun with several processes: data-parallel training over MPI, or over NCCL
+  // (bootstrapped by MPI, which must outlive it) when every rank has a GPU of its own.
+  std::unique_ptr<dist::Communicator> world = launcher_size(false) > 1
+                                                  ? dist::make_mpi_world(o.comm_timeout)
+                                                  : dist::make_local(o.comm_timeout);
+  std::unique_ptr<dist::Communicator> nccl;
+  dist::Communicator* comm = world.get();
+  if (world->rank() != 0) log::set_level("error");  // rank 0 logs for all
   train::TrainResult result;
   try {
-    train::Trainer trainer(std::move(o), cl.config_yaml, comm.get());
+    if (world->size() > 1 && !o.device.is_cpu()) nccl = gpu_communicator(*world, o);
+    if (nccl) comm = nccl.get();
+    train::Trainer trainer(std::move(o), cl.config_yaml, comm);
     result = trainer.run();
   } catch (const std::exception& e) {
     // A failing rank stops every rank (MPI_Abort after printing the error) instead of leaving

@@ -2,8 +2,11 @@
 // (one-rank) backend.
 #include "dist/communicator.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstring>
+#include <map>
 
 #include "core/error.h"
 
@@ -19,7 +22,15 @@ void Communicator::check_memory(const Tensor& x, const char* what) const {
               backend(), x.device().str());
 }
 
+bool Communicator::stages(Device d) const { return !takes(d) && d.kind == DeviceKind::cuda; }
+
 void Communicator::all_reduce_sum(Tensor& x, std::string_view context) {
+  if (stages(x.device())) {  // through a host copy (MPI, threads: "MPI-staged" GPU training)
+    Tensor host = x.to(Device::cpu());
+    all_reduce_sum(host, context);
+    x.copy_from(host);
+    return;
+  }
   check_memory(x, "all_reduce_sum");
   const auto t0 = std::chrono::steady_clock::now();
   MOEMT_CHECK(x.dtype() == DType::f32 || x.dtype() == DType::f64,
@@ -33,6 +44,12 @@ void Communicator::all_reduce_sum(Tensor& x, std::string_view context) {
 }
 
 void Communicator::broadcast(Tensor& x, int root, std::string_view context) {
+  if (stages(x.device())) {
+    Tensor host = x.to(Device::cpu());
+    broadcast(host, root, context);
+    x.copy_from(host);
+    return;
+  }
   check_memory(x, "broadcast");
   broadcast_bytes(x.raw(), x.nbytes(), root, context);
 }
@@ -40,7 +57,7 @@ void Communicator::broadcast(Tensor& x, int root, std::string_view context) {
 Tensor Communicator::all_to_all_v(const Tensor& send, const std::vector<int64_t>& send_counts,
                                   std::vector<int64_t>* recv_counts, std::string_view context) {
   // send (N, D) -> (M, D)
-  check_memory(send, "all_to_all_v");
+  if (!stages(send.device())) check_memory(send, "all_to_all_v");
   MOEMT_CHECK(send.rank() == 2, "all_to_all_v takes (N, D) rows, got {}", send.shape().str());
   MOEMT_CHECK(static_cast<int>(send_counts.size()) == size(), "all_to_all_v: {} counts for {} ranks",
               send_counts.size(), size());
@@ -61,6 +78,9 @@ Tensor Communicator::all_to_all_v(const Tensor& send, const std::vector<int64_t>
 Tensor Communicator::all_to_all_v(const Tensor& send, const std::vector<int64_t>& send_counts,
                                   const std::vector<int64_t>& recv_counts,
                                   std::string_view context) {
+  if (stages(send.device()))
+    return all_to_all_v(send.to(Device::cpu()), send_counts, recv_counts, context)
+        .to(send.device());
   check_memory(send, "all_to_all_v");
   MOEMT_CHECK(send.rank() == 2 && static_cast<int>(send_counts.size()) == size() &&
                   static_cast<int>(recv_counts.size()) == size(),
@@ -125,6 +145,25 @@ std::vector<std::string> gather_strings(Communicator& c, const std::string& s, i
     out.push_back(all.substr(at, n));
     at += n;
   }
+  return out;
+}
+
+std::string host_name() {
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+std::vector<int> key_ids(Communicator& c, const std::string& key, std::string_view context) {
+  std::vector<std::string> keys = gather_strings(c, key, 0, context);
+  std::string joined;
+  for (const std::string& k : keys) joined += k + '\n';
+  broadcast_string(c, joined, 0, context);
+  std::map<std::string, int> ids;
+  std::vector<int> out;
+  for (size_t at = 0, end; (end = joined.find('\n', at)) != std::string::npos; at = end + 1)
+    out.push_back(
+        ids.emplace(joined.substr(at, end - at), static_cast<int>(ids.size())).first->second);
   return out;
 }
 

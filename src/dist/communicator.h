@@ -15,8 +15,11 @@ namespace moemt::dist {
 // Every collective takes a `context` string from the caller ("step 120") that its errors quote.
 // A collective that has not completed after timeout_s() seconds throws moemt::Error naming the
 // rank, the collective and the context. Collectives must be called by every rank of the group
-// in the same order. Tensors are host (CPU) memory; the NCCL backend also takes tensors and raw
-// pointers on its CUDA device (host memory is staged through the device there).
+// in the same order. Raw pointers are host memory, except for the NCCL backend, which also takes
+// pointers on its CUDA device (and stages host memory through the device). Tensors may be on the
+// CPU or on a CUDA device with every backend: a backend that does not take the device (local,
+// threads, MPI) copies the tensor to the host, runs the collective there and copies the result
+// back ("MPI-staged" GPU training, e.g. several ranks sharing one GPU, which NCCL refuses).
 class Communicator {
  public:
   explicit Communicator(double timeout_s) : timeout_s_(timeout_s) {}
@@ -27,8 +30,11 @@ class Communicator {
   virtual int rank() const = 0;
   virtual int size() const = 0;
   virtual const char* backend() const = 0;  // "local", "threads", "mpi", "nccl"
-  // The device whose tensors the collectives take besides host ones (NCCL: its GPU).
+  // The device whose tensors the collectives take natively besides host ones (NCCL: its GPU).
   virtual bool takes(Device d) const { return d.is_cpu(); }
+  // Whether the Tensor collectives stage tensors on `d` through host memory (a CUDA device
+  // the backend does not take natively).
+  bool stages(Device d) const;
 
   // In-place sums over the ranks; every rank gets the same values.
   void all_reduce_sum(Tensor& x, std::string_view context);  // f32 or f64
@@ -156,5 +162,9 @@ std::vector<int64_t> exchange_count_blocks(Communicator& c, const std::vector<in
                                            int64_t width, std::string_view context);
 // Throws Error (on every rank) unless every rank passes the same value; `what` names it.
 void check_same(Communicator& c, uint64_t value, std::string_view what, std::string_view context);
+// Every rank's key as small ids, the same on every rank: ranks with equal keys get equal ids
+// (numbered in order of first appearance). key_ids(c, host_name(), ...) numbers the nodes.
+std::vector<int> key_ids(Communicator& c, const std::string& key, std::string_view context);
+std::string host_name();
 
 }  // namespace moemt::dist

@@ -2,11 +2,8 @@
 // expert-parallel training and the exchange that makes every expert current on every rank.
 #include "train/expert_shard.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdint>
-#include <map>
 
 #include "core/error.h"
 #include "moe/expert_placement.h"
@@ -33,26 +30,6 @@ std::vector<std::pair<int64_t, int64_t>> merged_ranges(const ParamStore& ps,
   return out;
 }
 
-namespace {
-
-// Node ids of the world's ranks: equal host names, equal ids.
-std::vector<int> host_nodes(dist::Communicator& world) {
-  char host[256] = {};
-  ::gethostname(host, sizeof(host) - 1);
-  std::vector<std::string> hosts = dist::gather_strings(world, host, 0, "host names");
-  std::string joined;
-  for (const std::string& h : hosts) joined += h + '\n';
-  dist::broadcast_string(world, joined, 0, "host names");
-  std::map<std::string, int> ids;
-  std::vector<int> node;
-  for (size_t at = 0, end; (end = joined.find('\n', at)) != std::string::npos; at = end + 1)
-    node.push_back(
-        ids.emplace(joined.substr(at, end - at), static_cast<int>(ids.size())).first->second);
-  return node;
-}
-
-}  // namespace
-
 ExpertShard::ExpertShard(dist::Communicator& world, int n, model::Model& model,
                          std::vector<int> node_of_rank)
     : world_(world), store_(model.params()) {
@@ -69,7 +46,7 @@ ExpertShard::ExpertShard(dist::Communicator& world, int n, model::Model& model,
           n, l->name(), l->config().num_experts);
   // Which ranks share a node (by host name unless given), for the placement and so the log can
   // split the all-to-all bytes into inside and across nodes.
-  if (node_of_rank.empty()) node_of_rank = host_nodes(world);
+  if (node_of_rank.empty()) node_of_rank = dist::key_ids(world, dist::host_name(), "host names");
   MOEMT_CHECK(static_cast<int>(node_of_rank.size()) == world.size(), "{} node ids for {} ranks",
               node_of_rank.size(), world.size());
   std::vector<moe::PlacedLayer> shapes;

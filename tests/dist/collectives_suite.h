@@ -11,6 +11,7 @@
 #include <numeric>
 #include <thread>
 
+#include "core/cuda_runtime.h"
 #include "dist/communicator.h"
 
 namespace moemt::dist::testing {
@@ -146,6 +147,10 @@ TYPED_TEST_P(CollectivesTest, GatherAndCheckSame) {
     } else {
       EXPECT_TRUE(all.empty());
     }
+    // Keys "a", "b", "a", ... -> ids 0, 1, 0, ... on every rank.
+    std::vector<int> want;
+    for (int r = 0; r < c.size(); ++r) want.push_back(r % 2);
+    EXPECT_EQ(key_ids(c, c.rank() % 2 ? "b" : "a", "keys"), want);
     check_same(c, 1234, "checksum", "start");
     if (c.size() > 1) {
       try {
@@ -181,7 +186,42 @@ TYPED_TEST_P(CollectivesTest, Split) {
   });
 }
 
+TYPED_TEST_P(CollectivesTest, DeviceTensors) {
+  // Tensors on cuda:0 with every backend: natively (NCCL) or staged through host memory
+  // (local, threads, MPI: several ranks may share the GPU). Results stay on the device.
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no GPU";
+  TypeParam::run([](Communicator& c) {
+    const Device gpu = Device::cuda(0);
+    const int n = c.size(), me = c.rank();
+    EXPECT_TRUE(c.takes(gpu) || c.stages(gpu));
+    Tensor x = Tensor::from_vector(std::vector<float>{1.5f * (me + 1), -2.f, 3.f}, {3}).to(gpu);
+    c.all_reduce_sum(x, "step 1");
+    EXPECT_EQ(x.device(), gpu);
+    EXPECT_EQ(x.to(Device::cpu()).to_vector(),
+              (std::vector<float>{0.75f * n * (n + 1), -2.f * n, 3.f * n}));
+    // me + t + 1 rows of width 2 from rank me to rank t, row j holding (me, j).
+    std::vector<int64_t> send_counts(n);
+    std::vector<float> rows;
+    for (int t = 0; t < n; ++t) {
+      send_counts[t] = me + t + 1;
+      for (int j = 0; j < me + t + 1; ++j) rows.insert(rows.end(), {float(me), float(j)});
+    }
+    Tensor send = Tensor::from_vector(rows, {static_cast<int64_t>(rows.size()) / 2, 2}).to(gpu);
+    std::vector<int64_t> recv_counts;
+    Tensor got = c.all_to_all_v(send, send_counts, &recv_counts, "moe layer 0");
+    EXPECT_EQ(got.device(), gpu);
+    std::vector<float> want;
+    for (int s = 0; s < n; ++s)
+      for (int j = 0; j < s + me + 1; ++j) want.insert(want.end(), {float(s), float(j)});
+    EXPECT_EQ(got.to(Device::cpu()).to_vector(), want);
+    Tensor i = Tensor::from_vector(std::vector<int32_t>{7 + me, 8}, {2}).to(gpu);
+    c.broadcast(i, n - 1, "bcast");
+    EXPECT_EQ(i.to(Device::cpu()).to_ivector(), (std::vector<int32_t>{7 + n - 1, 8}));
+  });
+}
+
 REGISTER_TYPED_TEST_SUITE_P(CollectivesTest, RankAndSize, AllReduceTensor, Broadcast, Barrier,
-                            AllToAllUnevenAndZeroCounts, GatherAndCheckSame, Split);
+                            AllToAllUnevenAndZeroCounts, GatherAndCheckSame, Split,
+                            DeviceTensors);
 
 }  // namespace moemt::dist::testing

@@ -57,10 +57,12 @@ TEST(NcclCommunicator, MissingBuildOrDeviceIsAClearError) {
   }
 }
 
-TEST(NcclCommunicator, OtherCommunicatorsTakeHostTensorsOnly) {
+TEST(NcclCommunicator, OtherCommunicatorsStageDeviceTensorsThroughTheHost) {
   auto c = make_local(20);
   EXPECT_TRUE(c->takes(Device::cpu()));
+  EXPECT_FALSE(c->stages(Device::cpu()));
   EXPECT_FALSE(c->takes(Device::cuda(0)));
+  EXPECT_TRUE(c->stages(Device::cuda(0)));
 }
 
 }  // namespace

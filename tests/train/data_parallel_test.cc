@@ -159,18 +159,6 @@ TEST(DataParallel, OptimizerDelayOnTwoRanksEqualsOneProcess) {
   for (size_t i = 0; i < g1.size(); ++i)
     worst = std::max(worst, static_cast<double>(std::fabs(grads[0][i] - g1[i])));
   EXPECT_LE(worst, 1e-5 * gmax) << "largest gradient " << gmax;
-  {
-    const ParamStore& ps = one.model().params();
-    for (int id = 0; id < ps.size(); ++id) {
-      const auto& p = ps.info(id);
-      double w = 0, m = 0;
-      for (int64_t i = p.offset; i < p.offset + p.shape.numel(); ++i) {
-        w = std::max(w, (double)std::fabs(grads[0][i] - g1[i]));
-        m = std::max(m, (double)std::fabs(g1[i]));
-      }
-      if (w > 1e-6) printf("DBG %s diff %g max %g\n", p.name.c_str(), w, m);
-    }
-  }
   EXPECT_EQ(stats[0].tokens, want.tokens);
   EXPECT_NEAR(stats[0].loss_sum, want.loss_sum, 1e-5 * want.loss_sum);
 
