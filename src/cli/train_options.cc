@@ -71,7 +71,10 @@ void add_options(Sections& s, TrainCommandLine& r, Text& t) {
      "ranks (must divide the rank count and every MoE layer's expert count; 1 = replicate)")
     ("bucket-cap-mb", bounded(&o.bucket_cap_mb, train::kBucketCapMbRange)->default_value(25.0),
      "multi-process training: sum the gradients over the ranks in buckets of about this many "
-     "MB, last parameters first (as PyTorch DDP); 0 = one all-reduce");
+     "MB, last parameters first (as PyTorch DDP); 0 = one all-reduce")
+    ("overlap-grad-reduce", po::value<bool>(&o.overlap_grad_reduce)->default_value(true),
+     "multi-process training without --expert-parallel: start summing each bucket of "
+     "gradients while backward still runs (true/false; the sums are the same)");
   s.data.add_options()
     ("train-sets,t", po::value<VS>(&t.train_sets)->multitoken()->composing(),
      "parallel training files: SRC TGT [SRC TGT ...]; languages from the last extension "

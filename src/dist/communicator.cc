@@ -43,6 +43,32 @@ void Communicator::all_reduce_sum(Tensor& x, std::string_view context) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+void Communicator::start_all_reduce_sum(Tensor x, std::string_view context) {
+  if (stages(x.device())) {
+    all_reduce_sum(x, context);
+    return;
+  }
+  check_memory(x, "all_reduce_sum");
+  MOEMT_CHECK(x.dtype() == DType::f32, "start_all_reduce_sum takes f32 tensors, got {}",
+              dtype_name(x.dtype()));
+  const auto t0 = std::chrono::steady_clock::now();
+  if (x.numel() > 0 && start_sum(static_cast<float*>(x.raw()), x.numel(), context))
+    started_.push_back(x);
+  if (size() == 1) return;
+  traffic_.all_reduce_bytes += x.nbytes();
+  traffic_.all_reduce_s +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void Communicator::finish_all_reduces(std::string_view context) {
+  if (started_.empty()) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  finish_sums(context);
+  started_.clear();
+  traffic_.all_reduce_s +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
 void Communicator::broadcast(Tensor& x, int root, std::string_view context) {
   if (stages(x.device())) {
     Tensor host = x.to(Device::cpu());

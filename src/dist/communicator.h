@@ -41,6 +41,17 @@ class Communicator {
   virtual void all_reduce_sum(float* x, int64_t n, std::string_view context) = 0;
   virtual void all_reduce_sum(double* x, int64_t n, std::string_view context) = 0;
 
+  // Non-blocking sums, for gradients summed while backward goes on: start_all_reduce_sum
+  // starts an in-place sum of x (f32) and returns at once where the backend can (MPI:
+  // MPI_Iallreduce; NCCL: queued on its stream after the caller's current stream); the other
+  // backends, and tensors staged through the host, sum before returning. x must stay alive and
+  // untouched until finish_all_reduces(), which completes every started sum (--comm-timeout
+  // applies). Every rank starts the same sums in the same order. progress() lets started sums
+  // advance between other work (MPI moves data only inside MPI calls).
+  void start_all_reduce_sum(Tensor x, std::string_view context);
+  void finish_all_reduces(std::string_view context);
+  virtual void progress() {}
+
   // x (any dtype, same shape on every rank) takes root's values.
   void broadcast(Tensor& x, int root, std::string_view context);
   virtual void broadcast_bytes(void* data, size_t bytes, int root, std::string_view context) = 0;
@@ -98,6 +109,13 @@ class Communicator {
   void set_nodes(std::vector<int> node_of_rank);
 
  protected:
+  // The backend's part of start_all_reduce_sum on memory it takes: returns true when the sum
+  // was left running (finish_sums completes it), false when it is done. Default: done here.
+  virtual bool start_sum(float* x, int64_t n, std::string_view context) {
+    all_reduce_sum(x, n, context);
+    return false;
+  }
+  virtual void finish_sums(std::string_view /*context*/) {}
   // Throws Error unless this backend takes x's device (takes()).
   void check_memory(const Tensor& x, const char* what) const;
   // "rank 1 of 2: all_reduce_sum (step 120)" for error messages.
@@ -106,6 +124,7 @@ class Communicator {
  private:
   double timeout_s_;
   Traffic traffic_;
+  std::vector<Tensor> started_;  // buffers of sums left running, kept alive until finished
   std::vector<int> nodes_;
 };
 

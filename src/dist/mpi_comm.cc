@@ -12,6 +12,7 @@
 #include <climits>
 #include <cstdio>
 #include <thread>
+#include <vector>
 #endif
 
 namespace moemt::dist {
@@ -116,6 +117,14 @@ class MpiCommunicator final : public Communicator {
     check(rcode, "all_to_all_v", context);
   }
 
+  void progress() override {
+    for (MPI_Request& req : started_) {
+      if (req == MPI_REQUEST_NULL) continue;
+      int done = 0;
+      MPI_Test(&req, &done, MPI_STATUS_IGNORE);  // errors surface in finish_sums
+    }
+  }
+
   std::unique_ptr<Communicator> split(int color, int key, std::string_view context) override {
     MOEMT_CHECK(color >= 0, "{}: color {} must be >= 0", where("split", context), color);
     // MPI has no non-blocking split: a barrier with the timeout first, so that a missing rank
@@ -131,6 +140,24 @@ class MpiCommunicator final : public Communicator {
                  rank_, size_, why.c_str());
     std::fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+
+ protected:
+  bool start_sum(float* x, int64_t n, std::string_view context) override {
+    for (int64_t at = 0; at < n; at += kChunk) {
+      MPI_Request req;
+      check(MPI_Iallreduce(MPI_IN_PLACE, x + at, static_cast<int>(std::min(kChunk, n - at)),
+                           MPI_FLOAT, MPI_SUM, comm_, &req),
+            "all_reduce_sum", context);
+      started_.push_back(req);
+    }
+    return true;
+  }
+  void finish_sums(std::string_view context) override {
+    std::vector<MPI_Request> reqs = std::move(started_);
+    started_.clear();
+    for (MPI_Request& req : reqs)
+      if (req != MPI_REQUEST_NULL) wait(req, "all_reduce_sum (started)", context);
   }
 
  private:
@@ -175,6 +202,7 @@ class MpiCommunicator final : public Communicator {
   }
 
   MPI_Comm comm_;
+  std::vector<MPI_Request> started_;  // sums left running by start_sum
   bool owns_, finalize_;
   int rank_ = 0, size_ = 1;
 };

@@ -185,6 +185,28 @@ class NcclCommunicator final : public Communicator {
     if (bootstrap_) bootstrap_->abort(why);
   }
 
+ protected:
+  // Device buffers: queued on the communication stream after the caller's current stream, and
+  // left running; host buffers are summed here (staged).
+  bool start_sum(float* x, int64_t n, std::string_view context) override {
+    if (!on_device(x)) {
+      all_reduce_sum(x, n, context);
+      return false;
+    }
+    if (aborted_)
+      throw Error("{}: the NCCL communicator was aborted by an earlier failure",
+                  where("all_reduce_sum", context));
+    DeviceScope ds(device_);
+    after_current_stream();
+    nccl(ncclAllReduce(x, x, n, ncclFloat32, ncclSum, comm_, stream_), "all_reduce_sum", context);
+    ready_wait("all_reduce_sum", context);  // enqueued (non-blocking communicator)
+    return true;
+  }
+  void finish_sums(std::string_view context) override {
+    DeviceScope ds(device_);
+    stream_wait("all_reduce_sum (started)", context);
+  }
+
  private:
   struct Staged {
     void* dev = nullptr;

@@ -97,6 +97,18 @@ LstmModel::LstmModel(const ModelConfig& config)
 
 std::vector<moe::MoeLayer*> LstmModel::moe_layers() const { return moe_; }
 
+std::vector<std::string> LstmModel::backward_units() const {
+  // decode_backward, then encode_backward (their grads_final calls).
+  std::vector<std::string> u = {"output.", "decoder.output_proj."};
+  for (int k = cfg_.dec_layers - 1; k >= 1; --k) u.push_back("decoder.layers." + std::to_string(k) + ".");
+  u.push_back("decoder.attention.");
+  u.push_back("decoder.layers.0.");
+  if (!cfg_.tied_embeddings) u.push_back("embeddings.tgt.");
+  for (int k = cfg_.enc_layers - 1; k >= 0; --k) u.push_back("encoder.layers." + std::to_string(k) + ".");
+  u.push_back("embeddings.src.");
+  return u;
+}
+
 // x (B,T,D) -> x + MoE(x) over the B*T rows (routing context set by the caller).
 Tensor LstmModel::moe_forward(nn::Ctx& ctx, int stack, int layer, const Tensor& x) {
   moe::MoeLayer* m = (stack == 0 ? moe_enc_ : moe_dec_)[layer].get();
@@ -158,8 +170,10 @@ void LstmModel::encode_backward(nn::Ctx& ctx, const Tensor& d_enc, const Encoder
       if (residual(0, k)) ops::add_inplace(d_in, dx);
       dx = d_in;
     }
+    ctx.grads_final("encoder.layers." + std::to_string(k) + ".");
   }
   src_emb_->backward(ctx, src_drop_.backward(ctx, dx, saved.drop), saved.emb);
+  ctx.grads_final("embeddings.src.");
 }
 
 // tgt_in (B,T), enc (B,S,H) -> (B,T,E). The bottom layer's output h1 attends to enc; layer
@@ -187,6 +201,7 @@ Tensor LstmModel::decode(nn::Ctx& ctx, const Tensor& tgt_in, const Tensor& enc,
 Tensor LstmModel::decode_backward(nn::Ctx& ctx, const Tensor& d_out, const DecoderSaved& saved) {
   Tensor dx, d_context;
   nn::split_features(out_proj_->backward(ctx, d_out, saved.out_proj), dx, d_context);
+  ctx.grads_final("decoder.output_proj.");
   for (size_t k = dec_.size(); k-- > 1;) {
     dx = moe_backward(ctx, 1, static_cast<int>(k), dx);
     Tensor d_prev, d_ctx_k;
@@ -194,13 +209,17 @@ Tensor LstmModel::decode_backward(nn::Ctx& ctx, const Tensor& d_out, const Decod
     ops::add_inplace(d_context, d_ctx_k);
     if (residual(1, k)) ops::add_inplace(d_prev, dx);  // forward: x = LSTM(x ; context) + x
     dx = d_prev;
+    ctx.grads_final("decoder.layers." + std::to_string(k) + ".");
   }
   dx = moe_backward(ctx, 1, 0, dx);
   // h1 fed both the next layer (dx) and the attention query.
   nn::MultiHeadAttention::Grads g = attention_->backward(ctx, d_context, saved.attention);
+  ctx.grads_final("decoder.attention.");
   ops::add_inplace(dx, g.dq_in);
   Tensor dy = dec_[0]->backward(ctx, dx, saved.layers[0]);
+  ctx.grads_final("decoder.layers.0.");
   tgt_emb_->backward(ctx, tgt_drop_.backward(ctx, dy, saved.drop), saved.emb);
+  if (!cfg_.tied_embeddings) ctx.grads_final("embeddings.tgt.");
   return g.dkv_in;
 }
 
@@ -227,6 +246,7 @@ LossStats LstmModel::forward_backward(nn::Ctx& ctx, const BatchTensors& batch,
   nn::LossResult lr = output_->loss_forward_backward(
       ctx, out.reshape({b_ * t_, e}), batch.tgt_out.reshape({b_ * t_}), label_smoothing, 0, scale);
   LossStats st = LossStats::from_parts(lr.stats, ctx.aux_loss);
+  ctx.grads_final("output.");
 
   Tensor d_enc = decode_backward(ctx, lr.dx.reshape({b_, t_, e}), dec_saved);
   ctx.set_routing(0, s_, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s_);

@@ -48,6 +48,7 @@ class LstmModel : public Model {
   Tensor step(nn::Ctx& ctx, DecoderState& state, const std::vector<int32_t>& tokens) override;
 
   std::vector<moe::MoeLayer*> moe_layers() const override;
+  std::vector<std::string> backward_units() const override;
 
  private:
   // Saved by one forward for its backward, so the dense layers keep nothing in their members

@@ -67,6 +67,12 @@ class Model {
   virtual Tensor step(nn::Ctx& ctx, DecoderState& state, const std::vector<int32_t>& tokens) = 0;
 
   virtual std::vector<moe::MoeLayer*> moe_layers() const = 0;
+
+  // Name prefixes ("decoder.layers.2.") of parameter groups in the order forward_backward
+  // finishes their gradients; forward_backward calls ctx.grads_final(unit) for each, in this
+  // order, once nothing later adds to them. A parameter that matches no prefix is final when
+  // forward_backward returns. Empty: the model gives no signals.
+  virtual std::vector<std::string> backward_units() const { return {}; }
 };
 
 // The implementation the config names (today the Transformer); validates the config.

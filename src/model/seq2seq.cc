@@ -110,21 +110,40 @@ LossStats Seq2Seq::forward_backward(nn::Ctx& ctx, const BatchTensors& batch, flo
   // The statistics stay on the device (the trainer reads them once per display interval).
   LossStats st = LossStats::from_parts(lr.stats, ctx.aux_loss);
 
-  // Backward, mirroring the forward from the loss down.
+  // Backward, mirroring the forward from the loss down; backward_units() lists the signals.
+  ctx.grads_final("output.");
   Tensor dy = dec_norm_->backward(ctx, lr.dx.reshape({b_, t_, d}));
+  ctx.grads_final("decoder.norm.");
   Tensor d_enc = Tensor::zeros({b_, s_, d}, DType::f32, dy.device());
-  for (auto it = decoder_.rbegin(); it != decoder_.rend(); ++it) {
-    auto g = (*it)->backward(ctx, dy);
+  for (int i = cfg_.dec_layers - 1; i >= 0; --i) {
+    auto g = decoder_[i]->backward(ctx, dy);
     dy = g.dy_in;
     ops::add_inplace(d_enc, g.d_enc);
+    ctx.grads_final("decoder.layers." + std::to_string(i) + ".");
   }
   tgt_emb_->backward(ctx, tgt_drop_.backward(ctx, dy));
+  if (!cfg_.tied_embeddings) ctx.grads_final("embeddings.tgt.");
 
   ctx.set_routing(0, s_, batch.src_lang, batch.tgt_lang, batch.src_lengths_host, s_);
   Tensor dx = enc_norm_->backward(ctx, d_enc);
-  for (auto it = encoder_.rbegin(); it != encoder_.rend(); ++it) dx = (*it)->backward(ctx, dx);
+  ctx.grads_final("encoder.norm.");
+  for (int i = cfg_.enc_layers - 1; i >= 0; --i) {
+    dx = encoder_[i]->backward(ctx, dx);
+    ctx.grads_final("encoder.layers." + std::to_string(i) + ".");
+  }
   src_emb_->backward(ctx, src_drop_.backward(ctx, dx));
+  ctx.grads_final("embeddings.src.");
   return st;
+}
+
+std::vector<std::string> Seq2Seq::backward_units() const {
+  std::vector<std::string> u = {"output.", "decoder.norm."};
+  for (int i = cfg_.dec_layers - 1; i >= 0; --i) u.push_back("decoder.layers." + std::to_string(i) + ".");
+  if (!cfg_.tied_embeddings) u.push_back("embeddings.tgt.");
+  u.push_back("encoder.norm.");
+  for (int i = cfg_.enc_layers - 1; i >= 0; --i) u.push_back("encoder.layers." + std::to_string(i) + ".");
+  u.push_back("embeddings.src.");
+  return u;
 }
 
 LossStats Seq2Seq::evaluate(nn::Ctx& ctx, const BatchTensors& batch) {

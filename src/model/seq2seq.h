@@ -49,6 +49,7 @@ class Seq2Seq : public Model {
   Tensor step(nn::Ctx& ctx, DecoderState& state, const std::vector<int32_t>& tokens) override;
 
   std::vector<moe::MoeLayer*> moe_layers() const override;
+  std::vector<std::string> backward_units() const override;
 
  private:
   Tensor embed(nn::Ctx& ctx, nn::Embedding& emb, const Tensor& ids, int64_t start_pos);

@@ -64,6 +64,14 @@ struct Ctx {
   // sentence's translation does not depend on which other sentences share its batch.
   bool dropless = false;
 
+  // Called by a model's forward_backward each time one of its backward units (a name prefix of
+  // parameters, model::Model::backward_units) has final gradients, in that list's order: the
+  // trainer starts summing them over the ranks while backward goes on.
+  std::function<void(const std::string& unit)> on_grads_final;
+  void grads_final(const std::string& unit) {
+    if (on_grads_final) on_grads_final(unit);
+  }
+
   moe::RoutingStats* routing_stats = nullptr;  // collects per-layer expert usage when set
   // Called by every MoE layer with a host copy of its routing plan (routing traces).
   std::function<void(const std::string& layer, const moe::HostRoutingPlan& plan)> on_routing;

@@ -45,4 +45,64 @@ void all_reduce_buckets(dist::Communicator& c, Tensor grads,
   }
 }
 
+OverlappedGradSum::OverlappedGradSum(const ParamStore& ps, std::vector<std::string> units,
+                                     int64_t range_begin, int64_t range_end, int64_t cap_bytes)
+    : units_(std::move(units)), by_unit_(units_.size() + 1) {
+  // Each parameter's slot (alignment included, so neighbours touch) under its unit.
+  std::vector<std::vector<std::pair<int64_t, int64_t>>> slots(by_unit_.size());
+  for (int id = 0; id < ps.size(); ++id) {
+    const ParamInfo& p = ps.info(id);
+    const int64_t b = p.offset, e = std::min(range_end, b + ParamStore::slot(p.shape.numel()));
+    if (p.shape.numel() == 0 || b < range_begin || b >= range_end) continue;
+    size_t u = 0;
+    while (u < units_.size() && p.name.rfind(units_[u], 0) != 0) ++u;
+    slots[u].emplace_back(b, e);
+  }
+  for (size_t u = 0; u < slots.size(); ++u) {
+    auto& v = slots[u];
+    std::sort(v.begin(), v.end(), std::greater<>());
+    // Runs of touching slots, last first, each split like gradient_buckets.
+    for (size_t i = 0; i < v.size();) {
+      int64_t top = v[i].second, bottom = v[i].first;
+      for (++i; i < v.size() && v[i].second == bottom; ++i) bottom = v[i].first;
+      for (const auto& bucket : gradient_buckets(ps, bottom, top, cap_bytes))
+        by_unit_[u].push_back(bucket);
+    }
+  }
+}
+
+int OverlappedGradSum::buckets() const {
+  int n = 0;
+  for (const auto& u : by_unit_) n += static_cast<int>(u.size());
+  return n;
+}
+
+int OverlappedGradSum::start_units(dist::Communicator& c, const Tensor& grads, size_t end,
+                                   const std::string& context) {
+  int started = 0;
+  for (; next_ < end; ++next_)
+    for (const auto& [b, e] : by_unit_[next_]) {
+      MOEMT_CHECK(b >= 0 && e <= grads.numel() && b < e, "gradient bucket [{}, {}) of {} values",
+                  b, e, grads.numel());
+      c.start_all_reduce_sum(grads.narrow(b, e - b), context);
+      ++started;
+    }
+  return started;
+}
+
+void OverlappedGradSum::unit_final(dist::Communicator& c, const Tensor& grads,
+                                   const std::string& unit, const std::string& context) {
+  size_t u = next_;
+  while (u < units_.size() && units_[u] != unit) ++u;
+  MOEMT_CHECK(u < units_.size(), "backward signalled '{}' out of the model's unit order", unit);
+  early_ += start_units(c, grads, u + 1, context);
+  c.progress();
+}
+
+void OverlappedGradSum::finish(dist::Communicator& c, const Tensor& grads,
+                               const std::string& context) {
+  start_units(c, grads, by_unit_.size(), context);
+  c.finish_all_reduces(context);
+}
+
 }  // namespace moemt::train

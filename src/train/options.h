@@ -95,6 +95,10 @@ struct TrainOptions {
   // the ranks in buckets of whole parameters of at least this many MB, last parameters first
   // (train/grad_buckets.h); 0 = one all-reduce.
   double bucket_cap_mb = 25;
+  // --overlap-grad-reduce (Megatron's flag): start each bucket's sum as soon as backward has
+  // finished its gradients (model::Model::backward_units), instead of after backward. Without
+  // --expert-parallel only; the sums are the same either way.
+  bool overlap_grad_reduce = true;
   bool resume = false;   // continue from model_dir's checkpoint
   bool overwrite = false;
 };

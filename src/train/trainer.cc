@@ -339,6 +339,14 @@ void Trainer::build_model() {
   model_->finalize(opt_.device, opt_.seed);
   adam_ = std::make_unique<Adam>(model_->params(), opt_.adam);
   const ParamStore& ps = model_->params();
+  if (comm_->size() > 1 && !shard_ && opt_.overlap_grad_reduce &&
+      !model_->backward_units().empty())
+    overlap_ = std::make_unique<OverlappedGradSum>(
+        ps, model_->backward_units(), 0, ps.numel(),
+        static_cast<int64_t>(opt_.bucket_cap_mb * 1024 * 1024));
+  if (overlap_)
+    log::info("gradient sums start during backward: {} buckets over {} backward units",
+              overlap_->buckets(), model_->backward_units().size());
   log::info("model: {} parameters ({} dense, {} in experts), {} MoE layers, vocabulary {}",
             ps.full_numel(), ps.dense_numel(), ps.full_numel() - ps.dense_numel(),
             model_->moe_layers().size(), vocab_.size());
@@ -605,7 +613,20 @@ Trainer::StepStats Trainer::compute_gradients(nn::Ctx& ctx, const std::vector<da
   Tensor sum_ce = sum.sums.narrow(0, model::LossStats::kAuxLoss);
   Tensor sum_aux = sum.sums.narrow(model::LossStats::kAuxLoss, 1);
   data::Batch shard;
-  for (const auto& b : micro) {
+  // --overlap-grad-reduce: the last mini-batch's backward starts the sums (earlier ones still
+  // add to the gradients).
+  Tensor grads = model_->params().grads();
+  if (overlap_) overlap_->begin();
+  struct HookScope {
+    nn::Ctx& c;
+    ~HookScope() { c.on_grads_final = nullptr; }
+  } hook_scope{ctx};
+  for (size_t i = 0; i < micro.size(); ++i) {
+    const data::Batch& b = micro[i];
+    if (overlap_ && i + 1 == micro.size())
+      ctx.on_grads_final = [&](const std::string& unit) {
+        overlap_->unit_final(*comm_, grads, unit, context);
+      };
     if (ranks > 1) data::shard_batch(b, comm_->rank(), ranks, shard);
     const data::Batch& piece = ranks > 1 ? shard : b;
     if (piece.batch_size == 0 && shard_) {
@@ -631,9 +652,10 @@ Trainer::StepStats Trainer::compute_gradients(nn::Ctx& ctx, const std::vector<da
   // range first, then experts) is summed; with it, each expert's only over its replicas.
   // In buckets of --bucket-cap-mb, last parameters first.
   const ParamStore& ps = model_->params();
-  Tensor grads = ps.grads();
   const auto cap = static_cast<int64_t>(opt_.bucket_cap_mb * 1024 * 1024);
-  if (shard_)
+  if (overlap_)
+    overlap_->finish(*comm_, grads, context);
+  else if (shard_)
     shard_->reduce_gradients(grads, gradient_buckets(ps, 0, ps.dense_numel(), cap), context);
   else
     all_reduce_buckets(*comm_, grads, gradient_buckets(ps, 0, ps.numel(), cap), context);

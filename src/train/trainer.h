@@ -13,6 +13,7 @@
 #include "dist/communicator.h"
 #include "model/model.h"
 #include "moe/routing_stats.h"
+#include "train/grad_buckets.h"
 #include "train/optimizer.h"
 #include "train/options.h"
 
@@ -62,6 +63,9 @@ class Trainer {
   data::BatchGenerator& batches() { return *gen_; }
   dist::Communicator& communicator() { return *comm_; }
   ExpertShard* expert_shard() { return shard_.get(); }  // null without --expert-parallel
+  // The gradient sums started while backward ran (--overlap-grad-reduce); null when off, with
+  // one rank, with --expert-parallel, or for a model without backward units.
+  const OverlappedGradSum* overlapped_grad_sum() const { return overlap_.get(); }
   const data::Vocab& vocab() const { return vocab_; }
 
  private:
@@ -109,6 +113,7 @@ class Trainer {
   std::unique_ptr<model::Model> model_;
   std::unique_ptr<Adam> adam_;
   std::unique_ptr<ExpertShard> shard_;  // --expert-parallel > 1
+  std::unique_ptr<OverlappedGradSum> overlap_;  // --overlap-grad-reduce with several ranks
   std::unique_ptr<GatheredModel> gathered_;  // rank 0, during validation and saves
   dist::Communicator::Traffic traffic_;  // since the last display, expert syncs excluded
   // --exponential-smoothing: the moving average of the parameters (flat, like the store), and

@@ -31,6 +31,19 @@ for a, b in zip(one, two):
     assert abs(a["loss"] - b["loss"]) < 1e-4, (a["loss"], b["loss"])
 PY
 
+# The sums start during backward by default (MPI_Iallreduce); summing after backward instead
+# gives the same losses bit for bit (2 ranks: a + b either way).
+grep -q "gradient sums start during backward" "$T/m2.err" || fail "no overlap line: $(head -20 "$T/m2.err")"
+"${MPIRUN[@]}" "$MOEMT" train -c "$T/tiny.yml" --model "$T/m2s" --after 6u --log "$T/m2s.jsonl" \
+  --vocabs "$T/m2/vocab.spm" --overlap-grad-reduce false "${DATA[@]}" 2> "$T/m2s.err" \
+  || fail "mpirun -np 2 train --overlap-grad-reduce false failed: $(tail -5 "$T/m2s.err")"
+! grep -q "gradient sums start during backward" "$T/m2s.err" || fail "overlap despite false"
+python3 - "$T/m2.jsonl" "$T/m2s.jsonl" <<'PY' || fail "overlapped and plain gradient sums differ"
+import json, sys
+a, b = ([(r["update"], r["loss"], r["grad_norm"]) for r in map(json.loads, open(p)) if r.get("type") == "train"] for p in sys.argv[1:3])
+assert a == b and a, (a, b)
+PY
+
 # --optimizer-delay 2: each rank takes its shard of both mini-batches of an update; the
 # losses are one process's (delay 2 too) within 1e-4.
 "${MPIRUN[@]}" "$MOEMT" train -c "$T/tiny.yml" --model "$T/d2" --after 4u --optimizer-delay 2 --disp-freq 1u \

@@ -186,6 +186,35 @@ TYPED_TEST_P(CollectivesTest, Split) {
   });
 }
 
+TYPED_TEST_P(CollectivesTest, StartedAllReduces) {
+  // Sums started one after another (one empty, one over several pieces of a buffer) complete in
+  // finish_all_reduces; a blocking collective may run while they are pending.
+  TypeParam::run([](Communicator& c) {
+    const int n = c.size();
+    std::vector<float> v(300);
+    for (size_t i = 0; i < v.size(); ++i) v[i] = (c.rank() + 1) * 0.25f + static_cast<float>(i);
+    Tensor buf = Tensor::from_vector(v, {300});
+    Tensor other = Tensor::from_vector(std::vector<float>{1.f, 2.f}, {2});
+    c.reset_traffic();
+    c.start_all_reduce_sum(buf.narrow(200, 100), "bucket 0");
+    c.start_all_reduce_sum(Tensor::zeros({0}), "empty bucket");
+    c.progress();
+    double ranks = 1;
+    c.all_reduce_sum(&ranks, 1, "between");
+    EXPECT_EQ(ranks, n);
+    c.start_all_reduce_sum(buf.narrow(0, 200), "bucket 1");
+    c.start_all_reduce_sum(other, "bucket 2");
+    c.progress();
+    c.finish_all_reduces("update 1");
+    auto got = buf.to_vector();
+    for (size_t i = 0; i < got.size(); ++i)
+      ASSERT_EQ(got[i], 0.25f * n * (n + 1) / 2 + static_cast<float>(n * i)) << "element " << i;
+    EXPECT_EQ(other.to_vector(), (std::vector<float>{1.f * n, 2.f * n}));
+    EXPECT_EQ(c.traffic().all_reduce_bytes, n > 1 ? 302 * 4 : 0);
+    c.finish_all_reduces("nothing started");
+  });
+}
+
 TYPED_TEST_P(CollectivesTest, DeviceTensors) {
   // Tensors on cuda:0 with every backend: natively (NCCL) or staged through host memory
   // (local, threads, MPI: several ranks may share the GPU). Results stay on the device.
@@ -214,6 +243,10 @@ TYPED_TEST_P(CollectivesTest, DeviceTensors) {
     for (int s = 0; s < n; ++s)
       for (int j = 0; j < s + me + 1; ++j) want.insert(want.end(), {float(s), float(j)});
     EXPECT_EQ(got.to(Device::cpu()).to_vector(), want);
+    Tensor y = Tensor::from_vector(std::vector<float>{1.f, float(me)}, {2}).to(gpu);
+    c.start_all_reduce_sum(y, "bucket 0");
+    c.finish_all_reduces("update 1");
+    EXPECT_EQ(y.to(Device::cpu()).to_vector(), (std::vector<float>{1.f * n, 0.5f * n * (n - 1)}));
     Tensor i = Tensor::from_vector(std::vector<int32_t>{7 + me, 8}, {2}).to(gpu);
     c.broadcast(i, n - 1, "bcast");
     EXPECT_EQ(i.to(Device::cpu()).to_ivector(), (std::vector<int32_t>{7 + n - 1, 8}));
@@ -222,6 +255,6 @@ TYPED_TEST_P(CollectivesTest, DeviceTensors) {
 
 REGISTER_TYPED_TEST_SUITE_P(CollectivesTest, RankAndSize, AllReduceTensor, Broadcast, Barrier,
                             AllToAllUnevenAndZeroCounts, GatherAndCheckSame, Split,
-                            DeviceTensors);
+                            StartedAllReduces, DeviceTensors);
 
 }  // namespace moemt::dist::testing

@@ -59,6 +59,37 @@ inline void expect_model_gradients(Model& model, const BatchTensors& batch) {
   EXPECT_EQ(checked, model.params().size());
 }
 
+// Model::backward_units: forward_backward signals every unit once, in the listed order, every
+// parameter belongs to a unit (the first prefix it starts with), and no gradient of a unit
+// changes after its signal (the trainer starts summing it over the ranks then).
+inline void expect_backward_units(Model& model, const BatchTensors& batch) {
+  const std::vector<std::string> units = model.backward_units();
+  ASSERT_FALSE(units.empty());
+  ParamStore& ps = model.params();
+  ps.zero_grad();
+  std::vector<std::string> seen;
+  std::vector<std::vector<float>> at_signal;
+  nn::Ctx ctx;
+  ctx.device = batch.src_ids.device();
+  ctx.training = true;
+  ctx.begin_step(1);
+  ctx.on_grads_final = [&](const std::string& u) {
+    seen.push_back(u);
+    at_signal.push_back(ps.grads().to_vector());
+  };
+  model.forward_backward(ctx, batch, 0.1f);
+  ASSERT_EQ(seen, units);
+  const std::vector<float> last = ps.grads().to_vector();
+  for (int id = 0; id < ps.size(); ++id) {
+    const ParamInfo& p = ps.info(id);
+    size_t u = 0;
+    while (u < units.size() && p.name.rfind(units[u], 0) != 0) ++u;
+    ASSERT_LT(u, units.size()) << p.name << " is in no backward unit";
+    for (int64_t i = p.offset; i < p.offset + p.shape.numel(); ++i)
+      ASSERT_EQ(at_signal[u][i], last[i]) << p.name << " changed after '" << units[u] << "'";
+  }
+}
+
 // Decoding steps (start + one step per target position) give the same log-likelihood of the
 // tiny batch as the teacher-forced evaluate() (eval mode, vocabulary of 13).
 inline void expect_steps_match_forward(Model& model, const std::string& what,

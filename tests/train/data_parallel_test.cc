@@ -191,6 +191,63 @@ TEST(DataParallel, OptimizerDelayOnTwoRanksEqualsOneProcess) {
   }
 }
 
+TEST(DataParallel, GradientSumsStartedDuringBackwardEqualSumsAfterIt) {
+  // --overlap-grad-reduce: the same summed gradients, bit for bit, as summing after backward
+  // (thread ranks sum in rank order), with buckets started before backward ended; also with
+  // --optimizer-delay, an empty shard (rank 2 of 3 gets no sentence of the 2-sentence batch)
+  // and the LSTM model.
+  data::Batch batch, pair;
+  {
+    Trainer one(options(fresh_dir("overlap_data")));
+    ASSERT_TRUE(one.batches().next(batch));
+    data::shard_batch(batch, 0, 2, pair);  // 2 sentences
+  }
+  struct Case {
+    int ranks;
+    bool lstm;
+    std::vector<const data::Batch*> micro;
+  };
+  for (const Case& k : {Case{2, false, {&batch}}, Case{3, false, {&batch, &pair}},
+                        Case{3, false, {&pair}}, Case{2, true, {&batch}}}) {
+    std::vector<data::Batch> micro;
+    for (const data::Batch* b : k.micro) micro.push_back(*b);
+    std::vector<std::vector<float>> grads[2];
+    int early = 0, buckets = 0;
+    for (bool overlap : {false, true}) {
+      grads[overlap].resize(k.ranks);
+      auto errors = on_ranks(k.ranks, [&](int r, dist::Communicator& comm) {
+        auto o = options(fresh_dir("overlap_" + std::to_string(overlap)));
+        o.overlap_grad_reduce = overlap;
+        o.bucket_cap_mb = 0.002;  // ~2 KB: many buckets
+        if (k.lstm) {
+          o.model.type = model::ModelType::lstm;
+          o.model.dim_rnn = 32;
+          o.model.enc_layers = 2;
+        }
+        Trainer t(o, "", &comm);
+        ASSERT_EQ(t.overlapped_grad_sum() != nullptr, overlap);
+        nn::Ctx c;
+        c.training = true;
+        c.begin_step(1);
+        t.compute_gradients(c, micro, "update 1");
+        grads[overlap][r] = t.model().params().grads().to_vector();
+        if (overlap && r == 0) {
+          early = t.overlapped_grad_sum()->started_early();
+          buckets = t.overlapped_grad_sum()->buckets();
+        }
+      });
+      for (int r = 0; r < k.ranks; ++r) ASSERT_EQ(errors[r], "") << "rank " << r;
+    }
+    const std::string what = fmt::format("{} ranks, {} mini-batches{}", k.ranks, micro.size(),
+                                         k.lstm ? ", LSTM" : "");
+    for (int r = 0; r < k.ranks; ++r) EXPECT_EQ(grads[1][r], grads[0][0]) << what << ", rank " << r;
+    // Only the parameters of no unit and the source embeddings (final when backward ends)
+    // wait for the end; most buckets start earlier.
+    EXPECT_GT(buckets, 10) << what;
+    EXPECT_GT(early, buckets / 2) << what;
+  }
+}
+
 TEST(DataParallel, TwoRankCheckpointResumesOnOne) {
   // 2 ranks train 4 updates and save; 1 process resumes to 8. Reference: 1 process, 8 updates.
   std::string a = fresh_dir("resume_2to1"), c = fresh_dir("resume_ref"), c4 = fresh_dir("resume_ref4");
