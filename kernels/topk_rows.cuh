@@ -42,19 +42,7 @@ __global__ void block_per_row(Rows rows, int64_t e, int k, float* out_v, int32_t
   float* v = lv + threadIdx.x * k;
   int32_t* id = li + threadIdx.x * k;
   // This thread's share (columns threadIdx.x + m * blockDim), by the CPU's insertion.
-  int filled = 0;
-  for (int64_t c = threadIdx.x; c < e; c += blockDim.x) {
-    const float val = load(c);
-    if (filled == k && !(val > v[k - 1])) continue;
-    int pos = filled < k ? filled++ : k - 1;
-    while (pos > 0 && val > v[pos - 1]) {
-      v[pos] = v[pos - 1];
-      id[pos] = id[pos - 1];
-      --pos;
-    }
-    v[pos] = val;
-    id[pos] = static_cast<int32_t>(c);
-  }
+  const int filled = math::topk_strided_of(load, threadIdx.x, e, blockDim.x, k, v, id);
   // k rounds: the best head among the threads goes out, its thread moves to its next entry.
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   int head = 0;

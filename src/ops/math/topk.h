@@ -11,11 +11,13 @@ namespace moemt::math {
 // The k largest of load(0) .. load(e - 1) into v, their column indices into id. `load` computes
 // a column's value, so a caller can rank a sum (beam search: score + log-probability) without
 // materialising it.
+// The columns first, first + step, ... below e only (a GPU thread's share of a wide row);
+// returns how many entries were filled (k, or fewer when the share has fewer columns).
 template <typename Load>
-MOEMT_HOST_DEVICE inline void topk_row_of(const Load& load, int64_t e, int k, float* v,
-                                          int32_t* id) {
+MOEMT_HOST_DEVICE inline int topk_strided_of(const Load& load, int64_t first, int64_t e,
+                                             int64_t step, int k, float* v, int32_t* id) {
   int filled = 0;
-  for (int64_t c = 0; c < e; ++c) {
+  for (int64_t c = first; c < e; c += step) {
     float val = load(c);
     // Strictly greater: among equal values the earlier (lower) index stays ahead.
     if (filled == k && !(val > v[k - 1])) continue;
@@ -28,6 +30,13 @@ MOEMT_HOST_DEVICE inline void topk_row_of(const Load& load, int64_t e, int k, fl
     v[pos] = val;
     id[pos] = static_cast<int32_t>(c);
   }
+  return filled;
+}
+
+template <typename Load>
+MOEMT_HOST_DEVICE inline void topk_row_of(const Load& load, int64_t e, int k, float* v,
+                                          int32_t* id) {
+  topk_strided_of(load, 0, e, 1, k, v, id);
 }
 
 // A row's values as they are.
