@@ -65,14 +65,7 @@ void check_model_gradients(const ModelConfig& cfg, Device dev = Device::cpu()) {
 class LstmModelTest : public moemt::testing::DeviceTest {};
 
 TEST(LstmModel, BackwardUnitsSignalFinalGradients) {
-  for (bool tied : {true, false}) {
-    ModelConfig c = tiny_config(true);
-    c.tied_embeddings = tied;
-    LstmModel model(c);
-    model.finalize(Device::cpu(), 5);
-    SCOPED_TRACE(tied ? "tied embeddings" : "separate embeddings");
-    testing::expect_backward_units(model, tiny_batch());
-  }
+  testing::expect_backward_units_of<LstmModel>(tiny_config(true));
 }
 
 TEST_P(LstmModelTest, GradientsDense) {

@@ -90,6 +90,18 @@ inline void expect_backward_units(Model& model, const BatchTensors& batch) {
   }
 }
 
+// expect_backward_units for a model of type M built from c with tied and separate embeddings.
+template <typename M>
+void expect_backward_units_of(ModelConfig c) {
+  for (bool tied : {true, false}) {
+    c.tied_embeddings = tied;
+    M model(c);
+    model.finalize(Device::cpu(), 5);
+    SCOPED_TRACE(tied ? "tied embeddings" : "separate embeddings");
+    expect_backward_units(model, tiny_batch());
+  }
+}
+
 // Decoding steps (start + one step per target position) give the same log-likelihood of the
 // tiny batch as the teacher-forced evaluate() (eval mode, vocabulary of 13).
 inline void expect_steps_match_forward(Model& model, const std::string& what,

@@ -52,14 +52,7 @@ void check_model_gradients(Device dev, bool moe) {
 class Seq2SeqTest : public moemt::testing::DeviceTest {};
 
 TEST(Seq2Seq, BackwardUnitsSignalFinalGradients) {
-  for (bool tied : {true, false}) {
-    ModelConfig c = tiny_config(true);
-    c.tied_embeddings = tied;
-    Seq2Seq model(c);
-    model.finalize(Device::cpu(), 5);
-    SCOPED_TRACE(tied ? "tied embeddings" : "separate embeddings");
-    testing::expect_backward_units(model, tiny_batch());
-  }
+  testing::expect_backward_units_of<Seq2Seq>(tiny_config(true));
 }
 
 TEST_P(Seq2SeqTest, GradientsDense) {
