@@ -102,9 +102,10 @@ TEST_P(OutputLayerTest, LogitsLossAndGradients) {
   auto dxv = res.dx.to_vector();
   for (int64_t j = 0; j < dim; ++j) EXPECT_EQ(dxv[1 * dim + j], 0.f);
 
-  // Chunks of 3 rows: same statistics and gradients.
+  // Chunks of 3 rows: same statistics and gradients up to float rounding (on the CPU, products
+  // of up to 4 rows take GEMV, which sums in another order than GEMM).
   LossResult rc = chunked.loss_forward_backward(ctx, x, targets, eps, pad, gs);
-  EXPECT_NEAR(host(rc).loss_sum, host(res).loss_sum, 1e-9);
+  EXPECT_NEAR(host(rc).loss_sum, host(res).loss_sum, 1e-6 * host(res).loss_sum);
   auto cdx = rc.dx.to_vector();
   for (size_t i = 0; i < cdx.size(); ++i) EXPECT_NEAR(cdx[i], dxv[i], 1e-6);
   auto g1 = out.weight().g().to_vector(), g2 = chunked.weight().g().to_vector();

@@ -25,22 +25,24 @@ class GemmTest : public moemt::testing::DeviceTest {};
 
 TEST_P(GemmTest, MatchesNaiveAllTransposes) {
   MOEMT_NEEDS_KERNELS("gemm");
-  const int64_t m = 5, k = 7, n = 3;
-  for (bool ta : {false, true})
-    for (bool tb : {false, true}) {
-      Tensor a = on(rand_tensor(ta ? Shape{k, m} : Shape{m, k}, 1));
-      Tensor b = on(rand_tensor(tb ? Shape{n, k} : Shape{k, n}, 2));
-      Tensor c = on(rand_tensor({m, n}, 3));
-      auto c0 = c.to_vector();
-      gemm(a, ta, b, tb, c, 0.5f, 2.f);
-      auto av = a.to_vector(), bv = b.to_vector(), cv = c.to_vector();
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < n; ++j) {
-          double s = 0;
-          for (int64_t p = 0; p < k; ++p) s += at(av, a, ta, i, p) * at(bv, b, tb, p, j);
-          EXPECT_NEAR(cv[i * n + j], 0.5 * s + 2.0 * c0[i * n + j], 1e-4);
-        }
-    }
+  // 1 and 3 rows: the CPU's one-GEMV-per-row path; 5: GEMM.
+  const int64_t k = 7, n = 3;
+  for (int64_t m : {1, 3, 5})
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) {
+        Tensor a = on(rand_tensor(ta ? Shape{k, m} : Shape{m, k}, 1));
+        Tensor b = on(rand_tensor(tb ? Shape{n, k} : Shape{k, n}, 2));
+        Tensor c = on(rand_tensor({m, n}, 3));
+        auto c0 = c.to_vector();
+        gemm(a, ta, b, tb, c, 0.5f, 2.f);
+        auto av = a.to_vector(), bv = b.to_vector(), cv = c.to_vector();
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            double s = 0;
+            for (int64_t p = 0; p < k; ++p) s += at(av, a, ta, i, p) * at(bv, b, tb, p, j);
+            EXPECT_NEAR(cv[i * n + j], 0.5 * s + 2.0 * c0[i * n + j], 1e-4);
+          }
+      }
 }
 
 TEST_P(GemmTest, BatchedAndBroadcast) {
