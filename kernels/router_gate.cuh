@@ -18,6 +18,7 @@ struct RouterForwardPointers {
   const int32_t* group;  // (n)
   const float* clean;
   const float* raw;  // null without noise
+  const int32_t* allowed;  // (e), null: every column may be chosen
   float* eps;        // null without noise
   float* noise_std;  // null without noise
   float* h;

@@ -14,7 +14,12 @@
 #
 #   scripts/bench/hierarchical.sh [--work DIR] [--corpus DIR] [--budget 900u] [--sentences 100]
 #       [--threads 2] [--repeats 3] [--length 32] [--vocab-size 8000] [--dim-emb 256] [--depth 3]
-#       [--experts 4] [--groups 2] [--expert-dim-ffn 512] [--sub-lang fra_Latn]
+#       [--experts 4] [--groups 0] [--expert-dim-ffn 512] [--sub-lang fra_Latn]
+#       [--language-groups eng_Latn=Germanic,deu_Latn=Germanic,fra_Latn=Romance,spa_Latn=Romance]
+#
+# --language-groups names each language's group (CODE=GROUP, comma-separated); --groups is the
+# number of groups the decoder routes over (0: one per distinct group name, so 4 with
+# eng_Latn=en,deu_Latn=de,fra_Latn=fr,spa_Latn=es). (Not $GROUPS: bash owns that name.)
 #
 # --corpus: a `moemt corpus build` directory (train/, dev/, devtest/); default: English + de,
 # fr, es from the pinned packages (the first quick start's corpus), built into WORK/corpus by
@@ -27,7 +32,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 MOEMT=${MOEMT:-build/bin/moemt}
 WORK=runs/hierarchical CORPUS="" BUDGET=900u SENTENCES=100 THREADS=2 REPEATS=3
-LENGTH=32 VOCAB=8000 DIM=256 DEPTH=3 EXPERTS=4 GROUPS=2 EXPERT_FFN=512 SUB_LANG=fra_Latn
+LENGTH=32 VOCAB=8000 DIM=256 DEPTH=3 EXPERTS=4 NGROUPS=0 EXPERT_FFN=512 SUB_LANG=fra_Latn
+LANG_GROUPS=eng_Latn=Germanic,deu_Latn=Germanic,fra_Latn=Romance,spa_Latn=Romance
 LANGS=(eng_Latn deu_Latn fra_Latn spa_Latn)
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -42,9 +48,10 @@ while [[ $# -gt 0 ]]; do
     --dim-emb) DIM=$2; shift 2 ;;
     --depth) DEPTH=$2; shift 2 ;;
     --experts) EXPERTS=$2; shift 2 ;;
-    --groups) GROUPS=$2; shift 2 ;;
+    --groups) NGROUPS=$2; shift 2 ;;
     --expert-dim-ffn) EXPERT_FFN=$2; shift 2 ;;
     --sub-lang) SUB_LANG=$2; shift 2 ;;
+    --language-groups) LANG_GROUPS=$2; shift 2 ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -57,7 +64,7 @@ if [[ -z $CORPUS ]]; then
     --packages corpora/packages.txt --dev-size 200 --devtest-size 500 >&2
   CORPUS=$WORK/corpus
 fi
-echo "{\"bench\":\"hierarchical\",\"type\":\"env\",\"budget\":\"$BUDGET\",\"threads\":$THREADS,\"corpus\":\"$CORPUS\",\"load_avg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"nproc\":$(nproc)}"
+echo "{\"bench\":\"hierarchical\",\"type\":\"env\",\"budget\":\"$BUDGET\",\"experts\":$EXPERTS,\"groups\":$NGROUPS,\"language_groups\":\"$LANG_GROUPS\",\"threads\":$THREADS,\"corpus\":\"$CORPUS\",\"load_avg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"nproc\":$(nproc)}"
 
 # The two models: identical but for the decoder's routing.
 cat > "$WORK/common.yml" <<YML
@@ -74,7 +81,7 @@ moe-experts: $EXPERTS
 moe-top-k: 2
 moe-every: 2
 moe-expert-dim-ffn: $EXPERT_FFN
-language-groups: [eng_Latn=Germanic, deu_Latn=Germanic, fra_Latn=Romance, spa_Latn=Romance]
+language-groups: [${LANG_GROUPS//,/, }]
 mini-batch-words: 4096
 max-length: 96
 learn-rate: 0.001
@@ -102,7 +109,7 @@ train() {  # NAME EXTRA-FLAGS...
   touch "$WORK/$name.done"
 }
 train flat --moe-group-by none
-train hier --moe-dec-group-by tgt --moe-groups "$GROUPS" --vocabs "$WORK/flat/vocab.spm"
+train hier --moe-dec-group-by tgt --moe-groups "$NGROUPS" --vocabs "$WORK/flat/vocab.spm"
 
 # Inputs: English devtest lines into every other language (mixed targets), and into SUB_LANG.
 head -n "$SENTENCES" "$CORPUS/devtest/eng_Latn.devtest" > "$WORK/eng.txt"

@@ -83,7 +83,7 @@ void print_report(const std::string& out, const std::vector<std::string>& langs,
   nlohmann::json cov = nlohmann::json::array();
   for (const auto& c : plan.coverage) {
     std::cout << fmt::format(
-        "{}: sample tokens {}, share per group [{:.3f}], outside the kept groups {:.2f} %\n",
+        "{}: sample tokens {}, share per group [{:.3f}], outside the kept groups {:.2f} % (re-routed to their best kept group)\n",
         c.layer, c.tokens, fmt::join(c.group_share, ", "), 100.0 * c.outside);
     cov.push_back({{"layer", c.layer},
                    {"tokens", c.tokens},

@@ -206,8 +206,8 @@ ExtractPlan plan_extract(decode::LoadedModel& full, const ExtractOptions& opt) {
     if (c.outside > 0) plan.exact = false;
   }
   if (learned) {
-    // Learned gates route by content, so groups outside the sample's picks may still be
-    // chosen at run time; such tokens keep only their residual.
+    // Learned gates route by content, so the full model may pick a group outside the sample's
+    // picks at run time; the sub-model's gate then takes the token's best kept group instead.
     for (const auto* mc : {&plan.config.moe.encoder, &plan.config.moe.decoder})
       if (mc->group_by == moe::GroupBy::learned && !mc->kept_groups.empty()) plan.exact = false;
   }

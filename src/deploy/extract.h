@@ -30,7 +30,7 @@ struct LayerCoverage {
   std::string layer;
   int64_t tokens = 0;
   std::vector<double> group_share;  // (G) share of the layer's sample tokens per group
-  double outside = 0;               // share of tokens whose group the sub-model leaves out
+  double outside = 0;  // share of tokens whose group the sub-model leaves out (they are re-routed)
 };
 
 struct ExtractPlan {

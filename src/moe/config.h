@@ -83,9 +83,10 @@ struct MoeConfig {
   int num_groups = 1;
   std::vector<int> lang_to_group;
   // Deployment sub-models (`moemt extract`): the groups whose experts this model holds, in
-  // ascending order; empty = all. Experts of other groups have no parameters, and a token
-  // routed to one keeps only its residual (as a capacity drop). Routers keep all E outputs, so
-  // routing is computed exactly as in the full model.
+  // ascending order; empty = all. Experts of other groups have no parameters. Routers keep all
+  // E outputs, so routing is computed as in the full model; a learned group gate then chooses
+  // among the kept groups only (a token whose best group is gone takes its best kept one).
+  // Routing by language never reaches a missing group (the model refuses other languages).
   std::vector<int> kept_groups;
 
   int experts_per_group() const { return num_groups > 0 ? num_experts / num_groups : 0; }

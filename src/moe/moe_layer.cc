@@ -34,6 +34,12 @@ RouterOptions group_router_options(const MoeConfig& c) {
   o.renormalize = false;
   o.noisy = true;
   if (o.noise_scale <= 0.f) o.noise_scale = 1.f;
+  // A sub-model's gate picks among the groups it kept: a token whose best group was left out
+  // takes its best kept group instead of losing its MoE output.
+  if (!c.kept_groups.empty()) {
+    o.allowed.assign(c.num_groups, false);
+    for (int g : c.kept_groups) o.allowed.at(g) = true;
+  }
   return o;
 }
 std::vector<bool> kept_experts(const MoeConfig& c) {

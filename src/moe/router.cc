@@ -1,6 +1,8 @@
 // Router forward and backward. Shapes: x (N, D), Wg and Wnoise (D, E), logits (N, E).
 #include "moe/router.h"
 
+#include <algorithm>
+
 #include "ops/gemm.h"
 
 namespace moemt::moe {
@@ -12,6 +14,15 @@ Router::Router(ParamStore& ps, const std::string& name, int64_t d_model, const R
               "router options E={} G={} k={}", opt.num_experts, opt.num_groups, opt.k);
   wg_ = ps.add(name + ".wg", {d_model, opt.num_experts}, InitSpec::Normal(opt.init_std));
   if (opt.noisy) wnoise_ = ps.add(name + ".wnoise", {d_model, opt.num_experts}, InitSpec::Zeros());
+  if (!opt.allowed.empty()) {
+    MOEMT_CHECK(static_cast<int>(opt.allowed.size()) == opt.num_experts,
+                "router {}: {} allowed flags for {} outputs", name, opt.allowed.size(),
+                opt.num_experts);
+    std::vector<int32_t> a;
+    for (bool b : opt.allowed) a.push_back(b ? 1 : 0);
+    MOEMT_CHECK(std::count(a.begin(), a.end(), 1) > 0, "router {}: no output allowed", name);
+    allowed_ = Tensor::from_vector(a, {opt.num_experts});
+  }
 }
 
 void Router::forward(nn::Ctx& ctx, const Tensor& x, const Tensor& group, Saved& s) const {
@@ -29,6 +40,10 @@ void Router::forward(nn::Ctx& ctx, const Tensor& x, const Tensor& group, Saved& 
   gate_opt_.ktop = (opt_.coefs.load > 0 && noise_on) ? std::min(k + 1, e) : k;
   gate_opt_.renormalize = opt_.renormalize;
   t_.group = group;
+  if (allowed_.defined()) {
+    if (allowed_.device() != x.device()) allowed_ = allowed_.to(x.device());
+    t_.allowed = allowed_;
+  }
   // clean = x Wg; with noise raw = x Wnoise, H = clean + eps * noise_scale * softplus(raw).
   t_.clean = Tensor::empty({n, e}, DType::f32, x.device());
   ops::gemm(x, false, wg_.w(), false, t_.clean);

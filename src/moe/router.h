@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/param_store.h"
 #include "core/tensor.h"
@@ -23,6 +24,9 @@ struct RouterOptions {
   float noise_scale = 1.f;
   float init_std = 0.02f;
   ops::BalanceCoefs coefs;
+  // Outputs that may be chosen (empty: all); probabilities stay over all candidates
+  // (ops::GateTensors::allowed). A sub-model's group gate over the groups it kept.
+  std::vector<bool> allowed;
 };
 
 class Router {
@@ -65,6 +69,7 @@ class Router {
   RouterOptions opt_;
   int64_t d_model_;
   Param wg_, wnoise_;
+  mutable Tensor allowed_;  // (E) i32 from opt_.allowed, moved to the inputs' device once
 };
 
 }  // namespace moemt::moe

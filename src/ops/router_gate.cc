@@ -25,6 +25,11 @@ Device check_state(const char* op, const RouterGateOptions& o, const GateTensors
   if (t.noisy())
     MOEMT_CHECK(t.raw.shape() == c.shape(), "noise logits {} vs {}", t.raw.shape().str(),
                 c.shape().str());
+  if (t.allowed.defined()) {
+    expect_dtype(op, "allowed", t.allowed, DType::i32);
+    MOEMT_CHECK(t.allowed.numel() == e, "router mask {} for {} columns", t.allowed.shape().str(), e);
+    same_device(c, t.allowed);
+  }
   return dev;
 }
 void check_nk(const Tensor& x, int64_t n, int64_t m, DType dt, const char* what) {
@@ -102,6 +107,7 @@ void router_gate_forward(const RouterGateOptions& o, GateTensors& t) {
   kernels::RouterForwardPointers p{t.group.data<int32_t>(),
                                    t.clean.data<float>(),
                                    noisy ? t.raw.data<float>() : nullptr,
+                                   t.allowed.defined() ? t.allowed.data<int32_t>() : nullptr,
                                    noisy ? t.eps.data<float>() : nullptr,
                                    noisy ? t.noise_std.data<float>() : nullptr,
                                    t.h.data<float>(),

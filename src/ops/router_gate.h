@@ -25,6 +25,12 @@ struct GateTensors {
   Tensor group;      // (N) i32: the token's group, -1 for padding rows (routed nowhere)
   Tensor clean;      // x Wg
   Tensor raw;        // x Wnoise; undefined without noise
+  // (E) i32, optional: choices (top, expert) only among columns with allowed != 0, while
+  // probs stay the softmax over all candidates. A sub-model's group gate: a token whose best
+  // group was left out takes its best kept one, with the probability the full model gives it,
+  // and every other token routes exactly as in the full model. Every row's candidates must
+  // include an allowed column; where fewer than ktop are allowed, top ends in disallowed ones.
+  Tensor allowed;
   Tensor eps;        // the noise draws, saved for the backward; undefined without noise
   Tensor noise_std;  // noise_scale * softplus(raw), saved for the load loss; likewise
   Tensor h;          // clean + eps * noise_scale * softplus(raw), -inf outside the group

@@ -21,9 +21,13 @@ const float* or_null(const Tensor& t) {
 }
 
 // p = softmax(h) over the finite entries, then gates of the top k (renormalised or not).
+// Without a mask top[0] is the largest entry; with one the largest may be left out.
 void probs_and_gates(const RouterGateOptions& o, int64_t e, const double* h, const int32_t* top,
-                     float* p, int32_t* expert, float* gate, double* pd) {
+                     bool masked, float* p, int32_t* expert, float* gate, double* pd) {
   double mx = h[top[0]], s = 0;
+  if (masked)
+    for (int64_t i = 0; i < e; ++i)
+      if (std::isfinite(h[i])) mx = std::max(mx, h[i]);
   for (int64_t i = 0; i < e; ++i) s += (pd[i] = std::isfinite(h[i]) ? std::exp(h[i] - mx) : 0.0);
   for (int64_t i = 0; i < e; ++i) p[i] = static_cast<float>(pd[i] /= s);
   double kept = 0;
@@ -49,6 +53,7 @@ void router_gate_forward(const RouterGateOptions& o, GateTensors& t) {
   int32_t* top = t.top.data<int32_t>();
   int32_t* expert = t.expert.data<int32_t>();
   float* gate = t.gate.data<float>();
+  const int32_t* allowed = t.allowed.defined() ? t.allowed.data<int32_t>() : nullptr;
   for (int64_t r = 0; r < n; ++r)  // checked before the parallel loop, which must not throw
     MOEMT_CHECK(grp[r] < o.num_groups, "group {} of {}", grp[r], o.num_groups);
 #pragma omp parallel if (n * e > kParallelMin)
@@ -71,10 +76,13 @@ void router_gate_forward(const RouterGateOptions& o, GateTensors& t) {
         h[i] = not_candidate(g, static_cast<int>(i), eg) ? kNegInf : v;
         hf[x] = static_cast<float>(h[i]);
       }
-      math::topk_row(hf + r * e, e, kt, vals.data(), top + r * kt);
+      if (allowed)
+        math::topk_row_of(math::AllowedLoad{hf + r * e, allowed}, e, kt, vals.data(), top + r * kt);
+      else
+        math::topk_row(hf + r * e, e, kt, vals.data(), top + r * kt);
       if (g >= 0) {
-        probs_and_gates(o, e, h.data(), top + r * kt, p + r * e, expert + r * k, gate + r * k,
-                        pd.data());
+        probs_and_gates(o, e, h.data(), top + r * kt, allowed != nullptr, p + r * e,
+                        expert + r * k, gate + r * k, pd.data());
       } else {
         for (int64_t i = 0; i < e; ++i) p[r * e + i] = 0.f;
         for (int j = 0; j < k; ++j) expert[r * k + j] = -1, gate[r * k + j] = 0.f;

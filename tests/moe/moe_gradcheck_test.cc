@@ -5,6 +5,8 @@
 // perturbation changes the top-k selection.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "moe/moe_layer.h"
 #include "moe_fixture.h"
 
@@ -120,6 +122,36 @@ TEST(MoeGradCheck, AllLossesWithLearnedGroupsAndSharedExpert) {
   check_all(f, x, probe,
             {"moe.router.wg", "moe.router.wnoise", "moe.group_router.wg", "moe.group_router.wnoise",
              "moe.shared.0.w1", "moe.shared.0.b2", "moe.experts.4.w1"});
+}
+
+// A sub-model's group gate chooses among its kept groups (group 1 of 3 is gone): tokens whose
+// best group is 1 are re-routed, and their gates (the full softmax's probability of the group
+// taken) differentiate like any other.
+TEST(MoeGradCheck, SubModelGroupGateReroutesToKeptGroups) {
+  MoeConfig c = base_config();
+  c.num_experts = 6;
+  c.num_groups = 3;
+  c.group_by = GroupBy::learned;
+  c.kept_groups = {0, 2};
+  c.importance_loss_coef = 0.3f;
+  MoeFixture f(c);
+  Tensor x = nn::random_tensor({12, 6}, 8);
+  Tensor probe = nn::random_tensor({12, 6}, 9);
+  check_all(f, x, probe,
+            {"moe.router.wg", "moe.group_router.wg", "moe.experts.0.w1", "moe.experts.5.b2"});
+  // The full layer (same seed: the same values for the same names, the same noise) picks
+  // group 1 for some tokens; the sub-model for none, and the same group for the others.
+  MoeConfig full_cfg = c;
+  full_cfg.kept_groups.clear();
+  MoeFixture full(full_cfg);
+  full.loss(x, probe);
+  f.loss(x, probe);
+  const auto want = full.layer->token_groups().to_ivector();
+  const auto got = f.layer->token_groups().to_ivector();
+  EXPECT_GT(std::count(want.begin(), want.end(), 1), 0);
+  EXPECT_EQ(std::count(got.begin(), got.end(), 1), 0);
+  for (size_t t = 0; t < want.size(); ++t)
+    if (want[t] != 1) EXPECT_EQ(got[t], want[t]) << "token " << t;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -228,6 +229,69 @@ TEST(RouterGateOps, PaddingRowsAreRoutedNowhere) {
   for (int i = 0; i < 4; ++i) EXPECT_EQ(p[i], 0.f);
   EXPECT_EQ(p[4] + p[5], 0.f);  // outside the token's group
   EXPECT_NEAR(gate[2], 1.0 / (1.0 + std::exp(-1.0)), 1e-6);
+}
+
+// A mask of allowed columns (a sub-model's kept groups) restricts the choices only: the
+// probabilities stay the softmax over all candidates, a row whose best column is allowed is
+// routed exactly as without the mask, and any other row takes its best allowed columns.
+TEST(RouterGateOps, AllowedColumnsRestrictChoicesNotProbabilities) {
+  std::mt19937 rng(11);
+  const std::vector<int32_t> allowed{1, 0, 1, 1, 0, 1, 0, 1};
+  const int64_t n = 64, e = 8;
+  for (int groups : {1, 2})
+    for (int k : {1, 2}) {
+      SCOPED_TRACE(::testing::Message() << "groups " << groups << " k " << k);
+      ops::RouterGateOptions o;
+      o.num_groups = groups;
+      o.k = o.ktop = k;
+      o.renormalize = k > 1;
+      std::vector<int32_t> group(n);
+      for (auto& g : group) g = rng() % 9 == 0 ? -1 : static_cast<int32_t>(rng() % groups);
+      ops::GateTensors plain, masked;
+      plain.group = masked.group = Tensor::from_vector(group, {n});
+      plain.clean = masked.clean = Tensor::from_vector(normal_vector(rng, n * e, 2.f), {n, e});
+      masked.allowed = Tensor::from_vector(allowed, {e});
+      ops::router_gate_forward(o, plain);
+      ops::router_gate_forward(o, masked);
+      EXPECT_EQ(masked.probs.to_vector(), plain.probs.to_vector());
+      const auto p = plain.probs.to_vector();
+      const auto ex0 = plain.expert.to_ivector(), ex = masked.expert.to_ivector();
+      const auto g0 = plain.gate.to_vector(), gt = masked.gate.to_vector();
+      int rerouted = 0;
+      for (int64_t r = 0; r < n; ++r) {
+        if (group[r] < 0) {
+          for (int j = 0; j < k; ++j) EXPECT_EQ(ex[r * k + j], -1);
+          continue;
+        }
+        // The k most probable allowed candidates (lower index first on ties).
+        std::vector<int32_t> want;
+        for (int j = 0; j < k; ++j) {
+          int best = -1;
+          for (int i = 0; i < e; ++i)
+            if (allowed[i] && p[r * e + i] > 0 &&
+                std::find(want.begin(), want.end(), i) == want.end() &&
+                (best < 0 || p[r * e + i] > p[r * e + best]))
+              best = i;
+          want.push_back(best);
+        }
+        bool same = true;
+        for (int j = 0; j < k; ++j) {
+          ASSERT_EQ(ex[r * k + j], want[j]) << "row " << r;
+          same = same && ex0[r * k + j] == want[j];
+        }
+        double kept = 0;
+        for (int j = 0; j < k; ++j) kept += p[r * e + want[j]];
+        for (int j = 0; j < k; ++j)
+          EXPECT_NEAR(gt[r * k + j], o.renormalize ? p[r * e + want[j]] / kept : p[r * e + want[j]],
+                      1e-6);
+        if (same) {
+          for (int j = 0; j < k; ++j) EXPECT_EQ(gt[r * k + j], g0[r * k + j]) << "row " << r;
+        } else {
+          ++rerouted;
+        }
+      }
+      EXPECT_GT(rerouted, 5);  // the mask mattered
+    }
 }
 
 TEST(RouterGateOps, GateScaleMatchesTheHostLoops) {

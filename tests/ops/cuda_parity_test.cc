@@ -237,5 +237,32 @@ TEST(CudaParity, RouterPlanAndBalanceLosses) {
   expect_close(eg_out, ec, 1e-5, "entropy");
 }
 
+// A sub-model's group gate: choices among the allowed columns only, probabilities over all.
+TEST(CudaParity, RouterGateWithAllowedColumns) {
+  MOEMT_NEEDS_GPU("router_gate");
+  const int64_t n = 97, e = 4;
+  RouterGateOptions o;  // one group, k = 1, noise: the learned group gate
+  o.renormalize = false;
+  o.noise_scale = 1.f;
+  o.seed = 5;
+  o.stream = 3;
+  GateTensors tc, tg;
+  tc.group = Tensor::zeros({n}, DType::i32);
+  tc.clean = randn({n, e}, 11, 1.5f);
+  tc.raw = randn({n, e}, 12);
+  tc.allowed = Tensor::from_vector(std::vector<int32_t>{1, 0, 0, 1}, {e});
+  tg.group = tc.group.to(kGpu);
+  tg.clean = tc.clean.to(kGpu);
+  tg.raw = tc.raw.to(kGpu);
+  tg.allowed = tc.allowed.to(kGpu);
+  router_gate_forward(o, tc);
+  router_gate_forward(o, tg);
+  EXPECT_EQ(tg.top.to_ivector(), tc.top.to_ivector());
+  EXPECT_EQ(tg.expert.to_ivector(), tc.expert.to_ivector());
+  expect_close(tg.probs, tc.probs, 1e-6, "probs");
+  expect_close(tg.gate, tc.gate, 1e-6, "gate");
+  for (int32_t x : tc.expert.to_ivector()) EXPECT_TRUE(x == 0 || x == 3) << x;
+}
+
 }  // namespace
 }  // namespace moemt::ops

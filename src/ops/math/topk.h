@@ -2,6 +2,8 @@
 // ops::topk, ops::beam_topk and the router gate, whose routing plans rely on exactly this order.
 #pragma once
 
+#include <math.h>
+
 #include <cstdint>
 
 #include "core/host_device.h"
@@ -43,6 +45,15 @@ MOEMT_HOST_DEVICE inline void topk_row_of(const Load& load, int64_t e, int k, fl
 struct RowLoad {
   const float* row;
   MOEMT_HOST_DEVICE float operator()(int64_t c) const { return row[c]; }
+};
+
+// A row's values where allowed[c] != 0, -inf elsewhere (choices restricted to some columns).
+struct AllowedLoad {
+  const float* row;
+  const int32_t* allowed;
+  MOEMT_HOST_DEVICE float operator()(int64_t c) const {
+    return allowed[c] != 0 ? row[c] : -INFINITY;
+  }
 };
 
 // Beam search's ranking key (ops::beam_topk): a row's running score plus a token's
