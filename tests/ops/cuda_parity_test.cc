@@ -141,6 +141,25 @@ TEST(CudaParity, TopkOnWideRowsKeepsTheCpuOrder) {
   }
 }
 
+// The gating inputs of c on the GPU; gating on both devices, the outputs compared.
+GateTensors gate_on_both(const RouterGateOptions& o, GateTensors& c) {
+  GateTensors g;
+  g.group = c.group.to(kGpu);
+  g.clean = c.clean.to(kGpu);
+  if (c.raw.defined()) g.raw = c.raw.to(kGpu);
+  if (c.allowed.defined()) g.allowed = c.allowed.to(kGpu);
+  router_gate_forward(o, c);
+  router_gate_forward(o, g);
+  EXPECT_EQ(g.top.to_ivector(), c.top.to_ivector());
+  EXPECT_EQ(g.expert.to_ivector(), c.expert.to_ivector());
+  // The same Philox words; Box-Muller's double log/cos may differ by an ulp between libms.
+  if (c.raw.defined()) expect_close(g.eps, c.eps, 1e-6, "noise");
+  expect_close(g.h, c.h, 1e-6, "h");
+  expect_close(g.probs, c.probs, 1e-6, "probs");
+  expect_close(g.gate, c.gate, 1e-6, "gate");
+  return g;
+}
+
 // One router level on both devices: gating (noise, groups, padding), the plan with capacity
 // drops, the balancing losses and the backward.
 TEST(CudaParity, RouterPlanAndBalanceLosses) {
@@ -157,22 +176,11 @@ TEST(CudaParity, RouterPlanAndBalanceLosses) {
   o.noise_scale = 0.8f;
   o.seed = 99;
   o.stream = 7;
-  GateTensors tc, tg;
+  GateTensors tc;
   tc.group = Tensor::from_vector(group, {n});
   tc.clean = randn({n, e}, 8, 1.5f);
   tc.raw = randn({n, e}, 9);
-  tg.group = tc.group.to(kGpu);
-  tg.clean = tc.clean.to(kGpu);
-  tg.raw = tc.raw.to(kGpu);
-  router_gate_forward(o, tc);
-  router_gate_forward(o, tg);
-  EXPECT_EQ(tg.top.to_ivector(), tc.top.to_ivector());
-  EXPECT_EQ(tg.expert.to_ivector(), tc.expert.to_ivector());
-  // The same Philox words; Box-Muller's double log/cos may differ by an ulp between libms.
-  expect_close(tg.eps, tc.eps, 1e-6, "noise");
-  expect_close(tg.h, tc.h, 1e-6, "h");
-  expect_close(tg.probs, tc.probs, 1e-6, "probs");
-  expect_close(tg.gate, tc.gate, 1e-6, "gate");
+  GateTensors tg = gate_on_both(o, tc);
 
   Tensor capc = Tensor::empty({e}, DType::i32), capg = Tensor::empty({e}, DType::i32, kGpu);
   moe_capacity(tc.group, 0.8f, k, 1, eg, capc);
@@ -246,21 +254,12 @@ TEST(CudaParity, RouterGateWithAllowedColumns) {
   o.noise_scale = 1.f;
   o.seed = 5;
   o.stream = 3;
-  GateTensors tc, tg;
+  GateTensors tc;
   tc.group = Tensor::zeros({n}, DType::i32);
   tc.clean = randn({n, e}, 11, 1.5f);
   tc.raw = randn({n, e}, 12);
   tc.allowed = Tensor::from_vector(std::vector<int32_t>{1, 0, 0, 1}, {e});
-  tg.group = tc.group.to(kGpu);
-  tg.clean = tc.clean.to(kGpu);
-  tg.raw = tc.raw.to(kGpu);
-  tg.allowed = tc.allowed.to(kGpu);
-  router_gate_forward(o, tc);
-  router_gate_forward(o, tg);
-  EXPECT_EQ(tg.top.to_ivector(), tc.top.to_ivector());
-  EXPECT_EQ(tg.expert.to_ivector(), tc.expert.to_ivector());
-  expect_close(tg.probs, tc.probs, 1e-6, "probs");
-  expect_close(tg.gate, tc.gate, 1e-6, "gate");
+  gate_on_both(o, tc);
   for (int32_t x : tc.expert.to_ivector()) EXPECT_TRUE(x == 0 || x == 3) << x;
 }
 
