@@ -49,12 +49,8 @@ __global__ void gate_forward_kernel(RouterGateArgs a, RouterForwardPointers p) {
       for (int j = 0; j < k; ++j) p.expert[r * k + j] = -1, p.gate[r * k + j] = 0.f;
       continue;
     }
-    // p = softmax(h) over the finite entries, then the gates of the top k. Without a mask
-    // top[0] is the largest entry; with one the largest may be left out.
-    double mx = h[top[0]];
-    if (p.allowed)
-      for (int64_t i = 0; i < e; ++i)
-        if (isfinite(h[i])) mx = fmax(mx, h[i]);
+    // p = softmax(h) over the finite entries, then the gates of the top k.
+    const double mx = rm::softmax_shift(h, e, top[0], p.allowed != nullptr);
     double s = 0;
     for (int64_t i = 0; i < e; ++i) s += (pd[i] = isfinite(h[i]) ? exp(h[i] - mx) : 0.0);
     for (int64_t i = 0; i < e; ++i) prob[i] = static_cast<float>(pd[i] /= s);

@@ -21,13 +21,10 @@ const float* or_null(const Tensor& t) {
 }
 
 // p = softmax(h) over the finite entries, then gates of the top k (renormalised or not).
-// Without a mask top[0] is the largest entry; with one the largest may be left out.
 void probs_and_gates(const RouterGateOptions& o, int64_t e, const double* h, const int32_t* top,
                      bool masked, float* p, int32_t* expert, float* gate, double* pd) {
-  double mx = h[top[0]], s = 0;
-  if (masked)
-    for (int64_t i = 0; i < e; ++i)
-      if (std::isfinite(h[i])) mx = std::max(mx, h[i]);
+  const double mx = softmax_shift(h, e, top[0], masked);
+  double s = 0;
   for (int64_t i = 0; i < e; ++i) s += (pd[i] = std::isfinite(h[i]) ? std::exp(h[i] - mx) : 0.0);
   for (int64_t i = 0; i < e; ++i) p[i] = static_cast<float>(pd[i] /= s);
   double kept = 0;

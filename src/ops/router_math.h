@@ -22,6 +22,16 @@ MOEMT_HOST_DEVICE inline double normal_pdf(double z) {
 MOEMT_HOST_DEVICE inline bool not_candidate(int g, int i, int eg) {
   return g < 0 ? i > 0 : (i < g * eg || i >= (g + 1) * eg);
 }
+// The shift of a row's softmax: its largest finite h. Without a mask of allowed columns that
+// is h[top0], the first choice; with one the largest entry may have been left out.
+MOEMT_HOST_DEVICE inline double softmax_shift(const double* h, int64_t e, int32_t top0,
+                                              bool masked) {
+  double mx = h[top0];
+  if (masked)
+    for (int64_t i = 0; i < e; ++i)
+      if (isfinite(h[i]) && h[i] > mx) mx = h[i];
+  return mx;
+}
 // RngStream{seed, stream}.normal(i) (core/rng.h), as a host/device function: Box-Muller on
 // words 0 and 1 of Philox block i of the derived stream. tests/ops pins the two together.
 MOEMT_HOST_DEVICE inline float noise_normal(uint64_t seed, uint64_t stream, uint64_t i) {
